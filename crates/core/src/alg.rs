@@ -1,0 +1,575 @@
+//! Digest and signature algorithms, and their mapping to and from `AlgorithmIdentifier`.
+//!
+//! kenpo-sign reads SHA-1 and RSA < 2048 (old material must stay verifiable) but the
+//! algorithm *policy* — what is acceptable at which date — is decided by the verifier,
+//! never here.
+
+use const_oid::ObjectIdentifier as Oid;
+use der::asn1::{AnyRef, Null};
+use der::{Decode, Encode, Sequence};
+use sha2::Digest as _;
+use spki::AlgorithmIdentifierOwned;
+
+use crate::oid;
+
+/// Errors about algorithms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlgError {
+    /// The digest algorithm OID is not supported.
+    #[error("unsupported digest algorithm {0}")]
+    UnsupportedDigest(Oid),
+    /// The signature algorithm OID (or its parameters) is not supported.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedSignature(Oid),
+    /// RSASSA-PSS parameters that kenpo-sign does not accept (e.g. MGF hash ≠ message hash).
+    #[error("unsupported RSASSA-PSS parameters: {0}")]
+    UnsupportedPssParams(&'static str),
+    /// Parameters could not be decoded.
+    #[error("malformed algorithm parameters: {0}")]
+    Malformed(String),
+    /// The public key type does not match the signature algorithm.
+    #[error("public key type does not fit the signature algorithm")]
+    KeyMismatch,
+}
+
+/// A digest algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DigestAlgorithm {
+    /// SHA-1: only for verifying legacy material.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// The algorithm's OID.
+    pub fn oid(self) -> Oid {
+        match self {
+            Self::Sha1 => oid::SHA1,
+            Self::Sha256 => oid::SHA256,
+            Self::Sha384 => oid::SHA384,
+            Self::Sha512 => oid::SHA512,
+        }
+    }
+
+    /// Looks an OID up.
+    pub fn from_oid(o: &Oid) -> Result<Self, AlgError> {
+        Ok(match *o {
+            oid::SHA1 => Self::Sha1,
+            oid::SHA256 => Self::Sha256,
+            oid::SHA384 => Self::Sha384,
+            oid::SHA512 => Self::Sha512,
+            other => return Err(AlgError::UnsupportedDigest(other)),
+        })
+    }
+
+    /// Output length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
+    /// Conventional name (`SHA-256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA-1",
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Parses a name as used on command lines (`sha256`, `SHA-256`, …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().replace('-', "").as_str() {
+            "sha1" => Some(Self::Sha1),
+            "sha256" => Some(Self::Sha256),
+            "sha384" => Some(Self::Sha384),
+            "sha512" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    /// `AlgorithmIdentifier` with absent parameters (RFC 5754 §2).
+    pub fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters: None,
+        }
+    }
+
+    /// A fresh incremental hasher.
+    pub fn hasher(self) -> Hasher {
+        match self {
+            Self::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            Self::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
+            Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+        }
+    }
+
+    /// Hashes `data` in one go.
+    pub fn digest(self, data: &[u8]) -> Digest {
+        let mut h = self.hasher();
+        h.update(data);
+        h.finalize()
+    }
+}
+
+/// An incremental hasher for one [`DigestAlgorithm`].
+#[derive(Clone)]
+pub enum Hasher {
+    /// SHA-1.
+    Sha1(sha1::Sha1),
+    /// SHA-256.
+    Sha256(sha2::Sha256),
+    /// SHA-384.
+    Sha384(sha2::Sha384),
+    /// SHA-512.
+    Sha512(sha2::Sha512),
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hasher({})", self.algorithm().name())
+    }
+}
+
+impl Hasher {
+    /// The algorithm this hasher computes.
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        match self {
+            Self::Sha1(_) => DigestAlgorithm::Sha1,
+            Self::Sha256(_) => DigestAlgorithm::Sha256,
+            Self::Sha384(_) => DigestAlgorithm::Sha384,
+            Self::Sha512(_) => DigestAlgorithm::Sha512,
+        }
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::Sha1(h) => h.update(data),
+            Self::Sha256(h) => h.update(data),
+            Self::Sha384(h) => h.update(data),
+            Self::Sha512(h) => h.update(data),
+        }
+    }
+
+    /// Finishes and returns the digest.
+    pub fn finalize(self) -> Digest {
+        let alg = self.algorithm();
+        let mut bytes = [0u8; 64];
+        match self {
+            Self::Sha1(h) => bytes[..20].copy_from_slice(&h.finalize()),
+            Self::Sha256(h) => bytes[..32].copy_from_slice(&h.finalize()),
+            Self::Sha384(h) => bytes[..48].copy_from_slice(&h.finalize()),
+            Self::Sha512(h) => bytes.copy_from_slice(&h.finalize()),
+        }
+        Digest { alg, bytes }
+    }
+}
+
+impl std::io::Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A digest value together with its algorithm.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Digest {
+    alg: DigestAlgorithm,
+    bytes: [u8; 64],
+}
+
+impl Digest {
+    /// Wraps digest bytes computed elsewhere (e.g. a message imprint); `None` when the
+    /// length does not fit the algorithm.
+    pub fn from_bytes(alg: DigestAlgorithm, value: &[u8]) -> Option<Self> {
+        if value.len() != alg.output_len() {
+            return None;
+        }
+        let mut bytes = [0u8; 64];
+        bytes[..value.len()].copy_from_slice(value);
+        Some(Self { alg, bytes })
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        self.alg
+    }
+
+    /// The digest bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.alg.output_len()]
+    }
+
+    /// Lower-case hex.
+    pub fn to_hex(&self) -> String {
+        self.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.alg.name(), self.to_hex())
+    }
+}
+
+/// A signature algorithm: padding/scheme plus the digest it signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5.
+    RsaPkcs1(DigestAlgorithm),
+    /// RSASSA-PSS with MGF1 over the same digest and the given salt length.
+    RsaPss {
+        /// Message digest (and MGF1 digest).
+        digest: DigestAlgorithm,
+        /// Salt length in bytes.
+        salt_len: u16,
+    },
+    /// ECDSA (signature DER-encoded as `Ecdsa-Sig-Value`).
+    Ecdsa(DigestAlgorithm),
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1).
+///
+/// ```text
+/// RSASSA-PSS-params ::= SEQUENCE {
+///   hashAlgorithm      [0] HashAlgorithm    DEFAULT sha1,
+///   maskGenAlgorithm   [1] MaskGenAlgorithm DEFAULT mgf1SHA1,
+///   saltLength         [2] INTEGER          DEFAULT 20,
+///   trailerField       [3] TrailerField     DEFAULT trailerFieldBC }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct PssParams {
+    /// hashAlgorithm.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub hash: Option<AlgorithmIdentifierOwned>,
+    /// maskGenAlgorithm.
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub mask_gen: Option<AlgorithmIdentifierOwned>,
+    /// saltLength.
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub salt_len: Option<u16>,
+    /// trailerField.
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    pub trailer: Option<u8>,
+}
+
+impl SignatureAlgorithm {
+    /// The digest this algorithm signs.
+    pub fn digest(&self) -> DigestAlgorithm {
+        match *self {
+            Self::RsaPkcs1(d) | Self::Ecdsa(d) => d,
+            Self::RsaPss { digest, .. } => digest,
+        }
+    }
+
+    /// Short name (`RSA-PKCS1-SHA256`, `RSA-PSS-SHA256`, `ECDSA-SHA384`).
+    pub fn name(&self) -> String {
+        let d = self.digest().name().replace('-', "");
+        match self {
+            Self::RsaPkcs1(_) => format!("RSA-PKCS1-{d}"),
+            Self::RsaPss { .. } => format!("RSA-PSS-{d}"),
+            Self::Ecdsa(_) => format!("ECDSA-{d}"),
+        }
+    }
+
+    /// Reads an `AlgorithmIdentifier` used as a signature algorithm.
+    ///
+    /// `digest_hint` is the CMS `digestAlgorithm` of the same SignerInfo: CMS allows
+    /// plain `rsaEncryption` as signatureAlgorithm, in which case the digest comes from it.
+    pub fn from_algorithm_identifier(
+        ai: &AlgorithmIdentifierOwned,
+        digest_hint: Option<DigestAlgorithm>,
+    ) -> Result<Self, AlgError> {
+        use DigestAlgorithm::*;
+        Ok(match ai.oid {
+            oid::SHA1_WITH_RSA => Self::RsaPkcs1(Sha1),
+            oid::SHA256_WITH_RSA => Self::RsaPkcs1(Sha256),
+            oid::SHA384_WITH_RSA => Self::RsaPkcs1(Sha384),
+            oid::SHA512_WITH_RSA => Self::RsaPkcs1(Sha512),
+            oid::RSA_ENCRYPTION => {
+                Self::RsaPkcs1(digest_hint.ok_or(AlgError::UnsupportedSignature(ai.oid))?)
+            }
+            oid::ECDSA_WITH_SHA1 => Self::Ecdsa(Sha1),
+            oid::ECDSA_WITH_SHA256 => Self::Ecdsa(Sha256),
+            oid::ECDSA_WITH_SHA384 => Self::Ecdsa(Sha384),
+            oid::ECDSA_WITH_SHA512 => Self::Ecdsa(Sha512),
+            oid::RSASSA_PSS => Self::from_pss_params(ai)?,
+            other => return Err(AlgError::UnsupportedSignature(other)),
+        })
+    }
+
+    fn from_pss_params(ai: &AlgorithmIdentifierOwned) -> Result<Self, AlgError> {
+        let any = ai
+            .parameters
+            .as_ref()
+            .ok_or(AlgError::UnsupportedPssParams("parameters absent"))?;
+        let der = any
+            .to_der()
+            .map_err(|e| AlgError::Malformed(e.to_string()))?;
+        let p = PssParams::from_der(&der).map_err(|e| AlgError::Malformed(e.to_string()))?;
+        let digest = match &p.hash {
+            Some(h) => DigestAlgorithm::from_oid(&h.oid)?,
+            None => DigestAlgorithm::Sha1,
+        };
+        let mgf_digest = match &p.mask_gen {
+            None => DigestAlgorithm::Sha1,
+            Some(m) if m.oid == oid::MGF1 => {
+                let inner = m
+                    .parameters
+                    .as_ref()
+                    .ok_or(AlgError::UnsupportedPssParams("MGF1 without hash"))?;
+                let inner = inner
+                    .decode_as::<AlgorithmIdentifierOwned>()
+                    .map_err(|e| AlgError::Malformed(e.to_string()))?;
+                DigestAlgorithm::from_oid(&inner.oid)?
+            }
+            Some(_) => {
+                return Err(AlgError::UnsupportedPssParams(
+                    "mask generation is not MGF1",
+                ));
+            }
+        };
+        if mgf_digest != digest {
+            return Err(AlgError::UnsupportedPssParams(
+                "MGF1 digest differs from message digest",
+            ));
+        }
+        if p.trailer.unwrap_or(1) != 1 {
+            return Err(AlgError::UnsupportedPssParams("trailer field is not 1"));
+        }
+        Ok(Self::RsaPss {
+            digest,
+            salt_len: p.salt_len.unwrap_or(20),
+        })
+    }
+
+    /// The `AlgorithmIdentifier` to put into certificates, CMS and tokens.
+    ///
+    /// RSA PKCS#1 v1.5 carries NULL parameters (RFC 4055), ECDSA none (RFC 5758).
+    pub fn algorithm_identifier(&self) -> Result<AlgorithmIdentifierOwned, AlgError> {
+        use DigestAlgorithm::*;
+        let null = || der::Any::encode_from(&Null).map_err(|e| AlgError::Malformed(e.to_string()));
+        Ok(match *self {
+            Self::RsaPkcs1(d) => AlgorithmIdentifierOwned {
+                oid: match d {
+                    Sha1 => oid::SHA1_WITH_RSA,
+                    Sha256 => oid::SHA256_WITH_RSA,
+                    Sha384 => oid::SHA384_WITH_RSA,
+                    Sha512 => oid::SHA512_WITH_RSA,
+                },
+                parameters: Some(null()?),
+            },
+            Self::Ecdsa(d) => AlgorithmIdentifierOwned {
+                oid: match d {
+                    Sha1 => oid::ECDSA_WITH_SHA1,
+                    Sha256 => oid::ECDSA_WITH_SHA256,
+                    Sha384 => oid::ECDSA_WITH_SHA384,
+                    Sha512 => oid::ECDSA_WITH_SHA512,
+                },
+                parameters: None,
+            },
+            Self::RsaPss { digest, salt_len } => {
+                let hash = AlgorithmIdentifierOwned {
+                    oid: digest.oid(),
+                    parameters: None,
+                };
+                let mgf = AlgorithmIdentifierOwned {
+                    oid: oid::MGF1,
+                    parameters: Some(
+                        der::Any::encode_from(&hash)
+                            .map_err(|e| AlgError::Malformed(e.to_string()))?,
+                    ),
+                };
+                let params = PssParams {
+                    hash: Some(hash),
+                    mask_gen: Some(mgf),
+                    salt_len: Some(salt_len),
+                    trailer: None,
+                };
+                AlgorithmIdentifierOwned {
+                    oid: oid::RSASSA_PSS,
+                    parameters: Some(
+                        der::Any::encode_from(&params)
+                            .map_err(|e| AlgError::Malformed(e.to_string()))?,
+                    ),
+                }
+            }
+        })
+    }
+}
+
+/// The kind and size of a public key, read from a `SubjectPublicKeyInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PublicKeyKind {
+    /// RSA with the modulus size in bits.
+    Rsa {
+        /// Modulus length in bits.
+        bits: usize,
+    },
+    /// ECDSA on NIST P-256.
+    P256,
+    /// ECDSA on NIST P-384.
+    P384,
+}
+
+impl PublicKeyKind {
+    /// Reads a DER `SubjectPublicKeyInfo`.
+    pub fn from_spki_der(spki_der: &[u8]) -> Result<Self, AlgError> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+            .map_err(|e| AlgError::Malformed(e.to_string()))?;
+        Self::from_spki(&spki)
+    }
+
+    /// Reads a parsed `SubjectPublicKeyInfo`.
+    pub fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>) -> Result<Self, AlgError> {
+        match spki.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
+                let key = spki
+                    .subject_public_key
+                    .as_bytes()
+                    .ok_or(AlgError::Malformed(
+                        "RSA key bit string has unused bits".into(),
+                    ))?;
+                let rsa = RsaPublicKeyRef::from_der(key)
+                    .map_err(|e| AlgError::Malformed(e.to_string()))?;
+                let n = rsa.modulus.as_bytes();
+                let bits = match n.first() {
+                    Some(&b) => n.len() * 8 - b.leading_zeros() as usize,
+                    None => 0,
+                };
+                Ok(Self::Rsa { bits })
+            }
+            oid::EC_PUBLIC_KEY => {
+                let curve: Oid = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .ok_or(AlgError::Malformed("EC key without curve".into()))?
+                    .decode_as()
+                    .map_err(|e: der::Error| AlgError::Malformed(e.to_string()))?;
+                match curve {
+                    oid::SECP256R1 => Ok(Self::P256),
+                    oid::SECP384R1 => Ok(Self::P384),
+                    other => Err(AlgError::UnsupportedSignature(other)),
+                }
+            }
+            other => Err(AlgError::UnsupportedSignature(other)),
+        }
+    }
+
+    /// Whether `alg` can be used with a key of this kind.
+    pub fn fits(&self, alg: &SignatureAlgorithm) -> bool {
+        matches!(
+            (self, alg),
+            (
+                Self::Rsa { .. },
+                SignatureAlgorithm::RsaPkcs1(_) | SignatureAlgorithm::RsaPss { .. }
+            ) | (Self::P256 | Self::P384, SignatureAlgorithm::Ecdsa(_))
+        )
+    }
+
+    /// The signature algorithm kenpo-sign uses by default with this key.
+    pub fn default_signature_algorithm(&self) -> SignatureAlgorithm {
+        match self {
+            Self::Rsa { .. } => SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha256),
+            Self::P256 => SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha256),
+            Self::P384 => SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha384),
+        }
+    }
+
+    /// Short name (`RSA-2048`, `P-256`).
+    pub fn name(&self) -> String {
+        match self {
+            Self::Rsa { bits } => format!("RSA-{bits}"),
+            Self::P256 => "P-256".into(),
+            Self::P384 => "P-384".into(),
+        }
+    }
+}
+
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017).
+#[derive(Debug, Clone, Copy, Sequence)]
+pub struct RsaPublicKeyRef<'a> {
+    /// n.
+    pub modulus: der::asn1::UintRef<'a>,
+    /// e.
+    pub public_exponent: der::asn1::UintRef<'a>,
+}
+
+/// Convenience: the raw parameter bytes of an `AnyRef`, for callers that only compare.
+pub fn any_value(any: &AnyRef<'_>) -> Vec<u8> {
+    any.value().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_known_answer() {
+        let d = DigestAlgorithm::Sha256.digest(b"abc");
+        assert_eq!(
+            d.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            DigestAlgorithm::from_name("SHA-384"),
+            Some(DigestAlgorithm::Sha384)
+        );
+    }
+
+    #[test]
+    fn signature_algorithm_identifiers_round_trip() {
+        for alg in [
+            SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha256),
+            SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha512),
+            SignatureAlgorithm::RsaPss {
+                digest: DigestAlgorithm::Sha256,
+                salt_len: 32,
+            },
+            SignatureAlgorithm::RsaPss {
+                digest: DigestAlgorithm::Sha384,
+                salt_len: 48,
+            },
+            SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha384),
+        ] {
+            let ai = alg.algorithm_identifier().unwrap_or_else(|e| panic!("{e}"));
+            let der = ai.to_der().unwrap_or_default();
+            let back = AlgorithmIdentifierOwned::from_der(&der).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                SignatureAlgorithm::from_algorithm_identifier(&back, None),
+                Ok(alg)
+            );
+        }
+    }
+
+    #[test]
+    fn rsa_encryption_needs_digest_hint() {
+        let ai = AlgorithmIdentifierOwned {
+            oid: oid::RSA_ENCRYPTION,
+            parameters: None,
+        };
+        assert!(SignatureAlgorithm::from_algorithm_identifier(&ai, None).is_err());
+        assert_eq!(
+            SignatureAlgorithm::from_algorithm_identifier(&ai, Some(DigestAlgorithm::Sha384)),
+            Ok(SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha384))
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! ESS signing-certificate attributes: RFC 2634 (ESSCertID, SHA-1) and RFC 5035
+//! (ESSCertIDv2), used by CAdES signatures and RFC 3161 tokens (RFC 5816).
+
+use der::asn1::OctetString;
+use der::{Decode, Encode, Sequence};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+
+use crate::alg::DigestAlgorithm;
+use crate::cert::CertRef;
+
+/// `IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }`
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct IssuerSerial {
+    /// issuer (a directoryName in practice).
+    pub issuer: Vec<GeneralName>,
+    /// serialNumber.
+    pub serial_number: SerialNumber,
+}
+
+/// `ESSCertID ::= SEQUENCE { certHash Hash (SHA-1), issuerSerial IssuerSerial OPTIONAL }`
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct EssCertId {
+    /// SHA-1 of the certificate.
+    pub cert_hash: OctetString,
+    /// Issuer and serial.
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+/// `SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies … OPTIONAL }`
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SigningCertificate {
+    /// certs: the first identifies the signing certificate.
+    pub certs: Vec<EssCertId>,
+    /// policies (kept opaque).
+    #[asn1(optional = "true")]
+    pub policies: Option<der::Any>,
+}
+
+/// ```text
+/// ESSCertIDv2 ::= SEQUENCE {
+///   hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
+///   certHash      Hash,
+///   issuerSerial  IssuerSerial OPTIONAL }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct EssCertIdV2 {
+    /// hashAlgorithm; `None` means the DEFAULT, SHA-256.
+    #[asn1(optional = "true")]
+    pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    /// Hash of the certificate.
+    pub cert_hash: OctetString,
+    /// Issuer and serial.
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+/// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }`
+#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
+pub struct SigningCertificateV2 {
+    /// certs: the first identifies the signing certificate.
+    pub certs: Vec<EssCertIdV2>,
+    /// policies (kept opaque).
+    #[asn1(optional = "true")]
+    pub policies: Option<der::Any>,
+}
+
+/// Errors matching ESS identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EssError {
+    /// The attribute value could not be decoded.
+    #[error("malformed signing-certificate attribute: {0}")]
+    Malformed(String),
+    /// The attribute lists no certificate.
+    #[error("signing-certificate attribute lists no certificate")]
+    Empty,
+    /// Hash algorithm not supported.
+    #[error(transparent)]
+    Alg(#[from] crate::alg::AlgError),
+}
+
+fn issuer_serial_of(cert: &CertRef<'_>) -> IssuerSerial {
+    IssuerSerial {
+        issuer: vec![GeneralName::DirectoryName(
+            cert.cert.tbs_certificate.issuer.clone(),
+        )],
+        serial_number: cert.cert.tbs_certificate.serial_number.clone(),
+    }
+}
+
+fn issuer_serial_matches(is: &IssuerSerial, cert: &CertRef<'_>) -> bool {
+    let tbs = &cert.cert.tbs_certificate;
+    is.serial_number == tbs.serial_number
+        && is
+            .issuer
+            .iter()
+            .any(|g| matches!(g, GeneralName::DirectoryName(n) if *n == tbs.issuer))
+}
+
+impl EssCertIdV2 {
+    /// Identifies `cert` with `alg` (SHA-256 is written as the DEFAULT, i.e. omitted).
+    pub fn for_cert(cert: &CertRef<'_>, alg: DigestAlgorithm) -> Result<Self, EssError> {
+        let hash = alg.digest(cert.raw);
+        Ok(Self {
+            hash_algorithm: (alg != DigestAlgorithm::Sha256).then(|| alg.algorithm_identifier()),
+            cert_hash: OctetString::new(hash.as_bytes())
+                .map_err(|e| EssError::Malformed(e.to_string()))?,
+            issuer_serial: Some(issuer_serial_of(cert)),
+        })
+    }
+
+    /// The hash algorithm (SHA-256 when defaulted).
+    pub fn digest_algorithm(&self) -> Result<DigestAlgorithm, EssError> {
+        match &self.hash_algorithm {
+            None => Ok(DigestAlgorithm::Sha256),
+            Some(ai) => Ok(DigestAlgorithm::from_oid(&ai.oid)?),
+        }
+    }
+
+    /// Whether this identifier names `cert` (hash over the certificate's original bytes,
+    /// and issuerSerial when present).
+    pub fn matches(&self, cert: &CertRef<'_>) -> Result<bool, EssError> {
+        let alg = self.digest_algorithm()?;
+        let hash_ok = alg.digest(cert.raw).as_bytes() == self.cert_hash.as_bytes();
+        Ok(hash_ok
+            && self
+                .issuer_serial
+                .as_ref()
+                .is_none_or(|is| issuer_serial_matches(is, cert)))
+    }
+}
+
+impl EssCertId {
+    /// Whether this identifier names `cert`.
+    pub fn matches(&self, cert: &CertRef<'_>) -> bool {
+        let hash_ok =
+            DigestAlgorithm::Sha1.digest(cert.raw).as_bytes() == self.cert_hash.as_bytes();
+        hash_ok
+            && self
+                .issuer_serial
+                .as_ref()
+                .is_none_or(|is| issuer_serial_matches(is, cert))
+    }
+}
+
+impl SigningCertificateV2 {
+    /// The attribute value naming one certificate.
+    pub fn for_cert(cert: &CertRef<'_>, alg: DigestAlgorithm) -> Result<Self, EssError> {
+        Ok(Self {
+            certs: vec![EssCertIdV2::for_cert(cert, alg)?],
+            policies: None,
+        })
+    }
+
+    /// DER encoding (an attribute value).
+    pub fn to_der_bytes(&self) -> Result<Vec<u8>, EssError> {
+        self.to_der()
+            .map_err(|e| EssError::Malformed(e.to_string()))
+    }
+
+    /// Decodes an attribute value.
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self, EssError> {
+        Self::from_der(der).map_err(|e| EssError::Malformed(e.to_string()))
+    }
+}
+
+impl SigningCertificate {
+    /// Decodes an attribute value.
+    pub fn from_der_bytes(der: &[u8]) -> Result<Self, EssError> {
+        Self::from_der(der).map_err(|e| EssError::Malformed(e.to_string()))
+    }
+}

@@ -1,0 +1,24 @@
+//! # kenpo-core
+//!
+//! The foundation every other kenpo-sign crate builds on:
+//!
+//! * [`crypto`]: the one small crypto backend trait ("verify a signature", "sign a digest")
+//!   with aws-lc-rs as the default implementation and the pure-Rust RustCrypto set behind
+//!   the `rustcrypto` feature;
+//! * [`alg`]: digest and signature algorithms and their `AlgorithmIdentifier` mapping;
+//! * [`der_span`]: a tiny DER TLV reader that hands out spans of the original input;
+//! * [`cms`]: a span-preserving view of CMS `SignedData` (signed or hashed bytes are
+//!   always spans of the original input, never re-encoded) and a builder;
+//! * [`ess`]: ESS signing-certificate attributes (RFC 2634, RFC 5035);
+//! * [`oid`]: object identifiers, including HPKI ones;
+//! * [`timefmt`]: conversions between ASN.1 times and RFC 3339.
+#![forbid(unsafe_code)]
+
+pub mod alg;
+pub mod cert;
+pub mod cms;
+pub mod crypto;
+pub mod der_span;
+pub mod ess;
+pub mod oid;
+pub mod timefmt;

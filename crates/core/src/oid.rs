@@ -1,0 +1,132 @@
+//! Object identifiers used across kenpo-sign, in one place.
+//!
+//! Standard OIDs come from [`const_oid::db`] where it has them; CAdES, RFC 3161 and HPKI
+//! (保健医療福祉分野PKI) identifiers that it lacks are defined here.
+
+use const_oid::ObjectIdentifier as Oid;
+
+// ---- digests -------------------------------------------------------------------------
+/// SHA-1 (verification of legacy material only).
+pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// SHA-256.
+pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// SHA-384.
+pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+/// SHA-512.
+pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+
+// ---- public keys and signatures ------------------------------------------------------
+/// rsaEncryption (RSA public key; also seen as a signature algorithm in CMS).
+pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+/// sha1WithRSAEncryption.
+pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+/// sha256WithRSAEncryption.
+pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+/// sha384WithRSAEncryption.
+pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+/// sha512WithRSAEncryption.
+pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+/// id-RSASSA-PSS.
+pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+/// id-mgf1.
+pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+/// id-ecPublicKey.
+pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+/// NIST P-256 (secp256r1).
+pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+/// NIST P-384 (secp384r1).
+pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+/// ecdsa-with-SHA1.
+pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+/// ecdsa-with-SHA256.
+pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+/// ecdsa-with-SHA384.
+pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+/// ecdsa-with-SHA512.
+pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+
+// ---- CMS (RFC 5652) and ESS (RFC 2634 / 5035) ------------------------------------------
+/// id-data.
+pub const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+/// id-signedData.
+pub const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+/// id-contentType attribute.
+pub const ATTR_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+/// id-messageDigest attribute.
+pub const ATTR_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+/// id-signingTime attribute.
+pub const ATTR_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+/// id-countersignature attribute.
+pub const ATTR_COUNTER_SIGNATURE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.6");
+/// id-aa-signingCertificate (ESSCertID, SHA-1).
+pub const ATTR_SIGNING_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.12");
+/// id-aa-signingCertificateV2 (ESSCertIDv2).
+pub const ATTR_SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+
+// ---- RFC 3161 ----------------------------------------------------------------------------
+/// id-ct-TSTInfo: the eContentType of a time-stamp token.
+pub const ID_CT_TST_INFO: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.4");
+/// id-kp-timeStamping extended key usage.
+pub const KP_TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
+/// id-kp-OCSPSigning extended key usage.
+pub const KP_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
+/// id-pkix-ocsp-nocheck extension.
+pub const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+
+// ---- CAdES (ETSI EN 319 122-1) -------------------------------------------------------------
+/// id-aa-signatureTimeStampToken.
+pub const ATTR_SIGNATURE_TIME_STAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
+/// id-aa-ets-contentTimestamp.
+pub const ATTR_CONTENT_TIME_STAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.20");
+/// id-aa-ets-archiveTimestampV2 (TS 101 733, legacy).
+pub const ATTR_ARCHIVE_TIME_STAMP_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.48");
+/// id-aa-ets-archiveTimestampV3.
+pub const ATTR_ARCHIVE_TIME_STAMP_V3: Oid = Oid::new_unwrap("0.4.0.1733.2.4");
+/// id-aa-ATSHashIndex-v3.
+pub const ATTR_ATS_HASH_INDEX_V3: Oid = Oid::new_unwrap("0.4.0.19122.1.5");
+/// id-ri-ocsp-response (RevocationInfoChoice other format).
+pub const RI_OCSP_RESPONSE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.16.2");
+
+// ---- HPKI (保健医療福祉分野PKI) and ISO/TS 17090 ---------------------------------------------
+/// Arc of HPKI *signature* certificate policies (`1.2.392.100495.1.5.1.1.`).
+pub const HPKI_SIGNATURE_POLICY_ARC: &str = "1.2.392.100495.1.5.1.1.";
+/// Arc of HPKI *authentication* certificate policies (`1.2.392.100495.1.5.1.2.`).
+pub const HPKI_AUTH_POLICY_ARC: &str = "1.2.392.100495.1.5.1.2.";
+/// Policy asserted by HPKI signing CAs (as the MEDIS sign CA 2 does).
+pub const HPKI_SIGN_CA_POLICY: Oid = Oid::new_unwrap("1.2.392.100495.1.5.1.1.3.1");
+/// Policy of HPKI signer end-entity certificates (as the MEDIS test signer carries).
+pub const HPKI_SIGNER_POLICY: Oid = Oid::new_unwrap("1.2.392.100495.1.5.1.1.0.1");
+/// Policy asserted by HPKI authentication CAs.
+pub const HPKI_AUTH_CA_POLICY: Oid = Oid::new_unwrap("1.2.392.100495.1.5.1.2.3.1");
+/// Policy of HPKI authentication end-entity certificates.
+pub const HPKI_AUTH_POLICY: Oid = Oid::new_unwrap("1.2.392.100495.1.5.1.2.0.1");
+/// hcRole attribute type (ISO/TS 17090), carried in subjectDirectoryAttributes.
+pub const HC_ROLE: Oid = Oid::new_unwrap("1.0.17090.0.1");
+/// Coding scheme of HPKI hcRole codes.
+pub const HPKI_HC_ROLE_SCHEME: Oid = Oid::new_unwrap("1.2.392.100495.1.6.1.1");
+
+/// True when `oid` is an HPKI signature policy (under [`HPKI_SIGNATURE_POLICY_ARC`]).
+pub fn is_hpki_signature_policy(oid: &Oid) -> bool {
+    oid.to_string().starts_with(HPKI_SIGNATURE_POLICY_ARC)
+}
+
+/// True when `oid` is an HPKI authentication policy (under [`HPKI_AUTH_POLICY_ARC`]).
+pub fn is_hpki_auth_policy(oid: &Oid) -> bool {
+    oid.to_string().starts_with(HPKI_AUTH_POLICY_ARC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hpki_arcs_classify_policies() {
+        assert!(is_hpki_signature_policy(&HPKI_SIGNER_POLICY));
+        assert!(is_hpki_signature_policy(&HPKI_SIGN_CA_POLICY));
+        assert!(!is_hpki_signature_policy(&HPKI_AUTH_POLICY));
+        assert!(is_hpki_auth_policy(&HPKI_AUTH_POLICY));
+        // A prefix of the arc without the dot must not match (1.2.392.100495.1.5.1.10...).
+        let near = Oid::new_unwrap("1.2.392.100495.1.5.1.10.1");
+        assert!(!is_hpki_signature_policy(&near));
+    }
+}
