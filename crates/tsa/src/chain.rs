@@ -1,0 +1,1 @@
+//! Simple chain check (being written).

@@ -1,0 +1,34 @@
+//! # kenpo-tsa — RFC 3161 time-stamping
+//!
+//! The lowest layer of kenpo-sign: every signature gets a trusted time, and received files
+//! get an intake time-stamp.
+//!
+//! * [`request`], [`response`], [`tstinfo`], [`status`]: the RFC 3161 structures;
+//! * [`token`]: verification of a TimeStampToken (signature, ESSCertID(v2), EKU, genTime
+//!   within the TSA certificate, imprint, nonce, policy) with a hook for path validation;
+//! * [`chain`]: a simple anchor-based check of the TSA certificate for callers without
+//!   kenpo-verify;
+//! * [`client`]: blocking and async HTTP client with nonce, failover, limits and basic auth;
+//! * [`server`]: a TSA (token issuance, persistent serials, audit log, axum HTTP front).
+//!
+//! Signed and hashed bytes are always spans of the original input: a token is embedded
+//! and verified exactly as the TSA sent it.
+#![forbid(unsafe_code)]
+
+pub mod asn1;
+pub mod chain;
+pub mod client;
+pub mod error;
+pub mod request;
+pub mod response;
+pub mod server;
+pub mod status;
+pub mod token;
+pub mod tstinfo;
+
+pub use error::FormatError;
+pub use request::TimeStampRequest;
+pub use response::TimeStampResponse;
+pub use status::{FailInfo, PkiStatus, StatusInfo};
+pub use token::{TokenError, TsaCertValidator, VerifiedToken, VerifyOptions, verify_token};
+pub use tstinfo::{Accuracy, TstInfo};

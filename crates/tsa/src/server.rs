@@ -1,0 +1,1 @@
+//! TSA server (being written).

@@ -1,0 +1,359 @@
+//! Time-stamp token verification (RFC 3161 §2.4.2, RFC 5816, RFC 5652).
+//!
+//! [`verify_token`] checks everything a token proves by itself: the CMS structure, the
+//! content-type and message-digest signed attributes, the signature with the TSA key, the
+//! TSA certificate identified through ESSCertID/ESSCertIDv2 (no substitution), its critical
+//! timeStamping-only EKU, genTime inside its validity, and — when asked — imprint, nonce and
+//! policy. Whether the TSA certificate chains to a trusted root and is unrevoked is a
+//! question of path validation: pass a [`TsaCertValidator`] (kenpo-verify supplies the full
+//! RFC 5280 one; [`crate::chain::AnchorChain`] is a simple anchor-and-signature check).
+
+use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::cert::CertRef;
+use kenpo_core::cms::{SignedDataView, SignerId};
+use kenpo_core::crypto::{CryptoBackend, default_backend};
+use kenpo_core::der_span::tag;
+use kenpo_core::ess::{SigningCertificate, SigningCertificateV2};
+use kenpo_core::oid;
+use time::OffsetDateTime;
+use x509_cert::ext::pkix::ExtendedKeyUsage;
+
+use crate::error::FormatError;
+use crate::tstinfo::{Accuracy, TstInfo};
+
+/// Why a token is not acceptable. Each variant names one cause.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// The token is not CMS SignedData or is malformed.
+    #[error("token structure: {0}")]
+    Structure(String),
+    /// eContentType is not id-ct-TSTInfo.
+    #[error("eContentType is {0}, not id-ct-TSTInfo")]
+    NotTstInfo(String),
+    /// TSTInfo is malformed.
+    #[error(transparent)]
+    TstInfo(#[from] FormatError),
+    /// Not exactly one SignerInfo.
+    #[error("token has {0} SignerInfos; RFC 3161 requires exactly one")]
+    SignerCount(usize),
+    /// A required signed attribute is missing.
+    #[error("signed attribute {0} is missing")]
+    MissingAttribute(&'static str),
+    /// A signed attribute is malformed or duplicated.
+    #[error("signed attribute {name}: {detail}")]
+    BadAttribute {
+        /// Attribute name.
+        name: &'static str,
+        /// Problem.
+        detail: String,
+    },
+    /// message-digest does not match the TSTInfo.
+    #[error("message-digest attribute does not match the TSTInfo")]
+    MessageDigestMismatch,
+    /// No certificate matching the SignerInfo's sid was found.
+    #[error("TSA certificate not found (not embedded and not supplied)")]
+    TsaCertNotFound,
+    /// ESSCertID/ESSCertIDv2 does not identify the certificate that verifies.
+    #[error("signing-certificate attribute does not identify the TSA certificate")]
+    SigningCertMismatch,
+    /// The algorithm is not supported.
+    #[error("algorithm: {0}")]
+    Algorithm(String),
+    /// The TSA signature does not verify.
+    #[error("TSA signature does not verify: {0}")]
+    BadSignature(String),
+    /// The TSA certificate lacks the critical timeStamping-only EKU.
+    #[error("TSA certificate extended key usage: {0}")]
+    BadEku(&'static str),
+    /// genTime lies outside the TSA certificate's validity.
+    #[error("genTime {gen_time} outside the TSA certificate validity {not_before} … {not_after}")]
+    GenTimeOutsideValidity {
+        /// genTime.
+        gen_time: String,
+        /// notBefore.
+        not_before: String,
+        /// notAfter.
+        not_after: String,
+    },
+    /// The token is for other data.
+    #[error("message imprint does not match: token covers {found}, expected {expected}")]
+    ImprintMismatch {
+        /// Expected digest.
+        expected: String,
+        /// Digest in the token.
+        found: String,
+    },
+    /// Nonce missing or different from the request's.
+    #[error("nonce mismatch (sent {sent}, received {received})")]
+    NonceMismatch {
+        /// Sent nonce (hex).
+        sent: String,
+        /// Received nonce (hex or "none").
+        received: String,
+    },
+    /// Policy differs from the one required.
+    #[error("policy {found} is not the required {required}")]
+    PolicyMismatch {
+        /// Required.
+        required: String,
+        /// Found.
+        found: String,
+    },
+    /// The chain/revocation hook rejected the TSA certificate.
+    #[error("TSA certificate not trusted: {0}")]
+    Untrusted(String),
+}
+
+/// Hook for validating the TSA certificate's path and revocation at genTime.
+pub trait TsaCertValidator: Send + Sync {
+    /// Validates `tsa_cert` at `at`; `candidates` are other certificates from the token
+    /// (possible intermediates). Returns the validated path (TSA first) or why not.
+    fn validate(&self, tsa_cert: &[u8], candidates: &[&[u8]], at: OffsetDateTime) -> Result<Vec<Vec<u8>>, String>;
+}
+
+/// What to check besides the token's own consistency.
+#[derive(Clone, Copy)]
+pub struct VerifyOptions<'a> {
+    /// The digest the token must cover.
+    pub expected_imprint: Option<&'a Digest>,
+    /// The nonce sent in the request (INTEGER contents).
+    pub expected_nonce: Option<&'a [u8]>,
+    /// A policy the token must carry.
+    pub required_policy: Option<Oid>,
+    /// Certificates to search for the TSA certificate when the token does not embed it.
+    pub extra_certs: &'a [Vec<u8>],
+    /// Chain and revocation check of the TSA certificate.
+    pub validator: Option<&'a dyn TsaCertValidator>,
+    /// Crypto backend.
+    pub backend: &'a dyn CryptoBackend,
+}
+
+impl Default for VerifyOptions<'_> {
+    fn default() -> Self {
+        Self {
+            expected_imprint: None,
+            expected_nonce: None,
+            required_policy: None,
+            extra_certs: &[],
+            validator: None,
+            backend: default_backend(),
+        }
+    }
+}
+
+impl std::fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("expected_imprint", &self.expected_imprint)
+            .field("required_policy", &self.required_policy)
+            .field("validator", &self.validator.is_some())
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}
+
+/// A token that passed [`verify_token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The TSTInfo.
+    pub tst_info: TstInfo,
+    /// The TSA certificate (DER) that signed it.
+    pub tsa_cert: Vec<u8>,
+    /// The validated path from the validator hook (TSA first), empty without a hook.
+    pub path: Vec<Vec<u8>>,
+    /// All certificates embedded in the token.
+    pub embedded_certs: Vec<Vec<u8>>,
+    /// The TSA's signature algorithm.
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+impl VerifiedToken {
+    /// genTime.
+    pub fn gen_time(&self) -> OffsetDateTime {
+        self.tst_info.gen_time
+    }
+
+    /// accuracy.
+    pub fn accuracy(&self) -> Option<Accuracy> {
+        self.tst_info.accuracy
+    }
+
+    /// TSA policy.
+    pub fn policy(&self) -> Oid {
+        self.tst_info.policy
+    }
+
+    /// Serial number (hex).
+    pub fn serial_hex(&self) -> String {
+        self.tst_info.serial_hex()
+    }
+
+    /// Subject of the TSA certificate.
+    pub fn tsa_subject(&self) -> String {
+        CertRef::parse(&self.tsa_cert).map(|c| c.subject_string()).unwrap_or_default()
+    }
+}
+
+fn structure(e: impl std::fmt::Display) -> TokenError {
+    TokenError::Structure(e.to_string())
+}
+
+fn bad_attr(name: &'static str, e: impl std::fmt::Display) -> TokenError {
+    TokenError::BadAttribute { name, detail: e.to_string() }
+}
+
+fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
+    match *sid {
+        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
+        SignerId::SubjectKeyId(ski) => cert
+            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
+            .and_then(|e| der::asn1::OctetString::from_der(e.extn_value.as_bytes()).ok())
+            .is_some_and(|v| v.as_bytes() == ski),
+    }
+}
+
+/// Verifies a DER TimeStampToken (a ContentInfo), see the module docs.
+pub fn verify_token(token_der: &[u8], opts: &VerifyOptions<'_>) -> Result<VerifiedToken, TokenError> {
+    let sd = SignedDataView::parse(token_der).map_err(structure)?;
+    if sd.econtent_type != oid::ID_CT_TST_INFO {
+        return Err(TokenError::NotTstInfo(sd.econtent_type.to_string()));
+    }
+    let econtent = sd.econtent.ok_or_else(|| structure("TSTInfo content is absent"))?;
+    let tst_info = TstInfo::parse(econtent)?;
+    let [si] = sd.signer_infos.as_slice() else {
+        return Err(TokenError::SignerCount(sd.signer_infos.len()));
+    };
+    let digest_alg = si.digest_alg().map_err(|e| TokenError::Algorithm(e.to_string()))?;
+    let sig_alg = SignatureAlgorithm::from_algorithm_identifier(&si.signature_algorithm, Some(digest_alg))
+        .map_err(|e| TokenError::Algorithm(e.to_string()))?;
+    if sig_alg.digest() != digest_alg {
+        return Err(TokenError::Algorithm(format!(
+            "signature algorithm {} with digestAlgorithm {}",
+            sig_alg.name(),
+            digest_alg.name()
+        )));
+    }
+    let attrs = si.signed_attrs.as_ref().ok_or(TokenError::MissingAttribute("signedAttrs"))?;
+
+    // content-type and message-digest: exactly once, bound to the TSTInfo.
+    let ct = attrs
+        .single(oid::ATTR_CONTENT_TYPE)
+        .map_err(|e| bad_attr("content-type", e))?
+        .ok_or(TokenError::MissingAttribute("content-type"))?;
+    if ct.tag != tag::OID || Oid::from_der(ct.raw).ok() != Some(oid::ID_CT_TST_INFO) {
+        return Err(bad_attr("content-type", "is not id-ct-TSTInfo"));
+    }
+    let md = attrs
+        .single(oid::ATTR_MESSAGE_DIGEST)
+        .map_err(|e| bad_attr("message-digest", e))?
+        .ok_or(TokenError::MissingAttribute("message-digest"))?;
+    if md.tag != tag::OCTET_STRING {
+        return Err(bad_attr("message-digest", "not an OCTET STRING"));
+    }
+    if md.value != digest_alg.digest(econtent).as_bytes() {
+        return Err(TokenError::MessageDigestMismatch);
+    }
+
+    // The TSA certificate: the one the sid names, among embedded and supplied certificates.
+    let embedded: Vec<&[u8]> = sd.x509_certificates().collect();
+    let candidates = embedded.iter().copied().chain(opts.extra_certs.iter().map(Vec::as_slice));
+    let tsa = candidates
+        .filter_map(|c| CertRef::parse(c).ok())
+        .find(|c| sid_matches(&si.sid, c))
+        .ok_or(TokenError::TsaCertNotFound)?;
+
+    // ESSCertIDv2 (RFC 5816) or ESSCertID (RFC 3161) must name that very certificate.
+    let v2 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2).map_err(|e| bad_attr("signing-certificate-v2", e))?;
+    let v1 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE).map_err(|e| bad_attr("signing-certificate", e))?;
+    let named = match (v2, v1) {
+        (Some(v), _) => {
+            let sc = SigningCertificateV2::from_der_bytes(v.raw).map_err(|e| bad_attr("signing-certificate-v2", e))?;
+            let first = sc.certs.first().ok_or_else(|| bad_attr("signing-certificate-v2", "empty"))?;
+            first.matches(&tsa).map_err(|e| bad_attr("signing-certificate-v2", e))?
+        }
+        (None, Some(v)) => {
+            let sc = SigningCertificate::from_der_bytes(v.raw).map_err(|e| bad_attr("signing-certificate", e))?;
+            sc.certs.first().ok_or_else(|| bad_attr("signing-certificate", "empty"))?.matches(&tsa)
+        }
+        (None, None) => return Err(TokenError::MissingAttribute("signing-certificate(-v2)")),
+    };
+    if !named {
+        return Err(TokenError::SigningCertMismatch);
+    }
+
+    // The signature over the signed attributes exactly as received.
+    let digest = attrs.digest_as_set(digest_alg);
+    opts.backend
+        .verify_digest(tsa.spki, sig_alg, &digest, si.signature)
+        .map_err(|e| TokenError::BadSignature(e.to_string()))?;
+
+    check_tsa_eku(&tsa)?;
+    if !tsa.valid_at(tst_info.gen_time) {
+        let f = kenpo_core::timefmt::rfc3339;
+        return Err(TokenError::GenTimeOutsideValidity {
+            gen_time: f(tst_info.gen_time),
+            not_before: f(tsa.not_before()),
+            not_after: f(tsa.not_after()),
+        });
+    }
+
+    if let Some(expected) = opts.expected_imprint {
+        if *expected != tst_info.imprint {
+            return Err(TokenError::ImprintMismatch {
+                expected: format!("{expected:?}"),
+                found: format!("{:?}", tst_info.imprint),
+            });
+        }
+    }
+    if let Some(sent) = opts.expected_nonce {
+        if tst_info.nonce.as_deref() != Some(sent) {
+            return Err(TokenError::NonceMismatch {
+                sent: hex::encode(sent),
+                received: tst_info.nonce.as_deref().map(hex::encode).unwrap_or_else(|| "none".into()),
+            });
+        }
+    }
+    if let Some(required) = opts.required_policy {
+        if tst_info.policy != required {
+            return Err(TokenError::PolicyMismatch { required: required.to_string(), found: tst_info.policy.to_string() });
+        }
+    }
+    let path = match opts.validator {
+        Some(v) => {
+            let others: Vec<&[u8]> = embedded.iter().copied().filter(|c| *c != tsa.raw).collect();
+            v.validate(tsa.raw, &others, tst_info.gen_time).map_err(TokenError::Untrusted)?
+        }
+        None => Vec::new(),
+    };
+    Ok(VerifiedToken {
+        tst_info,
+        tsa_cert: tsa.raw.to_vec(),
+        path,
+        embedded_certs: embedded.iter().map(|c| c.to_vec()).collect(),
+        signature_algorithm: sig_alg,
+    })
+}
+
+/// RFC 3161 §2.3: the TSA certificate has exactly one EKU, id-kp-timeStamping, marked
+/// critical.
+pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
+    let ext = tsa
+        .extension(const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+        .ok_or(TokenError::BadEku("extendedKeyUsage is absent"))?;
+    if !ext.critical {
+        return Err(TokenError::BadEku("extendedKeyUsage is not critical"));
+    }
+    let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+        .map_err(|_| TokenError::BadEku("extendedKeyUsage is malformed"))?;
+    match eku.0.as_slice() {
+        [only] if *only == oid::KP_TIME_STAMPING => Ok(()),
+        _ => Err(TokenError::BadEku("must contain id-kp-timeStamping only")),
+    }
+}
+
+/// Computes the imprint of `data` for checking a token against it.
+pub fn imprint_of(alg: DigestAlgorithm, data: &[u8]) -> Digest {
+    alg.digest(data)
+}
