@@ -4,9 +4,10 @@
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use spki::AlgorithmIdentifierOwned;
+use std::sync::OnceLock;
+
 use time::OffsetDateTime;
 use x509_cert::Certificate;
-use x509_cert::ext::Extension;
 
 use crate::der_span::{Reader, SpanError, parse_one, tag};
 
@@ -27,7 +28,19 @@ pub enum CertError {
     Empty(&'static str),
 }
 
-/// A certificate: spans of its encoding and the decoded model.
+/// One extension, as spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionRef<'a> {
+    /// extnID.
+    pub oid: Oid,
+    /// critical.
+    pub critical: bool,
+    /// extnValue's octets (the DER of the extension's value).
+    pub value: &'a [u8],
+}
+
+/// A certificate: spans of its encoding, validity and extensions read from those spans, and
+/// the full x509-cert model decoded only on demand ([`CertRef::decoded`]).
 #[derive(Debug, Clone)]
 pub struct CertRef<'a> {
     /// The whole certificate encoding.
@@ -48,12 +61,59 @@ pub struct CertRef<'a> {
     pub signature_algorithm: AlgorithmIdentifierOwned,
     /// Signature bits (the BIT STRING contents after the unused-bits octet).
     pub signature: &'a [u8],
-    /// The decoded certificate.
-    pub cert: Certificate,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// Extensions in order.
+    pub extensions: Vec<ExtensionRef<'a>>,
+    decoded: OnceLock<Result<Certificate, CertError>>,
+}
+
+fn read_time(t: crate::der_span::Tlv<'_>) -> Result<OffsetDateTime, CertError> {
+    let bad = |e: crate::timefmt::TimeError| CertError::Decode(format!("validity: {e}"));
+    match t.tag {
+        tag::UTC_TIME => {
+            let v = t.value;
+            if v.len() != 13 || v[12] != b'Z' {
+                return Err(CertError::Decode("validity: bad UTCTime".into()));
+            }
+            let century: &[u8] = if v[0] < b'5' { b"20" } else { b"19" };
+            let mut g = century.to_vec();
+            g.extend_from_slice(v);
+            crate::timefmt::parse_generalized_time(&g).map_err(bad)
+        }
+        tag::GENERALIZED_TIME => crate::timefmt::parse_generalized_time(t.value).map_err(bad),
+        _ => Err(CertError::Decode("validity: not a time".into())),
+    }
+}
+
+fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'_>>, CertError> {
+    let mut outer = field.reader();
+    let seq = outer.expect(tag::SEQUENCE)?;
+    outer.finish()?;
+    let mut out = Vec::new();
+    for e in seq.reader().all()? {
+        let mut r = e.expect(tag::SEQUENCE)?.reader();
+        let oid =
+            Oid::from_der(r.expect(tag::OID)?.raw).map_err(|e| CertError::Decode(e.to_string()))?;
+        let critical = match r.optional(tag::BOOLEAN)? {
+            Some(b) => b.value == [0xff],
+            None => false,
+        };
+        let value = r.expect(tag::OCTET_STRING)?.value;
+        r.finish()?;
+        out.push(ExtensionRef {
+            oid,
+            critical,
+            value,
+        });
+    }
+    Ok(out)
 }
 
 impl<'a> CertRef<'a> {
-    /// Parses a DER certificate.
+    /// Parses a DER certificate (spans only; see [`CertRef::decoded`]).
     pub fn parse(raw: &'a [u8]) -> Result<Self, CertError> {
         let outer = parse_one(raw)?.expect(tag::SEQUENCE)?;
         let mut r = outer.reader();
@@ -62,14 +122,23 @@ impl<'a> CertRef<'a> {
         let sig = r.expect(tag::BIT_STRING)?;
         r.finish()?;
         let mut t = tbs.reader();
-        t.optional(crate::der_span::tag::context(0))?;
+        t.optional(tag::context(0))?;
         let serial = t.expect(tag::INTEGER)?;
         t.expect(tag::SEQUENCE)?;
         let issuer = t.expect(tag::SEQUENCE)?;
-        t.expect(tag::SEQUENCE)?;
+        let mut validity = t.expect(tag::SEQUENCE)?.reader();
+        let not_before = read_time(validity.read()?)?;
+        let not_after = read_time(validity.read()?)?;
+        validity.finish()?;
         let subject = t.expect(tag::SEQUENCE)?;
         let spki = t.expect(tag::SEQUENCE)?;
-        let cert = Certificate::from_der(raw).map_err(|e| CertError::Decode(e.to_string()))?;
+        t.optional(tag::context_primitive(1))?;
+        t.optional(tag::context_primitive(2))?;
+        let extensions = match t.optional(tag::context(3))? {
+            Some(f) => read_extensions(f)?,
+            None => Vec::new(),
+        };
+        t.finish()?;
         let signature_algorithm = AlgorithmIdentifierOwned::from_der(sig_alg_tlv.raw)
             .map_err(|e| CertError::Decode(e.to_string()))?;
         let signature = sig
@@ -86,43 +155,55 @@ impl<'a> CertRef<'a> {
             spki: spki.raw,
             signature_algorithm,
             signature,
-            cert,
+            not_before,
+            not_after,
+            extensions,
+            decoded: OnceLock::new(),
         })
+    }
+
+    /// The full x509-cert model, decoded on first use.
+    pub fn decoded(&self) -> Result<&Certificate, CertError> {
+        self.decoded
+            .get_or_init(|| {
+                Certificate::from_der(self.raw).map_err(|e| CertError::Decode(e.to_string()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// notBefore.
     pub fn not_before(&self) -> OffsetDateTime {
-        crate::timefmt::from_x509_time(&self.cert.tbs_certificate.validity.not_before)
+        self.not_before
     }
 
     /// notAfter.
     pub fn not_after(&self) -> OffsetDateTime {
-        crate::timefmt::from_x509_time(&self.cert.tbs_certificate.validity.not_after)
+        self.not_after
     }
 
     /// Whether `at` lies within [notBefore, notAfter].
     pub fn valid_at(&self, at: OffsetDateTime) -> bool {
-        self.not_before() <= at && at <= self.not_after()
+        self.not_before <= at && at <= self.not_after
     }
 
     /// The extension with `oid`, if present.
-    pub fn extension(&self, oid: Oid) -> Option<&Extension> {
-        self.cert
-            .tbs_certificate
-            .extensions
-            .as_ref()?
-            .iter()
-            .find(|e| e.extn_id == oid)
+    pub fn extension(&self, oid: Oid) -> Option<&ExtensionRef<'a>> {
+        self.extensions.iter().find(|e| e.oid == oid)
     }
 
     /// Subject as an RFC 4514 string.
     pub fn subject_string(&self) -> String {
-        self.cert.tbs_certificate.subject.to_string()
+        self.decoded()
+            .map(|c| c.tbs_certificate.subject.to_string())
+            .unwrap_or_default()
     }
 
     /// Issuer as an RFC 4514 string.
     pub fn issuer_string(&self) -> String {
-        self.cert.tbs_certificate.issuer.to_string()
+        self.decoded()
+            .map(|c| c.tbs_certificate.issuer.to_string())
+            .unwrap_or_default()
     }
 
     /// Serial number as upper-case hex.

@@ -81,22 +81,24 @@ pub enum EssError {
     Alg(#[from] crate::alg::AlgError),
 }
 
-fn issuer_serial_of(cert: &CertRef<'_>) -> IssuerSerial {
-    IssuerSerial {
-        issuer: vec![GeneralName::DirectoryName(
-            cert.cert.tbs_certificate.issuer.clone(),
-        )],
-        serial_number: cert.cert.tbs_certificate.serial_number.clone(),
-    }
+fn issuer_serial_of(cert: &CertRef<'_>) -> Result<IssuerSerial, EssError> {
+    let tbs = &cert
+        .decoded()
+        .map_err(|e| EssError::Malformed(e.to_string()))?
+        .tbs_certificate;
+    Ok(IssuerSerial {
+        issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
+        serial_number: tbs.serial_number.clone(),
+    })
 }
 
+/// Compares with the certificate's own spans (the certificate is not decoded).
 fn issuer_serial_matches(is: &IssuerSerial, cert: &CertRef<'_>) -> bool {
-    let tbs = &cert.cert.tbs_certificate;
-    is.serial_number == tbs.serial_number
-        && is
-            .issuer
-            .iter()
-            .any(|g| matches!(g, GeneralName::DirectoryName(n) if *n == tbs.issuer))
+    is.serial_number.as_bytes() == cert.serial
+        && is.issuer.iter().any(|g| match g {
+            GeneralName::DirectoryName(n) => n.to_der().is_ok_and(|d| d == cert.issuer),
+            _ => false,
+        })
 }
 
 impl EssCertIdV2 {
@@ -107,7 +109,7 @@ impl EssCertIdV2 {
             hash_algorithm: (alg != DigestAlgorithm::Sha256).then(|| alg.algorithm_identifier()),
             cert_hash: OctetString::new(hash.as_bytes())
                 .map_err(|e| EssError::Malformed(e.to_string()))?,
-            issuer_serial: Some(issuer_serial_of(cert)),
+            issuer_serial: Some(issuer_serial_of(cert)?),
         })
     }
 

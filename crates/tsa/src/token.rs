@@ -209,7 +209,7 @@ fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
         SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
         SignerId::SubjectKeyId(ski) => cert
             .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| der::asn1::OctetString::from_der(e.extn_value.as_bytes()).ok())
+            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
             .is_some_and(|v| v.as_bytes() == ski),
     }
 }
@@ -345,7 +345,7 @@ pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
     if !ext.critical {
         return Err(TokenError::BadEku("extendedKeyUsage is not critical"));
     }
-    let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+    let eku = ExtendedKeyUsage::from_der(ext.value)
         .map_err(|_| TokenError::BadEku("extendedKeyUsage is malformed"))?;
     match eku.0.as_slice() {
         [only] if *only == oid::KP_TIME_STAMPING => Ok(()),
