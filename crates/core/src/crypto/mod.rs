@@ -143,6 +143,7 @@ pub fn default_backend() -> &'static dyn CryptoBackend {
 }
 
 /// Every backend compiled into this build, default first.
+#[allow(clippy::vec_init_then_push)] // the pushes are cfg-gated
 pub fn backends() -> Vec<&'static dyn CryptoBackend> {
     let mut v: Vec<&'static dyn CryptoBackend> = Vec::new();
     #[cfg(feature = "aws-lc")]
