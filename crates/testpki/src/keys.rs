@@ -205,7 +205,7 @@ pub(crate) fn key_for(seed: u64, name: &str, alg: KeyAlg) -> Result<Arc<PrivateK
     if let Some(key) = guard.as_ref() {
         return Ok(Arc::clone(key));
     }
-    let key = Arc::new(PrivateKey::generate(alg, rng_seed(seed, name))?);
+    let key = Arc::new(disk_cache::load_or_generate(alg, rng_seed(seed, name))?);
     *guard = Some(Arc::clone(&key));
     Ok(key)
 }
@@ -279,5 +279,90 @@ mod tests {
             Err(Error::UnsupportedDigest { .. })
         ));
         Ok(())
+    }
+}
+
+/// An on-disk cache of generated keys shared by every process (test binaries, the CLI's
+/// `demo`): RSA generation dominates the cost of a test PKI, and keys are a pure function
+/// of `(seed, name, algorithm)`.
+///
+/// Directory: `$KENPO_TESTPKI_KEY_CACHE`, else `<temp dir>/kenpo-testpki-keys-v1`; set the
+/// variable to `off` to disable. Files are written atomically (temporary file + rename); an
+/// unreadable or corrupt entry is regenerated. The cache never changes *which* key is used,
+/// only whether it is recomputed.
+mod disk_cache {
+    use std::path::PathBuf;
+
+    use pkcs8::{DecodePrivateKey, EncodePrivateKey};
+
+    use super::{KeyAlg, PrivateKey};
+    use crate::Error;
+
+    fn dir() -> Option<PathBuf> {
+        match std::env::var_os("KENPO_TESTPKI_KEY_CACHE") {
+            Some(v) if v == "off" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => Some(std::env::temp_dir().join("kenpo-testpki-keys-v1")),
+        }
+    }
+
+    fn file(alg: KeyAlg, rng_seed: &[u8; 32]) -> Option<PathBuf> {
+        let hex: String = rng_seed.iter().map(|b| format!("{b:02x}")).collect();
+        Some(dir()?.join(format!("{hex}-{}.p8", alg.label())))
+    }
+
+    fn load(alg: KeyAlg, der: &[u8]) -> Option<PrivateKey> {
+        match alg {
+            KeyAlg::Rsa(bits) => {
+                let k = rsa::RsaPrivateKey::from_pkcs8_der(der).ok()?;
+                (rsa::traits::PublicKeyParts::n(&k).bits() == bits)
+                    .then(|| PrivateKey::Rsa(Box::new(k)))
+            }
+            KeyAlg::P256 => p256::SecretKey::from_pkcs8_der(der)
+                .ok()
+                .map(PrivateKey::P256),
+            KeyAlg::P384 => p384::SecretKey::from_pkcs8_der(der)
+                .ok()
+                .map(PrivateKey::P384),
+        }
+    }
+
+    fn store(path: &std::path::Path, key: &PrivateKey) {
+        let der = match key {
+            PrivateKey::Rsa(k) => k.to_pkcs8_der(),
+            PrivateKey::P256(k) => k.to_pkcs8_der(),
+            PrivateKey::P384(k) => k.to_pkcs8_der(),
+        };
+        let (Ok(der), Some(parent)) = (der, path.parent()) else {
+            return;
+        };
+        if std::fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let tmp = parent.join(format!(
+            ".tmp-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        if std::fs::write(&tmp, der.as_bytes()).is_ok() && std::fs::rename(&tmp, path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    /// The cached key, or a freshly generated one (then cached, best effort).
+    pub(super) fn load_or_generate(alg: KeyAlg, rng_seed: [u8; 32]) -> Result<PrivateKey, Error> {
+        let path = file(alg, &rng_seed);
+        if let Some(key) = path
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|der| load(alg, &der))
+        {
+            return Ok(key);
+        }
+        let key = PrivateKey::generate(alg, rng_seed)?;
+        if let Some(p) = &path {
+            store(p, &key);
+        }
+        Ok(key)
     }
 }
