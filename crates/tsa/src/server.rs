@@ -1,1 +1,0 @@
-//! TSA server (being written).
