@@ -47,9 +47,16 @@ pub fn pki() -> &'static Pki {
 /// Whether the `openssl` CLI can be used. Under CI (`CI` set) its absence is a failure,
 /// elsewhere the caller skips with a message.
 pub fn openssl_available() -> bool {
-    let ok = Command::new("openssl").arg("version").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "openssl CLI is required under CI (.ci/run installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "openssl CLI is required under CI (.ci/run installs it)"
+        );
         eprintln!("SKIP: openssl CLI not found");
     }
     ok
@@ -57,7 +64,11 @@ pub fn openssl_available() -> bool {
 
 /// Runs openssl with `args` in `dir`, returning (success, stdout+stderr).
 pub fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)

@@ -1,1 +1,0 @@
-//! HTTP client (being written).
