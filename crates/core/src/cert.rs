@@ -162,6 +162,17 @@ impl<'a> CertRef<'a> {
         })
     }
 
+    /// The issuer Name TLV and serialNumber contents of a DER certificate, read without
+    /// parsing anything else (to pick a certificate by issuerAndSerialNumber cheaply).
+    pub fn issuer_and_serial(raw: &[u8]) -> Result<(&[u8], &[u8]), CertError> {
+        let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
+        let mut t = r.expect(tag::SEQUENCE)?.reader();
+        t.optional(tag::context(0))?;
+        let serial = t.expect(tag::INTEGER)?.value;
+        t.expect(tag::SEQUENCE)?;
+        Ok((t.expect(tag::SEQUENCE)?.raw, serial))
+    }
+
     /// The full x509-cert model, decoded on first use.
     pub fn decoded(&self) -> Result<&Certificate, CertError> {
         self.decoded

@@ -174,3 +174,66 @@ impl SigningCertificate {
         Self::from_der(der).map_err(|e| EssError::Malformed(e.to_string()))
     }
 }
+
+/// Reads an ESSCertID(v2) SEQUENCE from spans: (hash algorithm, certHash, issuer Name TLVs,
+/// serial INTEGER contents).
+type CertIdSpans<'a> = (DigestAlgorithm, &'a [u8], Option<(Vec<&'a [u8]>, &'a [u8])>);
+
+fn cert_id_spans(id: crate::der_span::Tlv<'_>, v2: bool) -> Result<CertIdSpans<'_>, EssError> {
+    use crate::der_span::tag;
+    let bad = |e: &dyn std::fmt::Display| EssError::Malformed(e.to_string());
+    let mut r = id.expect(tag::SEQUENCE).map_err(|e| bad(&e))?.reader();
+    let alg = if v2 && r.peek_tag() == Some(tag::SEQUENCE) {
+        let ai = r.read().map_err(|e| bad(&e))?;
+        let oid = ai.reader().expect(tag::OID).map_err(|e| bad(&e))?;
+        let oid = const_oid::ObjectIdentifier::from_der(oid.raw).map_err(|e| bad(&e))?;
+        DigestAlgorithm::from_oid(&oid)?
+    } else if v2 {
+        DigestAlgorithm::Sha256
+    } else {
+        DigestAlgorithm::Sha1
+    };
+    let hash = r.expect(tag::OCTET_STRING).map_err(|e| bad(&e))?.value;
+    let issuer_serial = match r.optional(tag::SEQUENCE).map_err(|e| bad(&e))? {
+        Some(is) => {
+            let mut ir = is.reader();
+            let names = ir
+                .expect(tag::SEQUENCE)
+                .map_err(|e| bad(&e))?
+                .reader()
+                .all()
+                .map_err(|e| bad(&e))?;
+            let dir_names = names
+                .iter()
+                .filter(|g| g.tag == tag::context(4))
+                .filter_map(|g| g.reader().read().ok().map(|n| n.raw))
+                .collect();
+            let serial = ir.expect(tag::INTEGER).map_err(|e| bad(&e))?.value;
+            Some((dir_names, serial))
+        }
+        None => None,
+    };
+    Ok((alg, hash, issuer_serial))
+}
+
+/// Whether the *first* identifier of a SigningCertificate (`v2 = false`, ESSCertID with
+/// SHA-1) or SigningCertificateV2 (`v2 = true`) attribute value names `cert`.
+///
+/// Works on the attribute value's original bytes: the certificate hash is computed over
+/// the certificate as received, and the issuer Name and serial are compared with the
+/// certificate's own spans; nothing is decoded into owned types or re-encoded.
+pub fn first_cert_id_names(value: &[u8], cert: &CertRef<'_>, v2: bool) -> Result<bool, EssError> {
+    use crate::der_span::{parse_one, tag};
+    let bad = |e: &dyn std::fmt::Display| EssError::Malformed(e.to_string());
+    let seq = parse_one(value)
+        .and_then(|t| t.expect(tag::SEQUENCE))
+        .map_err(|e| bad(&e))?;
+    let certs = seq.reader().expect(tag::SEQUENCE).map_err(|e| bad(&e))?;
+    let first = certs.reader().read().map_err(|_| EssError::Empty)?;
+    let (alg, hash, issuer_serial) = cert_id_spans(first, v2)?;
+    if alg.digest(cert.raw).as_bytes() != hash {
+        return Ok(false);
+    }
+    Ok(issuer_serial
+        .is_none_or(|(names, serial)| serial == cert.serial && names.contains(&cert.issuer)))
+}

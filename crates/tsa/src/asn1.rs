@@ -66,7 +66,8 @@ pub fn read_bool(t: Tlv<'_>, field: &'static str) -> Result<bool, FormatError> {
 /// Checks INTEGER contents are minimally encoded and non-empty.
 pub fn check_integer(t: Tlv<'_>, field: &'static str) -> Result<(), FormatError> {
     let v = t.value;
-    let non_minimal = v.len() > 1 && ((v[0] == 0 && v[1] & 0x80 == 0) || (v[0] == 0xff && v[1] & 0x80 != 0));
+    let non_minimal =
+        v.len() > 1 && ((v[0] == 0 && v[1] & 0x80 == 0) || (v[0] == 0xff && v[1] & 0x80 != 0));
     if t.tag != tag::INTEGER || v.is_empty() || non_minimal {
         return Err(FormatError::new(field, "invalid INTEGER"));
     }

@@ -28,7 +28,10 @@ pub struct AnchorChain {
 impl AnchorChain {
     /// A checker trusting `anchors`.
     pub fn new(anchors: Vec<Vec<u8>>) -> Self {
-        Self { anchors, backend: default_backend() }
+        Self {
+            anchors,
+            backend: default_backend(),
+        }
     }
 
     /// Uses another crypto backend.
@@ -41,10 +44,14 @@ impl AnchorChain {
         if child.issuer != issuer.subject {
             return false;
         }
-        let Ok(alg) = SignatureAlgorithm::from_algorithm_identifier(&child.signature_algorithm, None) else {
+        let Ok(alg) =
+            SignatureAlgorithm::from_algorithm_identifier(&child.signature_algorithm, None)
+        else {
             return false;
         };
-        self.backend.verify(issuer.spki, alg, child.tbs, child.signature).is_ok()
+        self.backend
+            .verify(issuer.spki, alg, child.tbs, child.signature)
+            .is_ok()
     }
 }
 
@@ -56,22 +63,43 @@ fn is_ca(cert: &CertRef<'_>) -> bool {
 
 fn fmt_validity(c: &CertRef<'_>) -> String {
     let f = kenpo_core::timefmt::rfc3339;
-    format!("{} ({} … {})", c.subject_string(), f(c.not_before()), f(c.not_after()))
+    format!(
+        "{} ({} … {})",
+        c.subject_string(),
+        f(c.not_before()),
+        f(c.not_after())
+    )
 }
 
 impl TsaCertValidator for AnchorChain {
-    fn validate(&self, tsa_cert: &[u8], candidates: &[&[u8]], at: OffsetDateTime) -> Result<Vec<Vec<u8>>, String> {
-        let anchors: Vec<CertRef<'_>> = self.anchors.iter().filter_map(|a| CertRef::parse(a).ok()).collect();
+    fn validate(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let anchors: Vec<CertRef<'_>> = self
+            .anchors
+            .iter()
+            .filter_map(|a| CertRef::parse(a).ok())
+            .collect();
         if anchors.is_empty() {
             return Err("no usable trust anchor was given".into());
         }
-        let inter: Vec<CertRef<'_>> =
-            candidates.iter().filter_map(|c| CertRef::parse(c).ok()).filter(is_ca).collect();
+        let inter: Vec<CertRef<'_>> = candidates
+            .iter()
+            .filter_map(|c| CertRef::parse(c).ok())
+            .filter(is_ca)
+            .collect();
         let mut current = CertRef::parse(tsa_cert).map_err(|e| e.to_string())?;
         let mut path = vec![tsa_cert.to_vec()];
         for _ in 0..MAX_DEPTH {
             if !current.valid_at(at) {
-                return Err(format!("{} is not valid at {}", fmt_validity(&current), kenpo_core::timefmt::rfc3339(at)));
+                return Err(format!(
+                    "{} is not valid at {}",
+                    fmt_validity(&current),
+                    kenpo_core::timefmt::rfc3339(at)
+                ));
             }
             if anchors.iter().any(|a| a.raw == current.raw) {
                 return Ok(path);
@@ -82,11 +110,17 @@ impl TsaCertValidator for AnchorChain {
             }
             let next = inter
                 .iter()
-                .find(|c| !path.iter().any(|p| p.as_slice() == c.raw) && self.signed_by(&current, c))
-                .ok_or_else(|| format!("no trusted issuer found for {}", current.subject_string()))?;
+                .find(|c| {
+                    !path.iter().any(|p| p.as_slice() == c.raw) && self.signed_by(&current, c)
+                })
+                .ok_or_else(|| {
+                    format!("no trusted issuer found for {}", current.subject_string())
+                })?;
             path.push(next.raw.to_vec());
             current = next.clone();
         }
-        Err(format!("no path to a trust anchor within {MAX_DEPTH} certificates"))
+        Err(format!(
+            "no path to a trust anchor within {MAX_DEPTH} certificates"
+        ))
     }
 }

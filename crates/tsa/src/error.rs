@@ -15,7 +15,10 @@ pub struct FormatError {
 impl FormatError {
     /// A new error for `field`.
     pub fn new(field: &'static str, detail: impl std::fmt::Display) -> Self {
-        Self { field, detail: detail.to_string() }
+        Self {
+            field,
+            detail: detail.to_string(),
+        }
     }
 }
 

@@ -50,7 +50,10 @@ pub struct RequestError {
 
 impl From<FormatError> for RequestError {
     fn from(e: FormatError) -> Self {
-        Self { fail: FailInfo::BadDataFormat, detail: e.to_string() }
+        Self {
+            fail: FailInfo::BadDataFormat,
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -71,7 +74,13 @@ pub fn random_nonce() -> Vec<u8> {
 impl TimeStampRequest {
     /// A request for `imprint` with a fresh 128-bit nonce and certReq set.
     pub fn new(imprint: Digest) -> Self {
-        Self { imprint, policy: None, nonce: Some(random_nonce()), cert_req: true, has_extensions: false }
+        Self {
+            imprint,
+            policy: None,
+            nonce: Some(random_nonce()),
+            cert_req: true,
+            has_extensions: false,
+        }
     }
 
     /// Sets reqPolicy.
@@ -88,12 +97,27 @@ impl TimeStampRequest {
 
     /// DER encoding.
     pub fn to_der(&self) -> Vec<u8> {
-        let alg = self.imprint.algorithm().algorithm_identifier().to_der().unwrap_or_default();
-        let imprint = tlv(tag::SEQUENCE, &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])]);
+        let alg = self
+            .imprint
+            .algorithm()
+            .algorithm_identifier()
+            .to_der()
+            .unwrap_or_default();
+        let imprint = tlv(
+            tag::SEQUENCE,
+            &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])],
+        );
         let policy = self.policy.map(oid).unwrap_or_default();
         let nonce = self.nonce.as_deref().map(integer).unwrap_or_default();
-        let cert_req: &[u8] = if self.cert_req { &[tag::BOOLEAN, 1, 0xff] } else { &[] };
-        tlv(tag::SEQUENCE, &[&[0x02, 0x01, 0x01], &imprint, &policy, &nonce, cert_req])
+        let cert_req: &[u8] = if self.cert_req {
+            &[tag::BOOLEAN, 1, 0xff]
+        } else {
+            &[]
+        };
+        tlv(
+            tag::SEQUENCE,
+            &[&[0x02, 0x01, 0x01], &imprint, &policy, &nonce, cert_req],
+        )
     }
 
     /// Parses a DER request, classifying every refusal by its RFC 3161 failInfo.
@@ -102,7 +126,10 @@ impl TimeStampRequest {
         let mut r = seq.reader();
         let version = read_u64(r.expect(tag::INTEGER)?, "TimeStampReq.version")?;
         if version != 1 {
-            return Err(RequestError { fail: FailInfo::BadDataFormat, detail: format!("version {version}, expected 1") });
+            return Err(RequestError {
+                fail: FailInfo::BadDataFormat,
+                detail: format!("version {version}, expected 1"),
+            });
         }
         let imprint = parse_imprint(&mut r)?;
         let policy = match r.optional(tag::OID)? {
@@ -122,7 +149,13 @@ impl TimeStampRequest {
         };
         let has_extensions = r.optional(tag::context(0))?.is_some();
         r.finish()?;
-        Ok(Self { imprint, policy, nonce, cert_req, has_extensions })
+        Ok(Self {
+            imprint,
+            policy,
+            nonce,
+            cert_req,
+            has_extensions,
+        })
     }
 }
 
@@ -134,16 +167,24 @@ pub(crate) fn parse_imprint(r: &mut Reader<'_>) -> Result<Digest, RequestError> 
     let mut a = alg.reader();
     let alg_oid = read_oid(a.read()?, "hashAlgorithm")?;
     // Parameters: absent or NULL.
-    if let Some(p) = (!a.is_empty()).then(|| a.read()).transpose()? {
-        if p.tag != tag::NULL || !p.value.is_empty() {
-            return Err(RequestError { fail: FailInfo::BadAlg, detail: "hash algorithm parameters".into() });
-        }
+    if let Some(p) = (!a.is_empty()).then(|| a.read()).transpose()?
+        && (p.tag != tag::NULL || !p.value.is_empty())
+    {
+        return Err(RequestError {
+            fail: FailInfo::BadAlg,
+            detail: "hash algorithm parameters".into(),
+        });
     }
     a.finish()?;
-    let alg = DigestAlgorithm::from_oid(&alg_oid)
-        .map_err(|_| RequestError { fail: FailInfo::BadAlg, detail: format!("unsupported hash algorithm {alg_oid}") })?;
+    let alg = DigestAlgorithm::from_oid(&alg_oid).map_err(|_| RequestError {
+        fail: FailInfo::BadAlg,
+        detail: format!("unsupported hash algorithm {alg_oid}"),
+    })?;
     if alg == DigestAlgorithm::Sha1 {
-        return Err(RequestError { fail: FailInfo::BadAlg, detail: "SHA-1 imprints are not accepted".into() });
+        return Err(RequestError {
+            fail: FailInfo::BadAlg,
+            detail: "SHA-1 imprints are not accepted".into(),
+        });
     }
     let hashed = m.expect(tag::OCTET_STRING)?;
     m.finish()?;
@@ -170,9 +211,18 @@ mod tests {
 
     #[test]
     fn refusals_carry_the_right_fail_info() {
-        let sha1 = TimeStampRequest { imprint: DigestAlgorithm::Sha1.digest(b"x"), ..TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"x")) };
-        assert_eq!(TimeStampRequest::parse(&sha1.to_der()).map_err(|e| e.fail), Err(FailInfo::BadAlg));
-        assert_eq!(TimeStampRequest::parse(b"garbage").map_err(|e| e.fail), Err(FailInfo::BadDataFormat));
+        let sha1 = TimeStampRequest {
+            imprint: DigestAlgorithm::Sha1.digest(b"x"),
+            ..TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"x"))
+        };
+        assert_eq!(
+            TimeStampRequest::parse(&sha1.to_der()).map_err(|e| e.fail),
+            Err(FailInfo::BadAlg)
+        );
+        assert_eq!(
+            TimeStampRequest::parse(b"garbage").map_err(|e| e.fail),
+            Err(FailInfo::BadDataFormat)
+        );
         let mut der = TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"x")).to_der();
         let n = der.len();
         der[n - 4] ^= 0x01; // corrupt a byte inside the structure, lengths intact

@@ -35,7 +35,10 @@ impl<'a> TimeStampResponse<'a> {
 
 /// Encodes a TimeStampResp from a status and an optional token encoding.
 pub fn encode_response(status: &StatusInfo, token: Option<&[u8]>) -> Vec<u8> {
-    tlv(tag::SEQUENCE, &[&status.to_der(), token.unwrap_or_default()])
+    tlv(
+        tag::SEQUENCE,
+        &[&status.to_der(), token.unwrap_or_default()],
+    )
 }
 
 /// Heuristic: true when `der` looks like a whole TimeStampResp rather than a bare token.

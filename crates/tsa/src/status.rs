@@ -141,7 +141,12 @@ pub struct StatusInfo {
 impl StatusInfo {
     /// `granted`.
     pub fn granted() -> Self {
-        Self { status: Ok(PkiStatus::Granted), text: Vec::new(), fail_info: Vec::new(), other_fail_bits: Vec::new() }
+        Self {
+            status: Ok(PkiStatus::Granted),
+            text: Vec::new(),
+            fail_info: Vec::new(),
+            other_fail_bits: Vec::new(),
+        }
     }
 
     /// `rejection` with one failInfo bit and an explanatory text.
@@ -164,10 +169,22 @@ impl StatusInfo {
         let text = if self.text.is_empty() {
             Vec::new()
         } else {
-            let items: Vec<Vec<u8>> = self.text.iter().map(|t| tlv(tag::UTF8_STRING, &[t.as_bytes()])).collect();
-            tlv(tag::SEQUENCE, &items.iter().map(Vec::as_slice).collect::<Vec<_>>())
+            let items: Vec<Vec<u8>> = self
+                .text
+                .iter()
+                .map(|t| tlv(tag::UTF8_STRING, &[t.as_bytes()]))
+                .collect();
+            tlv(
+                tag::SEQUENCE,
+                &items.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            )
         };
-        let bits: Vec<usize> = self.fail_info.iter().map(|f| f.bit()).chain(self.other_fail_bits.iter().copied()).collect();
+        let bits: Vec<usize> = self
+            .fail_info
+            .iter()
+            .map(|f| f.bit())
+            .chain(self.other_fail_bits.iter().copied())
+            .collect();
         let fail = match bits.iter().max() {
             None => Vec::new(),
             Some(&max) => {
@@ -197,7 +214,10 @@ impl StatusInfo {
         let mut fail_info = Vec::new();
         let mut other_fail_bits = Vec::new();
         if let Some(bs) = r.optional(tag::BIT_STRING)? {
-            let (unused, bytes) = bs.value.split_first().ok_or_else(|| FormatError::new("failInfo", "empty"))?;
+            let (unused, bytes) = bs
+                .value
+                .split_first()
+                .ok_or_else(|| FormatError::new("failInfo", "empty"))?;
             if *unused > 7 || (bytes.is_empty() && *unused != 0) {
                 return Err(FormatError::new("failInfo", "bad unused-bits count"));
             }
@@ -214,7 +234,12 @@ impl StatusInfo {
             }
         }
         r.finish()?;
-        Ok(Self { status: PkiStatus::from_code(code).ok_or(code), text, fail_info, other_fail_bits })
+        Ok(Self {
+            status: PkiStatus::from_code(code).ok_or(code),
+            text,
+            fail_info,
+            other_fail_bits,
+        })
     }
 }
 
@@ -246,7 +271,8 @@ mod tests {
         let der = s.to_der();
         // bit 15 → two bytes, 0 unused bits, last bit of the second byte.
         assert!(der.windows(5).any(|w| w == [0x03, 0x03, 0x00, 0x00, 0x01]));
-        let back = StatusInfo::parse(parse_one(&der).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+        let back = StatusInfo::parse(parse_one(&der).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, s);
         let bad_alg = StatusInfo::rejection(FailInfo::BadAlg, "x").to_der();
         assert!(bad_alg.windows(4).any(|w| w == [0x03, 0x02, 0x07, 0x80]));

@@ -15,7 +15,7 @@ use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{SignedDataView, SignerId};
 use kenpo_core::crypto::{CryptoBackend, default_backend};
 use kenpo_core::der_span::tag;
-use kenpo_core::ess::{SigningCertificate, SigningCertificateV2};
+use kenpo_core::ess::first_cert_id_names;
 use kenpo_core::oid;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
@@ -110,7 +110,12 @@ pub enum TokenError {
 pub trait TsaCertValidator: Send + Sync {
     /// Validates `tsa_cert` at `at`; `candidates` are other certificates from the token
     /// (possible intermediates). Returns the validated path (TSA first) or why not.
-    fn validate(&self, tsa_cert: &[u8], candidates: &[&[u8]], at: OffsetDateTime) -> Result<Vec<Vec<u8>>, String>;
+    fn validate(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Vec<u8>>, String>;
 }
 
 /// What to check besides the token's own consistency.
@@ -192,7 +197,9 @@ impl VerifiedToken {
 
     /// Subject of the TSA certificate.
     pub fn tsa_subject(&self) -> String {
-        CertRef::parse(&self.tsa_cert).map(|c| c.subject_string()).unwrap_or_default()
+        CertRef::parse(&self.tsa_cert)
+            .map(|c| c.subject_string())
+            .unwrap_or_default()
     }
 }
 
@@ -201,7 +208,10 @@ fn structure(e: impl std::fmt::Display) -> TokenError {
 }
 
 fn bad_attr(name: &'static str, e: impl std::fmt::Display) -> TokenError {
-    TokenError::BadAttribute { name, detail: e.to_string() }
+    TokenError::BadAttribute {
+        name,
+        detail: e.to_string(),
+    }
 }
 
 fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
@@ -215,19 +225,27 @@ fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
 }
 
 /// Verifies a DER TimeStampToken (a ContentInfo), see the module docs.
-pub fn verify_token(token_der: &[u8], opts: &VerifyOptions<'_>) -> Result<VerifiedToken, TokenError> {
+pub fn verify_token(
+    token_der: &[u8],
+    opts: &VerifyOptions<'_>,
+) -> Result<VerifiedToken, TokenError> {
     let sd = SignedDataView::parse(token_der).map_err(structure)?;
     if sd.econtent_type != oid::ID_CT_TST_INFO {
         return Err(TokenError::NotTstInfo(sd.econtent_type.to_string()));
     }
-    let econtent = sd.econtent.ok_or_else(|| structure("TSTInfo content is absent"))?;
+    let econtent = sd
+        .econtent
+        .ok_or_else(|| structure("TSTInfo content is absent"))?;
     let tst_info = TstInfo::parse(econtent)?;
     let [si] = sd.signer_infos.as_slice() else {
         return Err(TokenError::SignerCount(sd.signer_infos.len()));
     };
-    let digest_alg = si.digest_alg().map_err(|e| TokenError::Algorithm(e.to_string()))?;
-    let sig_alg = SignatureAlgorithm::from_algorithm_identifier(&si.signature_algorithm, Some(digest_alg))
+    let digest_alg = si
+        .digest_alg()
         .map_err(|e| TokenError::Algorithm(e.to_string()))?;
+    let sig_alg =
+        SignatureAlgorithm::from_algorithm_identifier(&si.signature_algorithm, Some(digest_alg))
+            .map_err(|e| TokenError::Algorithm(e.to_string()))?;
     if sig_alg.digest() != digest_alg {
         return Err(TokenError::Algorithm(format!(
             "signature algorithm {} with digestAlgorithm {}",
@@ -235,7 +253,10 @@ pub fn verify_token(token_der: &[u8], opts: &VerifyOptions<'_>) -> Result<Verifi
             digest_alg.name()
         )));
     }
-    let attrs = si.signed_attrs.as_ref().ok_or(TokenError::MissingAttribute("signedAttrs"))?;
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or(TokenError::MissingAttribute("signedAttrs"))?;
 
     // content-type and message-digest: exactly once, bound to the TSTInfo.
     let ct = attrs
@@ -258,25 +279,34 @@ pub fn verify_token(token_der: &[u8], opts: &VerifyOptions<'_>) -> Result<Verifi
 
     // The TSA certificate: the one the sid names, among embedded and supplied certificates.
     let embedded: Vec<&[u8]> = sd.x509_certificates().collect();
-    let candidates = embedded.iter().copied().chain(opts.extra_certs.iter().map(Vec::as_slice));
+    let candidates = embedded
+        .iter()
+        .copied()
+        .chain(opts.extra_certs.iter().map(Vec::as_slice));
     let tsa = candidates
+        .filter(|c| match si.sid {
+            // Cheap pre-filter: only the named certificate is parsed in full.
+            SignerId::IssuerSerial { issuer, serial } => {
+                CertRef::issuer_and_serial(c).is_ok_and(|(i, s)| i == issuer && s == serial)
+            }
+            SignerId::SubjectKeyId(_) => true,
+        })
         .filter_map(|c| CertRef::parse(c).ok())
         .find(|c| sid_matches(&si.sid, c))
         .ok_or(TokenError::TsaCertNotFound)?;
 
     // ESSCertIDv2 (RFC 5816) or ESSCertID (RFC 3161) must name that very certificate.
-    let v2 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2).map_err(|e| bad_attr("signing-certificate-v2", e))?;
-    let v1 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE).map_err(|e| bad_attr("signing-certificate", e))?;
+    let v2 = attrs
+        .single(oid::ATTR_SIGNING_CERTIFICATE_V2)
+        .map_err(|e| bad_attr("signing-certificate-v2", e))?;
+    let v1 = attrs
+        .single(oid::ATTR_SIGNING_CERTIFICATE)
+        .map_err(|e| bad_attr("signing-certificate", e))?;
     let named = match (v2, v1) {
-        (Some(v), _) => {
-            let sc = SigningCertificateV2::from_der_bytes(v.raw).map_err(|e| bad_attr("signing-certificate-v2", e))?;
-            let first = sc.certs.first().ok_or_else(|| bad_attr("signing-certificate-v2", "empty"))?;
-            first.matches(&tsa).map_err(|e| bad_attr("signing-certificate-v2", e))?
-        }
-        (None, Some(v)) => {
-            let sc = SigningCertificate::from_der_bytes(v.raw).map_err(|e| bad_attr("signing-certificate", e))?;
-            sc.certs.first().ok_or_else(|| bad_attr("signing-certificate", "empty"))?.matches(&tsa)
-        }
+        (Some(v), _) => first_cert_id_names(v.raw, &tsa, true)
+            .map_err(|e| bad_attr("signing-certificate-v2", e))?,
+        (None, Some(v)) => first_cert_id_names(v.raw, &tsa, false)
+            .map_err(|e| bad_attr("signing-certificate", e))?,
         (None, None) => return Err(TokenError::MissingAttribute("signing-certificate(-v2)")),
     };
     if !named {
@@ -299,31 +329,39 @@ pub fn verify_token(token_der: &[u8], opts: &VerifyOptions<'_>) -> Result<Verifi
         });
     }
 
-    if let Some(expected) = opts.expected_imprint {
-        if *expected != tst_info.imprint {
-            return Err(TokenError::ImprintMismatch {
-                expected: format!("{expected:?}"),
-                found: format!("{:?}", tst_info.imprint),
-            });
-        }
+    if let Some(expected) = opts.expected_imprint
+        && *expected != tst_info.imprint
+    {
+        return Err(TokenError::ImprintMismatch {
+            expected: format!("{expected:?}"),
+            found: format!("{:?}", tst_info.imprint),
+        });
     }
-    if let Some(sent) = opts.expected_nonce {
-        if tst_info.nonce.as_deref() != Some(sent) {
-            return Err(TokenError::NonceMismatch {
-                sent: hex::encode(sent),
-                received: tst_info.nonce.as_deref().map(hex::encode).unwrap_or_else(|| "none".into()),
-            });
-        }
+    if let Some(sent) = opts.expected_nonce
+        && tst_info.nonce.as_deref() != Some(sent)
+    {
+        return Err(TokenError::NonceMismatch {
+            sent: hex::encode(sent),
+            received: tst_info
+                .nonce
+                .as_deref()
+                .map(hex::encode)
+                .unwrap_or_else(|| "none".into()),
+        });
     }
-    if let Some(required) = opts.required_policy {
-        if tst_info.policy != required {
-            return Err(TokenError::PolicyMismatch { required: required.to_string(), found: tst_info.policy.to_string() });
-        }
+    if let Some(required) = opts.required_policy
+        && tst_info.policy != required
+    {
+        return Err(TokenError::PolicyMismatch {
+            required: required.to_string(),
+            found: tst_info.policy.to_string(),
+        });
     }
     let path = match opts.validator {
         Some(v) => {
             let others: Vec<&[u8]> = embedded.iter().copied().filter(|c| *c != tsa.raw).collect();
-            v.validate(tsa.raw, &others, tst_info.gen_time).map_err(TokenError::Untrusted)?
+            v.validate(tsa.raw, &others, tst_info.gen_time)
+                .map_err(TokenError::Untrusted)?
         }
         None => Vec::new(),
     };

@@ -53,11 +53,17 @@ impl Accuracy {
     /// As a duration.
     pub fn as_duration(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.seconds)
-            + std::time::Duration::from_micros(u64::from(self.millis) * 1000 + u64::from(self.micros))
+            + std::time::Duration::from_micros(
+                u64::from(self.millis) * 1000 + u64::from(self.micros),
+            )
     }
 
     fn to_der(self) -> Vec<u8> {
-        let s = if self.seconds > 0 { integer_u64(self.seconds) } else { Vec::new() };
+        let s = if self.seconds > 0 {
+            integer_u64(self.seconds)
+        } else {
+            Vec::new()
+        };
         let ms = if self.millis > 0 {
             let mut v = integer_u64(u64::from(self.millis));
             v[0] = tag::context_primitive(0);
@@ -111,15 +117,19 @@ impl TstInfo {
         let mut r = seq.reader();
         let version = read_u64(r.expect(tag::INTEGER)?, "TSTInfo.version")?;
         if version != 1 {
-            return Err(FormatError::new("TSTInfo.version", format!("{version}, expected 1")));
+            return Err(FormatError::new(
+                "TSTInfo.version",
+                format!("{version}, expected 1"),
+            ));
         }
         let policy = read_oid(r.read()?, "TSTInfo.policy")?;
-        let imprint = parse_imprint(&mut r).map_err(|e| FormatError::new("TSTInfo.messageImprint", e.detail))?;
+        let imprint = parse_imprint(&mut r)
+            .map_err(|e| FormatError::new("TSTInfo.messageImprint", e.detail))?;
         let serial = r.expect(tag::INTEGER)?;
         check_integer(serial, "TSTInfo.serialNumber")?;
         let gen_tlv = r.expect(tag::GENERALIZED_TIME)?;
-        let gen_time =
-            timefmt::parse_generalized_time(gen_tlv.value).map_err(|e| FormatError::new("TSTInfo.genTime", e))?;
+        let gen_time = timefmt::parse_generalized_time(gen_tlv.value)
+            .map_err(|e| FormatError::new("TSTInfo.genTime", e))?;
         let accuracy = match r.optional(tag::SEQUENCE)? {
             Some(a) => {
                 let mut ar = a.reader();
@@ -139,7 +149,11 @@ impl TstInfo {
                 let millis = sub(0, "Accuracy.millis")?;
                 let micros = sub(1, "Accuracy.micros")?;
                 ar.finish()?;
-                Some(Accuracy { seconds, millis, micros })
+                Some(Accuracy {
+                    seconds,
+                    millis,
+                    micros,
+                })
             }
             None => None,
         };
@@ -172,12 +186,32 @@ impl TstInfo {
 
     /// DER encoding, genTime with up to `frac_digits` fractional digits.
     pub fn to_der(&self, frac_digits: u8) -> Vec<u8> {
-        let alg = self.imprint.algorithm().algorithm_identifier().to_der().unwrap_or_default();
-        let imprint = tlv(tag::SEQUENCE, &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])]);
-        let accuracy = self.accuracy.filter(|a| *a != Accuracy::default()).map(Accuracy::to_der).unwrap_or_default();
-        let ordering: &[u8] = if self.ordering { &[tag::BOOLEAN, 1, 0xff] } else { &[] };
+        let alg = self
+            .imprint
+            .algorithm()
+            .algorithm_identifier()
+            .to_der()
+            .unwrap_or_default();
+        let imprint = tlv(
+            tag::SEQUENCE,
+            &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])],
+        );
+        let accuracy = self
+            .accuracy
+            .filter(|a| *a != Accuracy::default())
+            .map(Accuracy::to_der)
+            .unwrap_or_default();
+        let ordering: &[u8] = if self.ordering {
+            &[tag::BOOLEAN, 1, 0xff]
+        } else {
+            &[]
+        };
         let nonce = self.nonce.as_deref().map(integer).unwrap_or_default();
-        let tsa = self.tsa_name.as_deref().map(|n| tlv(tag::context(0), &[n])).unwrap_or_default();
+        let tsa = self
+            .tsa_name
+            .as_deref()
+            .map(|n| tlv(tag::context(0), &[n]))
+            .unwrap_or_default();
         tlv(
             tag::SEQUENCE,
             &[
@@ -206,9 +240,14 @@ mod tests {
             policy: Oid::new_unwrap("1.2.392.200081.1.1"),
             imprint: DigestAlgorithm::Sha256.digest(b"doc"),
             serial: vec![0x01, 0x02],
-            gen_time: OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            gen_time: OffsetDateTime::from_unix_timestamp(1_795_000_000)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH)
                 + time::Duration::milliseconds(120),
-            accuracy: Some(Accuracy { seconds: 1, millis: 500, micros: 0 }),
+            accuracy: Some(Accuracy {
+                seconds: 1,
+                millis: 500,
+                micros: 0,
+            }),
             ordering: false,
             nonce: Some(vec![0x7f, 0x01]),
             tsa_name: None,

@@ -108,16 +108,8 @@ impl CryptoBackend for AwsLc {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         check_digest(&alg, digest)?;
-        let (kind, key) = spki_parts(spki_der)?;
-        if !kind.fits(&alg) {
-            return Err(crate::alg::AlgError::KeyMismatch.into());
-        }
-        let params = match kind {
-            PublicKeyKind::Rsa { bits } => rsa_params(alg, bits)?,
-            PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_params(alg, kind)?,
-        };
-        params
-            .verify_digest_sig(&key, &import(digest)?, signature)
+        key_cache::parsed(spki_der, alg)?
+            .verify_digest_sig(&import(digest)?, signature)
             .map_err(|_| CryptoError::BadSignature)
     }
 
@@ -255,5 +247,64 @@ impl SigningKey for LcKey {
                 Ok(sig.as_ref().to_vec())
             }
         }
+    }
+}
+
+/// Parsed public keys, so that verifying many signatures of the same certificate (TSA
+/// tokens, a CA's certificates and CRLs) parses and checks its key once.
+mod key_cache {
+    use std::collections::HashMap;
+    use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+    use aws_lc_rs::signature::ParsedPublicKey;
+
+    use super::{ecdsa_params, rsa_params, spki_parts};
+    use crate::alg::{AlgError, PublicKeyKind, SignatureAlgorithm};
+    use crate::crypto::CryptoError;
+
+    /// Entries kept before the cache is emptied (bounded memory whatever the input).
+    const MAX_ENTRIES: usize = 4096;
+
+    type Map = HashMap<SignatureAlgorithm, HashMap<Vec<u8>, Arc<ParsedPublicKey>>>;
+
+    fn map() -> &'static RwLock<Map> {
+        static MAP: OnceLock<RwLock<Map>> = OnceLock::new();
+        MAP.get_or_init(RwLock::default)
+    }
+
+    fn parse(spki_der: &[u8], alg: SignatureAlgorithm) -> Result<ParsedPublicKey, CryptoError> {
+        let (kind, key) = spki_parts(spki_der)?;
+        if !kind.fits(&alg) {
+            return Err(AlgError::KeyMismatch.into());
+        }
+        let params = match kind {
+            PublicKeyKind::Rsa { bits } => rsa_params(alg, bits)?,
+            PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_params(alg, kind)?,
+        };
+        ParsedPublicKey::new(params, &key).map_err(|e| CryptoError::BadPublicKey(e.to_string()))
+    }
+
+    /// The parsed key for `spki_der` used with `alg`.
+    pub(super) fn parsed(
+        spki_der: &[u8],
+        alg: SignatureAlgorithm,
+    ) -> Result<Arc<ParsedPublicKey>, CryptoError> {
+        if let Some(k) = map()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&alg)
+            .and_then(|m| m.get(spki_der))
+        {
+            return Ok(Arc::clone(k));
+        }
+        let key = Arc::new(parse(spki_der, alg)?);
+        let mut w = map().write().unwrap_or_else(PoisonError::into_inner);
+        if w.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
+            w.clear();
+        }
+        w.entry(alg)
+            .or_default()
+            .insert(spki_der.to_vec(), Arc::clone(&key));
+        Ok(key)
     }
 }

@@ -1,0 +1,183 @@
+//! Token verification names each cause: substituted or missing TSA certificate,
+//! tampered TSTInfo or signature, wrong imprint/nonce/policy, untrusted chain.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_core::alg::DigestAlgorithm;
+use kenpo_core::cert::CertRef;
+use kenpo_core::crypto::default_backend;
+use kenpo_core::ess::{SigningCertificateV2, first_cert_id_names};
+use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::server::serial::SerialStore;
+use kenpo_tsa::server::{Tsa, TsaConfig};
+use kenpo_tsa::{TimeStampRequest, TimeStampResponse, TokenError, VerifyOptions, verify_token};
+
+const POLICY: &str = "1.3.6.1.4.1.32473.27.3.1";
+
+fn tsa(name: &str) -> Tsa {
+    let pki = common::pki();
+    let key = default_backend().load_pkcs8(&pki.key(name)).unwrap();
+    let mut cfg = TsaConfig::new(pki.cert(name), key, Oid::new_unwrap(POLICY));
+    cfg.chain = vec![pki.cert("tsa-ca")];
+    Tsa::new(cfg, SerialStore::in_memory(), None).unwrap()
+}
+
+fn token(tsa: &Tsa, req: &TimeStampRequest) -> Vec<u8> {
+    let resp = tsa.respond(&req.to_der()).response_der;
+    TimeStampResponse::parse(&resp)
+        .unwrap()
+        .token
+        .unwrap()
+        .to_vec()
+}
+
+#[test]
+fn ess_cert_id_v2_binds_exactly_one_certificate() {
+    let pki = common::pki();
+    let (tsa_der, other_der) = (pki.cert("tsa"), pki.cert("tsa-ecdsa"));
+    let (tsa_c, other) = (
+        CertRef::parse(&tsa_der).unwrap(),
+        CertRef::parse(&other_der).unwrap(),
+    );
+    for alg in [DigestAlgorithm::Sha256, DigestAlgorithm::Sha512] {
+        let v = SigningCertificateV2::for_cert(&tsa_c, alg)
+            .unwrap()
+            .to_der_bytes()
+            .unwrap();
+        assert!(first_cert_id_names(&v, &tsa_c, true).unwrap());
+        assert!(
+            !first_cert_id_names(&v, &other, true).unwrap(),
+            "another certificate must not match"
+        );
+    }
+    assert!(first_cert_id_names(b"\x30\x00", &tsa_c, true).is_err());
+}
+
+#[test]
+fn each_failure_names_its_cause() {
+    let pki = common::pki();
+    let tsa = tsa("tsa");
+    let digest = DigestAlgorithm::Sha256.digest(b"kenpo e-application");
+    let req = TimeStampRequest::new(digest);
+    let good = token(&tsa, &req);
+    let nonce = req.nonce.clone().unwrap();
+    let anchors = AnchorChain::new(vec![pki.cert("tsa-ca")]);
+    let base = VerifyOptions {
+        expected_imprint: Some(&digest),
+        expected_nonce: Some(&nonce),
+        required_policy: Some(Oid::new_unwrap(POLICY)),
+        validator: Some(&anchors),
+        ..VerifyOptions::default()
+    };
+    let v = verify_token(&good, &base).unwrap();
+    assert_eq!(v.path.len(), 2, "TSA and its root");
+
+    let other = DigestAlgorithm::Sha256.digest(b"other");
+    let e = verify_token(
+        &good,
+        &VerifyOptions {
+            expected_imprint: Some(&other),
+            ..base
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, TokenError::ImprintMismatch { .. }), "{e}");
+    let e = verify_token(
+        &good,
+        &VerifyOptions {
+            expected_nonce: Some(&[1, 2, 3]),
+            ..base
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, TokenError::NonceMismatch { .. }), "{e}");
+    let e = verify_token(
+        &good,
+        &VerifyOptions {
+            required_policy: Some(Oid::new_unwrap("1.2.3.4.5")),
+            ..base
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, TokenError::PolicyMismatch { .. }), "{e}");
+    let wrong_root = AnchorChain::new(vec![pki.cert("root-ca")]);
+    let e = verify_token(
+        &good,
+        &VerifyOptions {
+            validator: Some(&wrong_root),
+            ..base
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, TokenError::Untrusted(_)), "{e}");
+
+    // The signature value is the last bytes of the token: flipping one breaks only it.
+    let mut bad_sig = good.clone();
+    let n = bad_sig.len();
+    bad_sig[n - 5] ^= 0x01;
+    let e = verify_token(&bad_sig, &base).unwrap_err();
+    assert!(matches!(e, TokenError::BadSignature(_)), "{e}");
+
+    // A byte of the TSTInfo's nonce changes the eContent: message-digest no longer matches.
+    let pos = good
+        .windows(nonce.len())
+        .position(|w| w == nonce.as_slice())
+        .unwrap();
+    let mut bad_tst = good.clone();
+    bad_tst[pos] ^= 0x01;
+    let e = verify_token(
+        &bad_tst,
+        &VerifyOptions {
+            expected_nonce: None,
+            ..base
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(e, TokenError::MessageDigestMismatch), "{e}");
+
+    // certReq = false: the certificate must come from the caller, and it must be the right one.
+    let bare = token(&tsa, &TimeStampRequest::new(digest).with_cert_req(false));
+    let opts = VerifyOptions {
+        expected_nonce: None,
+        validator: None,
+        ..base
+    };
+    assert_eq!(
+        verify_token(&bare, &opts).unwrap_err(),
+        TokenError::TsaCertNotFound
+    );
+    let wrong = [pki.cert("tsa-ecdsa")];
+    assert_eq!(
+        verify_token(
+            &bare,
+            &VerifyOptions {
+                extra_certs: &wrong,
+                ..opts
+            }
+        )
+        .unwrap_err(),
+        TokenError::TsaCertNotFound
+    );
+    let right = [pki.cert("tsa")];
+    assert!(
+        verify_token(
+            &bare,
+            &VerifyOptions {
+                extra_certs: &right,
+                ..opts
+            }
+        )
+        .is_ok()
+    );
+
+    // Not a token at all, and truncations: errors, never panics.
+    assert!(matches!(
+        verify_token(b"junk", &base),
+        Err(TokenError::Structure(_))
+    ));
+    for cut in 0..good.len() {
+        assert!(verify_token(&good[..cut], &base).is_err());
+    }
+}
