@@ -1,0 +1,7 @@
+//! One module per sub-command.
+
+pub mod demo;
+pub mod testpki;
+pub mod timestamp;
+pub mod timestamp_verify;
+pub mod tsa_serve;

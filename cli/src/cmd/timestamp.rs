@@ -1,0 +1,118 @@
+//! `kenpo-sign timestamp FILE --tsa URL [--tsa URL]... [--hash sha256|sha384|sha512]
+//! [--policy OID] [--trust PEM]... -o OUT.tsr`
+//!
+//! Writes the whole DER TimeStampResp (as `openssl ts -reply` does) after checking nonce,
+//! imprint, signature, the TSA certificate's EKU and validity, and — with `--trust` — its
+//! chain to a trust anchor.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_core::alg::DigestAlgorithm;
+use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::client::{AttemptError, BasicAuth, BlockingTsaClient, ClientConfig, ClientError};
+
+use crate::exit::{self, CliError};
+use crate::files;
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to time-stamp (hashed as a stream).
+    pub file: PathBuf,
+    /// TSA URL; repeat for failover, tried in order.
+    #[arg(long = "tsa", required = true)]
+    pub tsa: Vec<String>,
+    /// Digest of the message imprint.
+    #[arg(long, default_value = "sha256", value_parser = ["sha256", "sha384", "sha512"])]
+    pub hash: String,
+    /// Request (and require) this TSA policy OID.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Trust anchors for the TSA certificate (file or directory; repeatable).
+    #[arg(long)]
+    pub trust: Vec<PathBuf>,
+    /// Extra certificates to find the TSA certificate (also sends certReq=false).
+    #[arg(long)]
+    pub tsa_cert: Vec<PathBuf>,
+    /// User for HTTP basic authentication (password from KENPO_TSA_PASSWORD).
+    #[arg(long)]
+    pub tsa_user: Option<String>,
+    /// Time limit per TSA in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Output file (DER TimeStampResp), written atomically.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let digest_alg =
+        DigestAlgorithm::from_name(&args.hash).ok_or_else(|| CliError::Usage(args.hash.clone()))?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(|p| Oid::new(p).map_err(|e| CliError::Usage(format!("--policy {p}: {e}"))))
+        .transpose()?;
+    let anchors = files::certificates(&args.trust)?;
+    let extra = files::certificates(&args.tsa_cert)?;
+    let basic_auth = match &args.tsa_user {
+        Some(user) => {
+            let pw = std::env::var("KENPO_TSA_PASSWORD").map_err(|_| {
+                CliError::Usage("--tsa-user needs KENPO_TSA_PASSWORD in the environment".into())
+            })?;
+            Some(BasicAuth::new(user.clone(), pw))
+        }
+        None => None,
+    };
+    let config = ClientConfig {
+        digest: digest_alg,
+        policy,
+        cert_req: extra.is_empty(),
+        timeout: Duration::from_secs(args.timeout),
+        connect_timeout: Duration::from_secs(args.timeout.min(10)),
+        basic_auth,
+        extra_certs: extra,
+        validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors)) as _),
+        ..ClientConfig::new(args.tsa.clone())
+    };
+    let digest = files::hash_file(&args.file, digest_alg)?;
+    let client = BlockingTsaClient::new(config).map_err(|e| CliError::Usage(e.to_string()))?;
+    let stamp = client.timestamp_digest(&digest).map_err(classify)?;
+    files::write_atomic(&args.out, &stamp.response_der)?;
+    if args.trust.is_empty() {
+        eprintln!("warning: no --trust given: the TSA certificate's chain was not checked");
+    }
+    println!(
+        "genTime: {}",
+        kenpo_core::timefmt::rfc3339(stamp.gen_time())
+    );
+    println!("serial:  {}", stamp.token.serial_hex());
+    println!("policy:  {}", stamp.token.policy());
+    println!("TSA:     {}", stamp.token.tsa_subject());
+    println!("imprint: {} {}", digest_alg.name(), digest.to_hex());
+    println!("written: {}", args.out.display());
+    Ok(exit::OK)
+}
+
+/// A TSA that answered but refused, or whose token failed verification, is a refusal
+/// (exit 1); a TSA that could not be used at all is an operational error (exit 4).
+fn classify(e: ClientError) -> CliError {
+    if e.is_config() {
+        return CliError::Usage(e.to_string());
+    }
+    let refused = e.attempts().iter().any(|a| {
+        matches!(
+            a.error,
+            AttemptError::Rejected { .. } | AttemptError::Token(_)
+        )
+    });
+    if refused {
+        CliError::Refused(e.to_string())
+    } else {
+        CliError::Operational(e.to_string())
+    }
+}

@@ -1,0 +1,122 @@
+//! `kenpo-sign tsa serve --listen 127.0.0.1:PORT --cert PEM --key PEM [--chain PEM]...
+//! --policy OID --state DIR [--accuracy-ms N]`
+//!
+//! Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. Serial
+//! numbers persist in `--state`; every token is logged as one JSON line in
+//! `STATE/audit.jsonl`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_tsa::server::http::{HttpOptions, serve_with};
+use kenpo_tsa::server::{Tsa, TsaConfig};
+
+use crate::exit::{self, CliError};
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on (port 0: the OS picks one; the address is printed).
+    #[arg(long)]
+    pub listen: String,
+    /// TSA certificate (critical EKU timeStamping).
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// TSA private key (PKCS#8, PEM or DER).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Chain certificates to include in tokens (repeatable).
+    #[arg(long)]
+    pub chain: Vec<PathBuf>,
+    /// Default TSA policy OID.
+    #[arg(long)]
+    pub policy: String,
+    /// Further policies accepted in reqPolicy (repeatable).
+    #[arg(long)]
+    pub accept_policy: Vec<String>,
+    /// State directory: serial numbers and audit log.
+    #[arg(long)]
+    pub state: PathBuf,
+    /// Accuracy of genTime in milliseconds (default 1000).
+    #[arg(long)]
+    pub accuracy_ms: Option<u64>,
+    /// Largest accepted request in bytes.
+    #[arg(long, default_value_t = kenpo_tsa::server::http::DEFAULT_MAX_REQUEST_BYTES)]
+    pub max_request_bytes: usize,
+}
+
+fn oid(s: &str) -> Result<Oid, CliError> {
+    Oid::new(s).map_err(|e| CliError::Usage(format!("policy {s}: {e}")))
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let mut config = TsaConfig::from_files(
+        &args.cert,
+        &args.key,
+        &args.chain,
+        oid(&args.policy)?,
+        kenpo_core::crypto::default_backend(),
+    )
+    .map_err(|e| CliError::op("TSA configuration", e))?;
+    config.accepted_policies = args
+        .accept_policy
+        .iter()
+        .map(|p| oid(p))
+        .collect::<Result<_, _>>()?;
+    if let Some(ms) = args.accuracy_ms {
+        config = config.with_accuracy(Some(Duration::from_millis(ms)));
+    }
+    let tsa = Arc::new(Tsa::open(config, &args.state).map_err(|e| CliError::op("TSA", e))?);
+    let options = HttpOptions {
+        max_request_bytes: args.max_request_bytes,
+        ..HttpOptions::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::op("runtime", e))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| CliError::op(format!("cannot listen on {}", args.listen), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| CliError::op("listener", e))?;
+        println!(
+            "kenpo-sign TSA listening on http://{addr}/ (state {})",
+            args.state.display()
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        serve_with(listener, tsa, options, shutdown_signal())
+            .await
+            .map_err(|e| CliError::op("TSA server", e))
+    })?;
+    eprintln!("kenpo-sign TSA stopped");
+    Ok(exit::OK)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,67 @@
+//! `kenpo-sign`: long-term electronic signatures for Japanese health-insurance work.
+//!
+//! A thin binary over the kenpo-* library crates; the command-line contract is
+//! `../shared/CLI.md` (exit codes in [`exit`]).
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod exit;
+mod files;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// kenpo-sign — 健康保険組合の電子署名・タイムスタンプ・長期署名ツール
+#[derive(Debug, Parser)]
+#[command(name = "kenpo-sign", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Get an RFC 3161 time-stamp for a file; writes the whole TimeStampResp.
+    Timestamp(cmd::timestamp::Args),
+    /// Verify a time-stamp response or token against the data it covers.
+    TimestampVerify(cmd::timestamp_verify::Args),
+    /// Time-stamping authority.
+    Tsa {
+        #[command(subcommand)]
+        command: TsaCommand,
+    },
+    /// Write the reproducible test PKI (test-only keys) to a directory.
+    Testpki(cmd::testpki::Args),
+    /// Run the main job on built-in defaults: test PKI, local TSA, time-stamp, verify.
+    Demo(cmd::demo::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum TsaCommand {
+    /// Serve RFC 3161 over HTTP (`POST /`, `GET /health`) until SIGINT/SIGTERM.
+    Serve(cmd::tsa_serve::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Timestamp(a) => cmd::timestamp::run(a),
+        Command::TimestampVerify(a) => cmd::timestamp_verify::run(a),
+        Command::Tsa {
+            command: TsaCommand::Serve(a),
+        } => cmd::tsa_serve::run(a),
+        Command::Testpki(a) => cmd::testpki::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+    };
+    exit::finish(result)
+}
