@@ -73,3 +73,16 @@ pub fn check_integer(t: Tlv<'_>, field: &'static str) -> Result<(), FormatError>
     }
     Ok(())
 }
+
+/// `MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }`
+pub fn message_imprint(digest: &kenpo_core::alg::Digest) -> Vec<u8> {
+    let alg = digest
+        .algorithm()
+        .algorithm_identifier()
+        .to_der()
+        .unwrap_or_default();
+    tlv(
+        tag::SEQUENCE,
+        &[&alg, &tlv(tag::OCTET_STRING, &[digest.as_bytes()])],
+    )
+}

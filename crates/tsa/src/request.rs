@@ -11,7 +11,6 @@
 //! ```
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Encode;
 use kenpo_core::alg::{Digest, DigestAlgorithm};
 use kenpo_core::der_span::{Reader, parse_one, tag, tlv};
 use rand_core::RngCore;
@@ -97,16 +96,7 @@ impl TimeStampRequest {
 
     /// DER encoding.
     pub fn to_der(&self) -> Vec<u8> {
-        let alg = self
-            .imprint
-            .algorithm()
-            .algorithm_identifier()
-            .to_der()
-            .unwrap_or_default();
-        let imprint = tlv(
-            tag::SEQUENCE,
-            &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])],
-        );
+        let imprint = crate::asn1::message_imprint(&self.imprint);
         let policy = self.policy.map(oid).unwrap_or_default();
         let nonce = self.nonce.as_deref().map(integer).unwrap_or_default();
         let cert_req: &[u8] = if self.cert_req {

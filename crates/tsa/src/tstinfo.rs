@@ -18,7 +18,6 @@
 //! ```
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Encode;
 use kenpo_core::alg::Digest;
 use kenpo_core::der_span::{parse_one, tag, tlv};
 use kenpo_core::timefmt;
@@ -186,16 +185,7 @@ impl TstInfo {
 
     /// DER encoding, genTime with up to `frac_digits` fractional digits.
     pub fn to_der(&self, frac_digits: u8) -> Vec<u8> {
-        let alg = self
-            .imprint
-            .algorithm()
-            .algorithm_identifier()
-            .to_der()
-            .unwrap_or_default();
-        let imprint = tlv(
-            tag::SEQUENCE,
-            &[&alg, &tlv(tag::OCTET_STRING, &[self.imprint.as_bytes()])],
-        );
+        let imprint = crate::asn1::message_imprint(&self.imprint);
         let accuracy = self
             .accuracy
             .filter(|a| *a != Accuracy::default())
