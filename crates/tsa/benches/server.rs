@@ -354,6 +354,14 @@ fn main() {
             &p,
             &format!(" (CPU busy {busy:.2})"),
         );
+        // The goal is per core *used*: tokens/s ÷ (openssl sign/s × busy cores).
+        if let Some(o) = p.openssl {
+            println!(
+                "{:<44} per core used: {:.3}",
+                "",
+                p.rate / (o * busy.max(0.01))
+            );
+        }
     }
 
     // Token verification against openssl's verify/s.
