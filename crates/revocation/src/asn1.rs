@@ -1,0 +1,310 @@
+//! Small DER helpers shared by the CRL and OCSP code: times, integers, certificate
+//! extensions read from spans, and signature verification over original bytes.
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_core::alg::{AlgError, SignatureAlgorithm};
+use kenpo_core::cert::CertRef;
+use kenpo_core::crypto::{CryptoError, default_backend};
+use kenpo_core::der_span::{SpanError, Tlv, parse_one, tag};
+use spki::AlgorithmIdentifierOwned;
+use time::OffsetDateTime;
+
+/// id-ce-basicConstraints.
+pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+/// id-ce-keyUsage.
+pub(crate) const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+/// id-ce-extKeyUsage.
+pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+/// id-ce-cRLDistributionPoints.
+pub(crate) const CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+/// id-pe-authorityInfoAccess.
+pub(crate) const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+/// id-ad-ocsp.
+pub(crate) const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
+
+/// keyUsage bit digitalSignature.
+pub(crate) const KU_DIGITAL_SIGNATURE: usize = 0;
+/// keyUsage bit nonRepudiation (contentCommitment).
+pub(crate) const KU_NON_REPUDIATION: usize = 1;
+/// keyUsage bit cRLSign.
+pub(crate) const KU_CRL_SIGN: usize = 6;
+
+/// Reads an X.509 `Time` (UTCTime or GeneralizedTime, fractions allowed in the latter).
+pub(crate) fn read_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
+    match t.tag {
+        tag::UTC_TIME => {
+            let v = t.value;
+            if v.len() != 13 || v[12] != b'Z' {
+                return Err(format!(
+                    "bad UTCTime {:?}",
+                    String::from_utf8_lossy(v).into_owned()
+                ));
+            }
+            // RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.
+            let mut g = [0u8; 15];
+            g[..2].copy_from_slice(if v[0] < b'5' { b"20" } else { b"19" });
+            g[2..].copy_from_slice(v);
+            kenpo_core::timefmt::parse_generalized_time(&g).map_err(|e| e.to_string())
+        }
+        tag::GENERALIZED_TIME => {
+            kenpo_core::timefmt::parse_generalized_time(t.value).map_err(|e| e.to_string())
+        }
+        other => Err(format!("expected a time, found tag 0x{other:02x}")),
+    }
+}
+
+/// Reads a GeneralizedTime TLV.
+pub(crate) fn read_generalized_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
+    if t.tag != tag::GENERALIZED_TIME {
+        return Err(format!(
+            "expected GeneralizedTime, found tag 0x{:02x}",
+            t.tag
+        ));
+    }
+    read_time(t)
+}
+
+/// The minimal two's-complement form of INTEGER contents (redundant leading 0x00/0xFF
+/// octets removed), so that non-DER serial encodings still compare by value.
+pub(crate) fn canonical_int(mut b: &[u8]) -> &[u8] {
+    while b.len() > 1 && ((b[0] == 0x00 && b[1] & 0x80 == 0) || (b[0] == 0xff && b[1] & 0x80 != 0))
+    {
+        b = &b[1..];
+    }
+    b
+}
+
+/// An OBJECT IDENTIFIER TLV.
+pub(crate) fn read_oid(t: Tlv<'_>) -> Result<Oid, String> {
+    if t.tag != tag::OID {
+        return Err(format!("expected OID, found tag 0x{:02x}", t.tag));
+    }
+    Oid::from_bytes(t.value).map_err(|e| format!("bad OID: {e}"))
+}
+
+/// A BOOLEAN (DER: 0x00 or 0xFF; any non-zero octet is read as TRUE, as BER allows).
+pub(crate) fn read_bool(t: Tlv<'_>) -> Result<bool, String> {
+    match t.value {
+        [b] => Ok(*b != 0),
+        _ => Err("BOOLEAN of wrong length".into()),
+    }
+}
+
+/// Whether bit `n` (0 = most significant bit of the first octet) of a BIT STRING's contents
+/// (unused-bits octet first) is set.
+pub(crate) fn bit_set(bit_string_value: &[u8], n: usize) -> bool {
+    bit_string_value
+        .get(1 + n / 8)
+        .is_some_and(|b| b & (0x80 >> (n % 8)) != 0)
+}
+
+/// One extension's fields read from its span.
+pub(crate) struct RawExtension<'a> {
+    pub(crate) oid: Oid,
+    pub(crate) critical: bool,
+    pub(crate) value: &'a [u8],
+}
+
+/// Reads `Extensions ::= SEQUENCE OF Extension` (the SEQUENCE TLV itself).
+pub(crate) fn read_extensions(seq: Tlv<'_>) -> Result<Vec<RawExtension<'_>>, String> {
+    let seq = seq.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut r = seq.reader();
+    while !r.is_empty() {
+        let e = r.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
+        let mut er = e.reader();
+        let oid = read_oid(er.read().map_err(|e| e.to_string())?)?;
+        let critical = match er.optional(tag::BOOLEAN).map_err(|e| e.to_string())? {
+            Some(b) => read_bool(b)?,
+            None => false,
+        };
+        let value = er
+            .expect(tag::OCTET_STRING)
+            .map_err(|e| e.to_string())?
+            .value;
+        er.finish().map_err(|e| e.to_string())?;
+        out.push(RawExtension {
+            oid,
+            critical,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// basicConstraints cA of a certificate: `None` when the extension is absent.
+pub(crate) fn basic_constraints_ca(cert: &CertRef<'_>) -> Result<Option<bool>, SpanError> {
+    let Some(ext) = cert.extension(BASIC_CONSTRAINTS) else {
+        return Ok(None);
+    };
+    let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;
+    let mut r = seq.reader();
+    Ok(Some(match r.optional(tag::BOOLEAN)? {
+        Some(b) => b.value.first().is_some_and(|v| *v != 0),
+        None => false,
+    }))
+}
+
+/// Whether a certificate is a CA certificate (basicConstraints cA TRUE).
+pub(crate) fn is_ca(cert: &CertRef<'_>) -> bool {
+    matches!(basic_constraints_ca(cert), Ok(Some(true)))
+}
+
+/// keyUsage BIT STRING contents (unused-bits octet first), `None` when absent.
+pub(crate) fn key_usage<'a>(cert: &CertRef<'a>) -> Result<Option<&'a [u8]>, SpanError> {
+    match cert.extension(KEY_USAGE) {
+        None => Ok(None),
+        Some(ext) => Ok(Some(parse_one(ext.value)?.expect(tag::BIT_STRING)?.value)),
+    }
+}
+
+/// extKeyUsage purposes, `None` when absent.
+pub(crate) fn ext_key_usage(cert: &CertRef<'_>) -> Result<Option<Vec<Oid>>, String> {
+    let Some(ext) = cert.extension(EXT_KEY_USAGE) else {
+        return Ok(None);
+    };
+    let seq = parse_one(ext.value)
+        .and_then(|t| t.expect(tag::SEQUENCE))
+        .map_err(|e| e.to_string())?;
+    let mut r = seq.reader();
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        out.push(read_oid(r.read().map_err(|e| e.to_string())?)?);
+    }
+    Ok(Some(out))
+}
+
+/// The subjectPublicKey BIT STRING contents without the unused-bits octet (what OCSP's
+/// issuerKeyHash and byKey ResponderID hash).
+pub(crate) fn public_key_bits(spki_der: &[u8]) -> Result<&[u8], SpanError> {
+    let mut r = parse_one(spki_der)?.expect(tag::SEQUENCE)?.reader();
+    r.expect(tag::SEQUENCE)?;
+    let bits = r.expect(tag::BIT_STRING)?;
+    r.finish()?;
+    Ok(bits.value.get(1..).unwrap_or_default())
+}
+
+/// Why a signature over original bytes could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SigFailure {
+    /// The AlgorithmIdentifier could not be read or is unsupported.
+    Algorithm(AlgError),
+    /// The backend rejected the signature (or the key).
+    Crypto(CryptoError),
+}
+
+/// Verifies `signature` over `signed` (exact original bytes) with the key `spki_der`, the
+/// algorithm given as an AlgorithmIdentifier TLV.
+pub(crate) fn verify_signature(
+    spki_der: &[u8],
+    alg_tlv: &[u8],
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<SignatureAlgorithm, SigFailure> {
+    use der::Decode;
+    let ai = AlgorithmIdentifierOwned::from_der(alg_tlv)
+        .map_err(|e| SigFailure::Algorithm(AlgError::Malformed(e.to_string())))?;
+    let alg =
+        SignatureAlgorithm::from_algorithm_identifier(&ai, None).map_err(SigFailure::Algorithm)?;
+    // The algorithm identifier is outside the signed bytes: accept only the parameters
+    // the algorithm defines (RSA PKCS#1 v1.5: NULL or absent, RFC 4055 §5; ECDSA: absent,
+    // NULL tolerated, RFC 5758 §3.2).
+    let null_or_absent = match &ai.parameters {
+        None => true,
+        Some(p) => der::Tagged::tag(p) == der::Tag::Null && p.value().is_empty(),
+    };
+    if matches!(
+        alg,
+        SignatureAlgorithm::RsaPkcs1(_) | SignatureAlgorithm::Ecdsa(_)
+    ) && !null_or_absent
+    {
+        return Err(SigFailure::Algorithm(AlgError::Malformed(
+            "unexpected signature algorithm parameters".into(),
+        )));
+    }
+    default_backend()
+        .verify(spki_der, alg, signed, signature)
+        .map_err(SigFailure::Crypto)?;
+    Ok(alg)
+}
+
+/// Whether `cert`'s signature verifies with `issuer`'s key.
+pub(crate) fn cert_signed_by(cert: &CertRef<'_>, issuer: &CertRef<'_>) -> Result<(), SigFailure> {
+    use der::Encode;
+    // CertRef skips the BIT STRING's unused-bits octet without looking at it: a signature
+    // must have none.
+    let unused_bits_ok = parse_one(cert.raw)
+        .and_then(|t| t.expect(tag::SEQUENCE))
+        .and_then(|t| {
+            let mut r = t.reader();
+            r.read()?;
+            r.read()?;
+            r.expect(tag::BIT_STRING)
+        })
+        .is_ok_and(|b| b.value.first() == Some(&0));
+    if !unused_bits_ok {
+        return Err(SigFailure::Crypto(CryptoError::BadSignature));
+    }
+    let alg = cert
+        .signature_algorithm
+        .to_der()
+        .map_err(|e| SigFailure::Algorithm(AlgError::Malformed(e.to_string())))?;
+    verify_signature(issuer.spki, &alg, cert.tbs, cert.signature).map(|_| ())
+}
+
+/// The contents of a BIT STRING that must have no unused bits (signatures).
+pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
+    match t.value.split_first() {
+        Some((0, rest)) => Ok(rest),
+        Some(_) => Err("signature BIT STRING has unused bits".into()),
+        None => Err("empty signature BIT STRING".into()),
+    }
+}
+
+/// A Name as RFC 4514 text, or hex when it cannot be decoded (for messages only).
+pub(crate) fn name_string(name_der: &[u8]) -> String {
+    use der::Decode;
+    match x509_cert::name::Name::from_der(name_der) {
+        Ok(n) => n.to_string(),
+        Err(_) => format!("<name {}>", hex_upper(name_der)),
+    }
+}
+
+/// Upper-case hex of bytes.
+pub(crate) fn hex_upper(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_integers() {
+        assert_eq!(canonical_int(&[0x00, 0x01, 0x5e]), &[0x01, 0x5e]);
+        assert_eq!(canonical_int(&[0x00, 0x80]), &[0x00, 0x80]);
+        assert_eq!(canonical_int(&[0xff, 0xff, 0x80]), &[0x80]);
+        assert_eq!(canonical_int(&[0xff, 0x7f]), &[0xff, 0x7f]);
+        assert_eq!(canonical_int(&[0x00]), &[0x00]);
+        assert_eq!(canonical_int(&[]), &[] as &[u8]);
+    }
+
+    #[test]
+    fn utc_time_century() {
+        let t = parse_one(b"\x17\x0d220908000000Z").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_time(t).map(|t| t.year()), Ok(2022));
+        let t = parse_one(b"\x17\x0d990908000000Z").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_time(t).map(|t| t.year()), Ok(1999));
+        let t = parse_one(b"\x17\x0b9909080000Z").unwrap_or_else(|e| panic!("{e}"));
+        assert!(read_time(t).is_err());
+    }
+
+    #[test]
+    fn bits() {
+        // KU keyCertSign + cRLSign: 03 02 01 06
+        assert!(bit_set(&[0x01, 0x06], 5));
+        assert!(bit_set(&[0x01, 0x06], 6));
+        assert!(!bit_set(&[0x01, 0x06], 0));
+        assert!(!bit_set(&[0x01, 0x06], 9));
+    }
+}

@@ -1,0 +1,93 @@
+//! # kenpo-revocation — is a certificate revoked at a given time?
+//!
+//! Revocation data for signing (rule 27-1(3): the signer must not be revoked at the
+//! time-stamp's genTime), for verification and for B-LT augmentation: CRLs (RFC 5280) and
+//! OCSP (RFC 6960), from supplied files, a cache, or the network.
+//!
+//! * [`crl`]: CRL parsing with spans, signature, RFC 5280 §6.3.3 scope (including the
+//!   issuingDistributionPoint of HPKI ARLs), O(1) lookup in lists of any length;
+//! * [`ocsp`]: requests, responses, responder authorization (CA or delegated responder
+//!   with id-kp-OCSPSigning);
+//! * [`fetch`]: HTTP with timeouts and size limits (http/https only);
+//! * [`names`]: general names, distribution points, name comparison;
+//! * [`Checker`]: the [`RevocationCheck`] implementation combining them — supplied OCSP
+//!   responses, supplied CRLs, OCSP via AIA, CRLs from the distribution points.
+//!
+//! ```no_run
+//! use kenpo_revocation::{Checker, RevocationCheck, RevocationStatus};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let checker = Checker::new()
+//!     .with_crls(vec![std::fs::read("medis-sign-ca2-2022-09.crl")?])
+//!     .offline(true);
+//! let at = kenpo_core::timefmt::parse_rfc3339("2022-09-08T00:00:00Z")?;
+//! let status = checker.status_at(
+//!     &std::fs::read("medis-test-signer-ee.cer")?,
+//!     &std::fs::read("medis-sign-ca2.cer")?,
+//!     at,
+//! );
+//! assert!(matches!(status, RevocationStatus::Good { .. }));
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod asn1;
+mod checker;
+pub mod crl;
+pub mod fetch;
+pub mod names;
+pub mod ocsp;
+
+pub use checker::{CheckReport, Checker, Evidence};
+pub use crl::{Crl, CrlError};
+pub use fetch::{FetchConfig, FetchError};
+pub use ocsp::{OcspError, OcspRequest, OcspResponse};
+
+use time::OffsetDateTime;
+
+/// Clock skew tolerated by default when comparing times from other parties: 5 minutes.
+pub const DEFAULT_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// Revocation status of one certificate at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// Not revoked at the time asked, according to `source`.
+    Good {
+        /// Where the answer came from (CRL URL or file, OCSP responder).
+        source: String,
+    },
+    /// Revoked at or before the time asked.
+    Revoked {
+        /// revocationDate.
+        time: OffsetDateTime,
+        /// CRLReason code, when given.
+        reason: Option<u8>,
+        /// Where the answer came from.
+        source: String,
+    },
+    /// No usable revocation data could be had; says why.
+    Unknown {
+        /// What was tried and why it did not answer.
+        reason: String,
+    },
+}
+
+/// Something that can tell a certificate's revocation status at a time.
+pub trait RevocationCheck: Send + Sync {
+    /// Status of `cert` (DER), issued by `issuer` (DER), at `at`.
+    fn status_at(&self, cert: &[u8], issuer: &[u8], at: OffsetDateTime) -> RevocationStatus;
+}
+
+/// What one CRL or OCSP response, already verified and in scope, says about a certificate
+/// at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    /// Not revoked at that time (possibly revoked later).
+    NotRevoked,
+    /// Revoked at or before that time.
+    Revoked {
+        /// revocationDate / revocationTime.
+        time: OffsetDateTime,
+        /// CRLReason code, when given.
+        reason: Option<u8>,
+    },
+}

@@ -1,0 +1,412 @@
+//! General names, distribution points and name comparison (RFC 5280 §4.2.1.6, §4.2.1.13,
+//! §5.2.5, §7.1), read from spans of the original encoding.
+//!
+//! Distinguished names are compared first as DER bytes, then attribute by attribute with
+//! the string preparation of RFC 5280 §7.1 simplified to what real CAs need: surrounding
+//! whitespace removed, inner runs of whitespace collapsed, case folded; the string type
+//! (PrintableString, UTF8String, …) does not matter.
+
+use kenpo_core::cert::CertRef;
+use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag, tlv};
+
+use crate::asn1::{self, AD_OCSP, AUTHORITY_INFO_ACCESS, CRL_DISTRIBUTION_POINTS};
+
+/// A malformed name, distribution point or access description.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// DER structure error.
+    #[error("DER: {0}")]
+    Der(#[from] SpanError),
+    /// Structure is DER but not what the ASN.1 module says.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// One `GeneralName` (RFC 5280 §4.2.1.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GeneralName {
+    /// uniformResourceIdentifier `[6]`.
+    Uri(String),
+    /// directoryName `[4]`: the DER of the `Name` (a SEQUENCE TLV).
+    DirectoryName(Vec<u8>),
+    /// Any other choice: its whole TLV, compared as bytes.
+    Other(Vec<u8>),
+}
+
+impl GeneralName {
+    /// Reads one GeneralName TLV.
+    pub fn from_tlv(t: Tlv<'_>) -> Result<Self, NameError> {
+        Ok(match t.tag {
+            0x86 => Self::Uri(
+                std::str::from_utf8(t.value)
+                    .map_err(|_| NameError::Malformed("URI is not ASCII".into()))?
+                    .to_owned(),
+            ),
+            0xa4 => {
+                let mut r = t.reader();
+                let name = r.expect(tag::SEQUENCE)?;
+                r.finish()?;
+                Self::DirectoryName(name.raw.to_vec())
+            }
+            _ => Self::Other(t.raw.to_vec()),
+        })
+    }
+
+    /// Whether two general names denote the same name: URIs by exact text (scheme and
+    /// host case-insensitively), directory names with [`names_equal`], others as DER.
+    pub fn matches(&self, other: &GeneralName) -> bool {
+        match (self, other) {
+            (Self::Uri(a), Self::Uri(b)) => uri_equal(a, b),
+            (Self::DirectoryName(a), Self::DirectoryName(b)) => names_equal(a, b),
+            (Self::Other(a), Self::Other(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for GeneralName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Uri(u) => write!(f, "URI:{u}"),
+            Self::DirectoryName(n) => write!(f, "DirName:{}", asn1::name_string(n)),
+            Self::Other(raw) => write!(f, "GeneralName:{}", asn1::hex_upper(raw)),
+        }
+    }
+}
+
+fn uri_equal(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    // scheme://authority is case-insensitive, the rest is not.
+    let split = |s: &str| -> Option<(String, String)> {
+        let i = s.find("://")?;
+        let rest = &s[i + 3..];
+        let j = rest.find('/').map_or(s.len(), |j| i + 3 + j);
+        Some((s[..j].to_ascii_lowercase(), s[j..].to_owned()))
+    };
+    match (split(a), split(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Reads the contents of a `GeneralNames` (SEQUENCE OF GeneralName, tag already removed).
+pub fn general_names(mut r: Reader<'_>) -> Result<Vec<GeneralName>, NameError> {
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        out.push(GeneralName::from_tlv(r.read()?)?);
+    }
+    if out.is_empty() {
+        return Err(NameError::Malformed("empty GeneralNames".into()));
+    }
+    Ok(out)
+}
+
+/// `DistributionPointName` (RFC 5280 §4.2.1.13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DistributionPointName {
+    /// fullName `[0]`.
+    FullName(Vec<GeneralName>),
+    /// nameRelativeToCRLIssuer `[1]`: the RDN as a DER SET TLV.
+    RelativeToCrlIssuer(Vec<u8>),
+}
+
+impl DistributionPointName {
+    /// Reads the `[0]` DistributionPointName field (the explicit wrapper TLV).
+    pub(crate) fn from_field(field: Tlv<'_>) -> Result<Self, NameError> {
+        let mut r = field.reader();
+        let choice = r.read()?;
+        r.finish()?;
+        match choice.tag {
+            0xa0 => Ok(Self::FullName(general_names(choice.reader())?)),
+            0xa1 => Ok(Self::RelativeToCrlIssuer(tlv(tag::SET, &[choice.value]))),
+            other => Err(NameError::Malformed(format!(
+                "DistributionPointName with tag 0x{other:02x}"
+            ))),
+        }
+    }
+
+    /// The names this denotes; a relative name is appended to `base_issuer` (a Name TLV).
+    pub fn resolve(&self, base_issuer: &[u8]) -> Vec<GeneralName> {
+        match self {
+            Self::FullName(names) => names.clone(),
+            Self::RelativeToCrlIssuer(rdn) => match parse_one(base_issuer) {
+                Ok(issuer) if issuer.tag == tag::SEQUENCE => {
+                    vec![GeneralName::DirectoryName(tlv(
+                        tag::SEQUENCE,
+                        &[issuer.value, rdn],
+                    ))]
+                }
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+/// CRL reason flags as a bit mask: bit `n` is ReasonFlags bit `n` (1 = keyCompromise …
+/// 8 = aACompromise).
+pub type ReasonMask = u16;
+
+/// All reasons a CRL can cover (ReasonFlags bits 1–8).
+pub const ALL_REASONS: ReasonMask = 0x01fe;
+
+/// Reads a ReasonFlags BIT STRING's contents into a mask.
+pub(crate) fn reason_mask(bit_string_value: &[u8]) -> ReasonMask {
+    (0..9usize)
+        .filter(|&n| asn1::bit_set(bit_string_value, n))
+        .fold(0, |m, n| m | (1 << n))
+}
+
+/// One `DistributionPoint` of a certificate's cRLDistributionPoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributionPoint {
+    /// distributionPoint.
+    pub name: Option<DistributionPointName>,
+    /// reasons (absent = all reasons).
+    pub reasons: Option<ReasonMask>,
+    /// cRLIssuer (present only for indirect CRLs).
+    pub crl_issuer: Option<Vec<GeneralName>>,
+}
+
+impl DistributionPoint {
+    /// The http(s) URIs of this distribution point's full name.
+    pub fn http_urls(&self) -> Vec<String> {
+        match &self.name {
+            Some(DistributionPointName::FullName(names)) => names
+                .iter()
+                .filter_map(|n| match n {
+                    GeneralName::Uri(u) if is_http(u) => Some(u.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Whether a URL has the http or https scheme (case-insensitively).
+pub(crate) fn is_http(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The certificate's cRLDistributionPoints (empty when the extension is absent).
+pub fn crl_distribution_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoint>, NameError> {
+    let Some(ext) = cert.extension(CRL_DISTRIBUTION_POINTS) else {
+        return Ok(Vec::new());
+    };
+    let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;
+    let mut r = seq.reader();
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let dp = r.expect(tag::SEQUENCE)?;
+        let mut d = dp.reader();
+        let name = match d.optional(0xa0)? {
+            Some(f) => Some(DistributionPointName::from_field(f)?),
+            None => None,
+        };
+        let reasons = d.optional(0x81)?.map(|b| reason_mask(b.value));
+        let crl_issuer = match d.optional(0xa2)? {
+            Some(f) => Some(general_names(f.reader())?),
+            None => None,
+        };
+        d.finish()?;
+        if name.is_none() && crl_issuer.is_none() {
+            return Err(NameError::Malformed(
+                "DistributionPoint with neither distributionPoint nor cRLIssuer".into(),
+            ));
+        }
+        out.push(DistributionPoint {
+            name,
+            reasons,
+            crl_issuer,
+        });
+    }
+    Ok(out)
+}
+
+/// The OCSP responder URLs of the certificate's authorityInfoAccess (any scheme).
+pub fn ocsp_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
+    let Some(ext) = cert.extension(AUTHORITY_INFO_ACCESS) else {
+        return Ok(Vec::new());
+    };
+    let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;
+    let mut r = seq.reader();
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let ad = r.expect(tag::SEQUENCE)?;
+        let mut a = ad.reader();
+        let method = asn1::read_oid(a.read()?).map_err(NameError::Malformed)?;
+        let location = GeneralName::from_tlv(a.read()?)?;
+        a.finish()?;
+        if method == AD_OCSP
+            && let GeneralName::Uri(u) = location
+        {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether two DER `Name`s are equal: byte-identical, or equal attribute by attribute
+/// after RFC 5280 §7.1 style string preparation (see the module docs).
+pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
+    a == b || names_equal_prepared(a, b).unwrap_or(false)
+}
+
+fn names_equal_prepared(a: &[u8], b: &[u8]) -> Result<bool, SpanError> {
+    let ra = parse_one(a)?.expect(tag::SEQUENCE)?.reader().all()?;
+    let rb = parse_one(b)?.expect(tag::SEQUENCE)?.reader().all()?;
+    if ra.len() != rb.len() {
+        return Ok(false);
+    }
+    for (x, y) in ra.iter().zip(&rb) {
+        if !rdn_equal(*x, *y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn rdn_equal(a: Tlv<'_>, b: Tlv<'_>) -> Result<bool, SpanError> {
+    let xa = a.expect(tag::SET)?.reader().all()?;
+    let xb = b.expect(tag::SET)?.reader().all()?;
+    if xa.len() != xb.len() {
+        return Ok(false);
+    }
+    for atv in &xa {
+        let mut found = false;
+        for other in &xb {
+            if atv_equal(*atv, *other)? {
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn atv_equal(a: Tlv<'_>, b: Tlv<'_>) -> Result<bool, SpanError> {
+    let mut ra = a.expect(tag::SEQUENCE)?.reader();
+    let mut rb = b.expect(tag::SEQUENCE)?.reader();
+    let (ta, tb) = (ra.expect(tag::OID)?, rb.expect(tag::OID)?);
+    if ta.value != tb.value {
+        return Ok(false);
+    }
+    let (va, vb) = (ra.read()?, rb.read()?);
+    if va.raw == vb.raw {
+        return Ok(true);
+    }
+    Ok(match (directory_string(va), directory_string(vb)) {
+        (Some(x), Some(y)) => prepare(&x) == prepare(&y),
+        _ => false,
+    })
+}
+
+/// Decodes a directory string of any of the X.520 string types.
+fn directory_string(t: Tlv<'_>) -> Option<String> {
+    match t.tag {
+        // UTF8String, PrintableString, IA5String, VisibleString, NumericString
+        0x0c | 0x13 | 0x16 | 0x1a | 0x12 => std::str::from_utf8(t.value).ok().map(str::to_owned),
+        // TeletexString: read as Latin-1, which is what it holds in practice.
+        0x14 => Some(t.value.iter().map(|&b| char::from(b)).collect()),
+        // BMPString: UTF-16BE.
+        0x1e => {
+            if !t.value.len().is_multiple_of(2) {
+                return None;
+            }
+            let units: Vec<u16> = t
+                .value
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        // UniversalString: UTF-32BE.
+        0x1c => {
+            if !t.value.len().is_multiple_of(4) {
+                return None;
+            }
+            t.value
+                .chunks_exact(4)
+                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+                .collect()
+        }
+        _ => None,
+    }
+}
+
+/// Whitespace trimmed and collapsed, case folded.
+fn prepare(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(parts: &[(u8, &[u8])]) -> Vec<u8> {
+        // C / CN attribute with the given string tag.
+        let rdns: Vec<Vec<u8>> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, (t, v))| {
+                let oid: &[u8] = if i == 0 {
+                    &[0x06, 0x03, 0x55, 0x04, 0x06]
+                } else {
+                    &[0x06, 0x03, 0x55, 0x04, 0x03]
+                };
+                let atv = tlv(tag::SEQUENCE, &[oid, &tlv(*t, &[v])]);
+                tlv(tag::SET, &[&atv])
+            })
+            .collect();
+        let refs: Vec<&[u8]> = rdns.iter().map(Vec::as_slice).collect();
+        tlv(tag::SEQUENCE, &refs)
+    }
+
+    #[test]
+    fn name_comparison_prepares_strings() {
+        let a = name(&[(0x13, b"JP"), (0x0c, b"MHLW  HPKI Root")]);
+        let b = name(&[(0x13, b"JP"), (0x13, b" mhlw hpki root ")]);
+        let c = name(&[(0x13, b"JP"), (0x0c, b"MHLW HPKI Root2")]);
+        assert!(names_equal(&a, &a));
+        assert!(names_equal(&a, &b));
+        assert!(!names_equal(&a, &c));
+        assert!(!names_equal(&a, &name(&[(0x13, b"JP")])));
+        assert!(!names_equal(&a, b"\x30\x84\xff\xff\xff\xff"));
+    }
+
+    #[test]
+    fn uris_compare_scheme_and_host_case_insensitively() {
+        assert!(uri_equal(
+            "HTTP://Example.org/crl/A.crl",
+            "http://example.org/crl/A.crl"
+        ));
+        assert!(!uri_equal(
+            "http://example.org/crl/A.crl",
+            "http://example.org/crl/a.crl"
+        ));
+    }
+
+    #[test]
+    fn relative_names_resolve_against_the_issuer() {
+        let issuer = name(&[(0x13, b"JP")]);
+        let rdn = {
+            let atv = tlv(
+                tag::SEQUENCE,
+                &[&[0x06, 0x03, 0x55, 0x04, 0x03], &tlv(0x0c, &[b"SARL"])],
+            );
+            tlv(tag::SET, &[&atv])
+        };
+        let dpn = DistributionPointName::RelativeToCrlIssuer(rdn);
+        let full = name(&[(0x13, b"JP"), (0x0c, b"SARL")]);
+        assert_eq!(dpn.resolve(&issuer), vec![GeneralName::DirectoryName(full)]);
+    }
+}
