@@ -298,6 +298,30 @@ impl SignatureAlgorithm {
         digest_hint: Option<DigestAlgorithm>,
     ) -> Result<Self, AlgError> {
         use DigestAlgorithm::*;
+        // Parameters sit outside the signed bytes: accept only what the standards allow
+        // (RSA PKCS#1: NULL or absent, RFC 4055; ECDSA: absent, RFC 5758).
+        let null_or_absent = ai
+            .parameters
+            .as_ref()
+            .is_none_or(|p| der::Tagged::tag(p) == der::Tag::Null && p.value().is_empty());
+        let ok = match ai.oid {
+            oid::SHA1_WITH_RSA
+            | oid::SHA256_WITH_RSA
+            | oid::SHA384_WITH_RSA
+            | oid::SHA512_WITH_RSA
+            | oid::RSA_ENCRYPTION => null_or_absent,
+            oid::ECDSA_WITH_SHA1
+            | oid::ECDSA_WITH_SHA256
+            | oid::ECDSA_WITH_SHA384
+            | oid::ECDSA_WITH_SHA512 => ai.parameters.is_none(),
+            _ => true,
+        };
+        if !ok {
+            return Err(AlgError::Malformed(format!(
+                "unexpected parameters for {}",
+                ai.oid
+            )));
+        }
         Ok(match ai.oid {
             oid::SHA1_WITH_RSA => Self::RsaPkcs1(Sha1),
             oid::SHA256_WITH_RSA => Self::RsaPkcs1(Sha256),
@@ -558,6 +582,32 @@ mod tests {
                 Ok(alg)
             );
         }
+    }
+
+    #[test]
+    fn parameters_outside_the_signature_are_checked() {
+        let junk = der::Any::new(der::Tag::OctetString, [1u8, 2].as_slice())
+            .unwrap_or_else(|e| panic!("{e}"));
+        for o in [oid::SHA256_WITH_RSA, oid::ECDSA_WITH_SHA256] {
+            let ai = AlgorithmIdentifierOwned {
+                oid: o,
+                parameters: Some(junk.clone()),
+            };
+            assert!(
+                SignatureAlgorithm::from_algorithm_identifier(&ai, None).is_err(),
+                "{o}"
+            );
+        }
+        let ecdsa_null = AlgorithmIdentifierOwned {
+            oid: oid::ECDSA_WITH_SHA256,
+            parameters: Some(der::Any::from(Null)),
+        };
+        assert!(SignatureAlgorithm::from_algorithm_identifier(&ecdsa_null, None).is_err());
+        let rsa_absent = AlgorithmIdentifierOwned {
+            oid: oid::SHA256_WITH_RSA,
+            parameters: None,
+        };
+        assert!(SignatureAlgorithm::from_algorithm_identifier(&rsa_absent, None).is_ok());
     }
 
     #[test]

@@ -141,10 +141,14 @@ impl<'a> CertRef<'a> {
         t.finish()?;
         let signature_algorithm = AlgorithmIdentifierOwned::from_der(sig_alg_tlv.raw)
             .map_err(|e| CertError::Decode(e.to_string()))?;
-        let signature = sig
-            .value
-            .get(1..)
-            .ok_or(CertError::Decode("empty signature".into()))?;
+        let signature = match sig.value.split_first() {
+            Some((0, bits)) => bits,
+            _ => {
+                return Err(CertError::Decode(
+                    "signature BIT STRING: unused bits must be 0".into(),
+                ));
+            }
+        };
         Ok(Self {
             raw,
             tbs: tbs.raw,
