@@ -4,14 +4,16 @@
 //! signed with an HPKI or accredited-CA certificate, an RFC 3161 time-stamp over the
 //! signature, and the certificate valid at the time-stamp's genTime.
 //!
-//! **Status:** only the public shape exists; signing itself is the subject of the
-//! "CAdES signing B-B / B-T" issue. Nothing here pretends to sign.
-//!
-//! Planned modules: `signer` (PEM/PKCS#8, PKCS#12, PKCS#11 via `cryptoki`, external
-//! callback — all behind [`Signer`]), `cades` (B-B, B-T building on
-//! `kenpo_core::cms::SignerInfoBuilder` and `kenpo_tsa::client`), `profile` (HPKI rules),
-//! `audit` (JSON-lines audit log).
+//! Modules: [`signer`] (PEM/PKCS#8, PKCS#12, PKCS#11 via `cryptoki`, external callback —
+//! all behind [`Signer`]), [`cades`] (B-B, B-T building on
+//! `kenpo_core::cms::SignerInfoBuilder` and `kenpo_tsa::client`), [`profile`] (HPKI rules),
+//! [`audit`] (JSON-lines audit log).
 #![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod cades;
+pub mod profile;
+pub mod signer;
 
 use kenpo_core::crypto::SigningKey;
 

@@ -1,0 +1,153 @@
+//! CAdES attributes (ETSI EN 319 122-1 §5.2, §5.3): encodings of each attribute.
+
+use const_oid::ObjectIdentifier as Oid;
+use der::Encode;
+use kenpo_core::alg::{Digest, DigestAlgorithm};
+use kenpo_core::cert::CertRef;
+use kenpo_core::cms::{CmsError, attribute};
+use kenpo_core::der_span::{parse_one, tag, tlv};
+use kenpo_core::ess::SigningCertificateV2;
+use kenpo_core::oid;
+use time::{OffsetDateTime, UtcOffset};
+
+fn build_err(e: impl std::fmt::Display) -> CmsError {
+    CmsError::Build(e.to_string())
+}
+
+fn oid_der(o: Oid) -> Result<Vec<u8>, CmsError> {
+    o.to_der().map_err(build_err)
+}
+
+/// content-type (RFC 5652 §11.1) = `ct`.
+pub fn content_type(ct: Oid) -> Result<Vec<u8>, CmsError> {
+    attribute(oid::ATTR_CONTENT_TYPE, &[&oid_der(ct)?])
+}
+
+/// message-digest (RFC 5652 §11.2): the digest of the eContent octets.
+pub fn message_digest(digest: &Digest) -> Result<Vec<u8>, CmsError> {
+    attribute(
+        oid::ATTR_MESSAGE_DIGEST,
+        &[&tlv(tag::OCTET_STRING, &[digest.as_bytes()])],
+    )
+}
+
+/// The RFC 5280 `Time` encoding of `t` (whole seconds, UTC): UTCTime for 1950–2049,
+/// GeneralizedTime otherwise (RFC 5652 §11.3).
+pub fn time_value(t: OffsetDateTime) -> Vec<u8> {
+    let t = t.to_offset(UtcOffset::UTC);
+    let year = t.year();
+    if (1950..2050).contains(&year) {
+        let s = format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            year % 100,
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        tlv(tag::UTC_TIME, &[s.as_bytes()])
+    } else {
+        kenpo_core::timefmt::encode_generalized_time(t, 0)
+    }
+}
+
+/// signing-time (RFC 5652 §11.3).
+pub fn signing_time(t: OffsetDateTime) -> Result<Vec<u8>, CmsError> {
+    attribute(oid::ATTR_SIGNING_TIME, &[&time_value(t)])
+}
+
+/// signing-certificate-v2 (RFC 5035) with one ESSCertIDv2 (SHA-256, issuerSerial).
+pub fn signing_certificate_v2(cert: &CertRef<'_>) -> Result<Vec<u8>, CmsError> {
+    let value = SigningCertificateV2::for_cert(cert, DigestAlgorithm::Sha256)
+        .and_then(|s| s.to_der_bytes())
+        .map_err(build_err)?;
+    attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, &[&value])
+}
+
+/// A time-stamp attribute (`id-aa-signatureTimeStampToken` or
+/// `id-aa-ets-contentTimestamp`): the value is the token ContentInfo exactly as received.
+pub fn time_stamp_token(attr: Oid, token_der: &[u8]) -> Result<Vec<u8>, CmsError> {
+    // The value is inserted verbatim; check it is one well-formed TLV so that the
+    // surrounding lengths stay right.
+    parse_one(token_der)?.expect(tag::SEQUENCE)?;
+    attribute(attr, &[token_der])
+}
+
+/// Adds `unsigned_attrs` to an encoded SignerInfo without touching anything else: the
+/// existing fields are copied verbatim (they are signed or hashed elsewhere).
+///
+/// An existing `[1]` unsignedAttrs field is extended; the new attributes are appended
+/// after the existing ones (a SET OF, but order-preserving keeps earlier attributes
+/// byte-identical, which archive time-stamps rely on).
+pub fn add_unsigned_attrs(
+    signer_info: &[u8],
+    unsigned_attrs: &[&[u8]],
+) -> Result<Vec<u8>, CmsError> {
+    let si = parse_one(signer_info)?.expect(tag::SEQUENCE)?;
+    let fields = si.reader().all()?;
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() + 1);
+    let mut existing: Option<&[u8]> = None;
+    for f in &fields {
+        if f.tag == tag::context(1) {
+            existing = Some(f.value);
+        } else {
+            parts.push(f.raw);
+        }
+    }
+    let mut contents: Vec<&[u8]> = Vec::new();
+    if let Some(e) = existing {
+        contents.push(e);
+    }
+    contents.extend_from_slice(unsigned_attrs);
+    let unsigned = tlv(tag::context(1), &contents);
+    parts.push(&unsigned);
+    Ok(tlv(tag::SEQUENCE, &parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn signing_time_switches_to_generalized_time_in_2050() {
+        assert_eq!(
+            time_value(datetime!(2026-11-22 03:25:00.7 UTC)),
+            tlv(tag::UTC_TIME, &[b"261122032500Z"])
+        );
+        assert_eq!(
+            time_value(datetime!(2049-12-31 23:59:59 UTC)),
+            tlv(tag::UTC_TIME, &[b"491231235959Z"])
+        );
+        assert_eq!(
+            time_value(datetime!(2050-01-01 00:00:00 UTC)),
+            tlv(tag::GENERALIZED_TIME, &[b"20500101000000Z"])
+        );
+        assert_eq!(
+            time_value(datetime!(2026-11-22 12:25:00 +9)),
+            tlv(tag::UTC_TIME, &[b"261122032500Z"])
+        );
+    }
+
+    #[test]
+    fn unsigned_attrs_are_appended_verbatim() {
+        // SEQUENCE { INTEGER 1, OCTET STRING 'ab' }
+        let si = [0x30, 0x07, 0x02, 0x01, 0x01, 0x04, 0x02, b'a', b'b'];
+        let a1 = [0x30, 0x03, 0x06, 0x01, 0x2a];
+        let once = add_unsigned_attrs(&si, &[&a1]).unwrap_or_default();
+        assert_eq!(
+            once,
+            [
+                0x30, 0x0e, 0x02, 0x01, 0x01, 0x04, 0x02, b'a', b'b', 0xa1, 0x05, 0x30, 0x03, 0x06,
+                0x01, 0x2a
+            ]
+        );
+        let a2 = [0x30, 0x03, 0x06, 0x01, 0x2b];
+        let twice = add_unsigned_attrs(&once, &[&a2]).unwrap_or_default();
+        assert_eq!(&twice[2..9], &si[2..]);
+        assert_eq!(&twice[9..11], &[0xa1, 0x0a]);
+        assert_eq!(&twice[11..16], &a1);
+        assert_eq!(&twice[16..], &a2);
+    }
+}
