@@ -31,6 +31,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Sign a document (CAdES B-B / B-T) with a key file, PKCS#12 or a PKCS#11 token.
+    Sign(Box<cmd::sign::Args>),
     /// Get an RFC 3161 time-stamp for a file; writes the whole TimeStampResp.
     Timestamp(cmd::timestamp::Args),
     /// Verify a time-stamp response or token against the data it covers.
@@ -55,6 +57,7 @@ enum TsaCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Sign(a) => cmd::sign::run(a),
         Command::Timestamp(a) => cmd::timestamp::run(a),
         Command::TimestampVerify(a) => cmd::timestamp_verify::run(a),
         Command::Tsa {

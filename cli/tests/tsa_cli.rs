@@ -3,100 +3,12 @@
 //! Every server binds 127.0.0.1 on an OS-chosen port and is stopped by the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kenpo-sign");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// One test PKI for the whole binary, written by the binary itself.
-fn pki() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = tempfile::tempdir().unwrap();
-        let o = run(&["testpki", d.path().to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        d
-    })
-    .path()
-}
-
-fn p(name: &str) -> String {
-    pki().join(name).to_str().unwrap().to_owned()
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(state: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args([
-                "tsa",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--cert",
-                &p("tsa.pem"),
-                "--key",
-                &p("tsa.key.pem"),
-            ])
-            .args([
-                "--chain",
-                &p("tsa-ca.pem"),
-                "--policy",
-                "1.3.6.1.4.1.32473.27.3.1",
-                "--accuracy-ms",
-                "500",
-            ])
-            .args(["--state", state.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("listening line")
-            .to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-        Self { child, url }
-    }
-
-    /// SIGTERM, then the exit status.
-    fn stop(mut self) -> Option<i32> {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap().code()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
+use common::{Server, p, run, text};
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -1,0 +1,299 @@
+//! `kenpo-sign sign DOC (--cert PEM --key PEM | --pkcs12 FILE | --pkcs11-module SO --token LABEL
+//! --key-label LABEL) [--chain PEM]... [--tsa URL]... [--level b-b|b-t|b-lt|b-lta] [--attached]
+//! [--profile hpki|accredited|any] [--trust PEM]... [--yes] -o OUT`
+//!
+//! On a terminal, the signer, roles, policies, document SHA-256 and level are shown and
+//! confirmed first (rule 27's explicit confirmation step); `--yes` skips the question.
+//! Secrets come from `KENPO_PASSWORD` / `KENPO_PIN` or a prompt, never from argv.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kenpo_core::alg::{DigestAlgorithm, SignatureAlgorithm};
+use kenpo_sign::cades::{self, SignOptions};
+use kenpo_sign::signer::{
+    PASSWORD_ENV, PIN_ENV, Pkcs11Signer, SignerError, SoftwareSigner, secret_from_env_or_prompt,
+};
+use kenpo_sign::{Level, Profile, Signer};
+use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::client::ClientConfig;
+
+use crate::exit::{self, CliError};
+use crate::files;
+
+/// Signature level names of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LevelArg {
+    /// B-B.
+    #[value(name = "b-b")]
+    Bb,
+    /// B-T.
+    #[value(name = "b-t")]
+    Bt,
+    /// B-LT.
+    #[value(name = "b-lt")]
+    Blt,
+    /// B-LTA.
+    #[value(name = "b-lta")]
+    Blta,
+}
+
+/// Profile names of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    /// HPKI signature certificates only.
+    Hpki,
+    /// Accredited certification businesses.
+    Accredited,
+    /// Any certificate.
+    Any,
+}
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The document to sign.
+    pub doc: PathBuf,
+    /// Signer certificate (with `--key`).
+    #[arg(long, requires = "key", conflicts_with_all = ["pkcs12", "pkcs11_module"])]
+    pub cert: Option<PathBuf>,
+    /// Private key, PKCS#8 PEM or DER (with `--cert`).
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// PKCS#12 file (.p12/.pfx); password from KENPO_PASSWORD or a prompt.
+    #[arg(long, conflicts_with = "pkcs11_module")]
+    pub pkcs12: Option<PathBuf>,
+    /// PKCS#11 module (HPKI card middleware, HSM); PIN from KENPO_PIN or a prompt.
+    #[arg(long, requires_all = ["token", "key_label"])]
+    pub pkcs11_module: Option<PathBuf>,
+    /// PKCS#11 token label.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// PKCS#11 key label.
+    #[arg(long)]
+    pub key_label: Option<String>,
+    /// Chain certificates to embed (repeatable).
+    #[arg(long)]
+    pub chain: Vec<PathBuf>,
+    /// TSA URL for B-T (repeatable: failover in order).
+    #[arg(long)]
+    pub tsa: Vec<String>,
+    /// Level; default b-t with a --tsa, else b-b.
+    #[arg(long, value_enum)]
+    pub level: Option<LevelArg>,
+    /// Put the document inside the signature (default: detached).
+    #[arg(long)]
+    pub attached: bool,
+    /// Certificate profile the signer must satisfy.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
+    pub profile: ProfileArg,
+    /// Trust anchors for the TSA certificate (repeatable).
+    #[arg(long)]
+    pub trust: Vec<PathBuf>,
+    /// CRLs to check the signer against at genTime (repeatable).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// Never fetch revocation data over the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Also time-stamp the document before signing (content-time-stamp).
+    #[arg(long)]
+    pub content_timestamp: bool,
+    /// Use RSASSA-PSS (SHA-256, salt 32) instead of PKCS#1 v1.5 for RSA keys.
+    #[arg(long)]
+    pub pss: bool,
+    /// Append one JSON line per signing to this file (default: $KENPO_AUDIT_LOG).
+    #[arg(long, env = "KENPO_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Output file (written atomically).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+}
+
+fn signer_error(e: SignerError) -> CliError {
+    if e.is_refusal() {
+        CliError::Refused(e.to_string())
+    } else {
+        CliError::Operational(e.to_string())
+    }
+}
+
+fn load_signer(args: &Args) -> Result<Box<dyn Signer>, CliError> {
+    let backend = kenpo_core::crypto::default_backend();
+    let extra = files::certificates(&args.chain)?;
+    let with_extra = |mut chain: Vec<Vec<u8>>| {
+        for c in &extra {
+            if !chain.contains(c) {
+                chain.push(c.clone());
+            }
+        }
+        chain
+    };
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let s = SoftwareSigner::from_pem_files(cert, key, &[], backend).map_err(signer_error)?;
+        let chain = with_extra(s.chain().to_vec());
+        return Ok(Box::new(s.with_chain(chain)));
+    }
+    if let Some(p12) = &args.pkcs12 {
+        let pw =
+            secret_from_env_or_prompt(PASSWORD_ENV, "PKCS#12 password: ").map_err(signer_error)?;
+        let s = SoftwareSigner::from_pkcs12_file(p12, &pw, backend).map_err(signer_error)?;
+        let chain = with_extra(s.chain().to_vec());
+        return Ok(Box::new(s.with_chain(chain)));
+    }
+    if let (Some(module), Some(token), Some(label)) =
+        (&args.pkcs11_module, &args.token, &args.key_label)
+    {
+        let pin = secret_from_env_or_prompt(PIN_ENV, &format!("PIN for token {token}: "))
+            .map_err(signer_error)?;
+        let s = Pkcs11Signer::open(module, token, label, &pin).map_err(signer_error)?;
+        let chain = with_extra(s.chain().to_vec());
+        return Ok(Box::new(s.with_chain(chain)));
+    }
+    Err(CliError::Usage(
+        "give --cert and --key, --pkcs12, or --pkcs11-module with --token and --key-label".into(),
+    ))
+}
+
+fn options(args: &Args) -> Result<SignOptions, CliError> {
+    let level = match args.level {
+        Some(LevelArg::Bb) => Level::BB,
+        Some(LevelArg::Bt) => Level::BT,
+        None if args.tsa.is_empty() => Level::BB,
+        None => Level::BT,
+        Some(LevelArg::Blt | LevelArg::Blta) => {
+            return Err(CliError::Refused(
+                "levels b-lt and b-lta are not available yet: sign with b-t (long-term extension is a later release)".into(),
+            ));
+        }
+    };
+    if level == Level::BT && args.tsa.is_empty() {
+        return Err(CliError::Usage(
+            "--level b-t needs at least one --tsa URL".into(),
+        ));
+    }
+    let anchors = files::certificates(&args.trust)?;
+    let tsa = (!args.tsa.is_empty()).then(|| ClientConfig {
+        validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors.clone())) as _),
+        ..ClientConfig::new(args.tsa.clone())
+    });
+    let mut crls = Vec::new();
+    for c in &args.crl {
+        crls.push(files::der_or_pem(c)?);
+    }
+    let checker = kenpo_revocation::Checker::new()
+        .with_crls(crls)
+        .offline(args.offline);
+    let audit = match &args.audit_log {
+        Some(p) => Some(Arc::new(
+            kenpo_sign::audit::AuditLog::open(p).map_err(|e| CliError::op("audit log", e))?,
+        )),
+        None => None,
+    };
+    Ok(SignOptions {
+        level,
+        attached: args.attached,
+        algorithm: args.pss.then_some(SignatureAlgorithm::RsaPss {
+            digest: DigestAlgorithm::Sha256,
+            salt_len: 32,
+        }),
+        profile: match args.profile {
+            ProfileArg::Hpki => Profile::Hpki,
+            ProfileArg::Accredited => Profile::Accredited,
+            ProfileArg::Any => Profile::Any,
+        },
+        tsa,
+        content_timestamp: args.content_timestamp,
+        revocation: Some(Arc::new(checker)),
+        audit,
+        now: None,
+    })
+}
+
+fn sign_error(e: cades::SignError) -> CliError {
+    if e.is_refusal() {
+        CliError::Refused(e.to_string())
+    } else {
+        CliError::Operational(e.to_string())
+    }
+}
+
+/// Shows what is about to be signed and asks; `Ok(false)` when the user declines.
+fn confirm(
+    args: &Args,
+    summary: &kenpo_sign::profile::SignerInfoSummary,
+    opts: &SignOptions,
+) -> Result<bool, CliError> {
+    let digest = files::hash_file(&args.doc, DigestAlgorithm::Sha256)?;
+    let none = "(なし / none)".to_string();
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "署名者 / signer:     {}", summary.subject);
+    let roles = if summary.hc_roles.is_empty() {
+        none.clone()
+    } else {
+        summary.hc_roles.join(", ")
+    };
+    let _ = writeln!(err, "資格 / roles:        {roles}");
+    let policies = if summary.policy_oids.is_empty() {
+        none
+    } else {
+        summary.policy_oids.join(", ")
+    };
+    let _ = writeln!(err, "ポリシー / policy:   {policies}");
+    let _ = writeln!(
+        err,
+        "文書 / document:     {} (SHA-256 {})",
+        args.doc.display(),
+        digest.to_hex()
+    );
+    let _ = writeln!(
+        err,
+        "レベル / level:      {}",
+        cades::level_name(opts.level)
+    );
+    let _ = write!(err, "この内容で署名しますか / sign this document? [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::op("confirmation", e))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "はい"
+    ))
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let opts = options(args)?;
+    let signer = load_signer(args)?;
+    let summary = cades::preflight(signer.as_ref(), &opts).map_err(sign_error)?;
+    if !args.yes && std::io::stdin().is_terminal() && !confirm(args, &summary, &opts)? {
+        return Err(CliError::Refused(
+            "signing cancelled by the user; nothing written".into(),
+        ));
+    }
+    let signed =
+        cades::sign_file_to(signer.as_ref(), &args.doc, &args.out, &opts).map_err(sign_error)?;
+    println!("signed:  {}", args.out.display());
+    println!("signer:  {}", signed.signer_summary.subject);
+    if !signed.signer_summary.hc_roles.is_empty() {
+        println!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
+    }
+    println!("level:   {}", cades::level_name(signed.level));
+    if let Some(d) = signed.document_sha256 {
+        println!("sha256:  {}", d.to_hex());
+    }
+    if let Some(t) = signed.timestamp_gen_time {
+        println!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    if let Some(r) = &signed.revocation {
+        println!("revocation at genTime: {r:?}");
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,124 @@
+//! Shared support for the CLI contract tests: the binary, one test PKI per test binary,
+//! and a `kenpo-sign tsa serve` child process on 127.0.0.1.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_kenpo-sign");
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// One test PKI for the whole binary, written by the binary itself.
+pub fn pki() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        let o = run(&["testpki", d.path().to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        d
+    })
+    .path()
+}
+
+pub fn p(name: &str) -> String {
+    pki().join(name).to_str().unwrap().to_owned()
+}
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(state: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .args([
+                "tsa",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--cert",
+                &p("tsa.pem"),
+                "--key",
+                &p("tsa.key.pem"),
+            ])
+            .args([
+                "--chain",
+                &p("tsa-ca.pem"),
+                "--policy",
+                "1.3.6.1.4.1.32473.27.3.1",
+                "--accuracy-ms",
+                "500",
+            ])
+            .args(["--state", state.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("listening line")
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        Self { child, url }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(mut self) -> Option<i32> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().code()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Runs the binary with extra environment variables.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// Whether the openssl CLI is there (required under CI).
+pub fn openssl_available() -> bool {
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "openssl is required under CI"
+    );
+    if !ok {
+        eprintln!("SKIP: openssl CLI not found");
+    }
+    ok
+}
