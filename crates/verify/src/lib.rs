@@ -4,11 +4,13 @@
 //! RFC 5280 path validation, OCSP/CRL revocation, time-stamp validation at genTime,
 //! EN 319 102-1 indications, and long-term extension (B-LT, B-LTA, renewal).
 //!
-//! **Status:** only the public shape exists; validation is the subject of the
-//! "Verification engine" and "Long-term signatures" issues. Meanwhile
-//! `kenpo_tsa::chain::AnchorChain` offers a simple (revocation-free) TSA certificate check
-//! through the `kenpo_tsa::TsaCertValidator` hook this crate will implement fully.
+//! **Status:** RFC 5280 path validation ([`path`]) and the cryptographic checks of CMS
+//! signatures ([`signature`]) exist; EN 319 102-1 verdicts, reports and long-term
+//! extension arrive with their issues.
 #![forbid(unsafe_code)]
+
+pub mod path;
+pub mod signature;
 
 /// Main indication of a validation (EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
