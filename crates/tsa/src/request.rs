@@ -122,6 +122,12 @@ impl TimeStampRequest {
             });
         }
         let imprint = parse_imprint(&mut r)?;
+        if imprint.algorithm() == DigestAlgorithm::Sha1 {
+            return Err(RequestError {
+                fail: FailInfo::BadAlg,
+                detail: "SHA-1 imprints are not accepted".into(),
+            });
+        }
         let policy = match r.optional(tag::OID)? {
             Some(t) => Some(read_oid(t, "reqPolicy")?),
             None => None,
@@ -150,6 +156,8 @@ impl TimeStampRequest {
 }
 
 /// Reads `MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }`.
+/// Reads a MessageImprint; SHA-1 is *read* (old tokens carry it) and refused only where
+/// new time-stamps are requested.
 pub(crate) fn parse_imprint(r: &mut Reader<'_>) -> Result<Digest, RequestError> {
     let mi = r.expect(tag::SEQUENCE)?;
     let mut m = mi.reader();
@@ -170,12 +178,6 @@ pub(crate) fn parse_imprint(r: &mut Reader<'_>) -> Result<Digest, RequestError> 
         fail: FailInfo::BadAlg,
         detail: format!("unsupported hash algorithm {alg_oid}"),
     })?;
-    if alg == DigestAlgorithm::Sha1 {
-        return Err(RequestError {
-            fail: FailInfo::BadAlg,
-            detail: "SHA-1 imprints are not accepted".into(),
-        });
-    }
     let hashed = m.expect(tag::OCTET_STRING)?;
     m.finish()?;
     Digest::from_bytes(alg, hashed.value).ok_or_else(|| RequestError {

@@ -244,6 +244,15 @@ mod tests {
             has_extensions: false,
         };
         let der = t.to_der(3);
+        // Old tokens with SHA-1 imprints are read; only new requests refuse SHA-1.
+        let legacy = TstInfo {
+            imprint: DigestAlgorithm::Sha1.digest(b"doc"),
+            ..t.clone()
+        };
+        assert_eq!(
+            TstInfo::parse(&legacy.to_der(0)).map(|x| x.imprint),
+            Ok(legacy.imprint)
+        );
         assert_eq!(TstInfo::parse(&der), Ok(t.clone()));
         let coarse = TstInfo::parse(&t.to_der(0)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(coarse.gen_time.millisecond(), 0);
