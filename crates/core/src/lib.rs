@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alg;
+pub mod ber;
 pub mod cert;
 pub mod cms;
 pub mod crypto;

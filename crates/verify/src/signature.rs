@@ -1,1 +1,860 @@
-//! (being written)
+//! Cryptographic checks of CMS `SignedData` signatures (RFC 5652, CAdES).
+//!
+//! [`verify`] takes a CMS `ContentInfo` (DER, or BER normalised with
+//! [`kenpo_core::ber::to_der`]) and the signed content (attached eContent, detached bytes,
+//! a reader hashed as a stream, or precomputed digests), and for each SignerInfo reports:
+//!
+//! * the signer certificate found by `sid` among the SignedData certificates and the
+//!   caller's extra candidates;
+//! * content-type and message-digest (each exactly once) and whether the message digest
+//!   equals the content digest ([`SignerCheck::data_intact`]);
+//! * the signature over the signed attributes *as received* (or over the content digest
+//!   when there are none) ([`SignerCheck::signature_intact`]);
+//! * whether signing-certificate(-v2) names the certificate used
+//!   ([`SignerCheck::signing_cert_bound`]);
+//! * signature and content time-stamps, each verified with [`kenpo_tsa::verify_token`]
+//!   against the expected imprint; archive time-stamps (v2, v3) listed with their genTime;
+//! * countersignatures, verified over the parent's signature value.
+//!
+//! Path validation and revocation are not done here (see [`crate::path`]). Hostile input
+//! stays bounded: at most [`Options::max_items`] SignerInfos, countersignatures and tokens
+//! are processed per call, and countersignatures nest at most [`MAX_COUNTER_DEPTH`] deep.
+
+use std::cell::Cell;
+use std::io::Read;
+
+use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::ber::{self, BerError};
+use kenpo_core::cert::CertRef;
+use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
+use kenpo_core::crypto::{CryptoBackend, default_backend};
+use kenpo_core::der_span::{Tlv, tag};
+use kenpo_core::ess::first_cert_id_names;
+use kenpo_core::oid;
+
+/// id-aa-CMSAlgorithmProtection (RFC 6211).
+const ATTR_CMS_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
+use kenpo_tsa::{TsaCertValidator, TstInfo};
+use time::OffsetDateTime;
+
+/// Countersignatures of countersignatures are followed this deep.
+pub const MAX_COUNTER_DEPTH: usize = 4;
+
+/// Default for [`Options::max_items`].
+pub const DEFAULT_MAX_ITEMS: usize = 64;
+
+/// Problems that make the input unusable as CMS SignedData (FORMAT_FAILURE class).
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    /// Not decodable as BER/DER.
+    #[error("not BER/DER: {0}")]
+    Ber(#[from] BerError),
+    /// Not a CMS SignedData, or malformed.
+    #[error("not a well-formed CMS SignedData: {0}")]
+    Cms(#[from] CmsError),
+    /// Reading the detached content failed.
+    #[error("reading the detached content: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The signed content, when it is not (only) in the SignedData.
+pub enum Content<'r> {
+    /// No detached content: only attached eContent (if any) is checked.
+    None,
+    /// Detached content in memory.
+    Bytes(&'r [u8]),
+    /// Detached content read (and hashed) as a stream.
+    Reader(&'r mut dyn Read),
+    /// Only the content's digests are known; algorithms not given cannot be checked.
+    Digests(&'r [Digest]),
+}
+
+impl std::fmt::Debug for Content<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Self::Reader(_) => f.write_str("Reader"),
+            Self::Digests(d) => f.debug_tuple("Digests").field(d).finish(),
+        }
+    }
+}
+
+/// What to use besides the SignedData itself.
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    /// More certificates to search for signer and TSA certificates.
+    pub extra_certs: &'a [Vec<u8>],
+    /// Crypto backend.
+    pub backend: &'a dyn CryptoBackend,
+    /// Path/revocation hook for TSA certificates, passed to [`kenpo_tsa::verify_token`].
+    pub tsa_validator: Option<&'a dyn TsaCertValidator>,
+    /// Maximum number of SignerInfos, countersignatures and time-stamp tokens processed.
+    pub max_items: usize,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            extra_certs: &[],
+            backend: default_backend(),
+            tsa_validator: None,
+            max_items: DEFAULT_MAX_ITEMS,
+        }
+    }
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("extra_certs", &self.extra_certs.len())
+            .field("backend", &self.backend.name())
+            .field("tsa_validator", &self.tsa_validator.is_some())
+            .field("max_items", &self.max_items)
+            .finish()
+    }
+}
+
+/// One named check and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Short name (`signer-certificate`, `message-digest`, `signature`, …).
+    pub name: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+/// Which kind of time-stamp a [`TimestampCheck`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimestampKind {
+    /// signature-time-stamp (id-aa-signatureTimeStampToken), over the signature value.
+    Signature,
+    /// content-time-stamp (id-aa-ets-contentTimestamp), over the content.
+    Content,
+    /// archive-time-stamp v2 (id-aa-ets-archiveTimestampV2).
+    ArchiveV2,
+    /// archive-time-stamp v3 (id-aa-ets-archiveTimestampV3).
+    ArchiveV3,
+}
+
+impl TimestampKind {
+    /// Short name (`signature`, `content`, `archive-v2`, `archive-v3`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Signature => "signature",
+            Self::Content => "content",
+            Self::ArchiveV2 => "archive-v2",
+            Self::ArchiveV3 => "archive-v3",
+        }
+    }
+}
+
+/// One embedded time-stamp token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampCheck {
+    /// Which attribute carried it.
+    pub kind: TimestampKind,
+    /// genTime, when the TSTInfo could be read.
+    pub gen_time: Option<OffsetDateTime>,
+    /// The token verifies ([`kenpo_tsa::verify_token`]) and, where checked, its imprint
+    /// matches.
+    pub intact: bool,
+    /// The token's own signature and structure verify.
+    pub token_intact: bool,
+    /// Whether the imprint matches what it must cover; `None` when not checked (archive
+    /// time-stamps, content not available).
+    pub imprint_intact: Option<bool>,
+    /// What was found.
+    pub detail: String,
+}
+
+/// The cryptographic checks of one SignerInfo (or countersignature).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignerCheck {
+    /// The signer certificate (DER) named by `sid`, when found.
+    pub signer_cert: Option<Vec<u8>>,
+    /// Every check made, in order.
+    pub checks: Vec<Check>,
+    /// The signature value verifies with the signer certificate's key.
+    pub signature_intact: bool,
+    /// The message digest equals the content digest; `None` when the content (or its
+    /// digest with the signer's algorithm) is not available.
+    pub data_intact: Option<bool>,
+    /// signing-certificate(-v2) names the certificate used; `None` when neither attribute
+    /// is present or the certificate was not found.
+    pub signing_cert_bound: Option<bool>,
+    /// The signing-time attribute.
+    pub signing_time: Option<OffsetDateTime>,
+    /// Time-stamps: content time-stamps (signed attributes), then signature and archive
+    /// time-stamps (unsigned attributes) in attribute order.
+    pub timestamps: Vec<TimestampCheck>,
+    /// Countersignatures (attribute 1.2.840.113549.1.9.6), checked over this signature.
+    pub counter_signatures: Vec<SignerCheck>,
+}
+
+impl SignerCheck {
+    fn check(&mut self, name: &'static str, passed: bool, detail: impl Into<String>) {
+        self.checks.push(Check {
+            name,
+            passed,
+            detail: detail.into(),
+        });
+    }
+
+    /// True when every check of this signer (not its countersignatures) passed.
+    pub fn all_passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+}
+
+/// The result of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedDataCheck {
+    /// eContentType (dotted).
+    pub content_type: String,
+    /// Whether eContent is present (attached signature).
+    pub content_attached: bool,
+    /// Whether the input needed BER→DER normalisation.
+    pub normalised_from_ber: bool,
+    /// One entry per top-level SignerInfo processed.
+    pub signers: Vec<SignerCheck>,
+    /// SignerInfos, countersignatures or tokens skipped because the budget ran out.
+    pub skipped: usize,
+}
+
+struct Budget {
+    left: Cell<usize>,
+    skipped: Cell<usize>,
+}
+
+impl Budget {
+    fn take(&self) -> bool {
+        match self.left.get() {
+            0 => {
+                self.skipped.set(self.skipped.get() + 1);
+                false
+            }
+            n => {
+                self.left.set(n - 1);
+                true
+            }
+        }
+    }
+}
+
+/// What a signer's message digest must cover.
+enum Target<'x> {
+    /// The SignedData content.
+    Content {
+        content_type: Oid,
+        digests: &'x [Digest],
+    },
+    /// A countersignature: the parent's signature value octets.
+    Counter { parent_signature: &'x [u8] },
+}
+
+impl Target<'_> {
+    fn digest(&self, alg: DigestAlgorithm) -> Option<Digest> {
+        match self {
+            Self::Content { digests, .. } => digests.iter().find(|d| d.algorithm() == alg).cloned(),
+            Self::Counter { parent_signature } => Some(alg.digest(parent_signature)),
+        }
+    }
+}
+
+struct Ctx<'a, 'o> {
+    certs: Vec<&'a [u8]>,
+    opts: &'o Options<'o>,
+    budget: Budget,
+}
+
+fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
+    match *sid {
+        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
+        SignerId::SubjectKeyId(ski) => cert
+            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
+            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
+            .is_some_and(|v| v.as_bytes() == ski),
+    }
+}
+
+fn sid_string(sid: &SignerId<'_>) -> String {
+    match sid {
+        SignerId::IssuerSerial { serial, .. } => format!("issuer+serial {}", hex::encode(serial)),
+        SignerId::SubjectKeyId(ski) => format!("subjectKeyIdentifier {}", hex::encode(ski)),
+    }
+}
+
+/// The TSTInfo of a token (for its imprint and genTime), without verifying it.
+fn token_tst_info(token: &[u8]) -> Option<TstInfo> {
+    let der = ber::to_der(token).ok()?;
+    let sd = SignedDataView::parse(&der).ok()?;
+    TstInfo::parse(sd.econtent?).ok()
+}
+
+fn read_time(t: Tlv<'_>) -> Option<OffsetDateTime> {
+    x509_cert::time::Time::from_der(t.raw)
+        .ok()
+        .map(|t| kenpo_core::timefmt::from_x509_time(&t))
+}
+
+/// Digests of the content with every algorithm in `algs`.
+fn content_digests(
+    attached: Option<&[u8]>,
+    content: Content<'_>,
+    algs: &[DigestAlgorithm],
+) -> Result<Vec<Digest>, SignatureError> {
+    let hash_all = |data: &[u8]| algs.iter().map(|a| a.digest(data)).collect::<Vec<_>>();
+    if let Some(data) = attached {
+        return Ok(hash_all(data));
+    }
+    Ok(match content {
+        Content::None => Vec::new(),
+        Content::Bytes(b) => hash_all(b),
+        Content::Digests(d) => d.to_vec(),
+        Content::Reader(r) => {
+            let mut hashers: Vec<_> = algs.iter().map(|a| a.hasher()).collect();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = match r.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                let chunk = buf.get(..n).unwrap_or_default();
+                for h in &mut hashers {
+                    h.update(chunk);
+                }
+            }
+            hashers.into_iter().map(|h| h.finalize()).collect()
+        }
+    })
+}
+
+/// Verifies every SignerInfo of a CMS SignedData, see the module docs.
+///
+/// `content` is used only when the SignedData has no eContent. Errors only when the input
+/// is not a usable SignedData (or the content reader fails); every other problem is
+/// reported in the per-signer [`SignerCheck`]s.
+pub fn verify(
+    cms: &[u8],
+    content: Content<'_>,
+    opts: &Options<'_>,
+) -> Result<SignedDataCheck, SignatureError> {
+    let der = match ber::to_der(cms) {
+        // Zero padding after the ContentInfo (fixed-size buffers) is tolerated.
+        Err(BerError::TrailingData(n))
+            if cms
+                .get(cms.len().saturating_sub(n)..)
+                .is_some_and(|t| t.iter().all(|&b| b == 0)) =>
+        {
+            ber::to_der(cms.get(..cms.len().saturating_sub(n)).unwrap_or_default())?
+        }
+        other => other?,
+    };
+    let normalised_from_ber = matches!(der, std::borrow::Cow::Owned(_));
+    let sd = SignedDataView::parse(&der)?;
+
+    // Digest algorithms needed for the content: the signers' and the content time-stamps'.
+    // (At most `max_items` content time-stamp tokens are looked at, in total.)
+    let mut algs: Vec<DigestAlgorithm> = Vec::new();
+    let signers = sd.signer_infos.iter().take(opts.max_items);
+    algs.extend(signers.clone().filter_map(|si| si.digest_alg().ok()));
+    let content_tokens = signers
+        .filter_map(|si| si.signed_attrs.as_ref())
+        .flat_map(|attrs| attrs.all_of(oid::ATTR_CONTENT_TIME_STAMP))
+        .flat_map(|a| a.values.iter())
+        .take(opts.max_items);
+    algs.extend(
+        content_tokens
+            .filter_map(|v| token_tst_info(v.raw))
+            .map(|t| t.imprint.algorithm()),
+    );
+    algs.sort_by_key(|a| a.name());
+    algs.dedup();
+    let digests = content_digests(sd.econtent, content, &algs)?;
+
+    let mut certs: Vec<&[u8]> = sd.x509_certificates().collect();
+    certs.extend(opts.extra_certs.iter().map(Vec::as_slice));
+    let ctx = Ctx {
+        certs,
+        opts,
+        budget: Budget {
+            left: Cell::new(opts.max_items),
+            skipped: Cell::new(0),
+        },
+    };
+    let target = Target::Content {
+        content_type: sd.econtent_type,
+        digests: &digests,
+    };
+    let mut signers = Vec::new();
+    for si in &sd.signer_infos {
+        if !ctx.budget.take() {
+            continue;
+        }
+        signers.push(check_signer(&ctx, si, &target, 0));
+    }
+    Ok(SignedDataCheck {
+        content_type: sd.econtent_type.to_string(),
+        content_attached: sd.econtent.is_some(),
+        normalised_from_ber,
+        signers,
+        skipped: ctx.budget.skipped.get(),
+    })
+}
+
+fn check_signer(
+    ctx: &Ctx<'_, '_>,
+    si: &SignerInfoView<'_>,
+    target: &Target<'_>,
+    depth: usize,
+) -> SignerCheck {
+    let mut c = SignerCheck::default();
+    let opts = ctx.opts;
+
+    // The signer certificate.
+    let cert = ctx
+        .certs
+        .iter()
+        .filter(|raw| match si.sid {
+            SignerId::IssuerSerial { issuer, serial } => {
+                CertRef::issuer_and_serial(raw).is_ok_and(|(i, s)| i == issuer && s == serial)
+            }
+            SignerId::SubjectKeyId(_) => true,
+        })
+        .filter_map(|raw| CertRef::parse(raw).ok())
+        .filter(|cert| sid_matches(&si.sid, cert))
+        .take(ctx.opts.max_items)
+        .collect::<Vec<_>>();
+    // Several candidates match the sid (same issuer and serial, or same key identifier):
+    // prefer the one signing-certificate(-v2) names; the binding check below then passes
+    // only if such a candidate exists.
+    let named_by_ess = |cert: &CertRef<'_>| {
+        let attrs = si.signed_attrs.as_ref()?;
+        let (v, v2) = match attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2).ok()? {
+            Some(v) => (v, true),
+            None => (attrs.single(oid::ATTR_SIGNING_CERTIFICATE).ok()??, false),
+        };
+        first_cert_id_names(v.raw, cert, v2).ok()
+    };
+    let chosen = cert
+        .iter()
+        .position(|c| named_by_ess(c) == Some(true))
+        .unwrap_or(0);
+    let cert = cert.into_iter().nth(chosen);
+    match &cert {
+        Some(cert) => {
+            c.signer_cert = Some(cert.raw.to_vec());
+            c.check("signer-certificate", true, cert.subject_string());
+        }
+        None => c.check(
+            "signer-certificate",
+            false,
+            format!("no certificate matches the sid ({})", sid_string(&si.sid)),
+        ),
+    }
+
+    // Algorithms.
+    let digest_alg = match si.digest_alg() {
+        Ok(a) => {
+            c.check("digest-algorithm", true, a.name());
+            Some(a)
+        }
+        Err(e) => {
+            c.check("digest-algorithm", false, e.to_string());
+            None
+        }
+    };
+    let sig_alg =
+        match SignatureAlgorithm::from_algorithm_identifier(&si.signature_algorithm, digest_alg) {
+            Ok(a) => {
+                c.check("signature-algorithm", true, a.name());
+                Some(a)
+            }
+            Err(e) => {
+                c.check("signature-algorithm", false, e.to_string());
+                None
+            }
+        };
+
+    // What the signature covers.
+    let signed_digest = match &si.signed_attrs {
+        Some(attrs) => {
+            check_content_type(&mut c, attrs, target);
+            check_message_digest(&mut c, attrs, target, digest_alg);
+            match attrs.single(oid::ATTR_SIGNING_TIME) {
+                Ok(Some(t)) => match read_time(t) {
+                    Some(t) => c.signing_time = Some(t),
+                    None => c.check("signing-time", false, "not a UTCTime/GeneralizedTime"),
+                },
+                Ok(None) => {}
+                Err(e) => c.check("signing-time", false, e.to_string()),
+            }
+            if let Some(cert) = &cert {
+                check_binding(&mut c, attrs, cert);
+            }
+            if let Target::Content { .. } = target {
+                for a in attrs.all_of(oid::ATTR_CONTENT_TIME_STAMP) {
+                    for v in &a.values {
+                        if ctx.budget.take() {
+                            let ts = check_token(ctx, v.raw, TimestampKind::Content, |alg| {
+                                target.digest(alg)
+                            });
+                            c.timestamps.push(ts);
+                        }
+                    }
+                }
+            }
+            check_algorithm_protection(&mut c, attrs, si);
+            sig_alg.map(|s| attrs.digest_as_set(s.digest()))
+        }
+        None => {
+            let d = sig_alg.and_then(|s| target.digest(s.digest()));
+            if d.is_none() {
+                c.check(
+                    "content",
+                    false,
+                    "content not available: the signature over it cannot be checked",
+                );
+            }
+            d
+        }
+    };
+
+    // The signature.
+    match (&cert, sig_alg, signed_digest) {
+        (Some(cert), Some(alg), Some(digest)) => {
+            let verify = |d: &Digest| opts.backend.verify_digest(cert.spki, alg, d, si.signature);
+            match verify(&digest) {
+                Ok(()) => {
+                    c.signature_intact = true;
+                    c.check(
+                        "signature",
+                        true,
+                        format!("{} ({})", alg.name(), opts.backend.name()),
+                    );
+                }
+                Err(e) => match der_sorted_digest(si, alg.digest()) {
+                    // A sender that wrote its signed attributes unsorted but signed their DER
+                    // (sorted) encoding, as RFC 5652 §5.4 asks.
+                    Some(sorted) if verify(&sorted).is_ok() => {
+                        c.signature_intact = true;
+                        c.check(
+                            "signature",
+                            true,
+                            format!(
+                                "{} ({}) over the DER-sorted signed attributes (received unsorted)",
+                                alg.name(),
+                                opts.backend.name()
+                            ),
+                        );
+                    }
+                    _ => c.check("signature", false, e.to_string()),
+                },
+            }
+        }
+        _ => c.check(
+            "signature",
+            false,
+            "cannot be checked (certificate, algorithm or content missing)",
+        ),
+    }
+    if c.checks
+        .iter()
+        .any(|k| k.name == "cms-algorithm-protection" && !k.passed)
+    {
+        // The signed algorithms are not the ones used: the signature is not intact as
+        // presented (RFC 6211).
+        c.signature_intact = false;
+    }
+    if si.signed_attrs.is_none() && matches!(target, Target::Content { .. }) {
+        // Without signed attributes the signature covers the content itself.
+        c.data_intact = signed_digest_available(target, sig_alg).then_some(c.signature_intact);
+    }
+
+    // Unsigned attributes.
+    if let Some(attrs) = &si.unsigned_attrs {
+        for a in &attrs.list {
+            let kind = if a.oid == oid::ATTR_SIGNATURE_TIME_STAMP {
+                Some(TimestampKind::Signature)
+            } else if a.oid == oid::ATTR_ARCHIVE_TIME_STAMP_V2 {
+                Some(TimestampKind::ArchiveV2)
+            } else if a.oid == oid::ATTR_ARCHIVE_TIME_STAMP_V3 {
+                Some(TimestampKind::ArchiveV3)
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                for v in &a.values {
+                    if !ctx.budget.take() {
+                        continue;
+                    }
+                    let ts = if kind == TimestampKind::Signature {
+                        check_token(ctx, v.raw, kind, |alg| Some(alg.digest(si.signature)))
+                    } else {
+                        check_token(ctx, v.raw, kind, |_| None)
+                    };
+                    c.timestamps.push(ts);
+                }
+            } else if a.oid == oid::ATTR_COUNTER_SIGNATURE {
+                for v in &a.values {
+                    if depth >= MAX_COUNTER_DEPTH {
+                        ctx.budget.skipped.set(ctx.budget.skipped.get() + 1);
+                        continue;
+                    }
+                    if !ctx.budget.take() {
+                        continue;
+                    }
+                    let counter_target = Target::Counter {
+                        parent_signature: si.signature,
+                    };
+                    match SignerInfoView::parse(*v) {
+                        Ok(csi) => c.counter_signatures.push(check_signer(
+                            ctx,
+                            &csi,
+                            &counter_target,
+                            depth + 1,
+                        )),
+                        Err(e) => {
+                            let mut bad = SignerCheck::default();
+                            bad.check(
+                                "counter-signature",
+                                false,
+                                format!("malformed SignerInfo: {e}"),
+                            );
+                            c.counter_signatures.push(bad);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    c
+}
+
+/// The digest of the signed attributes re-sorted as a DER SET OF, when that differs from
+/// the received encoding.
+fn der_sorted_digest(si: &SignerInfoView<'_>, alg: DigestAlgorithm) -> Option<Digest> {
+    let attrs = si.signed_attrs.as_ref()?;
+    let raws: Vec<&[u8]> = attrs.list.iter().map(|a| a.raw).collect();
+    let sorted = kenpo_core::der_span::set_of(raws);
+    let received = attrs.raw.get(1..)?;
+    (sorted.get(1..)? != received).then(|| alg.digest(&sorted))
+}
+
+/// RFC 6211 cms-algorithm-protection: when present, its algorithms must be the
+/// SignerInfo's (otherwise an algorithm substitution happened).
+fn check_algorithm_protection(
+    c: &mut SignerCheck,
+    attrs: &kenpo_core::cms::Attributes<'_>,
+    si: &SignerInfoView<'_>,
+) {
+    use der::Encode;
+    const NAME: &str = "cms-algorithm-protection";
+    let v = match attrs.single(ATTR_CMS_ALGORITHM_PROTECTION) {
+        Ok(Some(v)) => v,
+        Ok(None) => return,
+        Err(e) => return c.check(NAME, false, e.to_string()),
+    };
+    let parsed = (|| {
+        let mut r = v.expect(tag::SEQUENCE).ok()?.reader();
+        let digest = r.expect(tag::SEQUENCE).ok()?.raw;
+        let sig = r.optional(tag::context(1)).ok()?;
+        Some((
+            digest.to_vec(),
+            sig.map(|t| kenpo_core::der_span::tlv(tag::SEQUENCE, &[t.value])),
+        ))
+    })();
+    let Some((digest, sig)) = parsed else {
+        return c.check(NAME, false, "malformed CMSAlgorithmProtection");
+    };
+    let digest_ok = si.digest_algorithm.to_der().is_ok_and(|d| d == digest);
+    let sig_ok = match sig {
+        Some(sig) => si.signature_algorithm.to_der().is_ok_and(|d| d == sig),
+        None => false,
+    };
+    if digest_ok && sig_ok {
+        c.check(NAME, true, "matches the SignerInfo algorithms");
+    } else {
+        c.check(
+            NAME,
+            false,
+            "differs from the SignerInfo's digestAlgorithm/signatureAlgorithm (RFC 6211 §3)",
+        );
+    }
+}
+
+fn signed_digest_available(target: &Target<'_>, sig_alg: Option<SignatureAlgorithm>) -> bool {
+    sig_alg.is_some_and(|s| target.digest(s.digest()).is_some())
+}
+
+fn check_content_type(
+    c: &mut SignerCheck,
+    attrs: &kenpo_core::cms::Attributes<'_>,
+    target: &Target<'_>,
+) {
+    let found = attrs.single(oid::ATTR_CONTENT_TYPE);
+    match (target, found) {
+        (Target::Counter { .. }, Ok(None)) => {
+            c.check("content-type", true, "absent (countersignature)")
+        }
+        (Target::Counter { .. }, _) => c.check(
+            "content-type",
+            false,
+            "a countersignature must not carry content-type (RFC 5652 §11.4)",
+        ),
+        (Target::Content { .. }, Err(e)) => c.check("content-type", false, e.to_string()),
+        (Target::Content { .. }, Ok(None)) => c.check("content-type", false, "absent"),
+        (Target::Content { content_type, .. }, Ok(Some(v))) => {
+            match (v.tag == tag::OID)
+                .then(|| Oid::from_der(v.raw).ok())
+                .flatten()
+            {
+                Some(o) if o == *content_type => c.check("content-type", true, o.to_string()),
+                Some(o) => c.check(
+                    "content-type",
+                    false,
+                    format!("{o} but eContentType is {content_type}"),
+                ),
+                None => c.check("content-type", false, "not an OBJECT IDENTIFIER"),
+            }
+        }
+    }
+}
+
+fn check_message_digest(
+    c: &mut SignerCheck,
+    attrs: &kenpo_core::cms::Attributes<'_>,
+    target: &Target<'_>,
+    digest_alg: Option<DigestAlgorithm>,
+) {
+    let md = match attrs.single(oid::ATTR_MESSAGE_DIGEST) {
+        Ok(Some(v)) if v.tag == tag::OCTET_STRING => v.value,
+        Ok(Some(_)) => return c.check("message-digest", false, "not an OCTET STRING"),
+        Ok(None) => return c.check("message-digest", false, "absent"),
+        Err(e) => return c.check("message-digest", false, e.to_string()),
+    };
+    let Some(expected) = digest_alg.and_then(|a| target.digest(a)) else {
+        return c.check(
+            "message-digest",
+            true,
+            "present; content not available to compare",
+        );
+    };
+    let equal = md == expected.as_bytes();
+    c.data_intact = Some(equal);
+    if equal {
+        c.check(
+            "message-digest",
+            true,
+            format!("{} matches", expected.algorithm().name()),
+        );
+    } else {
+        c.check(
+            "message-digest",
+            false,
+            format!(
+                "{} {} != content {}",
+                expected.algorithm().name(),
+                hex::encode(md),
+                expected.to_hex()
+            ),
+        );
+    }
+}
+
+fn check_binding(c: &mut SignerCheck, attrs: &kenpo_core::cms::Attributes<'_>, cert: &CertRef<'_>) {
+    let v2 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2);
+    let v1 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE);
+    let (value, is_v2) = match (v2, v1) {
+        (Err(e), _) | (Ok(None), Err(e)) => {
+            c.signing_cert_bound = Some(false);
+            return c.check("signing-certificate", false, e.to_string());
+        }
+        (Ok(Some(v)), _) => (v, true),
+        (Ok(None), Ok(Some(v))) => (v, false),
+        (Ok(None), Ok(None)) => return,
+    };
+    let name = if is_v2 {
+        "signing-certificate-v2"
+    } else {
+        "signing-certificate"
+    };
+    match first_cert_id_names(value.raw, cert, is_v2) {
+        Ok(true) => {
+            c.signing_cert_bound = Some(true);
+            c.check(name, true, "names the signer certificate");
+        }
+        Ok(false) => {
+            c.signing_cert_bound = Some(false);
+            c.check(
+                name,
+                false,
+                "does not name the signer certificate (substitution?)",
+            );
+        }
+        Err(e) => {
+            c.signing_cert_bound = Some(false);
+            c.check(name, false, e.to_string());
+        }
+    }
+}
+
+/// Verifies one time-stamp token; `expected` gives the digest the imprint must equal, for
+/// the token's imprint algorithm (`None`: not checked).
+fn check_token(
+    ctx: &Ctx<'_, '_>,
+    token: &[u8],
+    kind: TimestampKind,
+    expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
+) -> TimestampCheck {
+    let tst = token_tst_info(token);
+    let gen_time = tst.as_ref().map(|t| t.gen_time);
+    let imprint_intact = tst
+        .as_ref()
+        .and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
+    let der = ber::to_der(token);
+    let verified = match &der {
+        Ok(der) => kenpo_tsa::verify_token(
+            der,
+            &kenpo_tsa::VerifyOptions {
+                extra_certs: ctx.opts.extra_certs,
+                validator: ctx.opts.tsa_validator,
+                backend: ctx.opts.backend,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let token_intact = verified.is_ok();
+    let mut detail = match &verified {
+        Ok(v) => format!("token verifies (TSA {})", v.tsa_subject()),
+        Err(e) => format!("token does not verify: {e}"),
+    };
+    match imprint_intact {
+        Some(true) => detail.push_str("; imprint matches"),
+        Some(false) => detail.push_str("; imprint does NOT match"),
+        None if tst.is_none() => detail.push_str("; TSTInfo unreadable"),
+        None => detail.push_str("; imprint not checked"),
+    }
+    let intact = token_intact
+        && imprint_intact.unwrap_or(matches!(
+            kind,
+            TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3
+        ));
+    TimestampCheck {
+        kind,
+        gen_time,
+        intact,
+        token_intact,
+        imprint_intact,
+        detail,
+    }
+}

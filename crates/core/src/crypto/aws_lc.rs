@@ -61,21 +61,58 @@ fn rsa_params(
         (SignatureAlgorithm::RsaPkcs1(Sha384), false) => &lc::RSA_PKCS1_2048_8192_SHA384,
         (SignatureAlgorithm::RsaPkcs1(Sha512), false) => &lc::RSA_PKCS1_2048_8192_SHA512,
         (SignatureAlgorithm::RsaPss { digest, salt_len }, false) => {
-            if usize::from(salt_len) != digest.output_len() {
-                return Err(unsupported(format!(
-                    "RSA-PSS salt length {salt_len} for {}",
-                    digest.name()
-                )));
-            }
-            match digest {
+            let base: &'static lc::RsaParameters = match digest {
                 Sha256 => &lc::RSA_PSS_2048_8192_SHA256,
                 Sha384 => &lc::RSA_PSS_2048_8192_SHA384,
                 Sha512 => &lc::RSA_PSS_2048_8192_SHA512,
                 Sha1 => return Err(unsupported("RSA-PSS with SHA-1")),
+            };
+            if usize::from(salt_len) == digest.output_len() {
+                base
+            } else {
+                pss_custom_salt(digest, salt_len)?
             }
         }
         (other, _) => return Err(unsupported(format!("{} with RSA-{bits}", other.name()))),
     })
+}
+
+/// Largest RSA-PSS salt length accepted (bytes); bounds the leaked parameter cache.
+const MAX_PSS_SALT: u16 = 1024;
+
+/// RSA-PSS parameters with a salt length other than the digest length.
+///
+/// aws-lc-rs builds those as values while verification wants `&'static` parameters: each
+/// (digest, salt length) pair is leaked once and cached, at most a few thousand tiny
+/// values over the life of the process because salt lengths are capped.
+fn pss_custom_salt(
+    digest: DigestAlgorithm,
+    salt_len: u16,
+) -> Result<&'static dyn VerificationAlgorithm, CryptoError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    type Cache = HashMap<(DigestAlgorithm, u16), &'static lc::RsaParameters>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    if salt_len > MAX_PSS_SALT {
+        return Err(unsupported(format!("RSA-PSS salt length {salt_len}")));
+    }
+    let mut cache = CACHE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(p) = cache.get(&(digest, salt_len)) {
+        return Ok(*p);
+    }
+    let base = match digest {
+        DigestAlgorithm::Sha256 => lc::RSA_PSS_2048_8192_SHA256,
+        DigestAlgorithm::Sha384 => lc::RSA_PSS_2048_8192_SHA384,
+        DigestAlgorithm::Sha512 => lc::RSA_PSS_2048_8192_SHA512,
+        DigestAlgorithm::Sha1 => return Err(unsupported("RSA-PSS with SHA-1")),
+    };
+    let salt = lc::RsaPssSaltLength::Custom(salt_len);
+    let params: &'static lc::RsaParameters = Box::leak(Box::new(base.with_pss_salt_length(salt)));
+    cache.insert((digest, salt_len), params);
+    Ok(params)
 }
 
 fn ecdsa_params(

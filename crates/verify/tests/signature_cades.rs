@@ -1,0 +1,444 @@
+//! `kenpo_verify::signature` on our own CAdES output (B-B and B-T with a local TSA), on
+//! tampered copies of it, on BER re-encodings, and on `openssl cms -sign` output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use kenpo_core::crypto::{SigningKey, backends, default_backend};
+use kenpo_sign::cades::{SignOptions, sign_bytes};
+use kenpo_sign::{Level, Signer};
+use kenpo_testpki::{Config, TestPki};
+use kenpo_tsa::client::ClientConfig;
+use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};
+use kenpo_verify::signature::{Content, Options, SignedDataCheck, TimestampKind, verify};
+
+const DOC: &[u8] = b"<claim>signature checks</claim>";
+
+struct Pki {
+    dir: tempfile::TempDir,
+    pki: TestPki,
+}
+
+fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let pki = kenpo_testpki::generate(&Config::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        pki.write_to(dir.path()).unwrap();
+        Pki { dir, pki }
+    })
+}
+
+#[derive(Debug)]
+struct TestSigner {
+    key: Arc<dyn SigningKey>,
+    cert: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl Signer for TestSigner {
+    fn key(&self) -> &dyn SigningKey {
+        self.key.as_ref()
+    }
+    fn certificate(&self) -> &[u8] {
+        &self.cert
+    }
+    fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+}
+
+fn signer(name: &str) -> TestSigner {
+    let p = &pki().pki;
+    let e = p.entity(name).unwrap();
+    let mut chain = Vec::new();
+    let mut cur = e.issuer.clone();
+    while let Some(n) = cur {
+        let i = p.entity(&n).unwrap();
+        if i.issuer.is_none() {
+            break;
+        }
+        chain.push(i.cert_der.clone());
+        cur = i.issuer.clone();
+    }
+    TestSigner {
+        key: default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap(),
+        cert: e.cert_der.clone(),
+        chain,
+    }
+}
+
+/// A minimal std-only HTTP TSA answering with `Tsa::respond`.
+fn start_tsa() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let e = pki().pki.entity("tsa").unwrap();
+        let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
+        let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.200001.27.1");
+        let tsa = Tsa::new(
+            TsaConfig::new(e.cert_der.clone(), key, policy),
+            SerialStore::in_memory(),
+            None,
+        )
+        .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = l.split_once(':')
+                        && k.eq_ignore_ascii_case("content-length")
+                    {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; len];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let der = tsa.respond(&body).response_der;
+                let mut r = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    der.len()
+                )
+                .into_bytes();
+                r.extend_from_slice(&der);
+                let _ = conn.write_all(&r);
+            }
+        });
+        format!("http://{addr}/")
+    })
+    .clone()
+}
+
+fn sign(level: Level, attached: bool) -> Vec<u8> {
+    let s = signer("hpki-signer");
+    let opts = SignOptions {
+        level,
+        attached,
+        tsa: (level == Level::BT).then(|| ClientConfig::new(vec![start_tsa()])),
+        now: Some(pki().pki.now()),
+        ..SignOptions::default()
+    };
+    sign_bytes(&s, DOC, &opts).unwrap().der
+}
+
+fn check(der: &[u8], content: Content<'_>) -> SignedDataCheck {
+    verify(der, content, &Options::default()).unwrap()
+}
+
+fn assert_all_pass(r: &SignedDataCheck) {
+    assert_eq!(r.signers.len(), 1);
+    let s = &r.signers[0];
+    assert!(s.all_passed(), "{:#?}", s.checks);
+    assert!(s.signature_intact);
+    assert_eq!(s.data_intact, Some(true));
+    assert_eq!(s.signing_cert_bound, Some(true));
+    assert!(s.signing_time.is_some());
+    assert_eq!(
+        s.signer_cert.as_deref(),
+        Some(signer("hpki-signer").cert.as_slice())
+    );
+}
+
+#[test]
+fn own_bb_detached_and_attached_pass_with_every_backend() {
+    let detached = sign(Level::BB, false);
+    for b in backends() {
+        let opts = Options {
+            backend: b,
+            ..Options::default()
+        };
+        let r = verify(&detached, Content::Bytes(DOC), &opts).unwrap();
+        assert!(!r.content_attached);
+        assert_all_pass(&r);
+    }
+    // Streamed detached content and digest-only content.
+    let mut reader: &[u8] = DOC;
+    assert_all_pass(&check(&detached, Content::Reader(&mut reader)));
+    let d = [kenpo_core::alg::DigestAlgorithm::Sha256.digest(DOC)];
+    assert_all_pass(&check(&detached, Content::Digests(&d)));
+    // Without content: the signature still verifies, data integrity is unknown.
+    let r = check(&detached, Content::None);
+    assert!(r.signers[0].signature_intact);
+    assert_eq!(r.signers[0].data_intact, None);
+
+    let attached = sign(Level::BB, true);
+    let r = check(&attached, Content::None);
+    assert!(r.content_attached);
+    assert_all_pass(&r);
+}
+
+#[test]
+fn own_bt_timestamp_verifies() {
+    let der = sign(Level::BT, false);
+    let r = check(&der, Content::Bytes(DOC));
+    assert_all_pass(&r);
+    let ts = &r.signers[0].timestamps;
+    assert_eq!(ts.len(), 1, "{ts:#?}");
+    assert_eq!(ts[0].kind, TimestampKind::Signature);
+    assert!(ts[0].intact, "{}", ts[0].detail);
+    assert_eq!(ts[0].imprint_intact, Some(true));
+    assert!(ts[0].gen_time.is_some());
+}
+
+#[test]
+fn tampered_content_breaks_data_integrity_only() {
+    let der = sign(Level::BB, false);
+    let r = check(&der, Content::Bytes(b"<claim>other</claim>"));
+    let s = &r.signers[0];
+    assert_eq!(s.data_intact, Some(false));
+    assert!(s.signature_intact);
+    assert!(!s.all_passed());
+
+    // Attached: flip a byte of the eContent inside the CMS.
+    let mut att = sign(Level::BB, true);
+    let pos = att.windows(DOC.len()).position(|w| w == DOC).unwrap();
+    att[pos] ^= 1;
+    let s = &check(&att, Content::None).signers[0];
+    assert_eq!(s.data_intact, Some(false));
+    assert!(s.signature_intact);
+}
+
+#[test]
+fn tampered_signature_value_fails() {
+    let mut der = sign(Level::BB, false);
+    let view = kenpo_core::cms::SignedDataView::parse(&der).unwrap();
+    let sig = view.signer_infos[0].signature;
+    let off = sig.as_ptr() as usize - der.as_ptr() as usize + sig.len() / 2;
+    der[off] ^= 0x40;
+    let s = &check(&der, Content::Bytes(DOC)).signers[0];
+    assert!(!s.signature_intact);
+    assert_eq!(s.data_intact, Some(true));
+}
+
+#[test]
+fn tampered_signature_breaks_signature_timestamp_imprint() {
+    let mut der = sign(Level::BT, false);
+    let view = kenpo_core::cms::SignedDataView::parse(&der).unwrap();
+    let sig = view.signer_infos[0].signature;
+    let off = sig.as_ptr() as usize - der.as_ptr() as usize;
+    der[off + 3] ^= 0x01;
+    let s = &check(&der, Content::Bytes(DOC)).signers[0];
+    assert!(!s.signature_intact);
+    assert_eq!(s.timestamps[0].imprint_intact, Some(false));
+    assert!(s.timestamps[0].token_intact);
+    assert!(!s.timestamps[0].intact);
+}
+
+#[test]
+fn edited_signing_certificate_hash_is_not_bound() {
+    let mut der = sign(Level::BB, false);
+    let cert = signer("hpki-signer").cert;
+    let hash = kenpo_core::alg::DigestAlgorithm::Sha256.digest(&cert);
+    let pos = der
+        .windows(32)
+        .position(|w| w == hash.as_bytes())
+        .expect("ESSCertIDv2 hash in the signed attributes");
+    der[pos] ^= 0xff;
+    let s = &check(&der, Content::Bytes(DOC)).signers[0];
+    assert_eq!(s.signing_cert_bound, Some(false));
+    // The edit is inside the signed attributes, so the signature breaks too.
+    assert!(!s.signature_intact);
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.name == "signing-certificate-v2" && !c.passed)
+    );
+}
+
+#[test]
+fn substituted_certificate_is_not_bound() {
+    // An attacker's certificate with the same issuer, serial and key as the signer's but
+    // other bytes (here: the real one with its last signature byte changed). The CMS
+    // signature still verifies with the key, but signing-certificate-v2 does not name it.
+    let der = sign(Level::BB, false);
+    let real = signer("hpki-signer").cert;
+    let pos = der
+        .windows(real.len())
+        .position(|w| w == real.as_slice())
+        .unwrap();
+    let mut swapped = der.clone();
+    swapped[pos + real.len() - 1] ^= 0x01;
+    let s = &check(&swapped, Content::Bytes(DOC)).signers[0];
+    assert!(s.signature_intact);
+    assert_eq!(s.data_intact, Some(true));
+    assert_eq!(s.signing_cert_bound, Some(false));
+    assert!(!s.all_passed());
+    assert_ne!(s.signer_cert.as_deref(), Some(real.as_slice()));
+
+    // With the genuine certificate among the candidates, it is the one chosen (the one
+    // signing-certificate-v2 names) and everything passes.
+    let opts = Options {
+        extra_certs: std::slice::from_ref(&real),
+        ..Options::default()
+    };
+    let r = verify(&swapped, Content::Bytes(DOC), &opts).unwrap();
+    assert_eq!(r.signers[0].signing_cert_bound, Some(true));
+    assert_eq!(r.signers[0].signer_cert.as_deref(), Some(real.as_slice()));
+    assert!(r.signers[0].all_passed());
+}
+
+#[test]
+fn ber_reencoding_verifies() {
+    // Re-encode the outer ContentInfo with indefinite lengths: the signature still verifies.
+    let der = sign(Level::BB, true);
+    let outer = kenpo_core::der_span::parse_one(&der).unwrap();
+    let mut r = outer.reader();
+    let oid = r.read().unwrap();
+    let content = r.read().unwrap();
+    let sd = kenpo_core::der_span::parse_one(content.value).unwrap();
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(oid.raw);
+    ber.extend_from_slice(&[0xa0, 0x80, 0x30, 0x80]);
+    ber.extend_from_slice(sd.value);
+    ber.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let r = check(&ber, Content::None);
+    assert!(r.normalised_from_ber);
+    assert_all_pass(&r);
+}
+
+#[test]
+fn garbage_is_a_format_error() {
+    assert!(verify(b"not cms", Content::None, &Options::default()).is_err());
+    assert!(
+        verify(
+            &[0x30, 0x03, 0x02, 0x01, 0x01],
+            Content::None,
+            &Options::default()
+        )
+        .is_err()
+    );
+    let der = sign(Level::BB, true);
+    for n in (0..der.len()).step_by(7) {
+        let _ = verify(&der[..n], Content::None, &Options::default());
+    }
+}
+
+fn openssl_available() -> bool {
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "openssl CLI is required under CI"
+        );
+        eprintln!("SKIP: openssl CLI not found");
+    }
+    ok
+}
+
+#[test]
+fn openssl_cms_sign_outputs_verify() {
+    if !openssl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("doc.txt"), DOC).unwrap();
+    let pdir = pki().dir.path();
+    for name in ["hpki-signer", "accredited-signer-ecdsa"] {
+        let cert = pdir.join(format!("{name}.pem"));
+        let key = pdir.join(format!("{name}.key.pem"));
+        for extra in [
+            &[][..],
+            &["-nodetach"][..],
+            &["-cades"][..],
+            &["-nodetach", "-cades"][..],
+        ] {
+            let out = dir.path().join("out.der");
+            let mut cmd = Command::new("openssl");
+            cmd.args([
+                "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256", "-in",
+            ])
+            .arg(dir.path().join("doc.txt"))
+            .arg("-signer")
+            .arg(&cert)
+            .arg("-inkey")
+            .arg(&key)
+            .arg("-out")
+            .arg(&out)
+            .args(extra);
+            let o = cmd.output().unwrap();
+            assert!(
+                o.status.success(),
+                "{name} {extra:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let der = std::fs::read(&out).unwrap();
+            let r = check(&der, Content::Bytes(DOC));
+            let s = &r.signers[0];
+            assert!(s.signature_intact, "{name} {extra:?}: {:#?}", s.checks);
+            assert_eq!(s.data_intact, Some(true), "{name} {extra:?}");
+            assert!(s.all_passed(), "{name} {extra:?}: {:#?}", s.checks);
+            if extra.contains(&"-cades") {
+                assert_eq!(s.signing_cert_bound, Some(true), "{name} {extra:?}");
+            }
+        }
+        // BER (indefinite-length) streaming output of openssl.
+        let out = dir.path().join("out.ber");
+        let o = Command::new("openssl")
+            .args([
+                "cms",
+                "-sign",
+                "-binary",
+                "-stream",
+                "-nodetach",
+                "-outform",
+                "DER",
+                "-in",
+            ])
+            .arg(dir.path().join("doc.txt"))
+            .arg("-signer")
+            .arg(&cert)
+            .arg("-inkey")
+            .arg(&key)
+            .arg("-out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let ber = std::fs::read(&out).unwrap();
+        let r = check(&ber, Content::None);
+        assert!(
+            r.signers[0].all_passed(),
+            "{name} BER: {:#?}",
+            r.signers[0].checks
+        );
+    }
+}
+
+#[test]
+fn budget_bounds_the_work() {
+    let der = sign(Level::BT, false);
+    let opts = Options {
+        max_items: 1,
+        ..Options::default()
+    };
+    // One item: the SignerInfo is checked, its time-stamp token is skipped.
+    let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
+    assert_eq!(r.signers.len(), 1);
+    assert!(r.signers[0].timestamps.is_empty());
+    assert_eq!(r.skipped, 1);
+    let opts = Options {
+        max_items: 0,
+        ..Options::default()
+    };
+    let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
+    assert!(r.signers.is_empty());
+    assert_eq!(r.skipped, 1);
+}
