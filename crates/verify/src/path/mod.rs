@@ -1,1 +1,282 @@
-//! (being written)
+//! RFC 5280 certification path building and validation.
+//!
+//! [`PathValidator`] builds candidate paths from a leaf certificate to one of the
+//! caller's trust anchors (depth-first, over a local store of intermediates plus the
+//! certificates found with the signature), with loop detection, a depth limit and a budget
+//! on signature verifications, and validates each candidate per RFC 5280 §6.1 at a given
+//! time: signatures, validity, name chaining, basicConstraints and pathLen, keyUsage,
+//! unknown critical extensions, name constraints and certificate policies, plus an
+//! algorithm policy (sunset dates) and revocation of every non-anchor certificate.
+//!
+//! Trust comes only from the anchors given to [`PathValidator::new`]: a self-signed
+//! certificate found among the candidates is never trusted.
+//!
+//! HPKI: the real sub-CA does not assert the end-entity's policy, so explicit-policy mode is
+//! off by default; the EE's own policy is checked against the trust profile with
+//! [`ValidationOptions::leaf_policy_prefixes`] (see [`ValidationOptions::hpki_signature`]).
+
+mod build;
+mod error;
+mod names;
+mod policy;
+mod validate;
+
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_revocation::RevocationCheck;
+use time::OffsetDateTime;
+use time::macros::datetime;
+pub use x509_cert::ext::pkix::KeyUsages;
+
+pub use error::PathError;
+pub use policy::ANY_POLICY;
+
+/// How revocation is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RevocationMode {
+    /// Not checked.
+    Off,
+    /// Checked; an unknown status is recorded as a failed [`Check`] but does not fail the
+    /// path. A revoked certificate always fails it.
+    #[default]
+    Soft,
+    /// Checked; an unknown status fails the path ([`PathError::RevocationUnknown`]).
+    Hard,
+}
+
+/// Algorithm policy: what is acceptable at the validation time.
+///
+/// MD5 (and any algorithm the crypto backends do not know) is always rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlgorithmPolicy {
+    /// SHA-1 signatures on certificates are accepted only before this time
+    /// (`None`: always accepted). Default 2012-08-01 (ETSI TS 119 312).
+    pub sha1_sunset: Option<OffsetDateTime>,
+    /// RSA keys shorter than [`AlgorithmPolicy::min_rsa_bits`] are accepted only before
+    /// this time. Default 2019-10-01.
+    pub weak_rsa_sunset: Option<OffsetDateTime>,
+    /// RSA key size below which [`AlgorithmPolicy::weak_rsa_sunset`] applies (default 1900,
+    /// so RSA-2048 is not weak).
+    pub min_rsa_bits: usize,
+    /// RSA keys shorter than this are never accepted (default 1024).
+    pub floor_rsa_bits: usize,
+}
+
+impl Default for AlgorithmPolicy {
+    fn default() -> Self {
+        Self {
+            sha1_sunset: Some(datetime!(2012-08-01 00:00 UTC)),
+            weak_rsa_sunset: Some(datetime!(2019-10-01 00:00 UTC)),
+            min_rsa_bits: 1900,
+            floor_rsa_bits: 1024,
+        }
+    }
+}
+
+/// What to check and how hard to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationOptions {
+    /// Validation time.
+    pub time: OffsetDateTime,
+    /// Maximum number of intermediate CA certificates between the leaf and the anchor
+    /// (default 10).
+    pub max_depth: usize,
+    /// Maximum number of certificate signature verifications while building (default 64).
+    pub max_signature_checks: usize,
+    /// Extended key usage the leaf must allow.
+    pub required_eku: Option<Oid>,
+    /// When set with [`ValidationOptions::required_eku`], the leaf must carry the
+    /// extendedKeyUsage extension (RFC 3161 TSA certificates); otherwise an absent
+    /// extension allows any use.
+    pub eku_must_be_present: bool,
+    /// When set with [`ValidationOptions::required_eku`], intermediate CAs that carry an
+    /// extendedKeyUsage extension must allow that purpose too (common practice, not in
+    /// RFC 5280; default off).
+    pub ca_eku_nesting: bool,
+    /// keyUsage bits the leaf must have when it carries the extension.
+    pub required_key_usage: Vec<KeyUsages>,
+    /// user-initial-policy-set (`None`: anyPolicy).
+    pub initial_policy_set: Option<Vec<Oid>>,
+    /// initial-explicit-policy (default off: HPKI sub-CAs do not assert the EE policy).
+    pub explicit_policy: bool,
+    /// initial-policy-mapping-inhibit.
+    pub inhibit_policy_mapping: bool,
+    /// initial-any-policy-inhibit.
+    pub inhibit_any_policy: bool,
+    /// Trust profile: when not empty, the leaf's certificatePolicies must contain an OID
+    /// equal to one of these, or under one of them when the entry ends with `.`.
+    pub leaf_policy_prefixes: Vec<String>,
+    /// Trust profile: leaf policy OIDs (or arcs ending with `.`) that are refused.
+    pub forbidden_leaf_policy_prefixes: Vec<String>,
+    /// Algorithm policy.
+    pub algorithms: AlgorithmPolicy,
+    /// Revocation handling (needs a checker, see [`PathValidator::with_revocation`]).
+    pub revocation_mode: RevocationMode,
+    /// Check the trust anchor's own validity period too (default true).
+    pub check_anchor_validity: bool,
+    /// Also enforce RFC 5280 §4 rules for *conforming CAs* that §6 path processing does
+    /// not: basicConstraints and policyConstraints critical in CA certificates, and a
+    /// trust anchor that is itself a conforming CA certificate (critical basicConstraints
+    /// cA, subjectKeyIdentifier, authorityKeyIdentifier when cross-signed). Default off:
+    /// NIST PKITS expects non-critical ones to be accepted, and some real anchors (such as
+    /// the e-prescription test TSA CA) carry no basicConstraints.
+    pub strict_conformance: bool,
+}
+
+impl ValidationOptions {
+    /// Defaults at `time`.
+    pub fn at(time: OffsetDateTime) -> Self {
+        Self {
+            time,
+            max_depth: 10,
+            max_signature_checks: 64,
+            required_eku: None,
+            eku_must_be_present: false,
+            ca_eku_nesting: false,
+            required_key_usage: Vec::new(),
+            initial_policy_set: None,
+            explicit_policy: false,
+            inhibit_policy_mapping: false,
+            inhibit_any_policy: false,
+            leaf_policy_prefixes: Vec::new(),
+            forbidden_leaf_policy_prefixes: Vec::new(),
+            algorithms: AlgorithmPolicy::default(),
+            revocation_mode: RevocationMode::Soft,
+            check_anchor_validity: true,
+            strict_conformance: false,
+        }
+    }
+
+    /// HPKI signature profile at `time`: leaf policy under the HPKI signature arc, never
+    /// the authentication arc, keyUsage nonRepudiation, hard revocation (so a checker must
+    /// be set with [`PathValidator::with_revocation`], else every path fails with
+    /// [`PathError::RevocationUnknown`]).
+    pub fn hpki_signature(time: OffsetDateTime) -> Self {
+        Self {
+            required_key_usage: vec![KeyUsages::NonRepudiation],
+            leaf_policy_prefixes: vec![kenpo_core::oid::HPKI_SIGNATURE_POLICY_ARC.into()],
+            forbidden_leaf_policy_prefixes: vec![kenpo_core::oid::HPKI_AUTH_POLICY_ARC.into()],
+            revocation_mode: RevocationMode::Hard,
+            ..Self::at(time)
+        }
+    }
+}
+
+/// One check done on the path, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Short name (`signature[1]`, `validity[0]`, `revocation[0]` …; index 0 = leaf).
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Details.
+    pub detail: String,
+}
+
+/// A validated path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedPath {
+    /// DER certificates, leaf first, trust anchor last.
+    pub certs: Vec<Vec<u8>>,
+    /// Authorities-constrained policies of the leaf (empty when the tree is null;
+    /// [`ANY_POLICY`] when any policy is acceptable).
+    pub policies: Vec<Oid>,
+    /// Every check made, in order.
+    pub checks: Vec<Check>,
+}
+
+/// RFC 5280 path builder and validator.
+#[derive(Clone)]
+pub struct PathValidator {
+    anchors: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+    options: ValidationOptions,
+    revocation: Option<Arc<dyn RevocationCheck>>,
+}
+
+impl std::fmt::Debug for PathValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PathValidator")
+            .field("anchors", &self.anchors.len())
+            .field("intermediates", &self.intermediates.len())
+            .field("options", &self.options)
+            .field("revocation", &self.revocation.is_some())
+            .finish()
+    }
+}
+
+impl PathValidator {
+    /// A validator trusting exactly `anchors` (DER certificates), with `options`.
+    pub fn new(anchors: Vec<Vec<u8>>, options: ValidationOptions) -> Self {
+        Self {
+            anchors,
+            intermediates: Vec::new(),
+            options,
+            revocation: None,
+        }
+    }
+
+    /// Adds a local store of intermediate certificates (DER; never trusted).
+    pub fn with_intermediates(mut self, certs: Vec<Vec<u8>>) -> Self {
+        self.intermediates.extend(certs);
+        self
+    }
+
+    /// Uses `checker` for the revocation of every non-anchor certificate on the path.
+    pub fn with_revocation(mut self, checker: Arc<dyn RevocationCheck>) -> Self {
+        self.revocation = Some(checker);
+        self
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ValidationOptions {
+        &self.options
+    }
+
+    /// Mutable options.
+    pub fn options_mut(&mut self) -> &mut ValidationOptions {
+        &mut self.options
+    }
+
+    /// Builds and validates a path for `leaf` (DER) at the configured time;
+    /// `extra_candidates` are certificates from the signature or its long-term values
+    /// (used as intermediates only).
+    pub fn validate(
+        &self,
+        leaf: &[u8],
+        extra_candidates: &[&[u8]],
+    ) -> Result<ValidatedPath, PathError> {
+        build::build_and_validate(self, &self.options, leaf, extra_candidates)
+    }
+
+    /// As [`PathValidator::validate`] with other options (e.g. another time).
+    pub fn validate_with(
+        &self,
+        options: &ValidationOptions,
+        leaf: &[u8],
+        extra_candidates: &[&[u8]],
+    ) -> Result<ValidatedPath, PathError> {
+        build::build_and_validate(self, options, leaf, extra_candidates)
+    }
+}
+
+impl kenpo_tsa::token::TsaCertValidator for PathValidator {
+    fn validate(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let mut opts = self.options.clone();
+        opts.time = at;
+        opts.required_eku = Some(kenpo_core::oid::KP_TIME_STAMPING);
+        opts.eku_must_be_present = true;
+        opts.leaf_policy_prefixes.clear();
+        opts.forbidden_leaf_policy_prefixes.clear();
+        opts.required_key_usage.clear();
+        build::build_and_validate(self, &opts, tsa_cert, candidates)
+            .map(|p| p.certs)
+            .map_err(|e| format!("{} ({})", e, e.sub_indication()))
+    }
+}

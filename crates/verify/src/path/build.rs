@@ -1,0 +1,220 @@
+//! Depth-first path building with loop detection, a depth limit and a signature budget.
+
+use std::collections::HashMap;
+
+use kenpo_core::alg::SignatureAlgorithm;
+use kenpo_core::cert::CertRef;
+use kenpo_revocation::names::names_equal;
+
+use super::validate::validate_path;
+use super::{PathError, PathValidator, ValidatedPath, ValidationOptions};
+
+/// One certificate of the pool.
+pub(crate) struct Node<'a> {
+    pub(crate) cert: CertRef<'a>,
+    pub(crate) anchor: bool,
+}
+
+struct Ctx<'a, 'o> {
+    v: &'o PathValidator,
+    opts: &'o ValidationOptions,
+    pool: Vec<Node<'a>>,
+    /// issuer index lists per subject index (lazy).
+    issuers: HashMap<usize, Vec<usize>>,
+    sig_cache: HashMap<(usize, usize), Result<(), String>>,
+    sig_checks: usize,
+    best: Option<PathError>,
+    exhausted: bool,
+}
+
+impl Ctx<'_, '_> {
+    fn record(&mut self, e: PathError) {
+        let replace = match &self.best {
+            None => true,
+            Some(b) => e.rank() > b.rank(),
+        };
+        if replace {
+            self.best = Some(e);
+        }
+    }
+
+    fn issuers_of(&mut self, k: usize) -> Vec<usize> {
+        if let Some(v) = self.issuers.get(&k) {
+            return v.clone();
+        }
+        let cert = &self.pool[k].cert;
+        let t = self.opts.time;
+        let mut v: Vec<usize> = (0..self.pool.len())
+            .filter(|&j| j != k || self.pool[j].anchor)
+            .filter(|&j| names_equal(self.pool[j].cert.subject, cert.issuer))
+            .collect();
+        // Anchors first, then certificates valid at the time.
+        v.sort_by_key(|&j| (!self.pool[j].anchor, !self.pool[j].cert.valid_at(t)));
+        self.issuers.insert(k, v.clone());
+        v
+    }
+
+    fn signature(&mut self, child: usize, issuer: usize) -> Option<Result<(), String>> {
+        if let Some(r) = self.sig_cache.get(&(child, issuer)) {
+            return Some(r.clone());
+        }
+        if self.sig_checks >= self.opts.max_signature_checks {
+            return None;
+        }
+        self.sig_checks += 1;
+        let c = &self.pool[child].cert;
+        let i = &self.pool[issuer].cert;
+        let r = match SignatureAlgorithm::from_algorithm_identifier(&c.signature_algorithm, None) {
+            Ok(alg) => kenpo_core::crypto::default_backend()
+                .verify(i.spki, alg, c.tbs, c.signature)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        self.sig_cache.insert((child, issuer), r.clone());
+        Some(r)
+    }
+
+    /// Certificate already on the path.
+    fn looped(&self, path: &[usize], j: usize) -> bool {
+        path.contains(&j)
+    }
+
+    /// Logical intermediates on `path` plus `j`: self-issued certificates (same subject
+    /// as their issuer) do not count, as for pathLenConstraint.
+    fn depth_with(&self, path: &[usize], j: usize) -> usize {
+        path.iter()
+            .skip(1)
+            .chain(std::iter::once(&j))
+            .filter(|&&p| !names_equal(self.pool[p].cert.subject, self.pool[p].cert.issuer))
+            .count()
+    }
+
+    fn dfs(&mut self, path: &mut Vec<usize>) -> Option<ValidatedPath> {
+        let &cur = path.last()?;
+        for j in self.issuers_of(cur) {
+            if self.exhausted {
+                return None;
+            }
+            let anchor = self.pool[j].anchor;
+            if !anchor && self.looped(path, j) {
+                continue;
+            }
+            // Intermediates so far = path.len() - 1; adding j as one more.
+            if !anchor
+                && (self.depth_with(path, j) > self.opts.max_depth
+                    || path.len() > 2 * self.opts.max_depth + 2)
+            {
+                self.record(PathError::Budget {
+                    reason: format!("depth limit {} reached", self.opts.max_depth),
+                });
+                continue;
+            }
+            match self.signature(cur, j) {
+                None => {
+                    self.exhausted = true;
+                    self.record(PathError::Budget {
+                        reason: format!(
+                            "signature-check budget {} exhausted",
+                            self.opts.max_signature_checks
+                        ),
+                    });
+                    return None;
+                }
+                Some(Err(reason)) => {
+                    self.record(PathError::BadSignature {
+                        index: path.len() - 1,
+                        reason,
+                    });
+                    continue;
+                }
+                Some(Ok(())) => {}
+            }
+            if anchor {
+                let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| &self.pool[p].cert).collect();
+                match validate_path(
+                    self.opts,
+                    &certs,
+                    &self.pool[j].cert,
+                    self.v.revocation.as_deref(),
+                ) {
+                    Ok(p) => return Some(p),
+                    Err(e) => self.record(e),
+                }
+            } else {
+                path.push(j);
+                let r = self.dfs(path);
+                path.pop();
+                if r.is_some() {
+                    return r;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Builds candidate paths for `leaf` and returns the first that validates, or the most
+/// relevant failure.
+pub(crate) fn build_and_validate(
+    v: &PathValidator,
+    opts: &ValidationOptions,
+    leaf: &[u8],
+    extra: &[&[u8]],
+) -> Result<ValidatedPath, PathError> {
+    let leaf_cert = CertRef::parse(leaf).map_err(|e| PathError::Malformed {
+        index: 0,
+        reason: e.to_string(),
+    })?;
+    // The leaf is itself a trust anchor: nothing to build.
+    if v.anchors.iter().any(|a| a.as_slice() == leaf) {
+        return validate_path(opts, &[], &leaf_cert, v.revocation.as_deref());
+    }
+    let mut pool = vec![Node {
+        cert: leaf_cert,
+        anchor: false,
+    }];
+    let mut seen: Vec<&[u8]> = vec![leaf];
+    for a in &v.anchors {
+        if let Ok(cert) = CertRef::parse(a) {
+            seen.push(a);
+            pool.push(Node { cert, anchor: true });
+        }
+    }
+    let others = v
+        .intermediates
+        .iter()
+        .map(Vec::as_slice)
+        .chain(extra.iter().copied());
+    for c in others {
+        if seen.contains(&c) {
+            continue;
+        }
+        if let Ok(cert) = CertRef::parse(c) {
+            seen.push(c);
+            pool.push(Node {
+                cert,
+                anchor: false,
+            });
+        }
+    }
+    let mut ctx = Ctx {
+        v,
+        opts,
+        pool,
+        issuers: HashMap::new(),
+        sig_cache: HashMap::new(),
+        sig_checks: 0,
+        best: None,
+        exhausted: false,
+    };
+    let mut path = vec![0];
+    if let Some(p) = ctx.dfs(&mut path) {
+        return Ok(p);
+    }
+    Err(ctx.best.unwrap_or_else(|| PathError::NoChain {
+        reason: format!(
+            "no issuer of \"{}\" leads to a trust anchor",
+            ctx.pool[0].cert.issuer_string()
+        ),
+    }))
+}
