@@ -78,13 +78,30 @@ struct OcspAnswer {
 
 type IssuerSerial = (Vec<u8>, Vec<u8>);
 
+/// How deep CRL-signer certificates are themselves checked for revocation (a CRL signer's
+/// CRL signed by yet another key …) before giving up.
+const MAX_CRL_SIGNER_DEPTH: usize = 3;
+
+/// Decides whether a certificate other than the certificate's issuer may sign CRLs for it
+/// (RFC 5280 §6.3.3 (f): the CRL issuer's certification path must be validated, ending at
+/// the same trust anchor as the certificate's).
+///
+/// Implemented, e.g., by a path validator: return true only if `signer_cert` has a valid
+/// certification path (revocation included) at `at` to the trust anchor of the path being
+/// validated. The [`Checker`] has already checked that the signer's subject is the CRL
+/// issuer, that it is a CA with cRLSign and that the CRL signature verifies with its key.
+pub trait CrlSignerValidator: Send + Sync {
+    /// Whether `signer_cert` (DER) is a validated CRL signer at `at`.
+    fn validate_crl_signer(&self, signer_cert: &[u8], at: OffsetDateTime) -> bool;
+}
+
 /// One source of answers: records what it tried, returns a definite answer if it has one.
 type Source<'a> = &'a dyn Fn(&mut Vec<String>) -> Option<CheckReport>;
 
 #[derive(Default)]
 struct Cache {
     crls: HashMap<String, Result<Arc<Crl>, String>>,
-    crl_signatures: HashMap<(usize, Vec<u8>), Result<(), CrlError>>,
+    crl_signatures: HashMap<(usize, Vec<u8>, bool), Result<(), CrlError>>,
     ocsp: HashMap<IssuerSerial, Arc<OcspAnswer>>,
     ocsp_failures: HashMap<(String, Vec<u8>, Vec<u8>), String>,
 }
@@ -108,6 +125,9 @@ pub struct Checker {
     supplied_crls: Vec<Result<Arc<Crl>, CrlError>>,
     supplied_ocsp: Vec<Result<Arc<OcspResponse>, ocsp::OcspError>>,
     responder_certs: Vec<Vec<u8>>,
+    crl_signer_candidates: Vec<Vec<u8>>,
+    trust_anchors: Vec<Vec<u8>>,
+    crl_signer_validator: Option<Arc<dyn CrlSignerValidator>>,
     fetch_config: FetchConfig,
     fetcher: Fetcher,
     skew: time::Duration,
@@ -121,6 +141,9 @@ impl std::fmt::Debug for Checker {
         f.debug_struct("Checker")
             .field("supplied_crls", &self.supplied_crls.len())
             .field("supplied_ocsp", &self.supplied_ocsp.len())
+            .field("crl_signer_candidates", &self.crl_signer_candidates.len())
+            .field("trust_anchors", &self.trust_anchors.len())
+            .field("crl_signer_validator", &self.crl_signer_validator.is_some())
             .field("fetch", &self.fetch_config)
             .field("skew", &self.skew)
             .field("ocsp_nonce", &self.ocsp_nonce)
@@ -148,6 +171,9 @@ impl Checker {
             supplied_crls: Vec::new(),
             supplied_ocsp: Vec::new(),
             responder_certs: Vec::new(),
+            crl_signer_candidates: Vec::new(),
+            trust_anchors: Vec::new(),
+            crl_signer_validator: None,
             fetcher: Fetcher::new(fetch_config.clone()),
             fetch_config,
             skew: DEFAULT_CLOCK_SKEW,
@@ -191,6 +217,39 @@ impl Checker {
     /// responses do not carry their certificate.
     pub fn with_responder_certs(mut self, certs: Vec<Vec<u8>>) -> Self {
         self.responder_certs.extend(certs);
+        self
+    }
+
+    /// Adds certificates (DER) that may have signed CRLs in place of the certificate's
+    /// issuer certificate: a separate CRL-signing key, or the other key of a self-issued key
+    /// rollover (RFC 5280 §6.3.3 (f)).
+    ///
+    /// A candidate is used only if its subject is the CRL issuer, it is a CA with cRLSign,
+    /// the CRL verifies with its key, and it is authorized:
+    ///
+    /// * with a [`CrlSignerValidator`] ([`Checker::with_crl_signer_validator`]): if the
+    ///   validator accepts it;
+    /// * without: if it is valid at the time asked and either its key signed the issuer
+    ///   certificate (a self-issued rollover certificate: the key is on the validated path),
+    ///   or it was signed by the issuer's key or by one of the trust anchors given to
+    ///   [`Checker::with_trust_anchors`] and its own revocation status is good (checked
+    ///   with this checker).
+    pub fn with_crl_signer_candidates(mut self, certs: Vec<Vec<u8>>) -> Self {
+        self.crl_signer_candidates.extend(certs);
+        self
+    }
+
+    /// Adds trust anchor certificates (DER) whose direct subordinates may sign CRLs (see
+    /// [`Checker::with_crl_signer_candidates`]). Use the anchors of the path validation.
+    pub fn with_trust_anchors(mut self, anchors: Vec<Vec<u8>>) -> Self {
+        self.trust_anchors.extend(anchors);
+        self
+    }
+
+    /// Decides which CRL-signer candidates are authorized (replacing the built-in rules of
+    /// [`Checker::with_crl_signer_candidates`]).
+    pub fn with_crl_signer_validator(mut self, validator: Arc<dyn CrlSignerValidator>) -> Self {
+        self.crl_signer_validator = Some(validator);
         self
     }
 
@@ -266,6 +325,16 @@ impl Checker {
 
     /// The status of `cert` (DER) issued by `issuer` (DER) at `at`, with the evidence.
     pub fn check(&self, cert: &[u8], issuer: &[u8], at: OffsetDateTime) -> CheckReport {
+        self.check_depth(cert, issuer, at, 0)
+    }
+
+    fn check_depth(
+        &self,
+        cert: &[u8],
+        issuer: &[u8],
+        at: OffsetDateTime,
+        depth: usize,
+    ) -> CheckReport {
         let cert = match CertRef::parse(cert) {
             Ok(c) => c,
             Err(e) => return CheckReport::unknown(format!("certificate unreadable: {e}")),
@@ -289,9 +358,9 @@ impl Checker {
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [
             &|t| self.try_supplied_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_supplied_crls(&cert, &issuer, at, t),
+            &|t| self.try_supplied_crls(&cert, &issuer, at, depth, t),
             &|t| self.try_aia_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_crl_dps(&cert, &issuer, at, t),
+            &|t| self.try_crl_dps(&cert, &issuer, at, depth, t),
         ];
         for source in sources {
             if let Some(mut report) = source(&mut tried) {
@@ -418,14 +487,121 @@ impl Checker {
     }
 
     /// Signature of `crl` checked with `issuer`, cached per (CRL, issuer key).
-    fn crl_signature(&self, crl: &Arc<Crl>, issuer: &CertRef<'_>) -> Result<(), CrlError> {
-        let key = (Arc::as_ptr(crl) as usize, issuer.spki.to_vec());
+    /// With `crl_signer`, as a separate CRL signer ([`Crl::verify_signature_by_crl_signer`]).
+    fn crl_signature(
+        &self,
+        crl: &Arc<Crl>,
+        issuer: &CertRef<'_>,
+        crl_signer: bool,
+    ) -> Result<(), CrlError> {
+        let key = (Arc::as_ptr(crl) as usize, issuer.spki.to_vec(), crl_signer);
         if let Some(r) = self.cache().crl_signatures.get(&key) {
             return r.clone();
         }
-        let r = crl.verify_signature(issuer);
+        let r = if crl_signer {
+            crl.verify_signature_by_crl_signer(issuer)
+        } else {
+            crl.verify_signature(issuer)
+        };
         self.cache().crl_signatures.insert(key, r.clone());
         r
+    }
+
+    /// Whether `signer` (not the issuer certificate) may sign CRLs for `cert`.
+    fn crl_signer_authorized(
+        &self,
+        signer: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        depth: usize,
+    ) -> Result<(), String> {
+        if let Some(v) = &self.crl_signer_validator {
+            return if v.validate_crl_signer(signer.raw, at) {
+                Ok(())
+            } else {
+                Err("rejected by the CRL signer validator".into())
+            };
+        }
+        if at < signer.not_before || at > signer.not_after {
+            return Err(format!("not valid at {}", rfc3339(at)));
+        }
+        // Its key signed the issuer certificate: a self-issued rollover certificate, the key
+        // being the one the path used for the issuer.
+        if names::names_equal(issuer.issuer, signer.subject)
+            && asn1::cert_signed_by(issuer, signer).is_ok()
+        {
+            return Ok(());
+        }
+        if depth >= MAX_CRL_SIGNER_DEPTH {
+            return Err("CRL signer chain too deep".into());
+        }
+        let mut parents: Vec<&[u8]> = vec![issuer.raw];
+        parents.extend(self.trust_anchors.iter().map(Vec::as_slice));
+        for parent_der in parents {
+            let Ok(parent) = CertRef::parse(parent_der) else {
+                continue;
+            };
+            if !names::names_equal(signer.issuer, parent.subject)
+                || asn1::cert_signed_by(signer, &parent).is_err()
+            {
+                continue;
+            }
+            return match self
+                .check_depth(signer.raw, parent.raw, at, depth + 1)
+                .status
+            {
+                RevocationStatus::Good { .. } => Ok(()),
+                RevocationStatus::Revoked { time, .. } => {
+                    Err(format!("revoked at {}", rfc3339(time)))
+                }
+                RevocationStatus::Unknown { reason } => {
+                    Err(format!("its revocation status is unknown: {reason}"))
+                }
+            };
+        }
+        Err("not signed by the issuer or a trust anchor, nor the key that signed the issuer".into())
+    }
+
+    /// Checks the CRL's signature with the issuer certificate or, failing that, with an
+    /// authorized CRL-signer candidate.
+    fn crl_signed(
+        &self,
+        crl: &Arc<Crl>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        depth: usize,
+    ) -> Result<(), String> {
+        let first = match self.crl_signature(crl, issuer, false) {
+            Ok(()) => return Ok(()),
+            Err(e) => e.to_string(),
+        };
+        let mut why = Vec::new();
+        for der in &self.crl_signer_candidates {
+            if der.as_slice() == issuer.raw {
+                continue;
+            }
+            let Ok(signer) = CertRef::parse(der) else {
+                continue;
+            };
+            if !names::names_equal(crl.issuer(), signer.subject)
+                || self.crl_signature(crl, &signer, true).is_err()
+            {
+                continue;
+            }
+            match self.crl_signer_authorized(&signer, issuer, at, depth) {
+                Ok(()) => return Ok(()),
+                Err(e) => why.push(format!(
+                    "CRL signer \"{}\" (serial {}) {e}",
+                    asn1::name_string(signer.subject),
+                    asn1::hex_upper(asn1::canonical_int(signer.serial))
+                )),
+            }
+        }
+        if why.is_empty() {
+            Err(first)
+        } else {
+            Err(format!("{first}; {}", why.join("; ")))
+        }
     }
 
     fn use_crl(
@@ -435,9 +611,11 @@ impl Checker {
         cert: &CertRef<'_>,
         issuer: &CertRef<'_>,
         at: OffsetDateTime,
+        depth: usize,
     ) -> Result<CheckReport, String> {
         let fail = |e: CrlError| format!("{source}: {e}");
-        self.crl_signature(crl, issuer).map_err(fail)?;
+        self.crl_signed(crl, issuer, at, depth)
+            .map_err(|e| format!("{source}: {e}"))?;
         crl.check_scope(cert).map_err(fail)?;
         let finding = crl.finding_at(cert, at, self.skew).map_err(fail)?;
         let described = format!(
@@ -462,6 +640,7 @@ impl Checker {
         cert: &CertRef<'_>,
         issuer: &CertRef<'_>,
         at: OffsetDateTime,
+        depth: usize,
         tried: &mut Vec<String>,
     ) -> Option<CheckReport> {
         if self.supplied_crls.is_empty() {
@@ -481,7 +660,7 @@ impl Checker {
                 continue;
             }
             from_issuer = true;
-            match self.use_crl(crl, source, cert, issuer, at) {
+            match self.use_crl(crl, source, cert, issuer, at, depth) {
                 Ok(r) => return Some(r),
                 Err(e) => tried.push(e),
             }
@@ -607,6 +786,7 @@ impl Checker {
         cert: &CertRef<'_>,
         issuer: &CertRef<'_>,
         at: OffsetDateTime,
+        depth: usize,
         tried: &mut Vec<String>,
     ) -> Option<CheckReport> {
         let dps = match names::crl_distribution_points(cert) {
@@ -642,7 +822,7 @@ impl Checker {
                                 continue;
                             }
                         };
-                        match self.use_crl(&crl, format!("CRL {url}"), cert, issuer, at) {
+                        match self.use_crl(&crl, format!("CRL {url}"), cert, issuer, at, depth) {
                             Ok(r) => return Some(r),
                             Err(e) => tried.push(e),
                         }

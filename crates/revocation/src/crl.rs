@@ -655,6 +655,18 @@ impl Crl {
     /// Checks that `issuer` issued this CRL: names match, it is a CA whose keyUsage (when
     /// present) allows cRLSign, and the signature over tbsCertList verifies with its key.
     pub fn verify_signature(&self, issuer: &CertRef<'_>) -> Result<(), CrlError> {
+        self.verify_signature_as(issuer, false)
+    }
+
+    /// Checks that `signer`, a certificate other than the certificate issuer's (a separate
+    /// CRL-signing key, RFC 5280 §6.3.3 (f)), signed this CRL: names match, its keyUsage is
+    /// present and asserts cRLSign (basicConstraints cA is not required), and the signature
+    /// verifies with its key. Whether `signer` is authorized is for the caller to decide.
+    pub fn verify_signature_by_crl_signer(&self, signer: &CertRef<'_>) -> Result<(), CrlError> {
+        self.verify_signature_as(signer, true)
+    }
+
+    fn verify_signature_as(&self, issuer: &CertRef<'_>, crl_signer: bool) -> Result<(), CrlError> {
         if !names::names_equal(self.issuer(), issuer.subject) {
             return Err(CrlError::IssuerNameMismatch {
                 crl: self.issuer_string(),
@@ -662,13 +674,14 @@ impl Crl {
             });
         }
         match asn1::basic_constraints_ca(issuer) {
+            _ if crl_signer => {}
             Ok(Some(true)) => {}
             // A v1 certificate has no extensions at all: accept it as a legacy CA.
             Ok(None) if issuer.extensions.is_empty() => {}
             _ => return Err(CrlError::IssuerNotCa),
         }
         match asn1::key_usage(issuer) {
-            Ok(None) => {}
+            Ok(None) if !crl_signer => {}
             Ok(Some(ku)) if asn1::bit_set(ku, asn1::KU_CRL_SIGN) => {}
             _ => return Err(CrlError::IssuerLacksCrlSign),
         }

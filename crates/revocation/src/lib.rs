@@ -37,7 +37,7 @@ pub mod fetch;
 pub mod names;
 pub mod ocsp;
 
-pub use checker::{CheckReport, Checker, Evidence};
+pub use checker::{CheckReport, Checker, CrlSignerValidator, Evidence};
 pub use crl::{Crl, CrlError};
 pub use fetch::{FetchConfig, FetchError};
 pub use ocsp::{OcspError, OcspRequest, OcspResponse};

@@ -104,9 +104,14 @@ fn run_case(dir: &std::path::Path, tc: &Value) -> Result<(), String> {
     opts.inhibit_any_policy = params["initial_any_policy_inhibit"]
         .as_bool()
         .unwrap_or(false);
+    let checker = Checker::new()
+        .with_crls(crls)
+        .with_crl_signer_candidates(others.clone())
+        .with_trust_anchors(vec![anchor.clone()])
+        .offline(true);
     let v = PathValidator::new(vec![anchor], opts)
         .with_intermediates(others)
-        .with_revocation(Arc::new(Checker::new().with_crls(crls).offline(true)));
+        .with_revocation(Arc::new(checker));
     v.validate(&leaf, &[])
         .map(|_| ())
         .map_err(|e| format!("{e} [{}]", e.sub_indication()))
