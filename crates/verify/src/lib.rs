@@ -10,7 +10,9 @@
 #![forbid(unsafe_code)]
 
 pub mod path;
+pub mod report;
 pub mod signature;
+pub mod validate;
 
 /// Main indication of a validation (EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,4 +52,79 @@ pub enum SubIndication {
     NO_POE,
     TRY_LATER,
     SIGNED_DATA_NOT_FOUND,
+}
+
+impl Indication {
+    /// The standard name: `TOTAL_PASSED`, `TOTAL_FAILED` or `INDETERMINATE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TotalPassed => "TOTAL_PASSED",
+            Self::TotalFailed => "TOTAL_FAILED",
+            Self::Indeterminate => "INDETERMINATE",
+        }
+    }
+
+    /// Severity for "worst of": TOTAL_FAILED (2) > INDETERMINATE (1) > TOTAL_PASSED (0).
+    pub fn severity(self) -> u8 {
+        match self {
+            Self::TotalPassed => 0,
+            Self::Indeterminate => 1,
+            Self::TotalFailed => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Indication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for Indication {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl SubIndication {
+    /// The standard name (EN 319 102-1 table 5), e.g. `HASH_FAILURE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FORMAT_FAILURE => "FORMAT_FAILURE",
+            Self::HASH_FAILURE => "HASH_FAILURE",
+            Self::SIG_CRYPTO_FAILURE => "SIG_CRYPTO_FAILURE",
+            Self::REVOKED => "REVOKED",
+            Self::SIG_CONSTRAINTS_FAILURE => "SIG_CONSTRAINTS_FAILURE",
+            Self::CHAIN_CONSTRAINTS_FAILURE => "CHAIN_CONSTRAINTS_FAILURE",
+            Self::CERTIFICATE_CHAIN_GENERAL_FAILURE => "CERTIFICATE_CHAIN_GENERAL_FAILURE",
+            Self::CRYPTO_CONSTRAINTS_FAILURE => "CRYPTO_CONSTRAINTS_FAILURE",
+            Self::EXPIRED => "EXPIRED",
+            Self::NOT_YET_VALID => "NOT_YET_VALID",
+            Self::POLICY_PROCESSING_ERROR => "POLICY_PROCESSING_ERROR",
+            Self::SIGNATURE_POLICY_NOT_AVAILABLE => "SIGNATURE_POLICY_NOT_AVAILABLE",
+            Self::TIMESTAMP_ORDER_FAILURE => "TIMESTAMP_ORDER_FAILURE",
+            Self::NO_SIGNING_CERTIFICATE_FOUND => "NO_SIGNING_CERTIFICATE_FOUND",
+            Self::NO_CERTIFICATE_CHAIN_FOUND => "NO_CERTIFICATE_CHAIN_FOUND",
+            Self::REVOKED_NO_POE => "REVOKED_NO_POE",
+            Self::REVOKED_CA_NO_POE => "REVOKED_CA_NO_POE",
+            Self::OUT_OF_BOUNDS_NO_POE => "OUT_OF_BOUNDS_NO_POE",
+            Self::OUT_OF_BOUNDS_NOT_REVOKED => "OUT_OF_BOUNDS_NOT_REVOKED",
+            Self::CRYPTO_CONSTRAINTS_FAILURE_NO_POE => "CRYPTO_CONSTRAINTS_FAILURE_NO_POE",
+            Self::NO_POE => "NO_POE",
+            Self::TRY_LATER => "TRY_LATER",
+            Self::SIGNED_DATA_NOT_FOUND => "SIGNED_DATA_NOT_FOUND",
+        }
+    }
+}
+
+impl std::fmt::Display for SubIndication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for SubIndication {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }

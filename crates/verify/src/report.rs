@@ -1,0 +1,400 @@
+//! Validation reports: the JSON of the `verify` / `verify-cert` contract
+//! (`/work/shared/CLI.md`, schema in `docs/report-schema.md`), bilingual text, exit codes.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::{Indication, SubIndication};
+
+/// Version of the JSON report schema (`schema_version`), see `docs/report-schema.md`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Language of the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Japanese labels.
+    Ja,
+    /// English labels.
+    En,
+}
+
+impl Lang {
+    /// From the environment: the first set of `LC_ALL`, `LC_MESSAGES`, `LANG`; a value
+    /// starting with `ja` gives [`Lang::Ja`], anything else (or nothing) [`Lang::En`].
+    pub fn from_locale() -> Self {
+        let value = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.is_empty());
+        Self::from_locale_value(value.as_deref().unwrap_or(""))
+    }
+
+    /// From a locale string such as `ja_JP.UTF-8`.
+    pub fn from_locale_value(v: &str) -> Self {
+        if v.to_ascii_lowercase().starts_with("ja") {
+            Self::Ja
+        } else {
+            Self::En
+        }
+    }
+
+    fn pick(self, ja: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Self::Ja => ja,
+            Self::En => en,
+        }
+    }
+}
+
+/// One named check and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Short name (`message-digest`, `signature`, `path`, `revocation[0]` …).
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+impl CheckReport {
+    /// A check.
+    pub fn new(name: impl Into<String>, passed: bool, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            passed,
+            detail: detail.into(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({ "name": self.name, "passed": self.passed, "detail": self.detail })
+    }
+}
+
+/// Who signed, as the signer certificate says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignerReport {
+    /// Subject (RFC 4514); empty when no signer certificate was found.
+    pub subject: String,
+    /// hcRole qualifications (e.g. `Medical Doctor`).
+    pub hc_roles: Vec<String>,
+    /// Certificate policy OIDs, dotted.
+    pub policy_oids: Vec<String>,
+}
+
+/// One embedded time-stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampReport {
+    /// `signature`, `archive` or `content`.
+    pub kind: &'static str,
+    /// genTime, when readable.
+    pub gen_time: Option<OffsetDateTime>,
+    /// The token, its imprint and its TSA chain (at genTime) verify.
+    pub valid: bool,
+}
+
+/// The verdict on one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureReport {
+    /// Main indication.
+    pub indication: Indication,
+    /// Sub-indication (none when passed).
+    pub sub_indication: Option<SubIndication>,
+    /// `B-B`, `B-T`, `B-LT` or `B-LTA`.
+    pub level: &'static str,
+    /// The signer.
+    pub signer: SignerReport,
+    /// The claimed signing-time attribute.
+    pub signing_time: Option<OffsetDateTime>,
+    /// Best-signature-time: earliest valid signature time-stamp, else the validation time.
+    pub best_signature_time: OffsetDateTime,
+    /// Embedded time-stamps.
+    pub timestamps: Vec<TimestampReport>,
+    /// Every check made, in order.
+    pub checks: Vec<CheckReport>,
+}
+
+/// The report of `verify` on one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Worst indication over all signatures.
+    pub indication: Indication,
+    /// Sub-indication of the worst signature.
+    pub sub_indication: Option<SubIndication>,
+    /// One entry per signature.
+    pub signatures: Vec<SignatureReport>,
+    /// Name of the validation policy used.
+    pub policy: String,
+    /// Validation time.
+    pub validation_time: OffsetDateTime,
+    /// JSON schema version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+}
+
+fn t(v: OffsetDateTime) -> Value {
+    Value::String(kenpo_core::timefmt::rfc3339(v))
+}
+
+fn opt_t(v: Option<OffsetDateTime>) -> Value {
+    v.map_or(Value::Null, t)
+}
+
+fn sub(v: Option<SubIndication>) -> Value {
+    v.map_or(Value::Null, |s| Value::String(s.name().into()))
+}
+
+fn exit_for(ind: Indication) -> u8 {
+    match ind {
+        Indication::TotalPassed => 0,
+        Indication::TotalFailed => 1,
+        Indication::Indeterminate => 3,
+    }
+}
+
+impl SignatureReport {
+    fn to_json(&self) -> Value {
+        json!({
+            "indication": self.indication.name(),
+            "sub_indication": sub(self.sub_indication),
+            "level": self.level,
+            "signer": {
+                "subject": self.signer.subject,
+                "hc_roles": self.signer.hc_roles,
+                "policy_oids": self.signer.policy_oids,
+            },
+            "signing_time": opt_t(self.signing_time),
+            "best_signature_time": t(self.best_signature_time),
+            "timestamps": self.timestamps.iter().map(|ts| json!({
+                "type": ts.kind,
+                "gen_time": opt_t(ts.gen_time),
+                "valid": ts.valid,
+            })).collect::<Vec<_>>(),
+            "checks": self.checks.iter().map(CheckReport::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn push_checks(out: &mut String, checks: &[CheckReport], lang: Lang, indent: &str) {
+    for c in checks {
+        let mark = if c.passed {
+            lang.pick("合格", "ok")
+        } else {
+            lang.pick("不合格", "FAILED")
+        };
+        out.push_str(&format!("{indent}[{mark}] {}: {}\n", c.name, c.detail));
+    }
+}
+
+fn verdict(ind: &str, sub: Option<SubIndication>) -> String {
+    match sub {
+        Some(s) => format!("{ind} / {}", s.name()),
+        None => ind.to_string(),
+    }
+}
+
+fn list_or_dash(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl Report {
+    /// The JSON of the CLI contract (plus `schema_version`, `policy`, `validation_time`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "schema_version": self.schema_version,
+            "indication": self.indication.name(),
+            "sub_indication": sub(self.sub_indication),
+            "policy": self.policy,
+            "validation_time": t(self.validation_time),
+            "signatures": self.signatures.iter().map(SignatureReport::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A human-readable report in `lang`, listing every check with what it found.
+    pub fn render_text(&self, lang: Lang) -> String {
+        let l = |ja, en| lang.pick(ja, en);
+        let mut o = String::new();
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("総合判定", "Overall"),
+            verdict(self.indication.name(), self.sub_indication)
+        ));
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("検証ポリシー", "Policy"),
+            self.policy
+        ));
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("検証時刻", "Validation time"),
+            kenpo_core::timefmt::rfc3339(self.validation_time)
+        ));
+        for (i, s) in self.signatures.iter().enumerate() {
+            o.push_str(&format!(
+                "\n{} {}: {} ({})\n",
+                l("署名", "Signature"),
+                i + 1,
+                verdict(s.indication.name(), s.sub_indication),
+                s.level
+            ));
+            let subject = if s.signer.subject.is_empty() {
+                "-".to_string()
+            } else {
+                s.signer.subject.clone()
+            };
+            o.push_str(&format!("  {}: {subject}\n", l("署名者", "Signer")));
+            o.push_str(&format!(
+                "  {}: {}\n",
+                l("資格", "Qualifications"),
+                list_or_dash(&s.signer.hc_roles)
+            ));
+            o.push_str(&format!(
+                "  {}: {}\n",
+                l("証明書ポリシー", "Certificate policies"),
+                list_or_dash(&s.signer.policy_oids)
+            ));
+            o.push_str(&format!(
+                "  {}: {}\n",
+                l("署名時刻(自己申告)", "Signing time (claimed)"),
+                s.signing_time
+                    .map_or("-".into(), kenpo_core::timefmt::rfc3339)
+            ));
+            o.push_str(&format!(
+                "  {}: {}\n",
+                l("最良署名時刻", "Best signature time"),
+                kenpo_core::timefmt::rfc3339(s.best_signature_time)
+            ));
+            if s.timestamps.is_empty() {
+                o.push_str(&format!("  {}: -\n", l("タイムスタンプ", "Time-stamps")));
+            } else {
+                o.push_str(&format!("  {}:\n", l("タイムスタンプ", "Time-stamps")));
+                for ts in &s.timestamps {
+                    o.push_str(&format!(
+                        "    {} {} {}\n",
+                        ts.kind,
+                        ts.gen_time.map_or("-".into(), kenpo_core::timefmt::rfc3339),
+                        if ts.valid {
+                            l("有効", "valid")
+                        } else {
+                            l("無効", "INVALID")
+                        }
+                    ));
+                }
+            }
+            o.push_str(&format!("  {}:\n", l("各検査", "Checks")));
+            push_checks(&mut o, &s.checks, lang, "    ");
+        }
+        o
+    }
+
+    /// 0 when every signature is TOTAL_PASSED, 1 when any is TOTAL_FAILED, else 3.
+    pub fn exit_code(&self) -> u8 {
+        if self.signatures.is_empty() {
+            return exit_for(self.indication);
+        }
+        let worst = self
+            .signatures
+            .iter()
+            .map(|s| s.indication)
+            .chain(std::iter::once(self.indication))
+            .max_by_key(|i| i.severity())
+            .unwrap_or(self.indication);
+        exit_for(worst)
+    }
+}
+
+/// Main indication of a certificate validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertIndication {
+    /// The certificate validated.
+    Passed,
+    /// It failed for good (revoked, bad signature, profile refusal).
+    Failed,
+    /// No conclusion (no chain, revocation unknown, expired …).
+    Indeterminate,
+}
+
+impl CertIndication {
+    /// `PASSED`, `FAILED` or `INDETERMINATE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Passed => "PASSED",
+            Self::Failed => "FAILED",
+            Self::Indeterminate => "INDETERMINATE",
+        }
+    }
+}
+
+/// The report of `verify-cert`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertReport {
+    /// Main indication.
+    pub indication: CertIndication,
+    /// Sub-indication (none when passed).
+    pub sub_indication: Option<SubIndication>,
+    /// hcRole qualifications of the certificate.
+    pub hc_roles: Vec<String>,
+    /// Certificate policy OIDs, dotted.
+    pub policy_oids: Vec<String>,
+    /// Subjects of the validated path, end entity first, trust anchor last (empty when no
+    /// path validated).
+    pub path: Vec<String>,
+    /// Every check made, in order.
+    pub checks: Vec<CheckReport>,
+}
+
+impl CertReport {
+    /// The JSON of the CLI contract.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "schema_version": SCHEMA_VERSION,
+            "indication": self.indication.name(),
+            "sub_indication": sub(self.sub_indication),
+            "hc_roles": self.hc_roles,
+            "policy_oids": self.policy_oids,
+            "path": self.path,
+            "checks": self.checks.iter().map(CheckReport::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A human-readable report in `lang`.
+    pub fn render_text(&self, lang: Lang) -> String {
+        let l = |ja, en| lang.pick(ja, en);
+        let mut o = String::new();
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("総合判定", "Overall"),
+            verdict(self.indication.name(), self.sub_indication)
+        ));
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("資格", "Qualifications"),
+            list_or_dash(&self.hc_roles)
+        ));
+        o.push_str(&format!(
+            "{}: {}\n",
+            l("証明書ポリシー", "Certificate policies"),
+            list_or_dash(&self.policy_oids)
+        ));
+        o.push_str(&format!("{}:\n", l("証明書パス", "Certification path")));
+        for (i, s) in self.path.iter().enumerate() {
+            o.push_str(&format!("  {i}: {s}\n"));
+        }
+        o.push_str(&format!("{}:\n", l("各検査", "Checks")));
+        push_checks(&mut o, &self.checks, lang, "  ");
+        o
+    }
+
+    /// 0 PASSED, 1 FAILED, 3 INDETERMINATE.
+    pub fn exit_code(&self) -> u8 {
+        match self.indication {
+            CertIndication::Passed => 0,
+            CertIndication::Failed => 1,
+            CertIndication::Indeterminate => 3,
+        }
+    }
+}
