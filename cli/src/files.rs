@@ -89,3 +89,16 @@ pub fn hash_file(
     std::io::copy(&mut f, &mut h).map_err(|e| CliError::op(ctx(), e))?;
     Ok(h.finalize())
 }
+
+/// DER bytes of each file (DER or PEM), in order.
+pub fn der_files(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
+    paths.iter().map(|p| der_or_pem(p)).collect()
+}
+
+/// Parses `--at` (RFC 3339).
+pub fn parse_at(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, CliError> {
+    at.map(|s| {
+        kenpo_core::timefmt::parse_rfc3339(s).map_err(|e| CliError::Usage(format!("--at: {e}")))
+    })
+    .transpose()
+}

@@ -12,6 +12,26 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// 日本語.
+    Ja,
+    /// English.
+    En,
+}
+
+impl LangArg {
+    /// The report language: the flag, else the locale.
+    pub fn resolve(arg: Option<Self>) -> kenpo_verify::report::Lang {
+        match arg {
+            Some(Self::Ja) => kenpo_verify::report::Lang::Ja,
+            Some(Self::En) => kenpo_verify::report::Lang::En,
+            None => kenpo_verify::report::Lang::from_locale(),
+        }
+    }
+}
+
 /// Output format of reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -37,6 +57,10 @@ enum Command {
     Timestamp(cmd::timestamp::Args),
     /// Verify a time-stamp response or token against the data it covers.
     TimestampVerify(cmd::timestamp_verify::Args),
+    /// Verify a CAdES/CMS signature (EN 319 102-1 verdict).
+    Verify(cmd::verify::Args),
+    /// Validate a certificate and its path (RFC 5280, revocation, profile).
+    VerifyCert(cmd::verify_cert::Args),
     /// Time-stamping authority.
     Tsa {
         #[command(subcommand)]
@@ -60,6 +84,8 @@ fn main() -> ExitCode {
         Command::Sign(a) => cmd::sign::run(a),
         Command::Timestamp(a) => cmd::timestamp::run(a),
         Command::TimestampVerify(a) => cmd::timestamp_verify::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::VerifyCert(a) => cmd::verify_cert::run(a),
         Command::Tsa {
             command: TsaCommand::Serve(a),
         } => cmd::tsa_serve::run(a),

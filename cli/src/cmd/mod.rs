@@ -6,3 +6,5 @@ pub mod testpki;
 pub mod timestamp;
 pub mod timestamp_verify;
 pub mod tsa_serve;
+pub mod verify;
+pub mod verify_cert;

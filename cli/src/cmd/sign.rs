@@ -50,6 +50,16 @@ pub enum ProfileArg {
     Any,
 }
 
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Hpki => Profile::Hpki,
+            ProfileArg::Accredited => Profile::Accredited,
+            ProfileArg::Any => Profile::Any,
+        }
+    }
+}
+
 /// Arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -201,11 +211,7 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
             digest: DigestAlgorithm::Sha256,
             salt_len: 32,
         }),
-        profile: match args.profile {
-            ProfileArg::Hpki => Profile::Hpki,
-            ProfileArg::Accredited => Profile::Accredited,
-            ProfileArg::Any => Profile::Any,
-        },
+        profile: args.profile.into(),
         tsa,
         content_timestamp: args.content_timestamp,
         revocation: Some(Arc::new(checker)),

@@ -1,0 +1,101 @@
+//! `kenpo-sign verify SIG [--content DOC] --trust PEM_OR_DIR... [--cert-store PEM_OR_DIR]...
+//! [--crl FILE]... [--ocsp-response FILE]... [--profile hpki|accredited|any] [--offline]
+//! [--at RFC3339] [--revocation soft|hard|require] [--format text|json] [--lang ja|en]`
+//!
+//! Input that is not a parsable signature is a verdict (TOTAL_FAILED / FORMAT_FAILURE,
+//! exit 1), not an error; exit 0 / 1 / 3 follow the worst signature's indication.
+
+use std::path::PathBuf;
+
+use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
+
+use crate::cmd::sign::ProfileArg;
+use crate::exit::CliError;
+use crate::{Format, LangArg, files};
+
+/// Revocation modes of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RevocationArg {
+    /// Missing revocation data is noted but does not decide the verdict.
+    Soft,
+    /// Revocation status must be established where the certificate names a source.
+    Hard,
+    /// Revocation data must be present for every non-anchor certificate.
+    Require,
+}
+
+impl From<RevocationArg> for RevocationMode {
+    fn from(r: RevocationArg) -> Self {
+        match r {
+            RevocationArg::Soft => RevocationMode::Soft,
+            RevocationArg::Hard => RevocationMode::Hard,
+            RevocationArg::Require => RevocationMode::Require,
+        }
+    }
+}
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The signature (CMS/CAdES, DER, BER or PEM).
+    pub sig: PathBuf,
+    /// Detached content.
+    #[arg(long)]
+    pub content: Option<PathBuf>,
+    /// Trust anchors (file or directory; repeatable).
+    #[arg(long, required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Intermediate certificates (file or directory; repeatable).
+    #[arg(long)]
+    pub cert_store: Vec<PathBuf>,
+    /// CRLs (repeatable).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// OCSP responses (repeatable).
+    #[arg(long)]
+    pub ocsp_response: Vec<PathBuf>,
+    /// Certificate profile the signer must satisfy.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
+    pub profile: ProfileArg,
+    /// Never fetch anything over the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Validation time (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// What missing revocation data means.
+    #[arg(long, value_enum, default_value_t = RevocationArg::Hard)]
+    pub revocation: RevocationArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Report language (default: from the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let signature = files::read(&args.sig)?;
+    let req = VerifyRequest {
+        signature: &signature,
+        content: args.content.as_deref(),
+        anchors: files::certificates(&args.trust)?,
+        cert_store: files::certificates(&args.cert_store)?,
+        crls: files::der_files(&args.crl)?,
+        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        profile: args.profile.into(),
+        offline: args.offline,
+        at: files::parse_at(args.at.as_deref())?,
+        revocation: args.revocation.into(),
+    };
+    let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        ),
+        Format::Text => print!("{}", report.render_text(LangArg::resolve(args.lang))),
+    }
+    Ok(report.exit_code())
+}

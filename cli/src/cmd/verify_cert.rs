@@ -1,0 +1,69 @@
+//! `kenpo-sign verify-cert CERT [--chain PEM]... --trust PEM_OR_DIR... [--crl FILE]...
+//! [--at RFC3339] [--offline] [--profile hpki|accredited|any] [--format text|json] [--lang ja|en]`
+
+use std::path::PathBuf;
+
+use kenpo_verify::validate::{CertRequest, verify_certificate};
+
+use crate::cmd::sign::ProfileArg;
+use crate::exit::CliError;
+use crate::{Format, LangArg, files};
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The certificate to validate (DER or PEM).
+    pub cert: PathBuf,
+    /// Intermediate certificates (repeatable).
+    #[arg(long)]
+    pub chain: Vec<PathBuf>,
+    /// Trust anchors (file or directory; repeatable).
+    #[arg(long, required = true)]
+    pub trust: Vec<PathBuf>,
+    /// CRLs (repeatable).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// Validation time (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Never fetch anything over the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Certificate profile to apply.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
+    pub profile: ProfileArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Report language (default: from the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let cert = files::certificates(std::slice::from_ref(&args.cert))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            CliError::Operational(format!("{} holds no certificate", args.cert.display()))
+        })?;
+    let req = CertRequest {
+        cert: &cert,
+        chain: files::certificates(&args.chain)?,
+        anchors: files::certificates(&args.trust)?,
+        crls: files::der_files(&args.crl)?,
+        at: files::parse_at(args.at.as_deref())?,
+        offline: args.offline,
+        profile: args.profile.into(),
+    };
+    let report = verify_certificate(&req);
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
+        ),
+        Format::Text => print!("{}", report.render_text(LangArg::resolve(args.lang))),
+    }
+    Ok(report.exit_code())
+}
