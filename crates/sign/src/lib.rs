@@ -1,4 +1,4 @@
-//! # kenpo-sign — CAdES signing (public shape)
+//! # kenpo-sign — CAdES signing
 //!
 //! This crate will create CAdES signatures (ETSI EN 319 122-1) for rule 27-1: a document
 //! signed with an HPKI or accredited-CA certificate, an RFC 3161 time-stamp over the

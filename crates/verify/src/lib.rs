@@ -1,4 +1,4 @@
-//! # kenpo-verify — validation (public shape)
+//! # kenpo-verify — validation
 //!
 //! This crate will validate CAdES signatures and certificates per ETSI EN 319 102-1:
 //! RFC 5280 path validation, OCSP/CRL revocation, time-stamp validation at genTime,
