@@ -1,12 +1,12 @@
 //! # kenpo-verify — validation
 //!
-//! This crate will validate CAdES signatures and certificates per ETSI EN 319 102-1:
-//! RFC 5280 path validation, OCSP/CRL revocation, time-stamp validation at genTime,
-//! EN 319 102-1 indications, and long-term extension (B-LT, B-LTA, renewal).
-//!
-//! **Status:** RFC 5280 path validation ([`path`]) and the cryptographic checks of CMS
-//! signatures ([`signature`]) exist; EN 319 102-1 verdicts, reports and long-term
-//! extension arrive with their issues.
+//! Validates CAdES/CMS signatures and certificates per ETSI EN 319 102-1 v1.4.1:
+//! [`path`] (RFC 5280 path building and validation, revocation of every non-anchor
+//! certificate through `kenpo-revocation`), [`signature`] (cryptographic checks of CMS
+//! signatures and their time-stamps), [`validate`] (basic validation and validation with
+//! time, giving EN 319 102-1 indications) and [`report`] (versioned JSON and
+//! Japanese/English text). Long-term extension (B-LT, B-LTA, renewal) arrives with its
+//! issue.
 #![forbid(unsafe_code)]
 
 pub mod path;
