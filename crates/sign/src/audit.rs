@@ -5,7 +5,7 @@
 //! ```text
 //! {"time":"2026-11-22T03:25:00Z","document":"claim.xml","document_sha256":"9f86…",
 //!  "signer_cert_sha256":"3a1c…","signer_subject":"CN=…","level":"B-T","attached":false,
-//!  "profile":"hpki","tsa_url":"https://tsa.example/","tsa_gen_time":"2026-11-22T03:25:01Z",
+//!  "profile":"hpki","tsa_url":"https://tsa.invalid/","tsa_gen_time":"2026-11-22T03:25:01Z",
 //!  "revocation":"good (http://…/ca.crl)","output":"claim.xml.p7s","outcome":"signed"}
 //! ```
 //!

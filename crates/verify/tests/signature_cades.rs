@@ -2,16 +2,18 @@
 //! tampered copies of it, on BER re-encodings, and on `openssl cms -sign` output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use kenpo_core::crypto::{SigningKey, backends, default_backend};
+use common::{signer, start_tsa};
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use kenpo_core::crypto::backends;
+use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
-use kenpo_sign::{Level, Signer};
 use kenpo_testpki::{Config, TestPki};
 use kenpo_tsa::client::ClientConfig;
-use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};
 use kenpo_verify::signature::{Content, Options, SignedDataCheck, TimestampKind, verify};
 
 const DOC: &[u8] = b"<claim>signature checks</claim>";
@@ -29,99 +31,6 @@ fn pki() -> &'static Pki {
         pki.write_to(dir.path()).unwrap();
         Pki { dir, pki }
     })
-}
-
-#[derive(Debug)]
-struct TestSigner {
-    key: Arc<dyn SigningKey>,
-    cert: Vec<u8>,
-    chain: Vec<Vec<u8>>,
-}
-
-impl Signer for TestSigner {
-    fn key(&self) -> &dyn SigningKey {
-        self.key.as_ref()
-    }
-    fn certificate(&self) -> &[u8] {
-        &self.cert
-    }
-    fn chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-}
-
-fn signer(name: &str) -> TestSigner {
-    let p = &pki().pki;
-    let e = p.entity(name).unwrap();
-    let mut chain = Vec::new();
-    let mut cur = e.issuer.clone();
-    while let Some(n) = cur {
-        let i = p.entity(&n).unwrap();
-        if i.issuer.is_none() {
-            break;
-        }
-        chain.push(i.cert_der.clone());
-        cur = i.issuer.clone();
-    }
-    TestSigner {
-        key: default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap(),
-        cert: e.cert_der.clone(),
-        chain,
-    }
-}
-
-/// A minimal std-only HTTP TSA answering with `Tsa::respond`.
-fn start_tsa() -> String {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let e = pki().pki.entity("tsa").unwrap();
-        let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
-        let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.200001.27.1");
-        let tsa = Tsa::new(
-            TsaConfig::new(e.cert_der.clone(), key, policy),
-            SerialStore::in_memory(),
-            None,
-        )
-        .unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let mut reader = BufReader::new(conn.try_clone().unwrap());
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let l = line.trim_end();
-                    if l.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = l.split_once(':')
-                        && k.eq_ignore_ascii_case("content-length")
-                    {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; len];
-                if reader.read_exact(&mut body).is_err() {
-                    continue;
-                }
-                let der = tsa.respond(&body).response_der;
-                let mut r = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    der.len()
-                )
-                .into_bytes();
-                r.extend_from_slice(&der);
-                let _ = conn.write_all(&r);
-            }
-        });
-        format!("http://{addr}/")
-    })
-    .clone()
 }
 
 fn sign(level: Level, attached: bool) -> Vec<u8> {

@@ -44,22 +44,14 @@
 //! Sign a byte slice (B-B, detached):
 //!
 //! ```
-//! # use std::sync::Arc;
-//! # use kenpo_core::crypto::SigningKey;
-//! # struct Soft { key: Arc<dyn SigningKey>, cert: Vec<u8>, chain: Vec<Vec<u8>> }
-//! # impl kenpo_sign::Signer for Soft {
-//! #     fn key(&self) -> &dyn SigningKey { self.key.as_ref() }
-//! #     fn certificate(&self) -> &[u8] { &self.cert }
-//! #     fn chain(&self) -> &[Vec<u8>] { &self.chain }
-//! # }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default())?;
 //! # let e = pki.entity("hpki-signer")?;
-//! # let signer = Soft {
-//! #     key: kenpo_core::crypto::default_backend().load_pkcs8(&e.key_pkcs8_der)?,
-//! #     cert: e.cert_der.clone(),
-//! #     chain: vec![pki.entity("hpki-sign-ca")?.cert_der.clone()],
-//! # };
+//! # let signer = kenpo_sign::signer::SoftwareSigner::from_parts(
+//! #     kenpo_core::crypto::default_backend().load_pkcs8(&e.key_pkcs8_der)?,
+//! #     e.cert_der.clone(),
+//! #     vec![pki.entity("hpki-sign-ca")?.cert_der.clone()],
+//! # )?;
 //! use kenpo_core::alg::DigestAlgorithm;
 //! use kenpo_sign::{Profile, cades::{SignOptions, sign_bytes}};
 //!
@@ -75,27 +67,25 @@
 //! Sign a file with B-T (detached), time-stamped by the first TSA that answers:
 //!
 //! ```no_run
-//! # use std::sync::Arc;
-//! # use kenpo_core::crypto::SigningKey;
-//! # struct Soft { key: Arc<dyn SigningKey>, cert: Vec<u8>, chain: Vec<Vec<u8>> }
-//! # impl kenpo_sign::Signer for Soft {
-//! #     fn key(&self) -> &dyn SigningKey { self.key.as_ref() }
-//! #     fn certificate(&self) -> &[u8] { &self.cert }
-//! #     fn chain(&self) -> &[Vec<u8>] { &self.chain }
-//! # }
-//! # fn signer() -> Soft { unimplemented!() }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::path::Path;
+//! use std::path::{Path, PathBuf};
+//! use kenpo_sign::signer::SoftwareSigner;
 //! use kenpo_sign::{Level, Profile, cades::{SignOptions, sign_file_to}};
 //! use kenpo_tsa::client::ClientConfig;
 //!
 //! let opts = SignOptions {
 //!     level: Level::BT,
 //!     profile: Profile::Hpki,
-//!     tsa: Some(ClientConfig::new(["https://tsa.example/", "https://backup.example/"])),
+//!     tsa: Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])),
 //!     ..SignOptions::default()
 //! };
-//! let signed = sign_file_to(&signer(), Path::new("claim.xml"), Path::new("claim.xml.p7s"), &opts)?;
+//! let signer = SoftwareSigner::from_pem_files(
+//!     Path::new("signer.pem"),
+//!     Path::new("signer.key.pem"),
+//!     &[PathBuf::from("hpki-sign-ca.pem")],
+//!     kenpo_core::crypto::default_backend(),
+//! )?;
+//! let signed = sign_file_to(&signer, Path::new("claim.xml"), Path::new("claim.xml.p7s"), &opts)?;
 //! println!("time-stamped at {:?}", signed.timestamp_gen_time);
 //! # Ok(()) }
 //! ```

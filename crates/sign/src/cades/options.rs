@@ -19,7 +19,7 @@ use crate::{Level, Profile};
 /// let opts = SignOptions {
 ///     level: Level::BT,
 ///     profile: Profile::Hpki,
-///     tsa: Some(ClientConfig::new(["https://tsa.example/", "https://backup.example/"])),
+///     tsa: Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])),
 ///     ..SignOptions::default()
 /// };
 /// assert!(!opts.attached);

@@ -56,7 +56,7 @@ impl std::fmt::Debug for BasicAuth {
 /// # use kenpo_core::alg::DigestAlgorithm;
 /// let config = ClientConfig {
 ///     digest: DigestAlgorithm::Sha384,
-///     ..ClientConfig::new(["https://tsa.example/tsa", "https://backup.example/tsa"])
+///     ..ClientConfig::new(["https://tsa.invalid/tsa", "https://backup.invalid/tsa"])
 /// };
 /// assert_eq!(config.urls.len(), 2);
 /// ```
