@@ -69,7 +69,7 @@ fn other_seed_changes_every_key_but_not_serials() {
 #[test]
 fn other_urls_and_time_change_only_what_they_should() {
     let moved = kenpo_testpki::generate(&Config {
-        crl_base_url: "http://crl.example/".into(),
+        crl_base_url: "http://crl.invalid/".into(),
         ..Config::at(fixed_now() + Duration::days(1))
     })
     .unwrap();
@@ -80,7 +80,7 @@ fn other_urls_and_time_change_only_what_they_should() {
     let c = cert(&moved, "hpki-signer");
     let ext = extension(&c, ids::ID_CE_CRL_DISTRIBUTION_POINTS).unwrap();
     let dps: Vec<DistributionPoint> = decode(ext.extn_value.as_bytes());
-    assert_eq!(uris_of(&dps[0]), ["http://crl.example/hpki-sign-ca.crl"]);
+    assert_eq!(uris_of(&dps[0]), ["http://crl.invalid/hpki-sign-ca.crl"]);
 }
 
 #[test]
