@@ -2,6 +2,8 @@
 //! signing-time checks (to make deliberately bad signatures) and a std-only HTTP TSA.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod conformance;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, OnceLock};
 
