@@ -30,14 +30,16 @@ pub enum Level {
     BLTA,
 }
 
-/// Which certificates are acceptable for rule-27 signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which certificates are acceptable for rule-27 signatures (default: [`Profile::Any`],
+/// the trust anchors alone decide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
     /// HPKI (保健医療福祉分野PKI) signature certificates only.
     Hpki,
     /// Certificates of accredited certification businesses (認定特定認証事業者).
     Accredited,
     /// Any certificate that validates.
+    #[default]
     Any,
 }
 

@@ -1,0 +1,199 @@
+//! EN 319 102-1 (v1.4.1) verdicts: basic signature validation plus validation with time,
+//! for CAdES signatures ([`verify_signature`]) and single certificates
+//! ([`verify_certificate`]).
+//!
+//! Per signature, in the order of the standard's building blocks: format, signing
+//! certificate identification (and its signing-certificate(-v2) binding), cryptographic
+//! verification (message digest, signature value), signature acceptance (the
+//! `--profile` rules), then X.509 certificate validation of the signer at the
+//! *best-signature-time* — the earliest genTime of a valid signature time-stamp (its TSA
+//! chain validated at genTime), else the validation time — with revocation. A TOTAL_FAILED
+//! finding wins over an INDETERMINATE one; among equals the earliest building block wins.
+//!
+//! Trust comes only from [`VerifyRequest::anchors`]: certificates inside the signature are
+//! path-building candidates, never anchors.
+
+mod cert;
+mod embedded;
+mod tsa_time;
+mod verdict;
+mod verifier;
+
+pub use cert::verify_certificate;
+pub use verifier::{Verifier, VerifyOptions};
+
+use std::path::{Path, PathBuf};
+
+use kenpo_sign::Profile;
+use time::OffsetDateTime;
+
+use crate::path::{self, ValidationOptions};
+use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport, SignerReport};
+use crate::{Indication, SubIndication};
+
+/// Name of the validation policy, reported in every [`Report`].
+pub const POLICY_NAME: &str = "kenpo-sign default (EN 319 102-1 v1.4.1, DSS default constraints)";
+
+/// How an unknown revocation status is treated (`--revocation`).
+///
+/// The default is [`RevocationMode::Hard`]: the DSS default policy FAILs "revocation data
+/// available" for signing, CA and TSA certificates, which EN 319 102-1 reports as
+/// INDETERMINATE/TRY_LATER.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RevocationMode {
+    /// Unknown status is a failed but non-fatal check; the verdict can still pass.
+    Soft,
+    /// Unknown status of any certificate on a path gives INDETERMINATE/TRY_LATER.
+    #[default]
+    Hard,
+    /// As [`RevocationMode::Hard`], and additionally INDETERMINATE/TRY_LATER up front when
+    /// there is no revocation data source at all (no CRL or OCSP response supplied or
+    /// embedded, and offline).
+    Require,
+}
+
+impl RevocationMode {
+    /// `soft`, `hard`, `require` (as on the command line).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Soft => "soft",
+            Self::Hard => "hard",
+            Self::Require => "require",
+        }
+    }
+
+    fn path_mode(self) -> path::RevocationMode {
+        match self {
+            Self::Soft => path::RevocationMode::Soft,
+            Self::Hard | Self::Require => path::RevocationMode::Hard,
+        }
+    }
+}
+
+/// What to verify and with what.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest<'a> {
+    /// The signature: CMS ContentInfo, DER, BER or PEM.
+    pub signature: &'a [u8],
+    /// Detached content file.
+    pub content: Option<&'a Path>,
+    /// Trust anchors (DER or PEM certificates); the only source of trust.
+    pub anchors: Vec<Vec<u8>>,
+    /// Extra certificates for path building (DER or PEM; never trusted).
+    pub cert_store: Vec<Vec<u8>>,
+    /// CRLs (DER or PEM).
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses (DER).
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Profile the signing certificate must meet.
+    pub profile: Profile,
+    /// Forbid network fetches.
+    pub offline: bool,
+    /// Validation time (default now).
+    pub at: Option<OffsetDateTime>,
+    /// Unknown-revocation handling.
+    pub revocation: RevocationMode,
+}
+
+/// Operational errors (exit code 4); verdicts are never errors.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The detached content could not be read.
+    #[error("cannot read the content file {}: {source}", path.display())]
+    Content {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A certificate to validate.
+#[derive(Debug, Clone)]
+pub struct CertRequest<'a> {
+    /// The certificate (DER or PEM).
+    pub cert: &'a [u8],
+    /// Intermediate candidates (DER or PEM).
+    pub chain: Vec<Vec<u8>>,
+    /// Trust anchors (DER or PEM).
+    pub anchors: Vec<Vec<u8>>,
+    /// CRLs (DER or PEM).
+    pub crls: Vec<Vec<u8>>,
+    /// Validation time (default now).
+    pub at: Option<OffsetDateTime>,
+    /// Forbid network fetches.
+    pub offline: bool,
+    /// Profile the certificate must meet.
+    pub profile: Profile,
+}
+
+/// The current time, to the second (reports show whole seconds).
+fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// Certificates from DER/PEM blobs (each may hold several PEM certificates); unreadable
+/// blobs are dropped (they cannot build a path anyway).
+fn certs_of(blobs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    blobs
+        .iter()
+        .flat_map(|b| kenpo_core::cert::certificates_from_pem_or_der(b).unwrap_or_default())
+        .collect()
+}
+
+fn cms_der(input: &[u8]) -> Vec<u8> {
+    let text_start = input.iter().position(|b| !b.is_ascii_whitespace());
+    if text_start.is_some_and(|i| input.get(i..i + 5) == Some(b"-----")) {
+        for label in ["CMS", "PKCS7", "PKCS #7 SIGNED DATA"] {
+            if let Ok(mut blocks) = kenpo_core::cert::pem_blocks(input, label)
+                && !blocks.is_empty()
+            {
+                return blocks.swap_remove(0);
+            }
+        }
+    }
+    input.to_vec()
+}
+
+fn path_options(
+    profile: Profile,
+    at: OffsetDateTime,
+    mode: path::RevocationMode,
+) -> ValidationOptions {
+    let mut o = match profile {
+        Profile::Hpki => ValidationOptions::hpki_signature(at),
+        Profile::Accredited | Profile::Any => ValidationOptions::at(at),
+    };
+    o.revocation_mode = mode;
+    o
+}
+
+fn format_failure(at: OffsetDateTime, detail: String) -> Report {
+    Report {
+        indication: Indication::TotalFailed,
+        sub_indication: Some(SubIndication::FORMAT_FAILURE),
+        signatures: vec![SignatureReport {
+            indication: Indication::TotalFailed,
+            sub_indication: Some(SubIndication::FORMAT_FAILURE),
+            level: "B-B",
+            signer: SignerReport::default(),
+            signing_time: None,
+            best_signature_time: at,
+            timestamps: Vec::new(),
+            checks: vec![CheckReport::new("format", false, detail)],
+        }],
+        policy: POLICY_NAME.into(),
+        validation_time: at,
+        schema_version: SCHEMA_VERSION,
+    }
+}
+
+/// Validates every signature of a CAdES/CMS signature (see the module docs).
+///
+/// Input that is not CMS SignedData gives `Ok` with TOTAL_FAILED/FORMAT_FAILURE; only an
+/// unreadable content file is an error. For many files, build one [`Verifier`] and reuse it:
+/// CRLs are then parsed once and fetched revocation data is shared.
+pub fn verify_signature(req: &VerifyRequest<'_>) -> Result<Report, VerifyError> {
+    Verifier::new(req.options()).verify(req.signature, req.content)
+}

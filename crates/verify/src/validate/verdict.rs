@@ -1,0 +1,354 @@
+//! Per-signature verdict: the building blocks of EN 319 102-1 applied to one SignerInfo.
+
+use std::sync::Arc;
+
+use kenpo_revocation::RevocationCheck;
+use kenpo_sign::Profile;
+use kenpo_sign::profile::check_profile;
+use time::OffsetDateTime;
+
+use super::tsa_time::ControlTimeValidator;
+use super::{RevocationMode, VerifyOptions, path_options};
+use crate::path::{self, PathError, PathValidator, ValidatedPath};
+use crate::report::{CheckReport, SignatureReport, SignerReport, TimestampReport};
+use crate::signature::{SignerCheck, TimestampKind};
+use crate::{Indication, SubIndication};
+
+/// A finding of one building block: its verdict and sub-indication.
+type Finding = (Indication, SubIndication);
+
+fn pick(findings: &[Finding]) -> (Indication, Option<SubIndication>) {
+    findings
+        .iter()
+        .find(|f| f.0 == Indication::TotalFailed)
+        .or_else(|| findings.iter().find(|f| f.0 == Indication::Indeterminate))
+        .map_or((Indication::TotalPassed, None), |f| (f.0, Some(f.1)))
+}
+
+/// Maps a path failure of the signing certificate to a finding (validation with time).
+fn path_finding(e: &PathError, signing_time: Option<OffsetDateTime>, poe: bool) -> Finding {
+    use Indication::{Indeterminate as I, TotalFailed as F};
+    use SubIndication as S;
+    match e {
+        PathError::NoChain { .. } | PathError::Budget { .. } => (I, S::NO_CERTIFICATE_CHAIN_FOUND),
+        PathError::Malformed { .. } | PathError::BadSignature { .. } => {
+            (I, S::CERTIFICATE_CHAIN_GENERAL_FAILURE)
+        }
+        PathError::Expired { .. } => (I, S::OUT_OF_BOUNDS_NO_POE),
+        // Not yet valid at a time the signature provably existed: made before notBefore.
+        PathError::NotYetValid { .. } if poe => (F, S::NOT_YET_VALID),
+        PathError::NotYetValid { .. } => (I, S::OUT_OF_BOUNDS_NO_POE),
+        PathError::Algorithm { .. } => (I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE),
+        PathError::Constraint { .. } => (I, S::CHAIN_CONSTRAINTS_FAILURE),
+        PathError::LeafUsage { .. } => (I, S::SIG_CONSTRAINTS_FAILURE),
+        PathError::Revoked { index: 0, time, .. } => {
+            // The signature claims to be made after the revocation: TOTAL_FAILED; otherwise
+            // no proof that it existed before the revocation.
+            if signing_time.is_some_and(|s| s >= *time) {
+                (F, S::REVOKED)
+            } else {
+                (I, S::REVOKED_NO_POE)
+            }
+        }
+        PathError::Revoked { .. } => (I, S::REVOKED_CA_NO_POE),
+        PathError::RevocationUnknown { .. } => (I, S::TRY_LATER),
+    }
+}
+
+pub(super) fn path_checks(p: &ValidatedPath, out: &mut Vec<CheckReport>) {
+    out.extend(
+        p.checks
+            .iter()
+            .map(|c| CheckReport::new(format!("path:{}", c.name), c.passed, c.detail.clone())),
+    );
+}
+
+pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
+    certs
+        .iter()
+        .map(|c| {
+            kenpo_core::cert::CertRef::parse(c)
+                .map(|c| c.subject_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
+    cert.and_then(|c| check_profile(Profile::Any, c).ok())
+        .map(|s| SignerReport {
+            subject: s.subject,
+            hc_roles: s.hc_roles,
+            policy_oids: s.policy_oids,
+        })
+        .unwrap_or_default()
+}
+
+fn ts_kind(k: TimestampKind) -> &'static str {
+    match k {
+        TimestampKind::Signature => "signature",
+        TimestampKind::Content => "content",
+        TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3 => "archive",
+    }
+}
+
+pub(super) struct SigCtx<'a> {
+    pub(super) opts: &'a VerifyOptions,
+    pub(super) at: OffsetDateTime,
+    pub(super) anchors: &'a [Vec<u8>],
+    pub(super) store: &'a [Vec<u8>],
+    pub(super) checker: &'a Arc<dyn RevocationCheck>,
+    pub(super) mode: path::RevocationMode,
+    pub(super) no_source: bool,
+    pub(super) content_available: bool,
+    /// The TSA validator used for this file's tokens (control times).
+    pub(super) tsa: &'a ControlTimeValidator,
+}
+
+impl SigCtx<'_> {
+    pub(super) fn signature(&self, s: &SignerCheck, lt_data: bool) -> SignatureReport {
+        use Indication::{Indeterminate as I, TotalFailed as F};
+        use SubIndication as S;
+        let mut checks: Vec<CheckReport> = s
+            .checks
+            .iter()
+            .map(|c| CheckReport::new(c.name, c.passed, c.detail.clone()))
+            .collect();
+        let mut findings: Vec<Finding> = Vec::new();
+
+        // Identification of the signing certificate.
+        if s.signer_cert.is_none() || s.signing_cert_bound == Some(false) {
+            findings.push((I, S::NO_SIGNING_CERTIFICATE_FOUND));
+        }
+        // A plain CMS signature (e.g. `openssl cms -sign` without `-cades`) has no
+        // signing-certificate attribute: that is a warning, not a verdict. An attribute that
+        // is present but names another certificate (substitution) is caught above.
+        if s.signer_cert.is_some() && s.signing_cert_bound.is_none() {
+            checks.push(CheckReport::new(
+                "signing-certificate-binding",
+                false,
+                "warning: no signing-certificate(-v2) attribute (plain CMS, not CAdES); the certificate is identified by the SignerInfo's issuer and serial only",
+            ));
+        }
+        // Structure of the SignerInfo (attributes and algorithms).
+        let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
+            "content-type" | "digest-algorithm" | "signature-algorithm" | "signing-time" => true,
+            // Absent or not an OCTET STRING (a mismatch sets data_intact).
+            "message-digest" => s.data_intact.is_none(),
+            _ => false,
+        });
+        if malformed {
+            findings.push((F, S::FORMAT_FAILURE));
+        }
+        // Cryptographic verification.
+        match s.data_intact {
+            Some(false) => findings.push((F, S::HASH_FAILURE)),
+            Some(true) => {}
+            None if !self.content_available => {
+                checks.push(CheckReport::new(
+                    "signed-data",
+                    false,
+                    "detached content not given",
+                ));
+                findings.push((I, S::SIGNED_DATA_NOT_FOUND));
+            }
+            None if malformed => {}
+            None => findings.push((F, S::HASH_FAILURE)),
+        }
+        let checkable = !s.checks.iter().any(|c| {
+            c.name == "signature" && !c.passed && c.detail.starts_with("cannot be checked")
+        });
+        if s.signer_cert.is_some() && !s.signature_intact && checkable {
+            findings.push((F, S::SIG_CRYPTO_FAILURE));
+        }
+        // Signature acceptance: profile.
+        if let Some(cert) = &s.signer_cert {
+            match check_profile(self.opts.profile, cert) {
+                Ok(_) => checks.push(CheckReport::new(
+                    "profile",
+                    true,
+                    kenpo_sign::profile::profile_name(self.opts.profile),
+                )),
+                Err(e) => {
+                    checks.push(CheckReport::new("profile", false, e.to_string()));
+                    findings.push((I, S::SIG_CONSTRAINTS_FAILURE));
+                }
+            }
+        }
+
+        // Time-stamps and best-signature-time.
+        let mut timestamps = Vec::new();
+        let mut poe: Option<OffsetDateTime> = None;
+        for ts in &s.timestamps {
+            timestamps.push(TimestampReport {
+                kind: ts_kind(ts.kind),
+                gen_time: ts.gen_time,
+                valid: ts.intact,
+            });
+            let name = format!("timestamp:{}", ts.kind.name());
+            checks.push(CheckReport::new(name, ts.intact, ts.detail.clone()));
+            if ts.kind == TimestampKind::Signature
+                && ts.intact
+                && let Some(g) = ts.gen_time
+            {
+                poe = Some(poe.map_or(g, |p: OffsetDateTime| p.min(g)));
+            }
+        }
+        self.control_time_checks(s, &mut checks);
+        if let Some(detail) = timestamp_order(s) {
+            checks.push(CheckReport::new("timestamp-order", false, detail));
+            findings.push((I, S::TIMESTAMP_ORDER_FAILURE));
+        }
+        let best = poe.unwrap_or(self.at);
+        checks.push(CheckReport::new(
+            "best-signature-time",
+            true,
+            match poe {
+                Some(_) => format!(
+                    "{} (earliest valid signature time-stamp)",
+                    kenpo_core::timefmt::rfc3339(best)
+                ),
+                None => format!(
+                    "{} (validation time: no valid signature time-stamp)",
+                    kenpo_core::timefmt::rfc3339(best)
+                ),
+            },
+        ));
+
+        // X.509 validation of the signer at best-signature-time.
+        if self.opts.revocation == RevocationMode::Require && self.no_source {
+            checks.push(CheckReport::new(
+                "revocation-data",
+                false,
+                "--revocation require: no CRL or OCSP response supplied or embedded, and offline",
+            ));
+            findings.push((I, S::TRY_LATER));
+        } else if let Some(cert) = &s.signer_cert {
+            let v = PathValidator::new(
+                self.anchors.to_vec(),
+                path_options(self.opts.profile, best, self.mode),
+            )
+            .with_intermediates(self.store.to_vec())
+            .with_revocation(self.checker.clone());
+            match v.validate(cert, &[]) {
+                Ok(p) => {
+                    checks.push(CheckReport::new(
+                        "path",
+                        true,
+                        format!(
+                            "validated at {} to {}",
+                            kenpo_core::timefmt::rfc3339(best),
+                            subjects(&p.certs).last().cloned().unwrap_or_default()
+                        ),
+                    ));
+                    path_checks(&p, &mut checks);
+                }
+                Err(e) => {
+                    checks.push(CheckReport::new(
+                        "path",
+                        false,
+                        format!("at {}: {e}", kenpo_core::timefmt::rfc3339(best)),
+                    ));
+                    findings.push(path_finding(&e, s.signing_time, poe.is_some()));
+                }
+            }
+        }
+
+        let (indication, sub_indication) = pick(&findings);
+        let has_archive = s
+            .timestamps
+            .iter()
+            .any(|t| matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3));
+        let level = if has_archive {
+            "B-LTA"
+        } else if lt_data {
+            "B-LT"
+        } else if poe.is_some() {
+            "B-T"
+        } else {
+            "B-B"
+        };
+        SignatureReport {
+            indication,
+            sub_indication,
+            level,
+            signer: signer_report(s.signer_cert.as_deref()),
+            signing_time: s.signing_time,
+            best_signature_time: best,
+            timestamps,
+            checks,
+        }
+    }
+}
+
+impl SigCtx<'_> {
+    /// One check per TSA path validation: genTime, control time, outcome.
+    fn control_time_checks(&self, s: &SignerCheck, checks: &mut Vec<CheckReport>) {
+        let mine = |t: OffsetDateTime| s.timestamps.iter().any(|ts| ts.gen_time == Some(t));
+        for v in self
+            .tsa
+            .validations()
+            .into_iter()
+            .filter(|v| mine(v.gen_time))
+        {
+            checks.push(CheckReport::new(
+                "timestamp:tsa-control-time",
+                v.ok,
+                format!(
+                    "TSA path for the token of {} checked up to {}{}",
+                    kenpo_core::timefmt::rfc3339(v.gen_time),
+                    kenpo_core::timefmt::rfc3339(v.control_time),
+                    if v.control_time == self.at {
+                        " (validation time)"
+                    } else {
+                        " (next archive time-stamp)"
+                    }
+                ),
+            ));
+        }
+    }
+}
+
+/// EN 319 102-1 §5.6.2.4 (b): content time-stamps before signature time-stamps before
+/// archive time-stamps (valid ones only). Returns what is out of order.
+fn timestamp_order(s: &SignerCheck) -> Option<String> {
+    let latest = |kinds: &[TimestampKind]| {
+        s.timestamps
+            .iter()
+            .filter(|t| t.intact && kinds.contains(&t.kind))
+            .filter_map(|t| t.gen_time)
+            .max()
+    };
+    let earliest = |kinds: &[TimestampKind]| {
+        s.timestamps
+            .iter()
+            .filter(|t| t.intact && kinds.contains(&t.kind))
+            .filter_map(|t| t.gen_time)
+            .min()
+    };
+    let archive = [TimestampKind::ArchiveV2, TimestampKind::ArchiveV3];
+    let content = latest(&[TimestampKind::Content]);
+    let signature_first = earliest(&[TimestampKind::Signature]);
+    let signature_last = latest(&[TimestampKind::Signature]);
+    let archive_first = earliest(&archive);
+    let fmt = kenpo_core::timefmt::rfc3339;
+    if let (Some(c), Some(sig)) = (content, signature_first)
+        && c > sig
+    {
+        return Some(format!(
+            "content time-stamp {} is later than the signature time-stamp {}",
+            fmt(c),
+            fmt(sig)
+        ));
+    }
+    if let (Some(sig), Some(a)) = (signature_last, archive_first)
+        && sig > a
+    {
+        return Some(format!(
+            "signature time-stamp {} is later than the archive time-stamp {}",
+            fmt(sig),
+            fmt(a)
+        ));
+    }
+    None
+}

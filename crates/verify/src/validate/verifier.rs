@@ -1,0 +1,297 @@
+//! [`Verifier`]: the verification context shared by many files (trust anchors, certificate
+//! store, parsed CRLs, a revocation checker whose fetch cache outlives one file).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kenpo_core::ber;
+use kenpo_revocation::{Checker, Crl, RevocationCheck};
+use kenpo_sign::Profile;
+use time::OffsetDateTime;
+
+use super::embedded::{Embedded, embedded};
+use super::tsa_time::ControlTimeValidator;
+use super::verdict::SigCtx;
+use super::{
+    POLICY_NAME, RevocationMode, VerifyError, VerifyRequest, certs_of, cms_der, format_failure,
+    now, path_options,
+};
+use crate::Indication;
+use crate::path::PathValidator;
+use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
+use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
+
+/// Everything about a verification except the signature and its content.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Trust anchors (DER or PEM certificates); the only source of trust.
+    pub anchors: Vec<Vec<u8>>,
+    /// Extra certificates for path building (DER or PEM; never trusted).
+    pub cert_store: Vec<Vec<u8>>,
+    /// CRLs (DER or PEM).
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses (DER).
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Profile the signing certificate must meet.
+    pub profile: Profile,
+    /// Forbid network fetches.
+    pub offline: bool,
+    /// Validation time (default: the time of each [`Verifier::verify`] call).
+    pub at: Option<OffsetDateTime>,
+    /// Unknown-revocation handling.
+    pub revocation: RevocationMode,
+}
+
+impl VerifyRequest<'_> {
+    /// The request without its signature and content.
+    pub fn options(&self) -> VerifyOptions {
+        VerifyOptions {
+            anchors: self.anchors.clone(),
+            cert_store: self.cert_store.clone(),
+            crls: self.crls.clone(),
+            ocsp_responses: self.ocsp_responses.clone(),
+            profile: self.profile,
+            offline: self.offline,
+            at: self.at,
+            revocation: self.revocation,
+        }
+    }
+}
+
+/// A reusable verification context: build it once, verify many signatures with it
+/// (from several threads: it is `Send + Sync`).
+///
+/// Supplied CRLs are parsed once (and indexed by serial); CRLs and OCSP responses fetched
+/// for one file are reused for the next. A file that embeds its own revocation data gets a
+/// checker of its own over the shared parsed CRLs plus its data.
+///
+/// ```no_run
+/// use kenpo_verify::validate::{Verifier, VerifyOptions};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::new(VerifyOptions {
+///     anchors: vec![std::fs::read("root.pem")?],
+///     crls: vec![std::fs::read("ca.crl")?],
+///     offline: true,
+///     ..VerifyOptions::default()
+/// });
+/// for file in ["a.p7m", "b.p7m"] {
+///     let report = verifier.verify(&std::fs::read(file)?, None)?;
+///     println!("{file}: {}", report.indication);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Verifier {
+    opts: VerifyOptions,
+    anchors: Vec<Vec<u8>>,
+    store: Vec<Vec<u8>>,
+    parsed_crls: Vec<Arc<Crl>>,
+    unreadable_crls: Vec<Vec<u8>>,
+    shared: Arc<dyn RevocationCheck>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("anchors", &self.anchors.len())
+            .field("store", &self.store.len())
+            .field("crls", &self.parsed_crls.len())
+            .field("unreadable_crls", &self.unreadable_crls.len())
+            .field("ocsp_responses", &self.opts.ocsp_responses.len())
+            .field("profile", &self.opts.profile)
+            .field("offline", &self.opts.offline)
+            .field("at", &self.opts.at)
+            .field("revocation", &self.opts.revocation)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Parses the anchors, certificates and CRLs of `opts` once.
+    pub fn new(opts: VerifyOptions) -> Self {
+        let anchors = certs_of(&opts.anchors);
+        let store = certs_of(&opts.cert_store);
+        let mut parsed_crls = Vec::new();
+        let mut unreadable_crls = Vec::new();
+        for c in &opts.crls {
+            let parsed = if c.first() == Some(&0x30) {
+                Crl::from_der(c.clone())
+            } else {
+                Crl::from_pem_or_der(c)
+            };
+            match parsed {
+                Ok(crl) => parsed_crls.push(Arc::new(crl)),
+                Err(_) => unreadable_crls.push(c.clone()),
+            }
+        }
+        let mut v = Self {
+            opts,
+            anchors,
+            store,
+            parsed_crls,
+            unreadable_crls,
+            shared: Arc::new(Checker::new()),
+        };
+        v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
+        v
+    }
+
+    /// The options this verifier was built with.
+    pub fn options(&self) -> &VerifyOptions {
+        &self.opts
+    }
+
+    fn checker(&self, emb: &Embedded, candidates: &[Vec<u8>]) -> Checker {
+        let mut ocsp = self.opts.ocsp_responses.clone();
+        ocsp.extend(emb.ocsp.iter().cloned());
+        let mut crls = self.unreadable_crls.clone();
+        crls.extend(emb.crls.iter().cloned());
+        Checker::new()
+            .with_parsed_crls(self.parsed_crls.clone())
+            .with_crls(crls)
+            .with_ocsp_responses(ocsp)
+            .with_trust_anchors(self.anchors.clone())
+            .with_crl_signer_candidates(candidates.to_vec())
+            .offline(self.opts.offline)
+    }
+
+    /// The cryptographic checks of every SignerInfo (`Err(Ok(detail))` is not an error
+    /// but a format failure).
+    fn check(
+        &self,
+        der: &[u8],
+        content: Option<&Path>,
+        store: &[Vec<u8>],
+        validator: &ControlTimeValidator,
+    ) -> Result<Result<SignedDataCheck, String>, VerifyError> {
+        let mut file;
+        let content_reader = match content {
+            Some(p) => {
+                file = std::fs::File::open(p).map_err(|source| VerifyError::Content {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                Content::Reader(&mut file)
+            }
+            None => Content::None,
+        };
+        let opts = signature::Options {
+            extra_certs: store,
+            tsa_validator: Some(validator),
+            ..signature::Options::default()
+        };
+        match signature::verify(der, content_reader, &opts) {
+            Ok(c) => Ok(Ok(c)),
+            Err(signature::SignatureError::Io(source)) => Err(VerifyError::Content {
+                path: content.map(Path::to_path_buf).unwrap_or_default(),
+                source,
+            }),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+
+    /// Validates every signature of a CAdES/CMS signature (DER, BER or PEM) with `content`
+    /// as the detached content (see [`super::verify_signature`]).
+    pub fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
+        let at = self.opts.at.unwrap_or_else(now);
+        let raw = cms_der(signature);
+        let der = match ber::to_der(&raw) {
+            Ok(d) => d,
+            Err(e) => return Ok(format_failure(at, format!("not BER/DER: {e}"))),
+        };
+        let emb = embedded(&der);
+        let mut store = self.store.clone();
+        store.extend(emb.certs.iter().cloned());
+
+        let no_source = self.opts.crls.is_empty()
+            && self.opts.ocsp_responses.is_empty()
+            && emb.crls.is_empty()
+            && emb.ocsp.is_empty()
+            && self.opts.offline;
+        let checker: Arc<dyn RevocationCheck> = if emb.crls.is_empty() && emb.ocsp.is_empty() {
+            self.shared.clone()
+        } else {
+            Arc::new(self.checker(&emb, &store))
+        };
+        let mode = self.opts.revocation.path_mode();
+        let tsa_path =
+            PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
+                .with_intermediates(store.clone())
+                .with_revocation(checker.clone());
+        // Archive time-stamps that turn out invalid give no proof of existence: validate
+        // again without them until the set is stable (at most once per archive token).
+        let mut archive_times = emb.archive_times.clone();
+        let (checked, tsa_validator) = loop {
+            let validator =
+                ControlTimeValidator::new(tsa_path.clone(), checker.clone(), at, &archive_times);
+            let checked = match self.check(&der, content, &store, &validator)? {
+                Ok(c) => c,
+                Err(detail) => return Ok(format_failure(at, detail)),
+            };
+            let invalid: Vec<OffsetDateTime> = checked
+                .signers
+                .iter()
+                .flat_map(|s| &s.timestamps)
+                .filter(|t| {
+                    matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3)
+                        && !t.intact
+                })
+                .filter_map(|t| t.gen_time)
+                .filter(|t| archive_times.contains(t))
+                .collect();
+            if invalid.is_empty() {
+                break (checked, validator);
+            }
+            archive_times.retain(|t| !invalid.contains(t));
+        };
+        if checked.signers.is_empty() {
+            return Ok(format_failure(
+                at,
+                "the SignedData has no SignerInfo".into(),
+            ));
+        }
+
+        let ctx = SigCtx {
+            opts: &self.opts,
+            at,
+            anchors: &self.anchors,
+            store: &store,
+            checker: &checker,
+            mode,
+            no_source,
+            content_available: checked.content_attached || content.is_some(),
+            tsa: &tsa_validator,
+        };
+        let signatures: Vec<SignatureReport> = checked
+            .signers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ctx.signature(s, emb.lt_data.get(i).copied().unwrap_or(false)))
+            .collect();
+        let worst = signatures
+            .iter()
+            .max_by_key(|s| s.indication.severity())
+            .map(|s| (s.indication, s.sub_indication));
+        let (indication, sub_indication) = worst.unwrap_or((Indication::TotalFailed, None));
+        let mut report = Report {
+            indication,
+            sub_indication,
+            signatures,
+            policy: POLICY_NAME.into(),
+            validation_time: at,
+            schema_version: SCHEMA_VERSION,
+        };
+        if checked.skipped > 0 {
+            for s in &mut report.signatures {
+                s.checks.push(CheckReport::new(
+                    "budget",
+                    false,
+                    format!(
+                        "{} item(s) beyond the processing limit were not checked",
+                        checked.skipped
+                    ),
+                ));
+            }
+        }
+        Ok(report)
+    }
+}
