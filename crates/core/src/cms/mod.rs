@@ -1,9 +1,11 @@
 //! CMS `SignedData` (RFC 5652): a span-preserving [`view`] for reading and a [`build`]er
 //! for writing.
 
+pub mod augment;
 pub mod build;
 pub mod view;
 
+pub use augment::{AugmentError, Augmentation, augment};
 pub use build::{SignerInfoBuilder, attribute, signed_data};
 pub use view::{AttributeView, Attributes, SignedDataView, SignerId, SignerInfoView};
 
@@ -35,6 +37,9 @@ pub enum CmsError {
     /// Signing failed.
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// An augmentation ([`augment()`]) was refused.
+    #[error(transparent)]
+    Augment(#[from] AugmentError),
 }
 
 pub(crate) fn malformed(field: &'static str, e: impl std::fmt::Display) -> CmsError {

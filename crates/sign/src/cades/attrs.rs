@@ -79,30 +79,14 @@ pub fn time_stamp_token(attr: Oid, token_der: &[u8]) -> Result<Vec<u8>, CmsError
 ///
 /// An existing `[1]` unsignedAttrs field is extended; the new attributes are appended
 /// after the existing ones (a SET OF, but order-preserving keeps earlier attributes
-/// byte-identical, which archive time-stamps rely on).
+/// byte-identical, which archive time-stamps rely on). Delegates to
+/// [`kenpo_core::cms::augment::add_unsigned_attrs`], which also checks that `signer_info`
+/// is a well-formed SignerInfo and each attribute one `Attribute` TLV.
 pub fn add_unsigned_attrs(
     signer_info: &[u8],
     unsigned_attrs: &[&[u8]],
 ) -> Result<Vec<u8>, CmsError> {
-    let si = parse_one(signer_info)?.expect(tag::SEQUENCE)?;
-    let fields = si.reader().all()?;
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() + 1);
-    let mut existing: Option<&[u8]> = None;
-    for f in &fields {
-        if f.tag == tag::context(1) {
-            existing = Some(f.value);
-        } else {
-            parts.push(f.raw);
-        }
-    }
-    let mut contents: Vec<&[u8]> = Vec::new();
-    if let Some(e) = existing {
-        contents.push(e);
-    }
-    contents.extend_from_slice(unsigned_attrs);
-    let unsigned = tlv(tag::context(1), &contents);
-    parts.push(&unsigned);
-    Ok(tlv(tag::SEQUENCE, &parts))
+    kenpo_core::cms::augment::add_unsigned_attrs(signer_info, unsigned_attrs)
 }
 
 #[cfg(test)]
@@ -132,22 +116,35 @@ mod tests {
 
     #[test]
     fn unsigned_attrs_are_appended_verbatim() {
-        // SEQUENCE { INTEGER 1, OCTET STRING 'ab' }
-        let si = [0x30, 0x07, 0x02, 0x01, 0x01, 0x04, 0x02, b'a', b'b'];
-        let a1 = [0x30, 0x03, 0x06, 0x01, 0x2a];
-        let once = add_unsigned_attrs(&si, &[&a1]).unwrap_or_default();
-        assert_eq!(
-            once,
-            [
-                0x30, 0x0e, 0x02, 0x01, 0x01, 0x04, 0x02, b'a', b'b', 0xa1, 0x05, 0x30, 0x03, 0x06,
-                0x01, 0x2a
-            ]
-        );
-        let a2 = [0x30, 0x03, 0x06, 0x01, 0x2b];
-        let twice = add_unsigned_attrs(&once, &[&a2]).unwrap_or_default();
-        assert_eq!(&twice[2..9], &si[2..]);
-        assert_eq!(&twice[9..11], &[0xa1, 0x0a]);
-        assert_eq!(&twice[11..16], &a1);
-        assert_eq!(&twice[16..], &a2);
+        // A minimal SignerInfo: v1, sid, sha256, sha256WithRSA, signature 'ab'.
+        let fields: [&[u8]; 5] = [
+            &[0x02, 0x01, 0x01],
+            &[0x30, 0x05, 0x30, 0x00, 0x02, 0x01, 0x01],
+            &[
+                0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+            ],
+            &[
+                0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05,
+                0x00,
+            ],
+            &[0x04, 0x02, b'a', b'b'],
+        ];
+        let si = tlv(tag::SEQUENCE, &fields);
+        assert_eq!(si.len(), 44);
+        let a1 = [0x30, 0x07, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x31, 0x00];
+        let once = add_unsigned_attrs(&si, &[&a1]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&once[..2], &[0x30, 0x35]);
+        assert_eq!(&once[2..44], &si[2..]);
+        assert_eq!(&once[44..46], &[0xa1, 0x09]);
+        assert_eq!(&once[46..], &a1);
+        let a2 = [0x30, 0x07, 0x06, 0x03, 0x2a, 0x03, 0x05, 0x31, 0x00];
+        let twice = add_unsigned_attrs(&once, &[&a2]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&twice[2..44], &si[2..]);
+        assert_eq!(&twice[44..46], &[0xa1, 0x12]);
+        assert_eq!(&twice[46..55], &a1);
+        assert_eq!(&twice[55..], &a2);
+        // Not a SignerInfo, or not an Attribute: refused.
+        assert!(add_unsigned_attrs(fields[4], &[&a1]).is_err());
+        assert!(add_unsigned_attrs(&si, &[&[0x30, 0x03, 0x06, 0x01, 0x2a]]).is_err());
     }
 }
