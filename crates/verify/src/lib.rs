@@ -9,6 +9,7 @@
 //! issue.
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod path;
 pub mod report;
 pub mod signature;

@@ -13,7 +13,8 @@
 //! * whether signing-certificate(-v2) names the certificate used
 //!   ([`SignerCheck::signing_cert_bound`]);
 //! * signature and content time-stamps, each verified with [`kenpo_tsa::verify_token`]
-//!   against the expected imprint; archive time-stamps (v2, v3) listed with their genTime;
+//!   against the expected imprint; archive time-stamps (v2, v3) likewise, their imprints
+//!   recomputed by [`crate::archive`] (and, for v3, the ats-hash-index checked);
 //! * countersignatures, verified over the parent's signature value.
 //!
 //! Path validation and revocation are not done here (see [`crate::path`]). Hostile input
@@ -25,7 +26,7 @@ use std::io::Read;
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
-use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::alg::{Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
 use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
@@ -38,6 +39,8 @@ use kenpo_core::oid;
 const ATTR_CMS_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
 use kenpo_tsa::{TsaCertValidator, TstInfo};
 use time::OffsetDateTime;
+
+use crate::archive;
 
 /// Countersignatures of countersignatures are followed this deep.
 pub const MAX_COUNTER_DEPTH: usize = 4;
@@ -160,14 +163,18 @@ pub struct TimestampCheck {
     pub kind: TimestampKind,
     /// genTime, when the TSTInfo could be read.
     pub gen_time: Option<OffsetDateTime>,
-    /// The token verifies ([`kenpo_tsa::verify_token`]) and, where checked, its imprint
-    /// matches.
+    /// The token verifies ([`kenpo_tsa::verify_token`]) and its imprint was checked and
+    /// matches (an imprint that cannot be checked leaves the time-stamp not intact).
     pub intact: bool,
     /// The token's own signature and structure verify.
     pub token_intact: bool,
-    /// Whether the imprint matches what it must cover; `None` when not checked (archive
-    /// time-stamps, content not available).
+    /// Whether the imprint matches what it must cover; `None` when not checked (content
+    /// or its digest not available, archive time-stamp of a countersignature).
     pub imprint_intact: Option<bool>,
+    /// ATSv3 only: every entry of the token's ats-hash-index(-v3) corresponds to a
+    /// certificate, RevocationInfoChoice or unsigned attribute present now
+    /// ([`crate::archive::check_ats_v3`]); `None` for other kinds.
+    pub hash_index_valid: Option<bool>,
     /// What was found.
     pub detail: String,
 }
@@ -270,9 +277,13 @@ struct Ctx<'a, 'o> {
     certs: Vec<&'a [u8]>,
     opts: &'o Options<'o>,
     budget: Budget,
+    /// The SignedData, for archive time-stamp imprints.
+    sd: &'o SignedDataView<'a>,
+    /// ATSv2 inputs (covered fields, content hashers).
+    v2: &'o archive::V2State<'o>,
 }
 
-fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
+pub(crate) fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
     match *sid {
         SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
         SignerId::SubjectKeyId(ski) => cert
@@ -302,22 +313,33 @@ fn read_time(t: Tlv<'_>) -> Option<OffsetDateTime> {
         .map(|t| kenpo_core::timefmt::from_x509_time(&t))
 }
 
-/// Digests of the content with every algorithm in `algs`.
+/// Digests of the content with every algorithm in `algs`, and the hashers `prefixed`
+/// (already fed with a prefix, see [`crate::archive::v2`]) continued with the detached
+/// content; those are returned only when the content is detached and available as bytes.
 fn content_digests(
     attached: Option<&[u8]>,
     content: Content<'_>,
     algs: &[DigestAlgorithm],
-) -> Result<Vec<Digest>, SignatureError> {
+    prefixed: Vec<Hasher>,
+) -> Result<(Vec<Digest>, Vec<Hasher>), SignatureError> {
     let hash_all = |data: &[u8]| algs.iter().map(|a| a.digest(data)).collect::<Vec<_>>();
     if let Some(data) = attached {
-        return Ok(hash_all(data));
+        return Ok((hash_all(data), Vec::new()));
     }
     Ok(match content {
-        Content::None => Vec::new(),
-        Content::Bytes(b) => hash_all(b),
-        Content::Digests(d) => d.to_vec(),
+        Content::None => (Vec::new(), Vec::new()),
+        Content::Bytes(b) => {
+            let mut prefixed = prefixed;
+            for h in &mut prefixed {
+                h.update(b);
+            }
+            (hash_all(b), prefixed)
+        }
+        Content::Digests(d) => (d.to_vec(), Vec::new()),
         Content::Reader(r) => {
             let mut hashers: Vec<_> = algs.iter().map(|a| a.hasher()).collect();
+            let n_plain = hashers.len();
+            hashers.extend(prefixed);
             let mut buf = vec![0u8; 64 * 1024];
             loop {
                 let n = match r.read(&mut buf) {
@@ -331,7 +353,11 @@ fn content_digests(
                     h.update(chunk);
                 }
             }
-            hashers.into_iter().map(|h| h.finalize()).collect()
+            let prefixed = hashers.split_off(n_plain);
+            (
+                hashers.into_iter().map(|h| h.finalize()).collect(),
+                prefixed,
+            )
         }
     })
 }
@@ -375,9 +401,35 @@ pub fn verify(
             .filter_map(|v| token_tst_info(v.raw))
             .map(|t| t.imprint.algorithm()),
     );
+    // Archive time-stamps: ATSv3 needs the content hash with its imprint algorithm, ATSv2
+    // of a detached signature a hasher over encapContentInfo ‖ content.
+    let archive_algs = |attr: Oid| {
+        sd.signer_infos
+            .iter()
+            .take(opts.max_items)
+            .filter_map(|si| si.unsigned_attrs.as_ref())
+            .flat_map(move |attrs| attrs.all_of(attr))
+            .flat_map(|a| a.values.iter())
+            .take(opts.max_items)
+            .filter_map(|v| token_tst_info(v.raw))
+            .map(|t| t.imprint.algorithm())
+            .collect::<Vec<_>>()
+    };
+    algs.extend(archive_algs(oid::ATTR_ARCHIVE_TIME_STAMP_V3));
     algs.sort_by_key(|a| a.name());
     algs.dedup();
-    let digests = content_digests(sd.econtent, content, &algs)?;
+    let mut v2_algs = archive_algs(oid::ATTR_ARCHIVE_TIME_STAMP_V2);
+    v2_algs.sort_by_key(|a| a.name());
+    v2_algs.dedup();
+    let (v2, prefixed) = archive::V2State::prepare(&sd, cms, normalised_from_ber, &v2_algs);
+    let (digests, v2_fed) = match sd.econtent {
+        Some(_) => (
+            content_digests(sd.econtent, content, &algs, Vec::new())?.0,
+            prefixed,
+        ),
+        None => content_digests(None, content, &algs, prefixed)?,
+    };
+    let v2 = v2.with_content(v2_fed);
 
     let mut certs: Vec<&[u8]> = sd.x509_certificates().collect();
     certs.extend(opts.extra_certs.iter().map(Vec::as_slice));
@@ -388,6 +440,8 @@ pub fn verify(
             left: Cell::new(opts.max_items),
             skipped: Cell::new(0),
         },
+        sd: &sd,
+        v2: &v2,
     };
     let target = Target::Content {
         content_type: sd.econtent_type,
@@ -580,7 +634,7 @@ fn check_signer(
 
     // Unsigned attributes.
     if let Some(attrs) = &si.unsigned_attrs {
-        for a in &attrs.list {
+        for (position, a) in attrs.list.iter().enumerate() {
             let kind = if a.oid == oid::ATTR_SIGNATURE_TIME_STAMP {
                 Some(TimestampKind::Signature)
             } else if a.oid == oid::ATTR_ARCHIVE_TIME_STAMP_V2 {
@@ -598,7 +652,8 @@ fn check_signer(
                     let ts = if kind == TimestampKind::Signature {
                         check_token(ctx, v.raw, kind, |alg| Some(alg.digest(si.signature)))
                     } else {
-                        check_token(ctx, v.raw, kind, |_| None)
+                        let top = (depth == 0).then_some(target);
+                        check_archive(ctx, si, position, v.raw, kind, top)
                     };
                     c.timestamps.push(ts);
                 }
@@ -844,17 +899,61 @@ fn check_token(
         None if tst.is_none() => detail.push_str("; TSTInfo unreadable"),
         None => detail.push_str("; imprint not checked"),
     }
-    let intact = token_intact
-        && imprint_intact.unwrap_or(matches!(
-            kind,
-            TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3
-        ));
+    let intact = token_intact && imprint_intact == Some(true);
     TimestampCheck {
         kind,
         gen_time,
         intact,
         token_intact,
         imprint_intact,
+        hash_index_valid: None,
         detail,
     }
+}
+
+/// Verifies an archive time-stamp (`kind` ArchiveV2/V3) carried by the unsigned attribute
+/// at `position` of `si`, and what it covers ([`crate::archive`]). `target` is `None` for
+/// countersignatures, whose archive time-stamps are only verified as tokens.
+fn check_archive(
+    ctx: &Ctx<'_, '_>,
+    si: &SignerInfoView<'_>,
+    position: usize,
+    token: &[u8],
+    kind: TimestampKind,
+    target: Option<&Target<'_>>,
+) -> TimestampCheck {
+    let mut ts = check_token(ctx, token, kind, |_| None);
+    let Some(target) = target else {
+        ts.detail = ts.detail.replace(
+            "imprint not checked",
+            "imprint not checked (countersignature)",
+        );
+        return ts;
+    };
+    let base = ts
+        .detail
+        .trim_end_matches("; imprint not checked")
+        .to_owned();
+    let outcome: Result<(Option<bool>, String), archive::ArchiveError> = match kind {
+        TimestampKind::ArchiveV3 => {
+            archive::check_ats_v3(ctx.sd, si, token, &|alg| target.digest(alg)).map(|c| {
+                ts.hash_index_valid = Some(c.hash_index_valid);
+                (c.imprint_intact, c.detail)
+            })
+        }
+        _ => ctx.v2.check(si, position, token),
+    };
+    let (imprint_intact, what) = match outcome {
+        Ok(o) => o,
+        Err(e) => (None, format!("imprint not computable: {e}")),
+    };
+    ts.imprint_intact = imprint_intact;
+    ts.intact = ts.token_intact && imprint_intact == Some(true);
+    let verdict = match imprint_intact {
+        Some(true) => "imprint matches",
+        Some(false) => "imprint does NOT match",
+        None => "imprint not checked",
+    };
+    ts.detail = format!("{base}; {verdict}; {what}");
+    ts
 }
