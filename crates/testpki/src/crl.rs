@@ -16,6 +16,16 @@ pub(crate) const THIS_UPDATE_BEFORE: Duration = Duration::hours(1);
 /// nextUpdate is this long after the reference time.
 pub(crate) const NEXT_UPDATE_AFTER: Duration = Duration::days(7);
 
+/// The times and number of one CRL.
+pub(crate) struct CrlTimes {
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+    /// cRLNumber.
+    pub number: u64,
+}
+
 /// Builds and signs the v2 CRL of `issuer` listing the `revoked` entries issued by it.
 ///
 /// CRL extensions: authorityKeyIdentifier, cRLNumber (= thisUpdate in Unix seconds, so it
@@ -29,6 +39,25 @@ pub(crate) fn issue_crl(
     arl: bool,
 ) -> Result<Vec<u8>, Error> {
     let this_update = now - THIS_UPDATE_BEFORE;
+    let number = u64::try_from(this_update.unix_timestamp())
+        .map_err(|_| Error::TimeOutOfRange(this_update))?;
+    let times = CrlTimes {
+        this_update,
+        next_update: now + NEXT_UPDATE_AFTER,
+        number,
+    };
+    issue_crl_at(issuer, config, &times, revoked, arl)
+}
+
+/// As [`issue_crl`] with the given thisUpdate, nextUpdate and cRLNumber (for services
+/// issuing fresh CRLs on request).
+pub(crate) fn issue_crl_at(
+    issuer: &Issued,
+    config: &Config,
+    times: &CrlTimes,
+    revoked: &[&Revocation],
+    arl: bool,
+) -> Result<Vec<u8>, Error> {
     let digest = issuer.key.default_digest();
     let signature_algorithm = issuer.key.signature_algorithm(digest)?;
 
@@ -49,14 +78,12 @@ pub(crate) fn issue_crl(
         });
     }
 
-    let crl_number = u64::try_from(this_update.unix_timestamp())
-        .map_err(|_| Error::TimeOutOfRange(this_update))?;
     let mut extensions = vec![
         profile::authority_key_id(&issuer.key_id)?,
         profile::ext(
             ids::ID_CE_CRL_NUMBER,
             false,
-            &Uint::new(&crl_number.to_be_bytes())?,
+            &Uint::new(&times.number.to_be_bytes())?,
         )?,
     ];
     if arl {
@@ -70,8 +97,8 @@ pub(crate) fn issue_crl(
         version: Version::V2,
         signature: signature_algorithm.clone(),
         issuer: issuer.subject.clone(),
-        this_update: x509_time(this_update)?,
-        next_update: Some(x509_time(now + NEXT_UPDATE_AFTER)?),
+        this_update: x509_time(times.this_update)?,
+        next_update: Some(x509_time(times.next_update)?),
         revoked_certificates: (!entries.is_empty()).then_some(entries),
         crl_extensions: Some(extensions),
     };

@@ -421,5 +421,14 @@ pub(crate) fn specs() -> Vec<Spec> {
                 "Test TSA (EKU not critical)",
             )
         },
+        // Last, so that adding it changed no other entity.
+        Spec {
+            validity: (-days(30), years(3)),
+            ..tsa(
+                "tsa-short",
+                "TSA valid now-30d .. now+3y: expires between the signers and the other TSAs",
+                "Test TSA (short-lived)",
+            )
+        },
     ]
 }

@@ -45,6 +45,7 @@ pub mod hcrole;
 mod keys;
 mod pem;
 mod profile;
+pub mod service;
 mod write;
 
 use std::path::{Path, PathBuf};
