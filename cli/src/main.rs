@@ -70,6 +70,8 @@ enum Command {
     Testpki(cmd::testpki::Args),
     /// Run the main job on built-in defaults: test PKI, local TSA, time-stamp, verify.
     Demo(cmd::demo::Args),
+    /// Extend a signature to B-LT / B-LTA, or renew the archive time-stamp of a B-LTA.
+    Extend(Box<cmd::extend::Args>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         } => cmd::tsa_serve::run(a),
         Command::Testpki(a) => cmd::testpki::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Extend(a) => cmd::extend::run(a),
     };
     exit::finish(result)
 }

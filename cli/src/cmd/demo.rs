@@ -1,25 +1,28 @@
 //! `kenpo-sign demo`: the main job on built-in defaults, start to finish, on loopback only.
 //!
-//! 1. make the reproducible test PKI;
-//! 2. start the built-in TSA on 127.0.0.1 (OS-chosen port);
-//! 3. time-stamp a sample e-application file over HTTP;
-//! 4. verify the saved response from disk against the TSA root, as a receiver would;
-//! 5. print the verified genTime.
-//!
-//! Later issues extend the story (sign → B-LTA → verify).
+//! 1. make the reproducible test PKI and start its revocation service (OCSP, CRLs) and the
+//!    built-in TSA on 127.0.0.1 (OS-chosen ports);
+//! 2. time-stamp an unsigned submission (intake token);
+//! 3. sign an e-application with the HPKI test signer (CAdES B-T, rule 27-1);
+//! 4. extend it to B-LTA: validation data and an archive time-stamp (rule 27-2);
+//! 5. stop every service and verify the B-LTA file offline, from embedded data only;
+//! 6. print the report (Japanese or English from the locale).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kenpo_tsa::chain::AnchorChain;
-use kenpo_tsa::client::{ClientConfig, TsaClient};
-use kenpo_tsa::response::TimeStampResponse;
+use kenpo_sign::cades::{SignOptions, sign_file_to};
+use kenpo_sign::signer::SoftwareSigner;
+use kenpo_sign::{Level, Profile};
+use kenpo_testpki::service::RevocationService;
+use kenpo_tsa::client::BlockingTsaClient;
 use kenpo_tsa::server::http::{HttpOptions, LocalServer};
 use kenpo_tsa::server::{Tsa, TsaConfig};
-use kenpo_tsa::{VerifyOptions, verify_token};
+use kenpo_verify::lt::{ExtendOptions, Target, extend};
+use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
 
-use crate::exit::{self, CliError};
-use crate::files;
+use crate::exit::CliError;
+use crate::{LangArg, files};
 
 /// Policy OID the demo TSA uses (under the documentation enterprise arc, RFC 5612).
 const DEMO_POLICY: &str = "1.3.6.1.4.1.32473.27.3.1";
@@ -27,14 +30,21 @@ const DEMO_POLICY: &str = "1.3.6.1.4.1.32473.27.3.1";
 /// Arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Keep everything (PKI, TSA state, sample file, response) in this directory instead
+    /// Keep everything (PKI, TSA state, sample files, signatures) in this directory instead
     /// of a temporary one.
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Report language (default: from the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
 }
 
 fn step(n: u8, ja: &str, en: &str) {
     println!("[{n}] {ja} / {en}");
+}
+
+fn op<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> CliError {
+    move |e| CliError::op(what, e)
 }
 
 /// Runs the command.
@@ -47,120 +57,157 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             d
         }
         None => {
-            tmp = tempfile::tempdir().map_err(|e| CliError::op("temporary directory", e))?;
+            tmp = tempfile::tempdir().map_err(op("temporary directory"))?;
             tmp.path()
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::op("runtime", e))?;
-    rt.block_on(demo(dir))?;
-    Ok(exit::OK)
+    demo(dir, args.lang)
 }
 
-async fn demo(dir: &Path) -> Result<(), CliError> {
+fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     step(
         1,
-        "テスト用PKIを生成",
-        "generating the test PKI (HPKI profile, test-only keys)",
+        "テスト用PKI・失効情報サービス・タイムスタンプ局を起動",
+        "test PKI, revocation service (OCSP/CRL) and TSA on 127.0.0.1",
     );
-    let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default())
-        .map_err(|e| CliError::op("test PKI", e))?;
+    let bound = RevocationService::bind("127.0.0.1:0").map_err(op("revocation service"))?;
+    let mut cfg = kenpo_testpki::Config::default();
+    bound.config_urls(&mut cfg);
+    let pki = kenpo_testpki::generate(&cfg).map_err(op("test PKI"))?;
     let pki_dir = dir.join("pki");
-    pki.write_to(&pki_dir)
-        .map_err(|e| CliError::op("test PKI", e))?;
-    println!(
-        "    {} certificates, {} CRLs in {}",
-        pki.entities().len(),
-        pki.crls().len(),
-        pki_dir.display()
-    );
+    pki.write_to(&pki_dir).map_err(op("test PKI"))?;
+    let service = bound.start(pki).map_err(op("revocation service"))?;
+    println!("    PKI:        {}", pki_dir.display());
+    println!("    OCSP/CRL:   {}", service.base_url());
 
-    step(
-        2,
-        "タイムスタンプ局を起動",
-        "starting the built-in TSA on 127.0.0.1",
-    );
-    let policy = const_oid::ObjectIdentifier::new_unwrap(DEMO_POLICY);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(op("runtime"))?;
     let config = TsaConfig::from_files(
         &pki_dir.join("tsa.pem"),
         &pki_dir.join("tsa.key.pem"),
         &[pki_dir.join("tsa-ca.pem")],
-        policy,
+        const_oid::ObjectIdentifier::new_unwrap(DEMO_POLICY),
         kenpo_core::crypto::default_backend(),
     )
-    .map_err(|e| CliError::op("TSA configuration", e))?;
-    let tsa = Tsa::open(config, &dir.join("tsa-state")).map_err(|e| CliError::op("TSA", e))?;
-    let server = LocalServer::start(Arc::new(tsa), HttpOptions::default())
-        .await
-        .map_err(|e| CliError::op("TSA server", e))?;
-    println!("    listening on {}", server.url());
+    .map_err(op("TSA configuration"))?;
+    let tsa = Tsa::open(config, &dir.join("tsa-state")).map_err(op("TSA"))?;
+    let server = rt
+        .block_on(LocalServer::start(Arc::new(tsa), HttpOptions::default()))
+        .map_err(op("TSA server"))?;
+    println!("    TSA:        {}", server.url());
+    let anchors = files::certificates(&[pki_dir.join("root-ca.pem"), pki_dir.join("tsa-ca.pem")])?;
+    let tsa_config = crate::cmd::extend::tsa_config(&[server.url()], &anchors)
+        .ok_or_else(|| CliError::op("TSA", "no URL"))?;
+
+    step(
+        2,
+        "未署名の提出ファイルに受付タイムスタンプ",
+        "intake time-stamp for an unsigned submission",
+    );
+    let unsigned = dir.join("submission.csv");
+    std::fs::write(
+        &unsigned,
+        "申請種別,被保険者番号,氏名\n資格喪失届,87654321,佐藤花子\n",
+    )
+    .map_err(op("sample file"))?;
+    let client = BlockingTsaClient::new(tsa_config.clone()).map_err(op("TSA client"))?;
+    let stamp = client
+        .timestamp_file(&unsigned)
+        .map_err(op("time-stamping"))?;
+    let tsr = dir.join("submission.csv.tsr");
+    files::write_atomic(&tsr, &stamp.response_der)?;
+    println!(
+        "    {} (genTime {})",
+        tsr.display(),
+        kenpo_core::timefmt::rfc3339(stamp.gen_time())
+    );
 
     step(
         3,
-        "申請ファイルにタイムスタンプを付与",
-        "time-stamping a sample e-application file",
+        "HPKI署名 (CAdES B-T, 規程第27条第1項)",
+        "HPKI signature, CAdES B-T (rule 27-1)",
     );
-    let sample = dir.join("kenpo-application.csv");
-    let content = "申請種別,被保険者番号,氏名,提出日\n資格取得届,12345678,山田太郎,2026-11-22\n";
-    std::fs::write(&sample, content).map_err(|e| CliError::op("sample file", e))?;
-    let client =
-        TsaClient::new(ClientConfig::new([server.url()])).map_err(|e| CliError::op("client", e))?;
-    let stamp = client
-        .timestamp_file(&sample)
-        .await
-        .map_err(|e| CliError::op("time-stamping", e))?;
-    let tsr = dir.join("kenpo-application.csv.tsr");
-    files::write_atomic(&tsr, &stamp.response_der)?;
-    println!(
-        "    {} ({} bytes, serial {})",
-        tsr.display(),
-        stamp.response_der.len(),
-        stamp.token.serial_hex()
-    );
-    server
-        .shutdown()
-        .await
-        .map_err(|e| CliError::op("TSA shutdown", e))?;
+    let doc = dir.join("application.csv");
+    std::fs::write(
+        &doc,
+        "申請種別,被保険者番号,氏名,提出日\n資格取得届,12345678,山田太郎,2026-11-22\n",
+    )
+    .map_err(op("sample file"))?;
+    let signer = SoftwareSigner::from_pem_files(
+        &pki_dir.join("hpki-signer.pem"),
+        &pki_dir.join("hpki-signer.key.pem"),
+        &[pki_dir.join("hpki-sign-ca.pem")],
+        kenpo_core::crypto::default_backend(),
+    )
+    .map_err(op("signer"))?;
+    let bt = dir.join("application.csv.bt.p7s");
+    let signed = sign_file_to(
+        &signer,
+        &doc,
+        &bt,
+        &SignOptions {
+            level: Level::BT,
+            profile: Profile::Hpki,
+            tsa: Some(tsa_config.clone()),
+            revocation: Some(Arc::new(kenpo_revocation::Checker::new())),
+            ..SignOptions::default()
+        },
+    )
+    .map_err(op("signing"))?;
+    println!("    {} ({})", bt.display(), signed.signer_summary.subject);
 
     step(
         4,
-        "受領側として検証",
-        "verifying the saved response as a receiver would",
+        "長期署名 B-LTA へ拡張 (規程第27条第2項)",
+        "extending to B-LTA: validation data + archive time-stamp (rule 27-2)",
     );
-    let raw = files::read(&tsr)?;
-    let resp = TimeStampResponse::parse(&raw).map_err(|e| CliError::Refused(e.to_string()))?;
-    let token = resp
-        .token
-        .ok_or_else(|| CliError::Refused(format!("no token: {}", resp.status)))?;
-    let anchors = vec![
-        pki.entity("tsa-ca")
-            .map_err(|e| CliError::op("PKI", e))?
-            .cert_der
-            .clone(),
-    ];
-    let validator = AnchorChain::new(anchors);
-    let digest = files::hash_file(&sample, kenpo_core::alg::DigestAlgorithm::Sha256)?;
-    let opts = VerifyOptions {
-        expected_imprint: Some(&digest),
-        validator: Some(&validator),
-        ..VerifyOptions::default()
-    };
-    let verified = verify_token(token, &opts).map_err(|e| CliError::Refused(e.to_string()))?;
+    let x = extend(
+        &files::read(&bt)?,
+        Some(&doc),
+        &ExtendOptions {
+            profile: Profile::Hpki,
+            ..ExtendOptions::new(Target::BLta, Some(tsa_config), anchors.clone())
+        },
+    )
+    .map_err(crate::cmd::extend::extend_error)?;
+    let lta = dir.join("application.csv.p7s");
+    files::write_atomic(&lta, &x.der)?;
+    println!(
+        "    {} (+{} certificates, +{} CRLs, +{} OCSP responses, archive time-stamp {})",
+        lta.display(),
+        x.added_certificates,
+        x.added_crls,
+        x.added_ocsp_responses,
+        x.archive_time_stamp
+            .map(kenpo_core::timefmt::rfc3339)
+            .unwrap_or_default()
+    );
 
-    step(5, "結果", "result");
-    println!("    検証結果 / verification: OK");
-    println!(
-        "    genTime (UTC):  {}",
-        kenpo_core::timefmt::rfc3339(verified.gen_time())
+    step(
+        5,
+        "全サービス停止後、埋め込み情報だけでオフライン検証",
+        "services stopped; offline verification from embedded data only",
     );
-    println!("    TSA:            {}", verified.tsa_subject());
-    println!("    policy:         {}", verified.policy());
-    println!("    imprint:        SHA-256 {}", digest.to_hex());
-    println!(
-        "    chain:          {} certificate(s) to the trusted TSA root",
-        verified.path.len()
-    );
-    Ok(())
+    rt.block_on(server.shutdown()).map_err(op("TSA shutdown"))?;
+    service.shutdown();
+    let report = verify_signature(&VerifyRequest {
+        signature: &files::read(&lta)?,
+        content: Some(&doc),
+        anchors,
+        cert_store: Vec::new(),
+        crls: Vec::new(),
+        ocsp_responses: Vec::new(),
+        profile: Profile::Hpki,
+        offline: true,
+        at: None,
+        revocation: RevocationMode::Hard,
+    })
+    .map_err(op("verification"))?;
+
+    step(6, "検証レポート", "report");
+    print!("{}", report.render_text(LangArg::resolve(lang)));
+    Ok(report.exit_code())
 }

@@ -1,6 +1,7 @@
 //! One module per sub-command.
 
 pub mod demo;
+pub mod extend;
 pub mod sign;
 pub mod testpki;
 pub mod timestamp;

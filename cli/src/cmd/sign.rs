@@ -18,6 +18,7 @@ use kenpo_sign::signer::{
 use kenpo_sign::{Level, Profile, Signer};
 use kenpo_tsa::chain::AnchorChain;
 use kenpo_tsa::client::ClientConfig;
+use kenpo_verify::lt::{ExtendOptions, Target};
 
 use crate::exit::{self, CliError};
 use crate::files;
@@ -124,6 +125,27 @@ pub struct Args {
     pub out: PathBuf,
 }
 
+fn level_arg_name(level: Option<LevelArg>) -> &'static str {
+    match level {
+        Some(LevelArg::Bb) => "b-b",
+        Some(LevelArg::Blt) => "b-lt",
+        Some(LevelArg::Blta) => "b-lta",
+        Some(LevelArg::Bt) | None => "b-t",
+    }
+}
+
+/// A temporary file in the output's directory (removed when dropped).
+fn staging_file(out: &std::path::Path) -> Result<tempfile::NamedTempFile, CliError> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".kenpo-bt-")
+        .tempfile_in(dir)
+        .map_err(|e| CliError::op(format!("cannot write in {}", dir.display()), e))
+}
+
 fn signer_error(e: SignerError) -> CliError {
     if e.is_refusal() {
         CliError::Refused(e.to_string())
@@ -175,16 +197,20 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
         Some(LevelArg::Bt) => Level::BT,
         None if args.tsa.is_empty() => Level::BB,
         None => Level::BT,
-        Some(LevelArg::Blt | LevelArg::Blta) => {
-            return Err(CliError::Refused(
-                "levels b-lt and b-lta are not available yet: sign with b-t (long-term extension is a later release)".into(),
-            ));
-        }
+        // Signed as B-T, then extended (see `run`).
+        Some(LevelArg::Blt | LevelArg::Blta) => Level::BT,
     };
     if level == Level::BT && args.tsa.is_empty() {
-        return Err(CliError::Usage(
-            "--level b-t needs at least one --tsa URL".into(),
-        ));
+        return Err(CliError::Usage(format!(
+            "--level {} needs at least one --tsa URL",
+            level_arg_name(args.level)
+        )));
+    }
+    if matches!(args.level, Some(LevelArg::Blt | LevelArg::Blta)) && args.trust.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--level {} needs --trust (the anchors the signature is validated against before its validation data is embedded)",
+            level_arg_name(args.level)
+        )));
     }
     let anchors = files::certificates(&args.trust)?;
     let tsa = (!args.tsa.is_empty()).then(|| ClientConfig {
@@ -284,8 +310,41 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             "signing cancelled by the user; nothing written".into(),
         ));
     }
+    let target = match args.level {
+        Some(LevelArg::Blt) => Some(Target::BLt),
+        Some(LevelArg::Blta) => Some(Target::BLta),
+        _ => None,
+    };
+    // B-LT / B-LTA: sign B-T into a temporary file beside the output, extend, then write the
+    // output atomically; on any failure nothing is written.
+    let staging = match target {
+        Some(_) => Some(staging_file(&args.out)?),
+        None => None,
+    };
+    let bt_path = staging.as_ref().map_or(args.out.as_path(), |t| t.path());
     let signed =
-        cades::sign_file_to(signer.as_ref(), &args.doc, &args.out, &opts).map_err(sign_error)?;
+        cades::sign_file_to(signer.as_ref(), &args.doc, bt_path, &opts).map_err(sign_error)?;
+    if let (Some(to), Some(_)) = (target, &staging) {
+        let bt = files::read(bt_path)?;
+        let anchors = files::certificates(&args.trust)?;
+        let x_opts = ExtendOptions {
+            crls: files::der_files(&args.crl)?,
+            profile: args.profile.into(),
+            offline: args.offline,
+            ..ExtendOptions::new(
+                to,
+                crate::cmd::extend::tsa_config(&args.tsa, &anchors),
+                anchors,
+            )
+        };
+        let content = (!args.attached).then_some(args.doc.as_path());
+        let extended = kenpo_verify::lt::extend(&bt, content, &x_opts)
+            .map_err(crate::cmd::extend::extend_error)?;
+        files::write_atomic(&args.out, &extended.der)?;
+        println!("signed:  {}", args.out.display());
+        crate::cmd::extend::print_summary(&args.out, &extended);
+        return Ok(exit::OK);
+    }
     println!("signed:  {}", args.out.display());
     println!("signer:  {}", signed.signer_summary.subject);
     if !signed.signer_summary.hc_roles.is_empty() {

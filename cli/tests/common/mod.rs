@@ -44,6 +44,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(state: &Path) -> Self {
+        Self::start_with(pki(), "tsa", state)
+    }
+
+    /// `kenpo-sign tsa serve` for TSA entity `name` of the test PKI written in `dir`.
+    pub fn start_with(dir: &Path, name: &str, state: &Path) -> Self {
+        let f = |n: &str| dir.join(n).to_str().unwrap().to_owned();
         let mut child = Command::new(BIN)
             .args([
                 "tsa",
@@ -51,13 +57,13 @@ impl Server {
                 "--listen",
                 "127.0.0.1:0",
                 "--cert",
-                &p("tsa.pem"),
+                &f(&format!("{name}.pem")),
                 "--key",
-                &p("tsa.key.pem"),
+                &f(&format!("{name}.key.pem")),
             ])
             .args([
                 "--chain",
-                &p("tsa-ca.pem"),
+                &f("tsa-ca.pem"),
                 "--policy",
                 "1.3.6.1.4.1.32473.27.3.1",
                 "--accuracy-ms",

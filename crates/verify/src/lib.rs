@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod lt;
 pub mod path;
 pub mod report;
 pub mod signature;

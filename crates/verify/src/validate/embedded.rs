@@ -3,7 +3,7 @@
 //! time-stamp tokens' own fields) and the genTimes of archive time-stamps.
 
 use const_oid::ObjectIdentifier as Oid;
-use kenpo_core::cms::{SignedDataView, SignerInfoView};
+use kenpo_core::cms::{SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::der_span::{self, Tlv, tag};
 use kenpo_core::oid;
 use kenpo_tsa::tstinfo::TstInfo;
@@ -29,8 +29,43 @@ pub(super) struct Embedded {
     /// Per SignerInfo: validation data present (SignedData crls, certificate-values,
     /// revocation-values).
     pub(super) lt_data: Vec<bool>,
-    /// genTimes of every archive time-stamp (v2 and v3), unverified, sorted.
-    pub(super) archive_times: Vec<OffsetDateTime>,
+    /// Per SignerInfo, its unsigned time-stamp tokens in attribute order (unverified):
+    /// each archive time-stamp covers the tokens before it.
+    pub(super) token_order: Vec<Vec<TokenEntry>>,
+}
+
+/// One time-stamp token of a SignerInfo's unsigned attributes, as far as ordering needs.
+#[derive(Debug, Clone)]
+pub(super) struct TokenEntry {
+    /// genTime (unverified).
+    pub(super) gen_time: OffsetDateTime,
+    /// The token's SignerInfo sid: issuer Name TLV and serial contents, or a key id.
+    pub(super) sid: OwnedSid,
+    /// An archive time-stamp (v2 or v3)?
+    pub(super) archive: bool,
+}
+
+/// An owned [`kenpo_core::cms::SignerId`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum OwnedSid {
+    /// issuerAndSerialNumber.
+    IssuerSerial(Vec<u8>, Vec<u8>),
+    /// subjectKeyIdentifier.
+    KeyId(Vec<u8>),
+}
+
+impl OwnedSid {
+    /// Whether `cert` is the one named.
+    pub(super) fn matches(&self, cert: &[u8]) -> bool {
+        let Ok(c) = kenpo_core::cert::CertRef::parse(cert) else {
+            return false;
+        };
+        let sid = match self {
+            Self::IssuerSerial(issuer, serial) => SignerId::IssuerSerial { issuer, serial },
+            Self::KeyId(k) => SignerId::SubjectKeyId(k),
+        };
+        crate::signature::sid_matches(&sid, &c)
+    }
 }
 
 /// Collects what `der` (a ContentInfo(SignedData)) embeds; nothing for other input.
@@ -51,21 +86,44 @@ pub(super) fn embedded(der: &[u8]) -> Embedded {
                 })
         })
         .collect();
-    for si in &sd.signer_infos {
-        for token in tokens(
-            si,
-            &[
-                oid::ATTR_ARCHIVE_TIME_STAMP_V2,
-                oid::ATTR_ARCHIVE_TIME_STAMP_V3,
-            ],
-        ) {
-            if let Some(t) = gen_time(token.raw) {
-                e.archive_times.push(t);
-            }
-        }
-    }
-    e.archive_times.sort();
+    let kinds = [
+        oid::ATTR_SIGNATURE_TIME_STAMP,
+        oid::ATTR_ARCHIVE_TIME_STAMP_V2,
+        oid::ATTR_ARCHIVE_TIME_STAMP_V3,
+    ];
+    e.token_order = sd
+        .signer_infos
+        .iter()
+        .map(|si| {
+            let attrs = si.unsigned_attrs.iter().flat_map(|a| a.list.iter());
+            attrs
+                .filter(|a| kinds.contains(&a.oid))
+                .flat_map(|a| a.values.iter().map(move |v| (a.oid, v.raw)))
+                .filter_map(|(kind, token)| {
+                    let (gen_time, sid) = token_facts(token)?;
+                    Some(TokenEntry {
+                        gen_time,
+                        sid,
+                        archive: kind != oid::ATTR_SIGNATURE_TIME_STAMP,
+                    })
+                })
+                .collect()
+        })
+        .collect();
     e
+}
+
+/// genTime and signer of a token, unverified (ordering only).
+fn token_facts(token: &[u8]) -> Option<(OffsetDateTime, OwnedSid)> {
+    let sd = SignedDataView::parse(token).ok()?;
+    let gen_time = TstInfo::parse(sd.econtent?).ok()?.gen_time;
+    let sid = match sd.signer_infos.first()?.sid {
+        SignerId::IssuerSerial { issuer, serial } => {
+            OwnedSid::IssuerSerial(issuer.to_vec(), serial.to_vec())
+        }
+        SignerId::SubjectKeyId(k) => OwnedSid::KeyId(k.to_vec()),
+    };
+    Some((gen_time, sid))
 }
 
 /// Certificates and revocation data of one SignedData, its SignerInfos' validation-data
@@ -118,12 +176,6 @@ fn tokens<'a>(si: &SignerInfoView<'a>, kinds: &[Oid]) -> Vec<Tlv<'a>> {
         .filter(|a| kinds.contains(&a.oid))
         .flat_map(|a| a.values.iter().copied())
         .collect()
-}
-
-/// The genTime of a token, unverified (ordering only; tokens are verified elsewhere).
-fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
-    let sd = SignedDataView::parse(token).ok()?;
-    TstInfo::parse(sd.econtent?).ok().map(|t| t.gen_time)
 }
 
 /// `[1] OtherRevocationInfoFormat { id-ri-ocsp-response, OCSPResponse }` → the response.

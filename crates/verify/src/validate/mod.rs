@@ -62,7 +62,7 @@ impl RevocationMode {
         }
     }
 
-    fn path_mode(self) -> path::RevocationMode {
+    pub(crate) fn path_mode(self) -> path::RevocationMode {
         match self {
             Self::Soft => path::RevocationMode::Soft,
             Self::Hard | Self::Require => path::RevocationMode::Hard,
@@ -128,21 +128,21 @@ pub struct CertRequest<'a> {
 }
 
 /// The current time, to the second (reports show whole seconds).
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
 /// Certificates from DER/PEM blobs (each may hold several PEM certificates); unreadable
 /// blobs are dropped (they cannot build a path anyway).
-fn certs_of(blobs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+pub(crate) fn certs_of(blobs: &[Vec<u8>]) -> Vec<Vec<u8>> {
     blobs
         .iter()
         .flat_map(|b| kenpo_core::cert::certificates_from_pem_or_der(b).unwrap_or_default())
         .collect()
 }
 
-fn cms_der(input: &[u8]) -> Vec<u8> {
+pub(crate) fn cms_der(input: &[u8]) -> Vec<u8> {
     let text_start = input.iter().position(|b| !b.is_ascii_whitespace());
     if text_start.is_some_and(|i| input.get(i..i + 5) == Some(b"-----")) {
         for label in ["CMS", "PKCS7", "PKCS #7 SIGNED DATA"] {
@@ -156,7 +156,7 @@ fn cms_der(input: &[u8]) -> Vec<u8> {
     input.to_vec()
 }
 
-fn path_options(
+pub(crate) fn path_options(
     profile: Profile,
     at: OffsetDateTime,
     mode: path::RevocationMode,

@@ -1,9 +1,14 @@
 //! Validation of time-stamp (TSA) certificates with time: a token is trusted when its TSA
 //! path was valid and unrevoked at its genTime **and** is still valid at the *control time*
-//! — the genTime of the next archive time-stamp that covers the token, else the validation
-//! time (EN 319 102-1 §5.6.2: a proof of existence before the TSA certificate expired or was
-//! revoked). So a B-T signature loses its time-stamp when the TSA certificate expires, and a
-//! B-LTA signature renewed in time keeps it.
+//! — the genTime of the first archive time-stamp that covers the token (the next one in the
+//! SignerInfo's unsigned attributes), else the validation time (EN 319 102-1 §5.6.2: a proof
+//! of existence before the TSA certificate expired or was revoked). So a B-T signature loses
+//! its time-stamp when the TSA certificate expires, and a B-LTA signature renewed in time
+//! keeps it.
+//!
+//! The validator hook only sees the TSA certificate and the genTime, so tokens are told
+//! apart by (genTime, signer); two tokens of one TSA with the same genTime get the later of
+//! their control times (stricter, never laxer).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -13,6 +18,7 @@ use kenpo_revocation::{RevocationCheck, RevocationStatus};
 use kenpo_tsa::token::TsaCertValidator;
 use time::OffsetDateTime;
 
+use super::embedded::TokenEntry;
 use crate::path::PathValidator;
 
 /// One TSA path validation: for which genTime, at which control time, with what outcome.
@@ -31,36 +37,71 @@ pub(super) struct ControlTimeValidator {
     inner: PathValidator,
     checker: Arc<dyn RevocationCheck>,
     validation_time: OffsetDateTime,
+    /// Per token: (genTime, signer, control time; `None` = validation time).
+    controls: Vec<(TokenEntry, Option<OffsetDateTime>)>,
+    /// genTimes of the archive time-stamps that count, for tokens not listed (content
+    /// time-stamps, tokens inside tokens).
     archive_times: Vec<OffsetDateTime>,
     log: Mutex<Vec<TsaValidation>>,
 }
 
 impl ControlTimeValidator {
-    /// `archive_times`: genTimes of the archive time-stamps (sorted).
+    /// `order`: per SignerInfo, its tokens in attribute order; archive time-stamps whose
+    /// genTime is in `excluded` (found invalid) protect nothing.
     pub(super) fn new(
         inner: PathValidator,
         checker: Arc<dyn RevocationCheck>,
         validation_time: OffsetDateTime,
-        archive_times: &[OffsetDateTime],
+        order: &[Vec<TokenEntry>],
+        excluded: &[OffsetDateTime],
     ) -> Self {
+        let counts = |t: &TokenEntry| t.archive && !excluded.contains(&t.gen_time);
+        let mut controls = Vec::new();
+        for tokens in order {
+            for (i, t) in tokens.iter().enumerate() {
+                let next = tokens
+                    .iter()
+                    .skip(i + 1)
+                    .find(|n| counts(n))
+                    .map(|n| n.gen_time);
+                controls.push((t.clone(), next));
+            }
+        }
+        let mut archive_times: Vec<OffsetDateTime> = order
+            .iter()
+            .flatten()
+            .filter(|t| counts(t))
+            .map(|t| t.gen_time)
+            .collect();
+        archive_times.sort();
         Self {
             inner,
             checker,
             validation_time,
-            archive_times: archive_times.to_vec(),
+            controls,
+            archive_times,
             log: Mutex::new(Vec::new()),
         }
     }
 
-    /// The control time of a token made at `gen_time`: the earliest archive genTime after
-    /// it, else the validation time.
-    pub(super) fn control_time(&self, gen_time: OffsetDateTime) -> OffsetDateTime {
-        self.archive_times
+    /// The control time of the token of `tsa_cert` made at `gen_time` (see the module docs).
+    pub(super) fn control_time(&self, tsa_cert: &[u8], gen_time: OffsetDateTime) -> OffsetDateTime {
+        let mut listed = self
+            .controls
             .iter()
-            .copied()
-            .find(|t| *t > gen_time)
-            .unwrap_or(self.validation_time)
-            .max(gen_time)
+            .filter(|(t, _)| t.gen_time == gen_time && t.sid.matches(tsa_cert))
+            .map(|(_, c)| c.unwrap_or(self.validation_time))
+            .peekable();
+        let control = if listed.peek().is_some() {
+            listed.max().unwrap_or(self.validation_time)
+        } else {
+            self.archive_times
+                .iter()
+                .copied()
+                .find(|t| *t > gen_time)
+                .unwrap_or(self.validation_time)
+        };
+        control.max(gen_time)
     }
 
     /// Every validation made so far.
@@ -118,7 +159,7 @@ impl TsaCertValidator for ControlTimeValidator {
         candidates: &[&[u8]],
         gen_time: OffsetDateTime,
     ) -> Result<Vec<Vec<u8>>, String> {
-        let control = self.control_time(gen_time);
+        let control = self.control_time(tsa_cert, gen_time);
         let result = TsaCertValidator::validate(&self.inner, tsa_cert, candidates, gen_time)
             .and_then(|path| self.check_until(&path, gen_time, control).map(|()| path));
         self.log

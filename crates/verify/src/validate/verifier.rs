@@ -219,10 +219,22 @@ impl Verifier {
                 .with_revocation(checker.clone());
         // Archive time-stamps that turn out invalid give no proof of existence: validate
         // again without them until the set is stable (at most once per archive token).
-        let mut archive_times = emb.archive_times.clone();
+        let mut excluded: Vec<OffsetDateTime> = Vec::new();
+        let archive_times: Vec<OffsetDateTime> = emb
+            .token_order
+            .iter()
+            .flatten()
+            .filter(|t| t.archive)
+            .map(|t| t.gen_time)
+            .collect();
         let (checked, tsa_validator) = loop {
-            let validator =
-                ControlTimeValidator::new(tsa_path.clone(), checker.clone(), at, &archive_times);
+            let validator = ControlTimeValidator::new(
+                tsa_path.clone(),
+                checker.clone(),
+                at,
+                &emb.token_order,
+                &excluded,
+            );
             let checked = match self.check(&der, content, &store, &validator)? {
                 Ok(c) => c,
                 Err(detail) => return Ok(format_failure(at, detail)),
@@ -236,12 +248,12 @@ impl Verifier {
                         && !t.intact
                 })
                 .filter_map(|t| t.gen_time)
-                .filter(|t| archive_times.contains(t))
+                .filter(|t| archive_times.contains(t) && !excluded.contains(t))
                 .collect();
             if invalid.is_empty() {
                 break (checked, validator);
             }
-            archive_times.retain(|t| !invalid.contains(t));
+            excluded.extend(invalid);
         };
         if checked.signers.is_empty() {
             return Ok(format_failure(

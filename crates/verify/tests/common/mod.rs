@@ -39,7 +39,11 @@ impl Signer for TestSigner {
 
 /// A signer for entity `name` with its chain (anchor excluded).
 pub fn signer(name: &str) -> TestSigner {
-    let p = test_pki();
+    signer_of(test_pki(), name)
+}
+
+/// A signer for entity `name` of `p` with its chain (anchor excluded).
+pub fn signer_of(p: &TestPki, name: &str) -> TestSigner {
     let e = p.entity(name).unwrap();
     let mut chain = Vec::new();
     let mut cur = e.issuer.clone();
@@ -58,56 +62,58 @@ pub fn signer(name: &str) -> TestSigner {
     }
 }
 
-/// A minimal std-only HTTP TSA answering with `Tsa::respond`.
+/// A minimal std-only HTTP TSA answering with `Tsa::respond` (entity `tsa` of [`test_pki`]).
 pub fn start_tsa() -> String {
     static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let e = test_pki().entity("tsa").unwrap();
-        let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
-        let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.200001.27.1");
-        let tsa = Tsa::new(
-            TsaConfig::new(e.cert_der.clone(), key, policy),
-            SerialStore::in_memory(),
-            None,
-        )
-        .unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let mut reader = BufReader::new(conn.try_clone().unwrap());
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    let l = line.trim_end();
-                    if l.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = l.split_once(':')
-                        && k.eq_ignore_ascii_case("content-length")
-                    {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
+    URL.get_or_init(|| serve_tsa(test_pki(), "tsa")).clone()
+}
+
+/// Serves TSA entity `name` of `pki` on 127.0.0.1 (a thread per server); returns its URL.
+pub fn serve_tsa(pki: &TestPki, name: &str) -> String {
+    let e = pki.entity(name).unwrap();
+    let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
+    let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.200001.27.1");
+    let tsa = Tsa::new(
+        TsaConfig::new(e.cert_der.clone(), key, policy),
+        SerialStore::in_memory(),
+        None,
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
                 }
-                let mut body = vec![0u8; len];
-                if reader.read_exact(&mut body).is_err() {
-                    continue;
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
                 }
-                let der = tsa.respond(&body).response_der;
-                let mut r = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    der.len()
-                )
-                .into_bytes();
-                r.extend_from_slice(&der);
-                let _ = conn.write_all(&r);
+                if let Some((k, v)) = l.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    len = v.trim().parse().unwrap_or(0);
+                }
             }
-        });
-        format!("http://{addr}/")
-    })
-    .clone()
+            let mut body = vec![0u8; len];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let der = tsa.respond(&body).response_der;
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                der.len()
+            )
+            .into_bytes();
+            r.extend_from_slice(&der);
+            let _ = conn.write_all(&r);
+        }
+    });
+    format!("http://{addr}/")
 }

@@ -1,0 +1,151 @@
+//! `kenpo-sign extend SIG [--content DOC] --to b-lt|b-lta --tsa URL... --trust PEM_OR_DIR...
+//! [--cert-store PEM_OR_DIR]... [--crl FILE]... [--ocsp-response FILE]... [--offline]
+//! [--profile hpki|accredited|any] (-o OUT | --in-place)`
+//!
+//! B-T → B-LT / B-LTA, and B-LTA → B-LTA (renewal: a new archive time-stamp). The output is
+//! written atomically (temporary file, fsync, rename); with `--in-place` the original is
+//! replaced only once the new file is complete, so it survives any failure or crash.
+//! Exit 1 when the extension is refused (signature not valid, TRY_LATER, legacy archive),
+//! 4 when a TSA or responder cannot be reached or a file cannot be read.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kenpo_tsa::client::ClientConfig;
+use kenpo_verify::lt::{ExtendError, ExtendOptions, Extended, Target, extend};
+use kenpo_verify::path::PathValidator;
+
+use crate::cmd::sign::ProfileArg;
+use crate::exit::{self, CliError};
+use crate::files;
+
+/// Target levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetArg {
+    /// Validation data embedded.
+    #[value(name = "b-lt")]
+    Blt,
+    /// Validation data and an archive time-stamp (renewal when already B-LTA).
+    #[value(name = "b-lta")]
+    Blta,
+}
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The signature to extend (CMS/CAdES, DER, BER or PEM).
+    pub sig: PathBuf,
+    /// Detached content (needed for B-LTA of a detached signature).
+    #[arg(long)]
+    pub content: Option<PathBuf>,
+    /// Target level.
+    #[arg(long, value_enum)]
+    pub to: TargetArg,
+    /// TSA URL (repeatable: failover in order); needed for b-lta.
+    #[arg(long)]
+    pub tsa: Vec<String>,
+    /// Trust anchors (file or directory; repeatable).
+    #[arg(long, required = true)]
+    pub trust: Vec<PathBuf>,
+    /// Intermediate certificates (file or directory; repeatable).
+    #[arg(long)]
+    pub cert_store: Vec<PathBuf>,
+    /// CRLs to use besides fetched ones (repeatable).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// OCSP responses to use besides fetched ones (repeatable).
+    #[arg(long)]
+    pub ocsp_response: Vec<PathBuf>,
+    /// Never fetch revocation data over the network (the TSA is still contacted).
+    #[arg(long)]
+    pub offline: bool,
+    /// Certificate profile the signer must satisfy.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
+    pub profile: ProfileArg,
+    /// Output file.
+    #[arg(
+        short = 'o',
+        long = "out",
+        conflicts_with = "in_place",
+        required_unless_present = "in_place"
+    )]
+    pub out: Option<PathBuf>,
+    /// Replace SIG (atomically).
+    #[arg(long)]
+    pub in_place: bool,
+}
+
+/// TSA client settings: the TSA certificate must chain to `anchors` at genTime.
+pub fn tsa_config(urls: &[String], anchors: &[Vec<u8>]) -> Option<ClientConfig> {
+    if urls.is_empty() {
+        return None;
+    }
+    let validator = PathValidator::new(
+        anchors.to_vec(),
+        kenpo_verify::path::ValidationOptions::at(time::OffsetDateTime::now_utc()),
+    );
+    Some(ClientConfig {
+        validator: Some(Arc::new(validator)),
+        ..ClientConfig::new(urls.to_vec())
+    })
+}
+
+/// Maps an extension error to the exit-code contract.
+pub fn extend_error(e: ExtendError) -> CliError {
+    if e.is_refusal() {
+        CliError::Refused(format!("extension refused, nothing written: {e}"))
+    } else {
+        CliError::Operational(format!("extension failed, nothing written: {e}"))
+    }
+}
+
+/// Prints what an extension did.
+pub fn print_summary(out: &Path, x: &Extended) {
+    println!("extended: {}", out.display());
+    println!("level:    {}", x.level);
+    println!(
+        "added:    {} certificate(s), {} CRL(s), {} OCSP response(s)",
+        x.added_certificates, x.added_crls, x.added_ocsp_responses
+    );
+    if let Some(t) = x.signature_time_stamp {
+        println!("signature time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    if let Some(t) = x.archive_time_stamp {
+        println!("archive time-stamp:   {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    for n in &x.notes {
+        println!("note:     {n}");
+    }
+    println!("verified: {}", x.report.indication);
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let signature = files::read(&args.sig)?;
+    let anchors = files::certificates(&args.trust)?;
+    let to = match args.to {
+        TargetArg::Blt => Target::BLt,
+        TargetArg::Blta => Target::BLta,
+    };
+    if to == Target::BLta && args.tsa.is_empty() {
+        return Err(CliError::Usage(
+            "--to b-lta needs at least one --tsa URL".into(),
+        ));
+    }
+    let opts = ExtendOptions {
+        cert_store: files::certificates(&args.cert_store)?,
+        crls: files::der_files(&args.crl)?,
+        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        profile: args.profile.into(),
+        offline: args.offline,
+        ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
+    };
+    let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
+    let out = match (&args.out, args.in_place) {
+        (Some(o), _) => o.clone(),
+        (None, _) => args.sig.clone(),
+    };
+    files::write_atomic(&out, &extended.der)?;
+    print_summary(&out, &extended);
+    Ok(exit::OK)
+}

@@ -1,0 +1,317 @@
+//! CAdES B-LT / B-LTA extension and renewal (issue 5), end to end with real local services:
+//! a TSA per TSA entity and kenpo-testpki's revocation service (OCSP, fresh CRLs) on
+//! 127.0.0.1. Validation afterwards is offline, from embedded data only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use kenpo_core::cms::SignedDataView;
+use kenpo_core::oid;
+use kenpo_sign::Level;
+use kenpo_sign::cades::{SignOptions, sign_bytes};
+use kenpo_testpki::service::RevocationService;
+use kenpo_testpki::{Config, TestPki};
+use kenpo_tsa::client::ClientConfig;
+use kenpo_verify::lt::{ExtendError, ExtendOptions, Target, extend};
+use kenpo_verify::report::Report;
+use kenpo_verify::validate::{VerifyRequest, verify_signature};
+use kenpo_verify::{Indication, SubIndication};
+use time::{Duration, OffsetDateTime};
+
+const DOC: &[u8] = b"kenpo e-application 2026-11 (long-term test)";
+
+/// One PKI pointed at one revocation service, and TSAs for `tsa-short` and `tsa`.
+struct World {
+    pki: TestPki,
+    service: RevocationService,
+    tsa_short: String,
+    tsa_long: String,
+}
+
+fn world() -> &'static World {
+    static W: OnceLock<World> = OnceLock::new();
+    W.get_or_init(|| {
+        let bound = RevocationService::bind("127.0.0.1:0").unwrap();
+        let mut cfg = Config::default();
+        bound.config_urls(&mut cfg);
+        let pki = kenpo_testpki::generate(&cfg).unwrap();
+        let service = bound.start(pki.clone()).unwrap();
+        let tsa_short = common::serve_tsa(&pki, "tsa-short");
+        let tsa_long = common::serve_tsa(&pki, "tsa");
+        World {
+            pki,
+            service,
+            tsa_short,
+            tsa_long,
+        }
+    })
+}
+
+fn anchors(w: &World) -> Vec<Vec<u8>> {
+    ["root-ca", "tsa-ca", "accredited-root"]
+        .iter()
+        .map(|n| w.pki.entity(n).unwrap().cert_der.clone())
+        .collect()
+}
+
+fn sign_bt(w: &World, name: &str, attached: bool) -> Vec<u8> {
+    let s = common::signer_of(&w.pki, name);
+    let opts = SignOptions {
+        level: Level::BT,
+        attached,
+        tsa: Some(ClientConfig::new([w.tsa_short.clone()])),
+        ..SignOptions::default()
+    };
+    sign_bytes(&s, DOC, &opts).unwrap().der
+}
+
+fn content_file() -> &'static std::path::Path {
+    static F: OnceLock<tempfile::TempPath> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, DOC).unwrap();
+        f.into_temp_path()
+    })
+}
+
+fn options(w: &World, to: Target, tsa: &str) -> ExtendOptions {
+    ExtendOptions::new(to, Some(ClientConfig::new([tsa.to_owned()])), anchors(w))
+}
+
+fn verify_offline(w: &World, sig: &[u8], at: Option<OffsetDateTime>) -> Report {
+    verify_signature(&VerifyRequest {
+        signature: sig,
+        content: Some(content_file()),
+        anchors: anchors(w),
+        cert_store: Vec::new(),
+        crls: Vec::new(),
+        ocsp_responses: Vec::new(),
+        profile: kenpo_sign::Profile::Hpki,
+        offline: true,
+        at,
+        revocation: kenpo_verify::validate::RevocationMode::Hard,
+    })
+    .unwrap()
+}
+
+fn explain(r: &Report) -> String {
+    r.signatures
+        .iter()
+        .flat_map(|s| s.checks.iter())
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The spans of everything signed or hashed, and the unsigned attributes, of SignerInfo 0.
+fn signed_spans(der: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
+    let sd = SignedDataView::parse(der).unwrap();
+    let si = &sd.signer_infos[0];
+    (
+        sd.encap_content_info.raw.to_vec(),
+        si.signed_attrs.as_ref().unwrap().raw.to_vec(),
+        si.signature_field.raw.to_vec(),
+        si.unsigned_attrs
+            .as_ref()
+            .map(|u| u.list.iter().map(|a| a.raw.to_vec()).collect())
+            .unwrap_or_default(),
+    )
+}
+
+fn count_attr(der: &[u8], attr: const_oid::ObjectIdentifier) -> usize {
+    let sd = SignedDataView::parse(der).unwrap();
+    sd.signer_infos[0]
+        .unsigned_attrs
+        .as_ref()
+        .map_or(0, |u| u.all_of(attr).count())
+}
+
+#[test]
+fn bt_to_blt_embeds_fresh_data_and_verifies_offline() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", false);
+    // Offline without data, B-T cannot be validated (hard revocation mode).
+    let before = verify_offline(w, &bt, None);
+    assert_ne!(
+        before.indication,
+        Indication::TotalPassed,
+        "{}",
+        explain(&before)
+    );
+
+    let x = extend(
+        &bt,
+        Some(content_file()),
+        &options(w, Target::BLt, &w.tsa_short),
+    )
+    .unwrap();
+    assert_eq!(x.level, "B-LT");
+    assert!(x.added_certificates >= 3, "{x:?}");
+    assert!(x.added_crls + x.added_ocsp_responses >= 3, "{x:?}");
+
+    let r = verify_offline(w, &x.der, None);
+    assert_eq!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+    assert_eq!(r.signatures[0].level, "B-LT");
+
+    // Byte preservation: everything signed, and the earlier unsigned attributes.
+    let (c0, s0, v0, u0) = signed_spans(&bt);
+    let (c1, s1, v1, u1) = signed_spans(&x.der);
+    assert_eq!((c0, s0, v0), (c1, s1, v1));
+    assert_eq!(u0, u1[..u0.len()].to_vec());
+}
+
+#[test]
+fn blta_renewed_in_time_survives_expiry_and_later_revocation() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer-multirole", false);
+    let lta = extend(
+        &bt,
+        Some(content_file()),
+        &options(w, Target::BLta, &w.tsa_short),
+    )
+    .unwrap();
+    assert_eq!(lta.level, "B-LTA");
+    assert!(lta.archive_time_stamp.is_some());
+    assert_eq!(count_attr(&lta.der, oid::ATTR_ARCHIVE_TIME_STAMP_V3), 1);
+
+    // The signer is revoked after signing; then the archive is renewed with the long-lived TSA.
+    w.service
+        .revoke("hpki-signer-multirole", OffsetDateTime::now_utc(), Some(1))
+        .unwrap();
+    let renewed = extend(
+        &lta.der,
+        Some(content_file()),
+        &options(w, Target::BLta, &w.tsa_long),
+    )
+    .unwrap();
+    assert_eq!(count_attr(&renewed.der, oid::ATTR_ARCHIVE_TIME_STAMP_V3), 2);
+    let (c0, s0, v0, u0) = signed_spans(&lta.der);
+    let (c1, s1, v1, u1) = signed_spans(&renewed.der);
+    assert_eq!((c0, s0, v0), (c1, s1, v1));
+    assert_eq!(
+        u0,
+        u1[..u0.len()].to_vec(),
+        "earlier unsigned attributes kept byte for byte"
+    );
+
+    // Four years on: the signer certificate (2 y) and the first TSA certificate (3 y) have
+    // expired and the signer is revoked; the second TSA certificate (5 y) is still valid.
+    let later = OffsetDateTime::now_utc() + Duration::days(4 * 365);
+    let signer_not_after = w
+        .pki
+        .entity("hpki-signer-multirole")
+        .unwrap()
+        .certificate()
+        .unwrap();
+    let not_after =
+        kenpo_core::timefmt::from_x509_time(&signer_not_after.tbs_certificate.validity.not_after);
+    assert!(not_after < later);
+
+    let r = verify_offline(w, &renewed.der, Some(later));
+    assert_eq!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+    assert_eq!(r.signatures[0].level, "B-LTA");
+    assert_eq!(
+        r.signatures[0]
+            .timestamps
+            .iter()
+            .filter(|t| t.kind == "archive" && t.valid)
+            .count(),
+        2
+    );
+
+    // The same signature as B-T alone does not survive.
+    let r = verify_offline(w, &bt, Some(later));
+    assert_ne!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+    // Nor the B-LTA without its renewal: the first TSA certificate has expired.
+    let r = verify_offline(w, &lta.der, Some(later));
+    assert_ne!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+}
+
+#[test]
+fn renewal_repeats() {
+    let w = world();
+    let mut sig = sign_bt(w, "hpki-signer", true);
+    for round in 1..=3 {
+        let x = extend(&sig, None, &options(w, Target::BLta, &w.tsa_long)).unwrap();
+        assert_eq!(count_attr(&x.der, oid::ATTR_ARCHIVE_TIME_STAMP_V3), round);
+        let r = verify_offline(w, &x.der, None);
+        assert_eq!(
+            r.indication,
+            Indication::TotalPassed,
+            "round {round}: {}",
+            explain(&r)
+        );
+        let (c0, s0, v0, u0) = signed_spans(&sig);
+        let (c1, s1, v1, u1) = signed_spans(&x.der);
+        assert_eq!((c0, s0, v0), (c1, s1, v1));
+        assert_eq!(u0, u1[..u0.len()].to_vec());
+        sig = x.der;
+    }
+}
+
+#[test]
+fn stale_revocation_data_is_try_later() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", false);
+    // Offline, with the CRLs issued when the PKI was generated (before the time-stamp).
+    let mut opts = options(w, Target::BLt, &w.tsa_short);
+    opts.offline = true;
+    opts.crls = w.pki.crls().iter().map(|c| c.der.clone()).collect();
+    match extend(&bt, Some(content_file()), &opts) {
+        Err(ExtendError::TryLater(why)) => assert!(why.contains("issued"), "{why}"),
+        other => panic!("expected TRY_LATER, got {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_signature_is_refused_with_the_reason() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", false);
+    let mut tampered = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut tampered, b"another document").unwrap();
+    match extend(
+        &bt,
+        Some(tampered.path()),
+        &options(w, Target::BLta, &w.tsa_short),
+    ) {
+        Err(e @ ExtendError::NotValid { .. }) => {
+            assert!(e.is_refusal());
+            let ExtendError::NotValid { sub_indication, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(sub_indication, Some(SubIndication::HASH_FAILURE));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn tsa_down_is_an_operational_error() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", true);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let mut opts = options(w, Target::BLta, &url);
+    if let Some(c) = opts.tsa.as_mut() {
+        c.timeout = std::time::Duration::from_secs(5);
+    }
+    match extend(&bt, None, &opts) {
+        Err(e @ ExtendError::Tsa(_)) => assert!(!e.is_refusal()),
+        other => panic!("expected a TSA error, got {other:?}"),
+    }
+}
+
+#[test]
+fn blt_of_a_blta_is_refused() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", true);
+    let lta = extend(&bt, None, &options(w, Target::BLta, &w.tsa_long)).unwrap();
+    assert!(matches!(
+        extend(&lta.der, None, &options(w, Target::BLt, &w.tsa_long)),
+        Err(ExtendError::AlreadyArchived)
+    ));
+}
