@@ -20,32 +20,28 @@
 //! value and earlier unsigned attributes stay byte-identical (checked before returning),
 //! and the result must verify with the same options, or nothing is returned.
 
+mod ctx;
 mod error;
 mod gather;
+mod guard;
+mod stamp;
 
-use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
-use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::ber;
-use kenpo_core::cms::augment::{Augmentation, augment};
-use kenpo_core::cms::build::attribute;
-use kenpo_core::cms::{SignedDataView, SignerInfoView};
+use kenpo_core::cms::SignedDataView;
 use kenpo_core::oid;
-use kenpo_revocation::Checker;
 use kenpo_sign::Profile;
-use kenpo_tsa::client::{BlockingTsaClient, ClientConfig, TimeStamp};
-use kenpo_tsa::token::{self, TsaCertValidator};
+use kenpo_tsa::client::{BlockingTsaClient, ClientConfig};
 use time::OffsetDateTime;
 
+use ctx::{Counts, Ctx, has};
 pub use error::ExtendError;
-use gather::{Freshness, Gathered, Sources};
+use guard::check_preserved;
+use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 
-use crate::archive;
-use crate::path::PathValidator;
 use crate::report::Report;
-use crate::validate::{RevocationMode, Verifier, VerifyOptions, certs_of, cms_der, path_options};
+use crate::validate::{RevocationMode, Verifier, VerifyOptions, cms_der};
 use crate::{Indication, SubIndication};
 
 /// The level to extend to.
@@ -236,12 +232,6 @@ fn content_error(e: crate::validate::VerifyError) -> ExtendError {
     }
 }
 
-fn has(si: &SignerInfoView<'_>, attr: const_oid::ObjectIdentifier) -> bool {
-    si.unsigned_attrs
-        .as_ref()
-        .is_some_and(|a| a.all_of(attr).next().is_some())
-}
-
 /// Rule 27-2: only a signature valid now is preserved.
 fn require_valid(report: &Report) -> Result<(), ExtendError> {
     if report.indication == Indication::TotalPassed {
@@ -263,334 +253,4 @@ fn require_valid(report: &Report) -> Result<(), ExtendError> {
         sub_indication: report.sub_indication,
         reason,
     })
-}
-
-/// What was embedded, for the caller's summary.
-#[derive(Debug, Default)]
-struct Counts {
-    certs: usize,
-    crls: usize,
-    ocsp: usize,
-}
-
-impl Counts {
-    /// Embeds `g` into SignedData.certificates/crls, counting what was new (`augment`
-    /// skips what is already there).
-    fn embed(&mut self, der: &[u8], g: Gathered) -> Result<Vec<u8>, ExtendError> {
-        let counts = |d: &[u8]| {
-            SignedDataView::parse(d).map(|sd| {
-                let other = sd
-                    .crls
-                    .iter()
-                    .filter(|c| c.tag != kenpo_core::der_span::tag::SEQUENCE)
-                    .count();
-                (sd.certificates.len(), sd.crls.len() - other, other)
-            })
-        };
-        let before = counts(der).map_err(|e| ExtendError::Build(e.to_string()))?;
-        let out = augment(
-            der,
-            &Augmentation {
-                certificates: g.certs,
-                crls: g.crls,
-                ocsp_responses: g.ocsp,
-                unsigned_attrs: Vec::new(),
-            },
-        )?;
-        let after = counts(&out).map_err(|e| ExtendError::Build(e.to_string()))?;
-        self.certs += after.0.saturating_sub(before.0);
-        self.crls += after.1.saturating_sub(before.1);
-        self.ocsp += after.2.saturating_sub(before.2);
-        Ok(out)
-    }
-}
-
-/// Path validation and revocation sources for gathering.
-struct Ctx {
-    anchors: Vec<Vec<u8>>,
-    store: Vec<Vec<u8>>,
-    sources: Sources,
-    profile: Profile,
-}
-
-impl Ctx {
-    fn new(opts: &ExtendOptions) -> Self {
-        let anchors = certs_of(&opts.anchors);
-        let store = certs_of(&opts.cert_store);
-        let online = Checker::new()
-            .with_trust_anchors(anchors.clone())
-            .with_crl_signer_candidates(store.clone())
-            .offline(opts.offline);
-        let all = Checker::new()
-            .with_crls(opts.crls.clone())
-            .with_ocsp_responses(opts.ocsp_responses.clone())
-            .with_trust_anchors(anchors.clone())
-            .with_crl_signer_candidates(store.clone())
-            .offline(opts.offline);
-        Self {
-            anchors,
-            store,
-            sources: Sources {
-                ocsp_first: Arc::new(online),
-                all: Arc::new(all),
-            },
-            profile: opts.profile,
-        }
-    }
-
-    fn validator(&self, at: OffsetDateTime, profile: Profile, extra: &[Vec<u8>]) -> PathValidator {
-        let mut store = self.store.clone();
-        store.extend(extra.iter().cloned());
-        PathValidator::new(
-            self.anchors.clone(),
-            path_options(profile, at, crate::path::RevocationMode::Hard),
-        )
-        .with_intermediates(store)
-        .with_revocation(self.sources.all.clone())
-    }
-
-    /// Validation data of a time-stamp token's TSA path at its genTime.
-    fn token_data(
-        &self,
-        token_der: &[u8],
-        gen_time: OffsetDateTime,
-        issued_after: Option<OffsetDateTime>,
-    ) -> Result<Gathered, ExtendError> {
-        let v = self.validator(gen_time, Profile::Any, &[]);
-        let verified = token::verify_token(
-            token_der,
-            &token::VerifyOptions {
-                extra_certs: &self.store,
-                validator: Some(&v as &dyn TsaCertValidator),
-                ..token::VerifyOptions::default()
-            },
-        )
-        .map_err(|e| ExtendError::NotValid {
-            indication: Indication::Indeterminate,
-            sub_indication: None,
-            reason: format!("time-stamp token: {e}"),
-        })?;
-        self.sources.for_path(
-            &verified.path,
-            Freshness {
-                at: gen_time,
-                issued_after,
-            },
-        )
-    }
-
-    /// What the newest proof of existence of each SignerInfo must protect: without archive
-    /// time-stamps the signer's path and every signature time-stamp's TSA path; with them,
-    /// the newest archive time-stamp's TSA path. Revocation data issued after the
-    /// respective genTime.
-    fn validation_data(&self, der: &[u8], report: &Report) -> Result<Gathered, ExtendError> {
-        let sd = SignedDataView::parse(der).map_err(|e| ExtendError::Build(e.to_string()))?;
-        let embedded: Vec<Vec<u8>> = sd.x509_certificates().map(<[u8]>::to_vec).collect();
-        let mut all = Gathered::default();
-        for (i, si) in sd.signer_infos.iter().enumerate() {
-            let newest_archive = tokens(si, oid::ATTR_ARCHIVE_TIME_STAMP_V3)
-                .into_iter()
-                .filter_map(|t| gen_time(t).map(|g| (g, t)))
-                .max_by_key(|(g, _)| *g);
-            if let Some((g, token)) = newest_archive {
-                all.merge(self.token_data(token, g, Some(g))?);
-                continue;
-            }
-            let stamps: Vec<(OffsetDateTime, &[u8])> = tokens(si, oid::ATTR_SIGNATURE_TIME_STAMP)
-                .into_iter()
-                .filter_map(|t| gen_time(t).map(|g| (g, t)))
-                .collect();
-            let Some(t0) = stamps.iter().map(|(g, _)| *g).min() else {
-                return Err(ExtendError::Build(format!(
-                    "SignerInfo {i} has no signature time-stamp"
-                )));
-            };
-            for (g, token) in &stamps {
-                all.merge(self.token_data(token, *g, Some(*g))?);
-            }
-            let signer = signer_cert(si, &embedded).ok_or_else(|| ExtendError::NotValid {
-                indication: Indication::Indeterminate,
-                sub_indication: Some(SubIndication::NO_SIGNING_CERTIFICATE_FOUND),
-                reason: format!("SignerInfo {i}: the signing certificate is not in the signature"),
-            })?;
-            let profile = if report.signatures.len() > i {
-                self.profile
-            } else {
-                Profile::Any
-            };
-            let path = self
-                .validator(t0, profile, &embedded)
-                .validate(&signer, &[])
-                .map_err(|e| ExtendError::NotValid {
-                    indication: Indication::Indeterminate,
-                    sub_indication: Some(e.sub_indication_enum()),
-                    reason: format!("signer path at {}: {e}", kenpo_core::timefmt::rfc3339(t0)),
-                })?;
-            all.merge(self.sources.for_path(
-                &path.certs,
-                Freshness {
-                    at: t0,
-                    issued_after: Some(t0),
-                },
-            )?);
-        }
-        Ok(all)
-    }
-}
-
-fn tokens<'a>(si: &SignerInfoView<'a>, attr: const_oid::ObjectIdentifier) -> Vec<&'a [u8]> {
-    si.unsigned_attrs
-        .iter()
-        .flat_map(|a| a.list.iter())
-        .filter(|a| a.oid == attr)
-        .flat_map(|a| a.values.iter().map(|v| v.raw))
-        .collect()
-}
-
-fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
-    let sd = SignedDataView::parse(token).ok()?;
-    kenpo_tsa::tstinfo::TstInfo::parse(sd.econtent?)
-        .ok()
-        .map(|t| t.gen_time)
-}
-
-/// The certificate the SignerInfo's sid names, among `certs`.
-fn signer_cert(si: &SignerInfoView<'_>, certs: &[Vec<u8>]) -> Option<Vec<u8>> {
-    certs
-        .iter()
-        .find(|c| {
-            kenpo_core::cert::CertRef::parse(c)
-                .is_ok_and(|cert| crate::signature::sid_matches(&si.sid, &cert))
-        })
-        .cloned()
-}
-
-/// Adds a signature time-stamp to every SignerInfo without one.
-fn add_signature_time_stamps(
-    der: Vec<u8>,
-    client: Option<&BlockingTsaClient>,
-) -> Result<(Vec<u8>, Option<OffsetDateTime>), ExtendError> {
-    let sd = SignedDataView::parse(&der).map_err(|e| ExtendError::Build(e.to_string()))?;
-    let missing: Vec<(usize, Vec<u8>)> = sd
-        .signer_infos
-        .iter()
-        .enumerate()
-        .filter(|(_, si)| !has(si, oid::ATTR_SIGNATURE_TIME_STAMP))
-        .map(|(i, si)| (i, si.signature.to_vec()))
-        .collect();
-    drop(sd);
-    if missing.is_empty() {
-        return Ok((der, None));
-    }
-    let client = client.ok_or(ExtendError::NoTsa("add the missing signature time-stamp"))?;
-    let mut aug = Augmentation::default();
-    let mut first = None;
-    for (i, sig) in missing {
-        let ts = client.timestamp_digest(&client.config().digest.digest(&sig))?;
-        first.get_or_insert(ts.gen_time());
-        aug.unsigned_attrs.push((
-            i,
-            vec![attribute(oid::ATTR_SIGNATURE_TIME_STAMP, &[&ts.token_der])?],
-        ));
-    }
-    Ok((augment(&der, &aug)?, first))
-}
-
-/// Adds one archive-time-stamp-v3 to every SignerInfo; returns the new DER and the last
-/// time-stamp obtained.
-fn add_archive_time_stamps(
-    der: &[u8],
-    content: Option<&Path>,
-    client: &BlockingTsaClient,
-) -> Result<(Vec<u8>, TimeStamp), ExtendError> {
-    let alg = client.config().digest;
-    let sd = SignedDataView::parse(der).map_err(|e| ExtendError::Build(e.to_string()))?;
-    let signed_data_hash = match (sd.econtent, content) {
-        (Some(c), _) => alg.digest(c),
-        (None, Some(p)) => hash_file(alg, p)?,
-        (None, None) => return Err(ExtendError::NeedsContent),
-    };
-    let mut aug = Augmentation::default();
-    let mut last = None;
-    for (i, si) in sd.signer_infos.iter().enumerate() {
-        let index =
-            archive::hash_index_v3(&sd, si, alg).map_err(|e| ExtendError::Build(e.to_string()))?;
-        let imprint = archive::ats_v3_imprint(&sd, si, signed_data_hash.as_bytes(), &index, alg)
-            .map_err(|e| ExtendError::Build(e.to_string()))?;
-        let ts = client.timestamp_digest(&imprint)?;
-        let index_attr = attribute(oid::ATTR_ATS_HASH_INDEX_V3, &[&index])?;
-        let token = augment(
-            &ts.token_der,
-            &Augmentation {
-                unsigned_attrs: vec![(0, vec![index_attr])],
-                ..Augmentation::default()
-            },
-        )?;
-        aug.unsigned_attrs.push((
-            i,
-            vec![attribute(oid::ATTR_ARCHIVE_TIME_STAMP_V3, &[&token])?],
-        ));
-        last = Some(ts);
-    }
-    let last = last.ok_or_else(|| ExtendError::Format("no SignerInfo".into()))?;
-    Ok((augment(der, &aug)?, last))
-}
-
-fn hash_file(alg: DigestAlgorithm, path: &Path) -> Result<kenpo_core::alg::Digest, ExtendError> {
-    let mut f = std::fs::File::open(path).map_err(ExtendError::Content)?;
-    let mut h = alg.hasher();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf).map_err(ExtendError::Content)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize())
-}
-
-/// Guard: everything signed or hashed in `before` is byte-identical in `after`, and the
-/// earlier unsigned attributes are a prefix of the new ones.
-fn check_preserved(before: &[u8], after: &[u8]) -> Result<(), ExtendError> {
-    let guard = |what: &str| ExtendError::Guard(format!("{what} changed during extension"));
-    let a = SignedDataView::parse(before).map_err(|e| ExtendError::Guard(e.to_string()))?;
-    let b = SignedDataView::parse(after).map_err(|e| ExtendError::Guard(e.to_string()))?;
-    if a.encap_content_info.raw != b.encap_content_info.raw {
-        return Err(guard("encapContentInfo"));
-    }
-    if a.signer_infos.len() != b.signer_infos.len() {
-        return Err(guard("the number of SignerInfos"));
-    }
-    for (x, y) in a.signer_infos.iter().zip(&b.signer_infos) {
-        if x.signed_attrs.as_ref().map(|s| s.raw) != y.signed_attrs.as_ref().map(|s| s.raw)
-            || x.signature_field.raw != y.signature_field.raw
-        {
-            return Err(guard("a signed attribute or signature value"));
-        }
-        let old = x
-            .unsigned_attrs
-            .as_ref()
-            .map(|u| u.list.as_slice())
-            .unwrap_or(&[]);
-        let new = y
-            .unsigned_attrs
-            .as_ref()
-            .map(|u| u.list.as_slice())
-            .unwrap_or(&[]);
-        if old.len() > new.len() || old.iter().zip(new).any(|(p, q)| p.raw != q.raw) {
-            return Err(guard("an earlier unsigned attribute"));
-        }
-    }
-    for c in &a.certificates {
-        if !b.certificates.iter().any(|d| d.raw == c.raw) {
-            return Err(guard("a certificate"));
-        }
-    }
-    for c in &a.crls {
-        if !b.crls.iter().any(|d| d.raw == c.raw) {
-            return Err(guard("a revocation element"));
-        }
-    }
-    Ok(())
 }
