@@ -72,6 +72,10 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Extend a signature to B-LT / B-LTA, or renew the archive time-stamp of a B-LTA.
     Extend(Box<cmd::extend::Args>),
+    /// Renewal planner: when each signature needs its next archive time-stamp, and why.
+    Plan(cmd::plan::Args),
+    /// Structural dump of a signature, time-stamp, certificate or CRL (no validation).
+    Inspect(cmd::inspect::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +98,8 @@ fn main() -> ExitCode {
         Command::Testpki(a) => cmd::testpki::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Extend(a) => cmd::extend::run(a),
+        Command::Plan(a) => cmd::plan::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
     };
     exit::finish(result)
 }

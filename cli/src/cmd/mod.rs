@@ -2,6 +2,8 @@
 
 pub mod demo;
 pub mod extend;
+pub mod inspect;
+pub mod plan;
 pub mod sign;
 pub mod testpki;
 pub mod timestamp;

@@ -10,10 +10,13 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod inspect;
 pub mod lt;
 pub mod path;
+pub mod plan;
 pub mod report;
 pub mod signature;
+pub mod sunset;
 pub mod validate;
 
 /// Main indication of a validation (EN 319 102-1 §5.1.3).

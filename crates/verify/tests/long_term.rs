@@ -315,3 +315,113 @@ fn blt_of_a_blta_is_refused() {
         Err(ExtendError::AlreadyArchived)
     ));
 }
+
+#[test]
+fn unknown_unsigned_attributes_are_kept() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", true);
+    // An attribute nobody knows (OID under the documentation arc), added before extension.
+    let unknown = kenpo_core::cms::build::attribute(
+        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.27.99"),
+        &[&[0x0c, 0x03, b'a', b'b', b'c']],
+    )
+    .unwrap();
+    let with_unknown = kenpo_core::cms::augment(
+        &bt,
+        &kenpo_core::cms::Augmentation {
+            unsigned_attrs: vec![(0, vec![unknown.clone()])],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let x = extend(&with_unknown, None, &options(w, Target::BLta, &w.tsa_long)).unwrap();
+    let (_, _, _, attrs) = signed_spans(&x.der);
+    assert!(attrs.contains(&unknown), "unknown attribute dropped");
+    assert_eq!(
+        verify_offline(w, &x.der, None).indication,
+        Indication::TotalPassed
+    );
+}
+
+/// Replaces the value of the `n`-th archive-time-stamp-v3 of SignerInfo 0 by `token`,
+/// keeping everything else (a substituted archive time-stamp).
+fn substitute_archive(der: &[u8], n: usize, token: &[u8]) -> Vec<u8> {
+    let sd = SignedDataView::parse(der).unwrap();
+    let old = sd.signer_infos[0]
+        .unsigned_attrs
+        .as_ref()
+        .unwrap()
+        .all_of(oid::ATTR_ARCHIVE_TIME_STAMP_V3)
+        .nth(n)
+        .unwrap()
+        .values[0]
+        .raw;
+    assert_eq!(old.len(), token.len(), "same-length substitute");
+    let at = der
+        .windows(old.len())
+        .position(|w| w == old)
+        .unwrap();
+    let mut out = der.to_vec();
+    out[at..at + old.len()].copy_from_slice(token);
+    out
+}
+
+#[test]
+fn corrupt_or_substituted_archive_time_stamp_is_named() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", true);
+    let lta = extend(&bt, None, &options(w, Target::BLta, &w.tsa_long)).unwrap().der;
+    let token = {
+        let sd = SignedDataView::parse(&lta).unwrap();
+        sd.signer_infos[0]
+            .unsigned_attrs
+            .as_ref()
+            .unwrap()
+            .all_of(oid::ATTR_ARCHIVE_TIME_STAMP_V3)
+            .next()
+            .unwrap()
+            .values[0]
+            .raw
+            .to_vec()
+    };
+    // Corrupt: one byte of the TSA's signature value flipped.
+    let mut corrupt = token.clone();
+    let last = corrupt.len() - 300;
+    corrupt[last] ^= 0x01;
+    // Substituted: the archive time-stamp of another signature of the same length.
+    let other = sign_bt(w, "accredited-signer", true);
+    let other_lta = extend(&other, None, &options(w, Target::BLta, &w.tsa_long)).unwrap().der;
+    let other_token = {
+        let sd = SignedDataView::parse(&other_lta).unwrap();
+        sd.signer_infos[0]
+            .unsigned_attrs
+            .as_ref()
+            .unwrap()
+            .all_of(oid::ATTR_ARCHIVE_TIME_STAMP_V3)
+            .next()
+            .unwrap()
+            .values[0]
+            .raw
+            .to_vec()
+    };
+    let mut cases = vec![("corrupt", substitute_archive(&lta, 0, &corrupt))];
+    if other_token.len() == token.len() {
+        cases.push(("substituted", substitute_archive(&lta, 0, &other_token)));
+    }
+    for (what, der) in cases {
+        let r = verify_offline(w, &der, None);
+        let failed: Vec<_> = r.signatures[0]
+            .checks
+            .iter()
+            .filter(|c| c.name == "timestamp:archive-v3" && !c.passed)
+            .collect();
+        assert_eq!(failed.len(), 1, "{what}: {}", explain(&r));
+        assert!(
+            r.signatures[0]
+                .timestamps
+                .iter()
+                .any(|t| t.kind == "archive" && !t.valid),
+            "{what}"
+        );
+    }
+}

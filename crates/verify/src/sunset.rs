@@ -1,0 +1,362 @@
+//! Algorithm sunset dates: the table of `../shared/VALIDATION-POLICY.md` (ETSI TS 119 312
+//! v1.5.1 as in the EU DSS crypto constraints) as data, with lookups by digest, key and
+//! signature algorithm.
+//!
+//! A sunset date is the day from which material produced with the algorithm is no longer
+//! acceptable unless a proof of existence with a stronger algorithm predates it. `None`
+//! means the policy sets no date. The crypto backend never decides this (see
+//! `docs/ARCHITECTURE.md`): this module is the one place that does.
+//!
+//! Key rows (bits are the RSA modulus length or the size of the ECDSA curve):
+//!
+//! | key | sunset |
+//! |---|---|
+//! | RSA / RSASSA-PSS ≤ 786 bits | 2010-08-01 |
+//! | RSA / RSASSA-PSS 787–1899 bits | 2019-10-01 |
+//! | RSA / RSASSA-PSS 1900–2999 bits | 2029-01-01 |
+//! | RSA / RSASSA-PSS ≥ 3000 bits | none |
+//! | ECDSA < 224 bits (160/163/192) | 2012-08-01 |
+//! | ECDSA 224–255 bits | 2021-10-01 |
+//! | ECDSA ≥ 256 bits | none |
+
+use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, RsaPublicKeyRef, SignatureAlgorithm};
+use kenpo_core::oid;
+use time::macros::date;
+use time::{Date, OffsetDateTime};
+
+/// The policy the dates come from, named in every planner report.
+pub const SUNSET_POLICY: &str = "ETSI TS 119 312 v1.5.1 (EU DSS crypto constraints)";
+
+/// MD5 (id-md5).
+const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
+/// SHA-224 (id-sha224).
+const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");
+/// SHA3-256, SHA3-384, SHA3-512.
+const SHA3: [Oid; 3] = [
+    Oid::new_unwrap("2.16.840.1.101.3.4.2.8"),
+    Oid::new_unwrap("2.16.840.1.101.3.4.2.9"),
+    Oid::new_unwrap("2.16.840.1.101.3.4.2.10"),
+];
+
+/// Errors reading a key for the sunset lookup.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SunsetError {
+    /// The digest algorithm is not in the policy table.
+    #[error("digest algorithm {0} is not in the sunset table")]
+    UnknownDigest(Oid),
+    /// The key algorithm (or curve) is not in the policy table.
+    #[error("key algorithm {0} is not in the sunset table")]
+    UnknownKey(String),
+    /// The SubjectPublicKeyInfo could not be read.
+    #[error("malformed SubjectPublicKeyInfo: {0}")]
+    Malformed(String),
+}
+
+/// The family of a public key, for the key rows of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyFamily {
+    /// RSA or RSASSA-PSS (size = modulus bits).
+    Rsa,
+    /// ECDSA (size = curve bits).
+    Ecdsa,
+}
+
+/// A key's family and size, read from a `SubjectPublicKeyInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySize {
+    /// RSA or ECDSA.
+    pub family: KeyFamily,
+    /// Modulus or curve size in bits.
+    pub bits: usize,
+}
+
+impl KeySize {
+    /// Short name (`RSA-2048`, `ECDSA-256`).
+    pub fn name(&self) -> String {
+        match self.family {
+            KeyFamily::Rsa => format!("RSA-{}", self.bits),
+            KeyFamily::Ecdsa => format!("ECDSA-{}", self.bits),
+        }
+    }
+
+    /// The sunset date of this key (see the module table).
+    pub fn sunset(&self) -> Option<Date> {
+        match self.family {
+            KeyFamily::Rsa => rsa_sunset(self.bits),
+            KeyFamily::Ecdsa => ecdsa_sunset(self.bits),
+        }
+    }
+}
+
+impl From<PublicKeyKind> for KeySize {
+    fn from(k: PublicKeyKind) -> Self {
+        match k {
+            PublicKeyKind::Rsa { bits } => Self {
+                family: KeyFamily::Rsa,
+                bits,
+            },
+            PublicKeyKind::P256 => Self {
+                family: KeyFamily::Ecdsa,
+                bits: 256,
+            },
+            PublicKeyKind::P384 => Self {
+                family: KeyFamily::Ecdsa,
+                bits: 384,
+            },
+        }
+    }
+}
+
+fn rsa_sunset(bits: usize) -> Option<Date> {
+    match bits {
+        0..=786 => Some(date!(2010 - 08 - 01)),
+        787..=1899 => Some(date!(2019 - 10 - 01)),
+        1900..=2999 => Some(date!(2029 - 01 - 01)),
+        _ => None,
+    }
+}
+
+fn ecdsa_sunset(bits: usize) -> Option<Date> {
+    match bits {
+        0..=223 => Some(date!(2012 - 08 - 01)),
+        224..=255 => Some(date!(2021 - 10 - 01)),
+        _ => None,
+    }
+}
+
+/// The sunset date of a digest algorithm kenpo-sign computes (SHA-1: 2012-08-01; the
+/// SHA-2 family above SHA-224 has none).
+pub fn digest_sunset(alg: DigestAlgorithm) -> Option<Date> {
+    match alg {
+        DigestAlgorithm::Sha1 => Some(date!(2012 - 08 - 01)),
+        DigestAlgorithm::Sha256 | DigestAlgorithm::Sha384 | DigestAlgorithm::Sha512 => None,
+    }
+}
+
+/// The sunset date of a digest algorithm by OID, including those kenpo-sign does not
+/// compute (MD5 2004-08-01, SHA-224 2029-01-01, SHA3 none).
+pub fn digest_oid_sunset(o: &Oid) -> Result<Option<Date>, SunsetError> {
+    if let Ok(d) = DigestAlgorithm::from_oid(o) {
+        return Ok(digest_sunset(d));
+    }
+    match *o {
+        MD5 => Ok(Some(date!(2004 - 08 - 01))),
+        SHA224 => Ok(Some(date!(2029 - 01 - 01))),
+        o if SHA3.contains(&o) => Ok(None),
+        other => Err(SunsetError::UnknownDigest(other)),
+    }
+}
+
+/// The name of a digest OID for reports (`SHA-224`, or the dotted OID).
+pub fn digest_oid_name(o: &Oid) -> String {
+    match DigestAlgorithm::from_oid(o) {
+        Ok(d) => d.name().into(),
+        Err(_) if *o == MD5 => "MD5".into(),
+        Err(_) if *o == SHA224 => "SHA-224".into(),
+        Err(_) => o.to_string(),
+    }
+}
+
+/// The sunset date of a key: `kind` selects the family (RSA/RSASSA-PSS or ECDSA) and
+/// `bits` is the RSA modulus length or the ECDSA curve size, as [`key_size_from_spki`]
+/// reads it (curves other than P-256/P-384 have no [`PublicKeyKind`]; use
+/// [`KeySize::sunset`] for them).
+pub fn key_sunset(kind: PublicKeyKind, bits: usize) -> Option<Date> {
+    match kind {
+        PublicKeyKind::Rsa { .. } => rsa_sunset(bits),
+        PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_sunset(bits),
+    }
+}
+
+/// The earliest of the signature's digest date and its key date, with the rule that set
+/// it (`RSA-2048`, `SHA-1`, …); `None` when neither has a date.
+pub fn signature_sunset(
+    sig: &SignatureAlgorithm,
+    key_kind: PublicKeyKind,
+    bits: usize,
+) -> Option<(Date, String)> {
+    let family = match key_kind {
+        PublicKeyKind::Rsa { .. } => KeyFamily::Rsa,
+        PublicKeyKind::P256 | PublicKeyKind::P384 => KeyFamily::Ecdsa,
+    };
+    earliest_of(sig.digest(), KeySize { family, bits })
+}
+
+/// As [`signature_sunset`] for a key read with [`key_size_from_spki`].
+pub fn earliest_of(digest: DigestAlgorithm, key: KeySize) -> Option<(Date, String)> {
+    let d = digest_sunset(digest).map(|d| (d, digest.name().to_owned()));
+    let k = key.sunset().map(|d| (d, key.name()));
+    match (d, k) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The family and size of the key in a DER `SubjectPublicKeyInfo`: RSA and RSASSA-PSS by
+/// modulus, ECDSA by named curve (P-192/224/256/384/521, secp256k1, brainpool).
+pub fn key_size_from_spki(spki_der: &[u8]) -> Result<KeySize, SunsetError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| SunsetError::Malformed(e.to_string()))?;
+    match spki.algorithm.oid {
+        oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
+            let key = spki
+                .subject_public_key
+                .as_bytes()
+                .ok_or_else(|| SunsetError::Malformed("RSA key has unused bits".into()))?;
+            let rsa = RsaPublicKeyRef::from_der(key)
+                .map_err(|e| SunsetError::Malformed(e.to_string()))?;
+            let n = rsa.modulus.as_bytes();
+            let bits = n
+                .first()
+                .map_or(0, |&b| n.len() * 8 - b.leading_zeros() as usize);
+            Ok(KeySize {
+                family: KeyFamily::Rsa,
+                bits,
+            })
+        }
+        oid::EC_PUBLIC_KEY => {
+            let curve: Oid = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .ok_or_else(|| SunsetError::Malformed("EC key without a named curve".into()))?
+                .decode_as()
+                .map_err(|e: der::Error| SunsetError::Malformed(e.to_string()))?;
+            let bits =
+                curve_bits(&curve).ok_or_else(|| SunsetError::UnknownKey(curve.to_string()))?;
+            Ok(KeySize {
+                family: KeyFamily::Ecdsa,
+                bits,
+            })
+        }
+        other => Err(SunsetError::UnknownKey(other.to_string())),
+    }
+}
+
+fn curve_bits(curve: &Oid) -> Option<usize> {
+    Some(match curve.to_string().as_str() {
+        "1.2.840.10045.3.1.1" => 192,
+        "1.3.132.0.33" => 224,
+        "1.2.840.10045.3.1.7" | "1.3.132.0.10" | "1.3.36.3.3.2.8.1.1.7" => 256,
+        "1.3.132.0.34" | "1.3.36.3.3.2.8.1.1.11" => 384,
+        "1.3.132.0.35" => 521,
+        "1.3.36.3.3.2.8.1.1.13" => 512,
+        "1.3.132.0.8" | "1.3.132.0.9" => 160,
+        "1.3.132.0.1" | "1.3.132.0.15" => 163,
+        _ => return None,
+    })
+}
+
+/// Midnight UTC at the start of `d`.
+pub fn start_of(d: Date) -> OffsetDateTime {
+    d.midnight().assume_utc()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use DigestAlgorithm::*;
+
+    fn rsa(bits: usize) -> Option<Date> {
+        key_sunset(PublicKeyKind::Rsa { bits }, bits)
+    }
+
+    #[test]
+    fn rsa_rows_at_their_boundaries() {
+        assert_eq!(rsa(786), Some(date!(2010 - 08 - 01)));
+        assert_eq!(rsa(1024), Some(date!(2019 - 10 - 01)));
+        assert_eq!(rsa(1899), Some(date!(2019 - 10 - 01)));
+        assert_eq!(rsa(1900), Some(date!(2029 - 01 - 01)));
+        assert_eq!(rsa(2048), Some(date!(2029 - 01 - 01)));
+        assert_eq!(rsa(2999), Some(date!(2029 - 01 - 01)));
+        assert_eq!(rsa(3000), None);
+        assert_eq!(rsa(3072), None);
+    }
+
+    #[test]
+    fn ecdsa_rows_at_their_boundaries() {
+        assert_eq!(key_sunset(PublicKeyKind::P256, 256), None);
+        assert_eq!(key_sunset(PublicKeyKind::P384, 384), None);
+        assert_eq!(
+            key_sunset(PublicKeyKind::P256, 224),
+            Some(date!(2021 - 10 - 01))
+        );
+        assert_eq!(
+            key_sunset(PublicKeyKind::P256, 255),
+            Some(date!(2021 - 10 - 01))
+        );
+        assert_eq!(
+            key_sunset(PublicKeyKind::P256, 163),
+            Some(date!(2012 - 08 - 01))
+        );
+        assert_eq!(
+            key_sunset(PublicKeyKind::P256, 160),
+            Some(date!(2012 - 08 - 01))
+        );
+    }
+
+    #[test]
+    fn digest_rows() {
+        assert_eq!(digest_sunset(Sha1), Some(date!(2012 - 08 - 01)));
+        assert_eq!(digest_sunset(Sha256), None);
+        assert_eq!(digest_sunset(Sha384), None);
+        assert_eq!(digest_sunset(Sha512), None);
+        assert_eq!(digest_oid_sunset(&SHA224), Ok(Some(date!(2029 - 01 - 01))));
+        assert_eq!(digest_oid_sunset(&MD5), Ok(Some(date!(2004 - 08 - 01))));
+        assert_eq!(digest_oid_sunset(&oid::SHA256), Ok(None));
+        assert_eq!(digest_oid_sunset(&SHA3[0]), Ok(None));
+        assert_eq!(
+            digest_oid_sunset(&oid::SHA1),
+            Ok(Some(date!(2012 - 08 - 01)))
+        );
+        let unknown = Oid::new_unwrap("1.2.3.4");
+        assert_eq!(
+            digest_oid_sunset(&unknown),
+            Err(SunsetError::UnknownDigest(unknown))
+        );
+        assert_eq!(digest_oid_name(&SHA224), "SHA-224");
+    }
+
+    #[test]
+    fn signature_takes_the_earliest_rule() {
+        let rsa2048 = PublicKeyKind::Rsa { bits: 2048 };
+        let got = signature_sunset(&SignatureAlgorithm::RsaPkcs1(Sha256), rsa2048, 2048);
+        assert_eq!(got, Some((date!(2029 - 01 - 01), "RSA-2048".into())));
+        let got = signature_sunset(&SignatureAlgorithm::RsaPkcs1(Sha1), rsa2048, 2048);
+        assert_eq!(got, Some((date!(2012 - 08 - 01), "SHA-1".into())));
+        let got = signature_sunset(
+            &SignatureAlgorithm::RsaPkcs1(Sha256),
+            PublicKeyKind::Rsa { bits: 3072 },
+            3072,
+        );
+        assert_eq!(got, None);
+        let got = signature_sunset(&SignatureAlgorithm::Ecdsa(Sha256), PublicKeyKind::P256, 256);
+        assert_eq!(got, None);
+        let got = signature_sunset(&SignatureAlgorithm::Ecdsa(Sha1), PublicKeyKind::P256, 256);
+        assert_eq!(got, Some((date!(2012 - 08 - 01), "SHA-1".into())));
+    }
+
+    #[test]
+    fn key_sizes_from_test_pki_certificates() {
+        let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default()).unwrap();
+        for (name, want) in [
+            ("tsa", "RSA-2048"),
+            ("tsa-rsa3072", "RSA-3072"),
+            ("tsa-ecdsa", "ECDSA-256"),
+        ] {
+            let der = &pki.entity(name).unwrap().cert_der;
+            let c = kenpo_core::cert::CertRef::parse(der).unwrap();
+            let k = key_size_from_spki(c.spki).unwrap();
+            assert_eq!(k.name(), want, "{name}");
+            let kind = PublicKeyKind::from_spki_der(c.spki).unwrap();
+            assert_eq!(KeySize::from(kind), k, "{name}");
+        }
+        assert!(matches!(
+            key_size_from_spki(b"\x30\x00"),
+            Err(SunsetError::Malformed(_))
+        ));
+    }
+}
