@@ -22,12 +22,14 @@ use time::{Duration, OffsetDateTime};
 
 const DOC: &[u8] = b"kenpo e-application 2026-11 (long-term test)";
 
-/// One PKI pointed at one revocation service, and TSAs for `tsa-short` and `tsa`.
+/// One PKI pointed at one revocation service, and TSAs: `tsa-short` (RSA-2048, 3 years),
+/// `tsa-rsa3072` (5 years, no algorithm sunset) and `tsa` (RSA-2048, 5 years).
 struct World {
     pki: TestPki,
     service: RevocationService,
     tsa_short: String,
     tsa_long: String,
+    tsa_2048: String,
 }
 
 fn world() -> &'static World {
@@ -39,12 +41,14 @@ fn world() -> &'static World {
         let pki = kenpo_testpki::generate(&cfg).unwrap();
         let service = bound.start(pki.clone()).unwrap();
         let tsa_short = common::serve_tsa(&pki, "tsa-short");
-        let tsa_long = common::serve_tsa(&pki, "tsa");
+        let tsa_long = common::serve_tsa(&pki, "tsa-rsa3072");
+        let tsa_2048 = common::serve_tsa(&pki, "tsa");
         World {
             pki,
             service,
             tsa_short,
             tsa_long,
+            tsa_2048,
         }
     })
 }
@@ -228,6 +232,18 @@ fn blta_renewed_in_time_survives_expiry_and_later_revocation() {
     // Nor the B-LTA without its renewal: the first TSA certificate has expired.
     let r = verify_offline(w, &lta.der, Some(later));
     assert_ne!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+
+    // Renewed in time but with an RSA-2048 TSA key: after its 2029-01-01 sunset (ETSI TS
+    // 119 312) the newest archive time-stamp no longer proves anything.
+    let weak = extend(
+        &lta.der,
+        Some(content_file()),
+        &options(w, Target::BLta, &w.tsa_2048),
+    )
+    .unwrap();
+    let r = verify_offline(w, &weak.der, Some(later));
+    assert_ne!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+    assert!(explain(&r).contains("RSA-2048 sunset"), "{}", explain(&r));
 }
 
 #[test]
@@ -357,10 +373,7 @@ fn substitute_archive(der: &[u8], n: usize, token: &[u8]) -> Vec<u8> {
         .values[0]
         .raw;
     assert_eq!(old.len(), token.len(), "same-length substitute");
-    let at = der
-        .windows(old.len())
-        .position(|w| w == old)
-        .unwrap();
+    let at = der.windows(old.len()).position(|w| w == old).unwrap();
     let mut out = der.to_vec();
     out[at..at + old.len()].copy_from_slice(token);
     out
@@ -370,7 +383,9 @@ fn substitute_archive(der: &[u8], n: usize, token: &[u8]) -> Vec<u8> {
 fn corrupt_or_substituted_archive_time_stamp_is_named() {
     let w = world();
     let bt = sign_bt(w, "hpki-signer", true);
-    let lta = extend(&bt, None, &options(w, Target::BLta, &w.tsa_long)).unwrap().der;
+    let lta = extend(&bt, None, &options(w, Target::BLta, &w.tsa_long))
+        .unwrap()
+        .der;
     let token = {
         let sd = SignedDataView::parse(&lta).unwrap();
         sd.signer_infos[0]
@@ -390,7 +405,9 @@ fn corrupt_or_substituted_archive_time_stamp_is_named() {
     corrupt[last] ^= 0x01;
     // Substituted: the archive time-stamp of another signature of the same length.
     let other = sign_bt(w, "accredited-signer", true);
-    let other_lta = extend(&other, None, &options(w, Target::BLta, &w.tsa_long)).unwrap().der;
+    let other_lta = extend(&other, None, &options(w, Target::BLta, &w.tsa_long))
+        .unwrap()
+        .der;
     let other_token = {
         let sd = SignedDataView::parse(&other_lta).unwrap();
         sd.signer_infos[0]

@@ -118,6 +118,21 @@ impl ControlTimeValidator {
         gen_time: OffsetDateTime,
         control: OffsetDateTime,
     ) -> Result<(), String> {
+        // Algorithm sunset (ETSI TS 119 312, VALIDATION-POLICY.md): the TSA key must still
+        // be strong enough at the control time, or a later archive time-stamp (with a
+        // stronger key) must exist before its sunset.
+        if let Some(tsa) = path.first()
+            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_cert(tsa)
+            && control >= sunset
+        {
+            return Err(format!(
+                "{} sunset {} ({}) passed before the time-stamp's proof of existence {} (renew with a stronger TSA key before the sunset)",
+                size.name(),
+                rfc3339(sunset),
+                crate::sunset::SUNSET_POLICY,
+                rfc3339(control)
+            ));
+        }
         // The anchor is the last element; its own validity is the trust store's business.
         let non_anchor = path.len().saturating_sub(1);
         for (i, der) in path.iter().take(non_anchor).enumerate() {

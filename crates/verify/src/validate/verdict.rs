@@ -200,6 +200,35 @@ impl SigCtx<'_> {
             findings.push((I, S::TIMESTAMP_ORDER_FAILURE));
         }
         let best = poe.unwrap_or(self.at);
+        // Algorithm sunset of the signer's key at the best-signature-time.
+        if let Some(cert) = &s.signer_cert
+            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_cert(cert)
+        {
+            if best >= sunset {
+                checks.push(CheckReport::new(
+                    "algorithm-sunset",
+                    false,
+                    format!(
+                        "{} sunset {} ({}); no proof of existence before it",
+                        size.name(),
+                        kenpo_core::timefmt::rfc3339(sunset),
+                        crate::sunset::SUNSET_POLICY
+                    ),
+                ));
+                findings.push((I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE));
+            } else {
+                checks.push(CheckReport::new(
+                    "algorithm-sunset",
+                    true,
+                    format!(
+                        "{} sunset {}: proof of existence {} is before it",
+                        size.name(),
+                        kenpo_core::timefmt::rfc3339(sunset),
+                        kenpo_core::timefmt::rfc3339(best)
+                    ),
+                ));
+            }
+        }
         checks.push(CheckReport::new(
             "best-signature-time",
             true,
