@@ -62,6 +62,10 @@ pub struct Args {
     /// Certificate profile the signer must satisfy.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
+    /// Also add the legacy certificate-values / revocation-values attributes (CAdES-X-Long,
+    /// for receivers of the JIS X 5092 era).
+    #[arg(long)]
+    pub legacy_values: bool,
     /// Output file.
     #[arg(
         short = 'o',
@@ -138,6 +142,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ocsp_responses: files::der_files(&args.ocsp_response)?,
         profile: args.profile.into(),
         offline: args.offline,
+        legacy_values: args.legacy_values,
         ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
     };
     let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;

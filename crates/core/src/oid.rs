@@ -84,6 +84,10 @@ pub const ATTR_ARCHIVE_TIME_STAMP_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.
 pub const ATTR_ARCHIVE_TIME_STAMP_V3: Oid = Oid::new_unwrap("0.4.0.1733.2.4");
 /// id-aa-ATSHashIndex-v3.
 pub const ATTR_ATS_HASH_INDEX_V3: Oid = Oid::new_unwrap("0.4.0.19122.1.5");
+/// id-aa-ets-certValues: certificate-values (TS 101 733 CAdES-X-Long).
+pub const ATTR_CERTIFICATE_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.23");
+/// id-aa-ets-revocationValues: revocation-values (TS 101 733 CAdES-X-Long).
+pub const ATTR_REVOCATION_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.24");
 /// id-ri-ocsp-response (RevocationInfoChoice other format).
 pub const RI_OCSP_RESPONSE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.16.2");
 

@@ -254,6 +254,15 @@ pub fn start_of(d: Date) -> OffsetDateTime {
     d.midnight().assume_utc()
 }
 
+/// The key of certificate `cert` (DER): its size and, when one is set, the instant its
+/// sunset begins. `None` when the certificate or its key cannot be read.
+pub fn key_sunset_of_cert(cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
+    let c = kenpo_core::cert::CertRef::parse(cert).ok()?;
+    let size = key_size_from_spki(c.spki).ok()?;
+    let at = size.sunset().map(start_of);
+    Some((size, at))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -359,13 +368,4 @@ mod tests {
             Err(SunsetError::Malformed(_))
         ));
     }
-}
-
-/// The key of certificate `cert` (DER): its size and, when one is set, the instant its
-/// sunset begins. `None` when the certificate or its key cannot be read.
-pub fn key_sunset_of_cert(cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
-    let c = kenpo_core::cert::CertRef::parse(cert).ok()?;
-    let size = key_size_from_spki(c.spki).ok()?;
-    let at = size.sunset().map(start_of);
-    Some((size, at))
 }

@@ -442,3 +442,27 @@ fn corrupt_or_substituted_archive_time_stamp_is_named() {
         );
     }
 }
+
+#[test]
+fn legacy_values_attributes_are_added_on_request() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", true);
+    let mut opts = options(w, Target::BLt, &w.tsa_long);
+    opts.legacy_values = true;
+    let x = extend(&bt, None, &opts).unwrap();
+    assert_eq!(count_attr(&x.der, oid::ATTR_CERTIFICATE_VALUES), 1);
+    assert_eq!(count_attr(&x.der, oid::ATTR_REVOCATION_VALUES), 1);
+    // The certificate-values attribute lists every certificate embedded in SignedData.
+    let sd = SignedDataView::parse(&x.der).unwrap();
+    let attrs = sd.signer_infos[0].unsigned_attrs.as_ref().unwrap();
+    let values = attrs
+        .all_of(oid::ATTR_CERTIFICATE_VALUES)
+        .next()
+        .unwrap()
+        .values[0];
+    let listed = values.reader().all().unwrap().len();
+    assert!(listed >= 3 && listed <= sd.certificates.len(), "{listed}");
+    let r = verify_offline(w, &x.der, None);
+    assert_eq!(r.indication, Indication::TotalPassed, "{}", explain(&r));
+    assert_eq!(r.signatures[0].level, "B-LT");
+}

@@ -24,6 +24,7 @@ mod ctx;
 mod error;
 mod gather;
 mod guard;
+mod legacy;
 mod stamp;
 
 use std::path::Path;
@@ -72,6 +73,10 @@ pub struct ExtendOptions {
     pub profile: Profile,
     /// Forbid network fetches of revocation data (the TSA is still contacted).
     pub offline: bool,
+    /// Also add the legacy certificate-values / revocation-values unsigned attributes
+    /// (TS 101 733 CAdES-X-Long, for JIS X 5092-era receivers) when validation data is
+    /// first embedded (no archive time-stamp yet).
+    pub legacy_values: bool,
 }
 
 impl ExtendOptions {
@@ -86,6 +91,7 @@ impl ExtendOptions {
             ocsp_responses: Vec::new(),
             profile: Profile::Any,
             offline: false,
+            legacy_values: false,
         }
     }
 
@@ -178,8 +184,24 @@ pub fn extend(
 
     // 2. Validation data for what the newest proof of existence must protect.
     let gathered = ctx.validation_data(&der, &before)?;
+    let legacy = if opts.legacy_values && !archived {
+        Some(legacy::attributes(&gathered)?)
+    } else {
+        None
+    };
     let mut counts = Counts::default();
     der = counts.embed(&der, gathered)?;
+    if let Some(attrs) = legacy {
+        let n = SignedDataView::parse(&der)
+            .map_err(|e| ExtendError::Build(e.to_string()))?
+            .signer_infos
+            .len();
+        let aug = kenpo_core::cms::Augmentation {
+            unsigned_attrs: (0..n).map(|i| (i, attrs.clone())).collect(),
+            ..Default::default()
+        };
+        der = kenpo_core::cms::augment(&der, &aug)?;
+    }
 
     // 3. Archive time-stamp and its own validation data.
     let mut archive_time_stamp = None;

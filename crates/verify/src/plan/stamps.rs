@@ -1,7 +1,6 @@
 //! Reading what protects a signature: its time-stamp tokens (facts only, no verification),
 //! the TSA or signer certificate, and that certificate's path.
 
-use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
@@ -12,10 +11,7 @@ use time::OffsetDateTime;
 
 use crate::path::{PathValidator, RevocationMode, ValidationOptions};
 
-/// id-aa-ets-certValues.
-pub(crate) const ATTR_CERTIFICATE_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.23");
-/// id-aa-ets-revocationValues.
-pub(crate) const ATTR_REVOCATION_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.24");
+use kenpo_core::oid::{ATTR_CERTIFICATE_VALUES, ATTR_REVOCATION_VALUES};
 
 /// At most this many tokens are read per SignerInfo (hostile input stays bounded).
 const MAX_TOKENS: usize = 64;

@@ -9,11 +9,6 @@ use kenpo_core::oid;
 use kenpo_tsa::tstinfo::TstInfo;
 use time::OffsetDateTime;
 
-/// id-aa-ets-certValues (certificate-values).
-const ATTR_CERTIFICATE_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.23");
-/// id-aa-ets-revocationValues (revocation-values).
-const ATTR_REVOCATION_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.24");
-
 /// Time-stamp tokens nested deeper than this are not searched for validation data.
 const MAX_TOKEN_DEPTH: usize = 2;
 
@@ -81,8 +76,8 @@ pub(super) fn embedded(der: &[u8]) -> Embedded {
         .map(|si| {
             !sd.crls.is_empty()
                 || si.unsigned_attrs.as_ref().is_some_and(|a| {
-                    a.all_of(ATTR_CERTIFICATE_VALUES).next().is_some()
-                        || a.all_of(ATTR_REVOCATION_VALUES).next().is_some()
+                    a.all_of(oid::ATTR_CERTIFICATE_VALUES).next().is_some()
+                        || a.all_of(oid::ATTR_REVOCATION_VALUES).next().is_some()
                 })
         })
         .collect();
@@ -143,12 +138,12 @@ fn collect(sd: &SignedDataView<'_>, e: &mut Embedded, depth: usize) {
         let Some(attrs) = &si.unsigned_attrs else {
             continue;
         };
-        for a in attrs.all_of(ATTR_CERTIFICATE_VALUES) {
+        for a in attrs.all_of(oid::ATTR_CERTIFICATE_VALUES) {
             for v in &a.values {
                 e.certs.extend(seq_items(*v).map(|c| c.raw.to_vec()));
             }
         }
-        for a in attrs.all_of(ATTR_REVOCATION_VALUES) {
+        for a in attrs.all_of(oid::ATTR_REVOCATION_VALUES) {
             for v in &a.values {
                 revocation_values(*v, e);
             }
