@@ -76,6 +76,8 @@ enum Command {
     Plan(cmd::plan::Args),
     /// Structural dump of a signature, time-stamp, certificate or CRL (no validation).
     Inspect(cmd::inspect::Args),
+    /// Verify every signature under a folder in parallel; one JSON line per file.
+    Batch(Box<cmd::batch::Args>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         Command::Extend(a) => cmd::extend::run(a),
         Command::Plan(a) => cmd::plan::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Batch(a) => cmd::batch::run(a),
     };
     exit::finish(result)
 }

@@ -1,5 +1,6 @@
 //! One module per sub-command.
 
+pub mod batch;
 pub mod demo;
 pub mod extend;
 pub mod inspect;

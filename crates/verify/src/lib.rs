@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod archive;
+pub mod batch;
 pub mod inspect;
 pub mod lt;
 pub mod path;

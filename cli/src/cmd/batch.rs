@@ -1,0 +1,331 @@
+//! `kenpo-sign batch DIR --trust PEM_OR_DIR... --report OUT.jsonl [--cert-store PEM_OR_DIR]...
+//! [--crl FILE]... [--jobs N] [--offline] [--resume] [--profile hpki|accredited|any]
+//! [--archive --tsa URL --out DIR]`
+//!
+//! One JSON line per signature or unsigned file, written and flushed as it finishes, then
+//! the summary line (`kenpo_verify::batch`). Exit code: 4 when any line carries an error or
+//! the report cannot be written (the lines already written stay intact), else the worst
+//! verdict (1 over 3 over 0). A progress line is drawn on stderr when it is a terminal.
+
+use std::fs::File;
+use std::io::{IsTerminal, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kenpo_tsa::client::ClientConfig;
+use kenpo_verify::batch::{
+    ArchiveConfig, Batch, BatchConfig, DEFAULT_MAX_FILE_BYTES, Poll, Progress, ResumeIndex, start,
+};
+use kenpo_verify::lt::{ExtendOptions, Target};
+use kenpo_verify::validate::{Verifier, VerifyOptions};
+
+use crate::cmd::sign::ProfileArg;
+use crate::cmd::verify::RevocationArg;
+use crate::exit::{CliError, OPERATIONAL};
+use crate::files;
+
+/// When to draw the progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressArg {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always (on stderr).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to walk.
+    pub dir: PathBuf,
+    /// Trust anchors (file or directory; repeatable).
+    #[arg(long, required = true)]
+    pub trust: Vec<PathBuf>,
+    /// The report (JSON lines).
+    #[arg(long)]
+    pub report: PathBuf,
+    /// Intermediate certificates (file or directory; repeatable).
+    #[arg(long)]
+    pub cert_store: Vec<PathBuf>,
+    /// CRLs (repeatable; parsed once for the whole run).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// OCSP responses (repeatable).
+    #[arg(long)]
+    pub ocsp_response: Vec<PathBuf>,
+    /// Parallel verifications (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Never fetch anything over the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Skip files whose error-free line in the existing report has the same SHA-256; the
+    /// old summary is replaced.
+    #[arg(long)]
+    pub resume: bool,
+    /// Certificate profile the signers must satisfy.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
+    pub profile: ProfileArg,
+    /// Validation time (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// What missing revocation data means.
+    #[arg(long, value_enum, default_value_t = RevocationArg::Hard)]
+    pub revocation: RevocationArg,
+    /// Time-stamp unsigned files (intake token `OUT/…/FILE.tsr`) and extend passing
+    /// signatures to B-LTA (`OUT/…/FILE.p7s`).
+    #[arg(long, requires_all = ["tsa", "out"])]
+    pub archive: bool,
+    /// TSA URLs for `--archive` (repeatable, tried in order).
+    #[arg(long, requires = "archive")]
+    pub tsa: Vec<String>,
+    /// Output directory for `--archive` (mirrors the tree of DIR).
+    #[arg(long, requires = "archive")]
+    pub out: Option<PathBuf>,
+    /// Most TSA requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub tsa_concurrency: usize,
+    /// Per-file size limit (bytes; suffixes K, M, G).
+    #[arg(long, value_parser = parse_size, default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+    /// Per-file time limit in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub time_limit: u64,
+    /// Progress line on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+}
+
+/// `123`, `64K`, `256M`, `2G` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix {c:?} (K, M or G)")),
+            };
+            (s.get(..i).unwrap_or_default(), m)
+        }
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("not a size: {s:?}"))
+}
+
+/// Opens the report: appended to after the last complete line with `--resume`, else new.
+fn open_report(path: &Path, resume: bool) -> Result<(File, Option<ResumeIndex>), CliError> {
+    let ctx = || format!("cannot open the report {}", path.display());
+    if resume && path.exists() {
+        let old = files::read(path)?;
+        let (index, keep) = ResumeIndex::from_report(&old);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| CliError::op(ctx(), e))?;
+        f.set_len(u64::try_from(keep).unwrap_or(u64::MAX))
+            .and_then(|()| f.seek(SeekFrom::End(0)).map(drop))
+            .map_err(|e| CliError::op(ctx(), e))?;
+        return Ok((f, Some(index)));
+    }
+    let f = File::create(path).map_err(|e| CliError::op(ctx(), e))?;
+    Ok((f, None))
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    if !args.dir.is_dir() {
+        return Err(CliError::Operational(format!(
+            "{} is not a readable directory",
+            args.dir.display()
+        )));
+    }
+    let opts = VerifyOptions {
+        anchors: files::certificates(&args.trust)?,
+        cert_store: files::certificates(&args.cert_store)?,
+        crls: files::der_files(&args.crl)?,
+        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        profile: args.profile.into(),
+        offline: args.offline,
+        at: files::parse_at(args.at.as_deref())?,
+        revocation: args.revocation.into(),
+    };
+    let mut config = BatchConfig::new(Arc::new(Verifier::new(opts.clone())));
+    config.jobs = args.jobs.unwrap_or(0);
+    config.max_file_bytes = args.max_file_size;
+    config.time_limit = Duration::from_secs(args.time_limit.max(1));
+    if args.archive
+        && let Some(out) = &args.out
+    {
+        let tsa = ClientConfig::new(args.tsa.clone());
+        let mut a = ArchiveConfig::new(tsa.clone(), out.clone());
+        a.max_concurrent_requests = args.tsa_concurrency.max(1);
+        a.extend = Some(ExtendOptions {
+            cert_store: opts.cert_store,
+            crls: opts.crls,
+            ocsp_responses: opts.ocsp_responses,
+            profile: opts.profile,
+            offline: opts.offline,
+            ..ExtendOptions::new(Target::BLta, Some(tsa), opts.anchors)
+        });
+        config.archive = Some(a);
+    }
+    let (mut report, resume) = open_report(&args.report, args.resume)?;
+    config.resume = resume;
+    config.exclude = vec![args.report.clone()];
+    let batch = start(&args.dir, config).map_err(|e| CliError::op("batch", e))?;
+    let show = match args.progress {
+        ProgressArg::Auto => std::io::stderr().is_terminal(),
+        ProgressArg::Always => true,
+        ProgressArg::Never => false,
+    };
+    drive(batch, &mut report, &args.report, show)
+}
+
+/// Writes the lines as they come, then the summary.
+fn drive(mut batch: Batch, report: &mut File, path: &Path, show: bool) -> Result<u8, CliError> {
+    let mut bar = show.then(Bar::new);
+    let mut written = 0u64;
+    let mut failure = None;
+    loop {
+        match batch.recv_timeout(Duration::from_millis(200)) {
+            Poll::Result(r) => {
+                if r.resumed.is_none() && failure.is_none() {
+                    let mut line = r.to_json().to_string().into_bytes();
+                    line.push(b'\n');
+                    match report.write_all(&line).and_then(|()| report.flush()) {
+                        Ok(()) => written += 1,
+                        Err(e) => {
+                            batch.cancel();
+                            failure = Some(e);
+                        }
+                    }
+                }
+            }
+            Poll::Pending => {}
+            Poll::Finished => break,
+        }
+        if let Some(b) = &mut bar {
+            b.draw(batch.progress());
+        }
+    }
+    if let Some(b) = &mut bar {
+        b.finish(batch.progress());
+    }
+    for w in batch.take_warnings() {
+        eprintln!("kenpo-sign: warning: {w}");
+    }
+    if let Some(e) = failure {
+        return Err(CliError::Operational(format!(
+            "cannot write the report {}: {e}; the {written} line(s) before it are intact, the run was stopped",
+            path.display()
+        )));
+    }
+    let summary = batch.summary();
+    let mut line = summary.to_json().to_string().into_bytes();
+    line.push(b'\n');
+    report
+        .write_all(&line)
+        .and_then(|()| report.sync_all())
+        .map_err(|e| {
+            CliError::op(
+                format!(
+                    "cannot write the summary to {} ({written} line(s) before it are intact)",
+                    path.display()
+                ),
+                e,
+            )
+        })?;
+    if summary.errors > 0 {
+        eprintln!(
+            "kenpo-sign: {} file(s) could not be processed; see the \"error\" fields of {}",
+            summary.errors,
+            path.display()
+        );
+    }
+    Ok(summary.exit_code().min(OPERATIONAL))
+}
+
+/// The progress line: files done/total, rate, ETA; redrawn at most 5 times a second.
+struct Bar {
+    started: Instant,
+    last: Option<Instant>,
+}
+
+impl Bar {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            last: None,
+        }
+    }
+
+    fn draw(&mut self, p: Progress) {
+        if self
+            .last
+            .is_some_and(|l| l.elapsed() < Duration::from_millis(200))
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        self.render(p);
+    }
+
+    /// The final state, left on its own line.
+    fn finish(&mut self, p: Progress) {
+        self.render(p);
+        eprintln!();
+    }
+
+    fn render(&self, p: Progress) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = p.done as f64 / secs;
+        let total = if p.walk_finished {
+            p.found.to_string()
+        } else {
+            format!("{}+", p.found)
+        };
+        let eta = if p.walk_finished && rate > 0.0 {
+            let left = p.found.saturating_sub(p.done) as f64 / rate;
+            format!("{}:{:02}", (left / 60.0) as u64, (left % 60.0) as u64)
+        } else {
+            "--:--".into()
+        };
+        let width = 24usize;
+        let filled = p
+            .done
+            .saturating_mul(width as u64)
+            .checked_div(p.found)
+            .map_or(0, |f| usize::try_from(f).unwrap_or(width));
+        let bar: String = (0..width)
+            .map(|i| if i < filled { '#' } else { '-' })
+            .collect();
+        eprint!(
+            "\r[{bar}] {}/{total} files  {rate:.1}/s  ETA {eta} ",
+            p.done
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("2m"), Ok(2 << 20));
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+}

@@ -1,0 +1,148 @@
+//! The work on one file: size limit, SHA-256, `--resume` check, verification or intake
+//! time-stamp, outputs. Panics and time limits are handled by the caller
+//! ([`super::engine`]).
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use kenpo_core::alg::{Digest, DigestAlgorithm};
+
+use super::SignatureVerifier;
+use super::archive::Archiver;
+use super::result::{Category, FileError, FileKind, FileResult, Intake, Verdict};
+use super::resume::ResumeIndex;
+use super::walk::Job;
+use crate::Indication;
+use crate::report::Report;
+
+/// What every job shares.
+pub(crate) struct Ctx {
+    pub verifier: Arc<dyn SignatureVerifier>,
+    pub max_file_bytes: u64,
+    pub resume: Option<ResumeIndex>,
+    pub archive: Option<Archiver>,
+}
+
+/// Processes one file; never panics on its own account (the caller catches the rest).
+pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
+    let start = Instant::now();
+    let mut r = job.result();
+    let outcome = match job.kind {
+        FileKind::Signed => signed(ctx, job, &mut r),
+        FileKind::Unsigned => unsigned(ctx, job, &mut r),
+        FileKind::Directory => Ok(()),
+    };
+    if let Err(e) = outcome {
+        r.error = Some(e);
+    }
+    r.elapsed = start.elapsed();
+    r
+}
+
+/// Opens a regular file of at most `limit` bytes.
+fn open_limited(path: &Path, limit: u64, op: &'static str) -> Result<std::fs::File, FileError> {
+    let f = std::fs::File::open(path).map_err(|source| FileError::Io { op, source })?;
+    let m = f
+        .metadata()
+        .map_err(|source| FileError::Io { op, source })?;
+    if !m.is_file() {
+        return Err(FileError::NotRegular("not a regular file"));
+    }
+    if m.len() > limit {
+        return Err(FileError::TooLarge {
+            size: m.len(),
+            limit,
+        });
+    }
+    Ok(f)
+}
+
+/// Streams `f` through SHA-256, refusing to read more than `limit` bytes (files may grow).
+fn sha256_of(f: std::fs::File, limit: u64, op: &'static str) -> Result<Digest, FileError> {
+    let mut h = DigestAlgorithm::Sha256.hasher();
+    let n = std::io::copy(&mut f.take(limit.saturating_add(1)), &mut h)
+        .map_err(|source| FileError::Io { op, source })?;
+    if n > limit {
+        return Err(FileError::TooLarge { size: n, limit });
+    }
+    Ok(h.finalize())
+}
+
+/// `--resume`: the previous line's category when the file (and its content) is unchanged
+/// and, with `--archive`, its outputs were made.
+fn resumed(ctx: &Ctx, r: &FileResult) -> Option<Category> {
+    let e = ctx.resume.as_ref()?.get(&r.path.to_string_lossy())?;
+    if Some(&e.sha256) != r.sha256.as_ref() || e.content_sha256 != r.content_sha256 {
+        return None;
+    }
+    let wants_output = ctx.archive.is_some()
+        && matches!(
+            e.category,
+            Category::Unsigned | Category::Verdict(Indication::TotalPassed)
+        );
+    (!wants_output || e.outputs_done).then_some(e.category)
+}
+
+fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
+    let limit = ctx.max_file_bytes;
+    let f = open_limited(&job.path, limit, "open")?;
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| FileError::Io { op: "read", source })?;
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > limit {
+        return Err(FileError::TooLarge { size, limit });
+    }
+    r.sha256 = Some(DigestAlgorithm::Sha256.digest(&bytes).to_hex());
+    if let Some(c) = &job.content {
+        let op = "read the detached content";
+        let d = sha256_of(open_limited(c, limit, op)?, limit, op)?;
+        r.content_sha256 = Some(d.to_hex());
+    }
+    if let Some(c) = resumed(ctx, r) {
+        r.resumed = Some(c);
+        return Ok(());
+    }
+    let report = ctx.verifier.verify(&bytes, job.content.as_deref())?;
+    let verdict = verdict_of(&report);
+    let passed = verdict.indication == Indication::TotalPassed;
+    r.verdict = Some(verdict);
+    if passed && let Some(a) = ctx.archive.as_ref().filter(|a| a.extends()) {
+        r.archived = Some(a.extend(&bytes, job)?);
+    }
+    Ok(())
+}
+
+fn unsigned(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
+    let limit = ctx.max_file_bytes;
+    let digest = sha256_of(open_limited(&job.path, limit, "open")?, limit, "read")?;
+    r.sha256 = Some(digest.to_hex());
+    if let Some(c) = resumed(ctx, r) {
+        r.resumed = Some(c);
+        return Ok(());
+    }
+    if let Some(a) = &ctx.archive {
+        let (gen_time, tsr) = a.intake(&digest, job)?;
+        r.intake = Some(Intake { gen_time, tsr });
+    }
+    Ok(())
+}
+
+/// The file's verdict: the report's indication, with the level of the first signature
+/// that has that indication.
+pub(crate) fn verdict_of(report: &Report) -> Verdict {
+    let level = report
+        .signatures
+        .iter()
+        .find(|s| s.indication == report.indication)
+        .or(report.signatures.first())
+        .map_or("B-B", |s| s.level);
+    Verdict {
+        indication: report.indication,
+        sub_indication: report.sub_indication,
+        level,
+    }
+}

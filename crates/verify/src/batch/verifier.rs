@@ -1,0 +1,22 @@
+//! What verifies each signature file of a batch: the [`SignatureVerifier`] trait, so that
+//! filing software can plug in its own; the default is the shared
+//! [`crate::validate::Verifier`] (anchors, certificates and CRLs parsed once, revocation
+//! fetches cached across files).
+
+use std::path::Path;
+
+use crate::report::Report;
+use crate::validate::{Verifier, VerifyError};
+
+/// Verifies one signature file; shared by every worker of a batch.
+pub trait SignatureVerifier: Send + Sync {
+    /// The verdict on `signature` (CMS, DER/BER/PEM) with its detached `content`, if any.
+    /// Unparsable input is a verdict (FORMAT_FAILURE), not an error.
+    fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError>;
+}
+
+impl SignatureVerifier for Verifier {
+    fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
+        Verifier::verify(self, signature, content)
+    }
+}

@@ -1,0 +1,266 @@
+//! Walking the batch folder: one directory at a time (constant memory beyond the largest
+//! directory), signatures paired with their detached content, symbolic links followed
+//! once (a link back to a directory already walked is skipped with a warning), special
+//! files and broken links reported, the report and output locations left out.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs::Metadata;
+use std::path::{Path, PathBuf};
+
+use super::result::{FileError, FileKind, FileResult};
+
+/// File extensions (case-insensitive) treated as signatures.
+pub const SIGNATURE_EXTENSIONS: [&str; 3] = ["p7s", "p7m", "pkcs7"];
+
+/// One unit of work found by the walk.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The file (root joined with `rel_path`).
+    pub path: PathBuf,
+    /// Path relative to the root.
+    pub rel_path: PathBuf,
+    /// Signature or unsigned file.
+    pub kind: FileKind,
+    /// Detached content paired with a signature.
+    pub content: Option<PathBuf>,
+}
+
+impl Job {
+    /// An empty result for this job.
+    pub fn result(&self) -> FileResult {
+        let mut r = FileResult::new(self.path.clone(), self.rel_path.clone(), self.kind);
+        r.content.clone_from(&self.content);
+        r
+    }
+}
+
+/// What the walk hands on.
+#[derive(Debug)]
+pub enum Found {
+    /// A file to process.
+    Job(Job),
+    /// A line that needs no processing (unwalkable directory, broken link, FIFO …).
+    Done(Box<FileResult>),
+    /// Something worth telling the operator that has no line (a symlink loop skipped).
+    Warning(String),
+}
+
+/// Identity of a file or directory (device and inode on Unix).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileId(u64, u64);
+
+impl FileId {
+    /// The identity of what `m` describes.
+    #[cfg(unix)]
+    pub fn of(m: &Metadata, _path: &Path) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Self(m.dev(), m.ino())
+    }
+
+    /// The identity of what `m` describes (hash of the canonical path off Unix).
+    #[cfg(not(unix))]
+    pub fn of(_m: &Metadata, path: &Path) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .hash(&mut h);
+        Self(0, h.finish())
+    }
+
+    /// The identity of an existing path (following links).
+    pub fn of_path(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|m| Self::of(&m, path))
+    }
+}
+
+/// Whether `name` has a signature extension.
+pub fn is_signature_name(name: &OsStr) -> bool {
+    Path::new(name)
+        .extension()
+        .and_then(OsStr::to_str)
+        .is_some_and(|e| {
+            SIGNATURE_EXTENSIONS
+                .iter()
+                .any(|s| e.eq_ignore_ascii_case(s))
+        })
+}
+
+fn kind_of(name: &OsStr) -> FileKind {
+    if is_signature_name(name) {
+        FileKind::Signed
+    } else {
+        FileKind::Unsigned
+    }
+}
+
+enum Entry {
+    File(OsString),
+    Dir(OsString, FileId),
+}
+
+/// Walks `root` depth-first (names sorted), calling `emit` for everything found; stops
+/// early when `emit` returns `false`. `exclude` lists files and directories to leave out.
+pub fn walk(root: &Path, exclude: &HashSet<FileId>, mut emit: impl FnMut(Found) -> bool) {
+    let mut visited = HashSet::new();
+    if let Some(id) = FileId::of_path(root) {
+        visited.insert(id);
+    }
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel_dir) = stack.pop() {
+        let dir = root.join(&rel_dir);
+        let Some(entries) = read_dir(root, &rel_dir, &dir, exclude, &mut emit) else {
+            return;
+        };
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for e in entries {
+            match e {
+                Entry::File(n) => files.push(n),
+                Entry::Dir(n, id) => dirs.push((n, id)),
+            }
+        }
+        files.sort();
+        let present: HashSet<&OsStr> = files.iter().map(OsString::as_os_str).collect();
+        let mut content_of: HashMap<&OsStr, &OsStr> = HashMap::new();
+        for f in &files {
+            if is_signature_name(f)
+                && let Some(stem) = Path::new(f).file_stem()
+                && !stem.is_empty()
+                && present.contains(stem)
+            {
+                content_of.insert(f.as_os_str(), stem);
+            }
+        }
+        let contents: HashSet<&OsStr> = content_of.values().copied().collect();
+        for f in &files {
+            let kind = kind_of(f);
+            if kind == FileKind::Unsigned && contents.contains(f.as_os_str()) {
+                continue;
+            }
+            let rel_path = rel_dir.join(f);
+            let job = Job {
+                path: root.join(&rel_path),
+                rel_path,
+                kind,
+                content: content_of.get(f.as_os_str()).map(|c| dir.join(c)),
+            };
+            if !emit(Found::Job(job)) {
+                return;
+            }
+        }
+        dirs.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, id) in dirs.into_iter().rev() {
+            let rel = rel_dir.join(&name);
+            if !visited.insert(id) {
+                let w = format!(
+                    "{}: symbolic link to a directory already walked; skipped (no loop)",
+                    root.join(&rel).display()
+                );
+                if !emit(Found::Warning(w)) {
+                    return;
+                }
+                continue;
+            }
+            stack.push(rel);
+        }
+    }
+}
+
+/// The entries of one directory; problems become lines. `None` when `emit` said stop.
+fn read_dir(
+    root: &Path,
+    rel_dir: &Path,
+    dir: &Path,
+    exclude: &HashSet<FileId>,
+    emit: &mut impl FnMut(Found) -> bool,
+) -> Option<Vec<Entry>> {
+    let line = |rel: PathBuf, kind, error| {
+        Found::Done(Box::new(
+            FileResult::new(root.join(&rel), rel, kind).with_error(error),
+        ))
+    };
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(source) => {
+            let err = FileError::Io {
+                op: "read the directory",
+                source,
+            };
+            return emit(line(rel_dir.to_path_buf(), FileKind::Directory, err)).then(Vec::new);
+        }
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = match e {
+            Ok(e) => e,
+            Err(source) => {
+                let err = FileError::Io {
+                    op: "list the directory",
+                    source,
+                };
+                if !emit(line(rel_dir.to_path_buf(), FileKind::Directory, err)) {
+                    return None;
+                }
+                break;
+            }
+        };
+        let name = e.file_name();
+        let path = e.path();
+        let rel = rel_dir.join(&name);
+        let meta = match e.file_type() {
+            Ok(t) if t.is_symlink() => std::fs::metadata(&path),
+            _ => e.metadata(),
+        };
+        let m = match meta {
+            Ok(m) => m,
+            Err(source) => {
+                let err = FileError::Io {
+                    op: "examine (broken or looping symbolic link?)",
+                    source,
+                };
+                if !emit(line(rel, kind_of(&name), err)) {
+                    return None;
+                }
+                continue;
+            }
+        };
+        let id = FileId::of(&m, &path);
+        if exclude.contains(&id) {
+            continue;
+        }
+        if m.is_dir() {
+            out.push(Entry::Dir(name, id));
+        } else if m.is_file() {
+            out.push(Entry::File(name));
+        } else if !emit(line(
+            rel,
+            kind_of(&name),
+            FileError::NotRegular(special(&m)),
+        )) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(unix)]
+fn special(m: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special(_: &Metadata) -> &'static str {
+    "special file"
+}
