@@ -4,12 +4,40 @@
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use spki::AlgorithmIdentifierOwned;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
 use crate::der_span::{Reader, SpanError, parse_one, tag};
+
+/// Names formatted so far (formatting looks attribute types up in a large table; the same
+/// CA and TSA names recur in every file of a batch). Bounded: cleared when full.
+static NAME_STRINGS: OnceLock<Mutex<HashMap<Vec<u8>, String>>> = OnceLock::new();
+const NAME_CACHE_LIMIT: usize = 4096;
+
+/// A DER `Name` as an RFC 4514 string (as x509-cert formats it); empty when it does not
+/// decode. Results are memoised per encoding.
+pub fn name_string(name_der: &[u8]) -> String {
+    let cache = NAME_STRINGS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(s) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name_der)
+    {
+        return s.clone();
+    }
+    let s = x509_cert::name::Name::from_der(name_der)
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if map.len() >= NAME_CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(name_der.to_vec(), s.clone());
+    s
+}
 
 /// Errors reading certificates and keys.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -209,16 +237,12 @@ impl<'a> CertRef<'a> {
 
     /// Subject as an RFC 4514 string.
     pub fn subject_string(&self) -> String {
-        self.decoded()
-            .map(|c| c.tbs_certificate.subject.to_string())
-            .unwrap_or_default()
+        name_string(self.subject)
     }
 
     /// Issuer as an RFC 4514 string.
     pub fn issuer_string(&self) -> String {
-        self.decoded()
-            .map(|c| c.tbs_certificate.issuer.to_string())
-            .unwrap_or_default()
+        name_string(self.issuer)
     }
 
     /// Serial number as upper-case hex.
