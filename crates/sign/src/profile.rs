@@ -172,9 +172,6 @@ pub fn check_profile_cert(
     profile: Profile,
     cert: &CertRef<'_>,
 ) -> Result<SignerInfoSummary, ProfileError> {
-    let decoded = cert
-        .decoded()
-        .map_err(|e| ProfileError::Certificate(e.to_string()))?;
     let policies = policy_oids(cert)?;
     let key_usage = key_usage(cert)?;
     let roles = match (profile, hc_roles(cert)) {
@@ -227,8 +224,8 @@ pub fn check_profile_cert(
     }
 
     Ok(SignerInfoSummary {
-        subject: decoded.tbs_certificate.subject.to_string(),
-        issuer: decoded.tbs_certificate.issuer.to_string(),
+        subject: cert.subject_string(),
+        issuer: cert.issuer_string(),
         serial: cert.serial_hex(),
         fingerprint_sha256: DigestAlgorithm::Sha256.digest(cert.raw).to_hex(),
         hc_roles: roles.iter().map(HcActor::display).collect(),
