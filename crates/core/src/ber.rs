@@ -340,6 +340,29 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether `input` (a sequence of TLVs) has only definite lengths and no constructed
+/// universal strings, at any depth up to [`MAX_DEPTH`]: then [`to_der`] changes nothing.
+fn plain(input: &[u8], depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let mut r = crate::der_span::Reader::new(input);
+    while !r.is_empty() {
+        let Ok(t) = r.read() else {
+            return false;
+        };
+        if t.tag & 0x20 != 0 {
+            if t.tag & 0xc0 == 0 && is_string_tag(t.tag & 0x1f) {
+                return false;
+            }
+            if !plain(t.value, depth + 1) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Converts one BER value to DER as far as CMS needs it (see the module docs).
 ///
 /// Returns the input unchanged when it has no indefinite lengths and no constructed
@@ -348,6 +371,11 @@ impl<'a> Parser<'a> {
 pub fn to_der(input: &[u8]) -> Result<Cow<'_, [u8]>, BerError> {
     if input.len() > MAX_INPUT {
         return Err(BerError::TooLarge);
+    }
+    // Fast path (most input is DER): no allocation when every length is definite and no
+    // universal string is constructed.
+    if crate::der_span::parse_one(input).is_ok() && plain(input, 0) {
+        return Ok(Cow::Borrowed(input));
     }
     let mut p = Parser {
         input,
