@@ -3,6 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod conformance;
+pub mod net;
+pub mod openssl;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, OnceLock};

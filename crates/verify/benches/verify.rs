@@ -1,0 +1,278 @@
+//! Offline verification of a CAdES B-T signature against the machine's RSA-2048
+//! verification speed.
+//!
+//! `cargo bench -p kenpo-verify --bench verify` (optionally `-- --signatures N`).
+//!
+//! The signature: RSA-2048 `hpki-signer` of kenpo-testpki, attached, B-T with a token of the
+//! testpki RSA-2048 TSA (issued in-process by `kenpo_tsa::server::Tsa`); verified by
+//! `verify_signature` offline with the HPKI profile, anchors root-ca and tsa-ca, and the
+//! three CRLs (hpki-sign-ca, root-ca ARL, tsa-ca) supplied — every check on, nothing cached
+//! between calls (each call builds its own revocation checker); and by one reused
+//! `Verifier` (CRLs parsed once, CRL signatures checked once). `-- --case one-shot` or
+//! `-- --case reused` runs one of the two.
+//!
+//! The bound: a verification needs `count` RSA-2048 signature checks, so it cannot be
+//! faster than `count / (openssl verify/s)`. `count` is printed item by item. The signer
+//! and token signatures go through `signature::Options::backend` and are *counted* with a
+//! counting backend; path building and the revocation checker call
+//! `kenpo_core::crypto::default_backend()` directly, so their checks are counted from the
+//! structure of the validation (and the report's path checks); the totals (12 one-shot, 9
+//! reused) match the calls to aws-lc's `rsa_verify_raw_no_self_test` counted under gdb.
+//! The ratio printed is bound ÷ ours (goal ≥ 0.8: within 25 % of pure RSA-verify cost).
+//! Every figure is the median of three rounds, each right after its own
+//! `openssl speed -seconds 2 rsa2048`.
+//!
+//! CRL lookup in a 100,000-entry CRL is measured by `crates/revocation/benches/crl.rs`
+//! (`cargo bench -p kenpo-revocation --bench crl`), not repeated here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::cms::SignedDataView;
+use kenpo_core::cms::build::signed_data;
+use kenpo_core::crypto::{CryptoBackend, CryptoError, SigningKey, default_backend};
+use kenpo_sign::Profile;
+use kenpo_sign::cades::attrs::{add_unsigned_attrs, time_stamp_token};
+use kenpo_sign::cades::{SignOptions, sign_bytes};
+use kenpo_sign::signer::SoftwareSigner;
+use kenpo_testpki::TestPki;
+use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};
+use kenpo_tsa::{TimeStampRequest, TimeStampResponse};
+use kenpo_verify::validate::{RevocationMode, Verifier, VerifyRequest, verify_signature};
+use kenpo_verify::{Indication, signature};
+
+const ROUNDS: usize = 3;
+const DOC: &[u8] = b"<claim>benchmark</claim>";
+
+/// A backend that counts `verify_digest` calls and forwards them.
+#[derive(Debug)]
+struct Counting {
+    inner: &'static dyn CryptoBackend,
+    calls: AtomicUsize,
+}
+
+impl CryptoBackend for Counting {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn verify_digest(
+        &self,
+        spki_der: &[u8],
+        alg: SignatureAlgorithm,
+        digest: &Digest,
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.verify_digest(spki_der, alg, digest, signature)
+    }
+    fn load_pkcs8(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
+        self.inner.load_pkcs8(pkcs8_der)
+    }
+}
+
+/// `verify/s` from `openssl speed -seconds 2 rsa2048`.
+fn openssl_verify_per_s() -> Option<f64> {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "2", "rsa2048"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("rsa 2048 bits"))?;
+    let nums: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    nums.last().copied()
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+fn signatures_arg() -> usize {
+    let argv: Vec<String> = std::env::args().collect();
+    argv.windows(2)
+        .find(|w| w[0] == "--signatures")
+        .map_or(1000, |w| w[1].parse().unwrap())
+}
+
+/// The B-T signature: B-B by hpki-signer, then a token over its signature value.
+fn bt_signature(pki: &TestPki) -> Vec<u8> {
+    let e = pki.entity("hpki-signer").unwrap();
+    let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
+    let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
+    let signer = SoftwareSigner::from_parts(key, e.cert_der.clone(), vec![ca]).unwrap();
+    let opts = SignOptions {
+        attached: true,
+        now: Some(pki.now()),
+        ..SignOptions::default()
+    };
+    let bb = sign_bytes(&signer, DOC, &opts).unwrap().der;
+
+    let t = pki.entity("tsa").unwrap();
+    let tsa_key = default_backend().load_pkcs8(&t.key_pkcs8_der).unwrap();
+    let policy = Oid::new_unwrap("1.2.392.200001.27.1");
+    let tsa = Tsa::new(
+        TsaConfig::new(t.cert_der.clone(), tsa_key, policy),
+        SerialStore::in_memory(),
+        None,
+    )
+    .unwrap();
+    let sd = SignedDataView::parse(&bb).unwrap();
+    let si = &sd.signer_infos[0];
+    let req = TimeStampRequest::new(DigestAlgorithm::Sha256.digest(si.signature)).to_der();
+    let resp = tsa.respond(&req).response_der;
+    let token = TimeStampResponse::parse(&resp)
+        .unwrap()
+        .token
+        .unwrap()
+        .to_vec();
+    let attr = time_stamp_token(kenpo_core::oid::ATTR_SIGNATURE_TIME_STAMP, &token).unwrap();
+    let new_si = add_unsigned_attrs(si.raw, &[&attr]).unwrap();
+    let certs: Vec<&[u8]> = sd.certificates.iter().map(|c| c.raw).collect();
+    signed_data(
+        sd.econtent_type,
+        sd.econtent,
+        &[si.digest_alg().unwrap()],
+        &certs,
+        &[],
+        &[&new_si],
+    )
+    .unwrap()
+}
+
+fn main() {
+    let n = signatures_arg();
+    let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default()).unwrap();
+    let sig = bt_signature(&pki);
+    let cert = |name: &str| pki.entity(name).unwrap().cert_der.clone();
+    let crl = |name: &str| pki.crl(name).unwrap().der.clone();
+    let req = VerifyRequest {
+        signature: &sig,
+        content: None,
+        anchors: vec![cert("root-ca"), cert("tsa-ca")],
+        cert_store: Vec::new(),
+        crls: vec![crl("hpki-sign-ca"), crl("root-ca"), crl("tsa-ca")],
+        ocsp_responses: Vec::new(),
+        profile: Profile::Hpki,
+        offline: true,
+        at: None,
+        revocation: RevocationMode::Hard,
+    };
+    let report = verify_signature(&req).unwrap();
+    assert_eq!(report.indication, Indication::TotalPassed);
+    assert_eq!(report.signatures[0].level, "B-T");
+
+    // Counted: what goes through signature::Options::backend (signer + token signatures;
+    // no TSA validator here, so no TSA path).
+    let counting = Counting {
+        inner: default_backend(),
+        calls: AtomicUsize::new(0),
+    };
+    let checked = signature::verify(
+        &sig,
+        signature::Content::None,
+        &signature::Options {
+            backend: &counting,
+            ..signature::Options::default()
+        },
+    )
+    .unwrap();
+    assert!(checked.signers[0].signature_intact);
+    let counted = counting.calls.load(Ordering::Relaxed);
+
+    // From the structure (the totals match the calls to aws-lc's RSA verify counted under
+    // gdb): the signer path as the report lists it
+    // (`path:signature[i]`); the TSA path; per non-anchor certificate the revocation
+    // checker's own issuer-signature check plus the signature of the CRL it used; and a
+    // second revocation check of the TSA certificate at the validation time (TSA paths are
+    // checked up to the validation time), whose CRL signature is cached by then.
+    let path_sigs = report.signatures[0]
+        .checks
+        .iter()
+        .filter(|c| c.name.starts_with("path:signature["))
+        .count();
+    let tsa_path = 1; // tsa ← tsa-ca (anchor)
+    let issuer_checks = path_sigs + tsa_path + 1;
+    let crl_sigs = 3; // hpki-sign-ca, root-ca ARL, tsa-ca
+    let oneshot = counted + path_sigs + tsa_path + issuer_checks + crl_sigs;
+    // A reused Verifier keeps one checker: the CRL signatures are checked once, not per file.
+    let reused = oneshot - crl_sigs;
+    println!(
+        "kenpo-verify benchmark: offline B-T verification, backend {}, {n} signatures/round, median of {ROUNDS} rounds",
+        default_backend().name()
+    );
+    println!(
+        "RSA-2048 signature checks per verification: {oneshot} = {counted} counted (signer, time-stamp token) \
+         + {path_sigs} signer path + {tsa_path} TSA path + {issuer_checks} issuer signatures re-checked by the \
+         revocation checker + {crl_sigs} CRL signatures; {reused} with a reused Verifier (CRL signatures cached)"
+    );
+
+    let verifier = Verifier::new(req.options());
+    assert_eq!(
+        verifier.verify(&sig, None).unwrap().indication,
+        Indication::TotalPassed
+    );
+    let cases: [(&str, usize, &dyn Fn()); 2] = [
+        ("verify_signature (one-shot)", oneshot, &|| {
+            black_box(verify_signature(black_box(&req)).unwrap());
+        }),
+        ("Verifier::verify (reused context)", reused, &|| {
+            black_box(verifier.verify(black_box(&sig), None).unwrap());
+        }),
+    ];
+    for (label, count, f) in cases {
+        if !case_selected(label) {
+            continue;
+        }
+        measure(label, count, n, f);
+    }
+    println!(
+        "CRL lookup in a 100,000-entry CRL: see `cargo bench -p kenpo-revocation --bench crl`"
+    );
+}
+
+/// `--case one-shot|reused` runs only that case (for counting calls under a debugger).
+fn case_selected(label: &str) -> bool {
+    let argv: Vec<String> = std::env::args().collect();
+    argv.windows(2)
+        .find(|w| w[0] == "--case")
+        .is_none_or(|w| label.contains(w[1].as_str()))
+}
+
+/// Runs `f` `n` times per round (after n/10 warm-up calls) and prints µs per call beside
+/// the bound `count / openssl verify/s`.
+fn measure(label: &str, count: usize, n: usize, f: &dyn Fn()) {
+    for _ in 0..n / 10 {
+        f();
+    }
+    let (mut ours, mut refs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let reference = openssl_verify_per_s();
+        let t0 = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+        ours.push(us);
+        if let Some(v) = reference {
+            refs.push(v);
+            ratios.push(count as f64 / v * 1e6 / us);
+        }
+    }
+    let us = median(ours).unwrap_or(f64::NAN);
+    print!("{label:<36} {us:>8.1} µs/signature");
+    match (median(refs), median(ratios)) {
+        (Some(v), Some(r)) => println!(
+            "  | openssl {v:.0} verify/s → bound {count} / {v:.0} = {:.1} µs; ratio bound ÷ ours = {r:.3} (goal ≥ 0.8)",
+            count as f64 / v * 1e6
+        ),
+        _ => println!("  | openssl unavailable"),
+    }
+}
