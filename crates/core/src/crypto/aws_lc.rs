@@ -144,6 +144,7 @@ impl CryptoBackend for AwsLc {
         digest: &Digest,
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        super::count_verification();
         check_digest(&alg, digest)?;
         key_cache::parsed(spki_der, alg)?
             .verify_digest_sig(&import(digest)?, signature)

@@ -130,6 +130,19 @@ pub(crate) fn check_digest(alg: &SignatureAlgorithm, digest: &Digest) -> Result<
     Ok(())
 }
 
+/// Signature verifications performed by the built-in backends in this process so far
+/// (every [`CryptoBackend::verify_digest`] call, whatever its outcome). For benchmarks that
+/// report the number of signature checks an operation costs.
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn count_verification() {
+    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The backend used when none is chosen: aws-lc-rs if compiled in, else RustCrypto.
 pub fn default_backend() -> &'static dyn CryptoBackend {
     #[cfg(feature = "aws-lc")]
