@@ -1,12 +1,16 @@
-//! # kenpo-verify — validation
+//! # kenpo-verify — validation and long-term preservation
 //!
-//! Validates CAdES/CMS signatures and certificates per ETSI EN 319 102-1 v1.4.1:
+//! Validates CAdES/CMS signatures and certificates per ETSI EN 319 102-1 v1.4.1 and keeps
+//! them valid for the retention period:
 //! [`path`] (RFC 5280 path building and validation, revocation of every non-anchor
 //! certificate through `kenpo-revocation`), [`signature`] (cryptographic checks of CMS
-//! signatures and their time-stamps), [`validate`] (basic validation and validation with
-//! time, giving EN 319 102-1 indications) and [`report`] (versioned JSON and
-//! Japanese/English text). Long-term extension (B-LT, B-LTA, renewal) arrives with its
-//! issue.
+//! signatures and their time-stamps), [`archive`] (archive time-stamp imprints: ATSv3 with
+//! ats-hash-index-v3, legacy ATSv2), [`validate`] (basic validation and validation with
+//! time, giving EN 319 102-1 indications; [`validate::Verifier`] for many files),
+//! [`report`] (versioned JSON and Japanese/English text), [`lt`] (extension to B-LT and
+//! B-LTA, renewal), [`sunset`] (algorithm sunset dates, ETSI TS 119 312), [`plan`] (when
+//! each archive must be renewed), [`batch`] (verify, time-stamp and archive whole folders)
+//! and [`inspect`] (structure of a file, without validation).
 #![forbid(unsafe_code)]
 
 pub mod archive;
