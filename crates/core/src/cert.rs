@@ -263,16 +263,25 @@ pub fn pem_blocks(data: &[u8], label: &str) -> Result<Vec<Vec<u8>>, CertError> {
         let e = after
             .find(&end)
             .ok_or_else(|| CertError::Pem(format!("unterminated {label}")))?;
-        let block = &after[..e + end.len()];
-        let (l, der) =
-            der::pem::decode_vec(block.as_bytes()).map_err(|e| CertError::Pem(e.to_string()))?;
-        if l != label {
-            return Err(CertError::Pem(format!("expected {label}, found {l}")));
-        }
-        out.push(der);
+        out.push(pem_body(&after[begin.len()..e], label)?);
         rest = &after[e + end.len()..];
     }
     Ok(out)
+}
+
+/// Decodes the base64 body of a PEM block leniently: any line width (OpenSSL writes 64
+/// columns, other tools 72 or 76), CR/LF, and RFC 1421 header lines (`Name: value`) are
+/// accepted; the characters must be standard base64.
+fn pem_body(body: &str, label: &str) -> Result<Vec<u8>, CertError> {
+    use base64::Engine;
+    let text: String = body
+        .lines()
+        .filter(|l| !l.contains(':'))
+        .flat_map(|l| l.chars().filter(|c| !c.is_ascii_whitespace()))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map_err(|e| CertError::Pem(format!("{label}: {e}")))
 }
 
 fn looks_like_pem(data: &[u8]) -> bool {
