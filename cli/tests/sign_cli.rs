@@ -188,9 +188,10 @@ fn refusals_exit_1_and_write_nothing() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).to_lowercase().contains("revoked"), "{}", text(&o));
-    // Levels not available yet are refused with the reason.
+    // B-LTA needs a TSA (and anchors): a usage error, nothing written.
     let o = sign("hpki-signer", &["--level", "b-lta"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--tsa"), "{}", text(&o));
     // Key not matching the certificate: a bad key is operational (4).
     let o = run(&[
         "sign",
