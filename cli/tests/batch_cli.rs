@@ -7,9 +7,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use common::{BIN, text};
@@ -45,7 +44,7 @@ fn run(args: &[&str]) -> Output {
 
 /// `kenpo-sign tsa serve` with this PKI's TSA; killed on drop.
 struct Tsa {
-    child: Child,
+    _server: common::Server,
     url: String,
     _state: tempfile::TempDir,
 }
@@ -53,41 +52,13 @@ struct Tsa {
 impl Tsa {
     fn start() -> Self {
         let state = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .args(["tsa", "serve", "--listen", "127.0.0.1:0"])
-            .args(["--cert", &p("tsa.pem"), "--key", &p("tsa.key.pem")])
-            .args([
-                "--chain",
-                &p("tsa-ca.pem"),
-                "--policy",
-                "1.3.6.1.4.1.32473.27.3.1",
-            ])
-            .args(["--state", state.path().to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:"))
-            .expect("listening line")
-            .to_owned();
+        let server = common::Server::start_with(pki(), "tsa", state.path());
+        let url = server.url.clone();
         Self {
-            child,
+            _server: server,
             url,
             _state: state,
         }
-    }
-}
-
-impl Drop for Tsa {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

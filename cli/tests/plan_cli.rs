@@ -5,58 +5,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use common::{BIN, p, run, text};
+use common::{Server, p, run, text};
 use der::{Decode, DecodePem};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 const RSA2048_SUNSET: OffsetDateTime = datetime!(2029-01-01 00:00 UTC);
 
-/// `tsa serve` on 127.0.0.1 with test-PKI entity `name`; killed on drop.
-struct Tsa(Child, String);
-
-impl Tsa {
-    fn start(name: &str, state: &Path) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["tsa", "serve", "--listen", "127.0.0.1:0"])
-            .args(["--cert", &p(&format!("{name}.pem"))])
-            .args(["--key", &p(&format!("{name}.key.pem"))])
-            .args([
-                "--chain",
-                &p("tsa-ca.pem"),
-                "--policy",
-                "1.3.6.1.4.1.32473.27.3.1",
-            ])
-            .args(["--state", state.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:"))
-            .expect("listening line")
-            .to_owned();
-        Self(child, url)
-    }
-}
-
-impl Drop for Tsa {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sign(doc: &str, out: &Path, tsa: Option<&Tsa>) {
+fn sign(doc: &str, out: &Path, tsa: Option<&Server>) {
     let (cert, key, chain) = (
         p("hpki-signer.pem"),
         p("hpki-signer.key.pem"),
@@ -67,7 +25,7 @@ fn sign(doc: &str, out: &Path, tsa: Option<&Tsa>) {
     ];
     let trust = p("tsa-ca.pem");
     if let Some(t) = tsa {
-        args.extend(["--tsa", &t.1, "--trust", &trust]);
+        args.extend(["--tsa", &t.url, "--trust", &trust]);
     }
     args.extend(["--yes", "-o", out.to_str().unwrap()]);
     let o = run(&args);
@@ -135,8 +93,8 @@ fn plan_a_directory_of_signatures() {
     let doc = dir.join("claim.csv");
     std::fs::write(&doc, "資格取得届,12345678\n").unwrap();
     let doc = doc.to_str().unwrap();
-    let rsa = Tsa::start("tsa", &work.path().join("s1"));
-    let ecdsa = Tsa::start("tsa-ecdsa", &work.path().join("s2"));
+    let rsa = Server::start_with(common::pki(), "tsa", &work.path().join("s1"));
+    let ecdsa = Server::start_with(common::pki(), "tsa-ecdsa", &work.path().join("s2"));
     sign(doc, &dir.join("rsa.p7s"), Some(&rsa));
     sign(doc, &dir.join("sub/ecdsa.p7m"), Some(&ecdsa));
     sign(doc, &dir.join("bb.p7s"), None);
