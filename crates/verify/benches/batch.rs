@@ -26,6 +26,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/openssl_speed.rs"]
+mod openssl_speed;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,21 +71,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-/// `verify/s` from `openssl speed -seconds 2 rsa2048`.
-fn openssl_verify_speed() -> Option<f64> {
-    let out = Command::new("openssl")
-        .args(["speed", "-seconds", "2", "rsa2048"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("rsa 2048 bits"))?;
-    let nums: Vec<f64> = line
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    nums.last().copied()
 }
 
 fn vm_hwm_kib() -> Option<u64> {
@@ -295,7 +282,7 @@ fn small_files(a: &Args, pki_dir: &Path) {
         "batch machinery alone (do-nothing verifier): {:.0} files/s",
         null.files / null.seconds
     );
-    match openssl_verify_speed() {
+    match openssl_speed::rsa2048_verify_per_s() {
         Some(v) => {
             let bound = v * a.jobs as f64 / checks as f64;
             println!(

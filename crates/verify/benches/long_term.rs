@@ -15,6 +15,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/openssl_speed.rs"]
+mod openssl_speed;
 
 use std::time::Instant;
 
@@ -33,18 +35,6 @@ fn arg(name: &str, default: usize) -> usize {
         .find(|w| w[0] == name)
         .and_then(|w| w[1].parse().ok())
         .unwrap_or(default)
-}
-
-fn openssl_verify_per_s() -> Option<f64> {
-    let out = std::process::Command::new("openssl")
-        .args(["speed", "-seconds", "2", "rsa2048"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("rsa 2048"))?;
-    line.split_whitespace().last()?.parse().ok()
 }
 
 fn main() {
@@ -124,7 +114,7 @@ fn main() {
     println!(
         "offline B-LTA verification (1 signature time-stamp + 2 archive time-stamps, reused Verifier): {us:.1} µs per file, {count:.1} signature verifications per file"
     );
-    match openssl_verify_per_s() {
+    match openssl_speed::rsa2048_verify_per_s() {
         Some(v) => {
             let bound_us = count / v * 1e6;
             println!(

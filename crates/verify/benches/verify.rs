@@ -26,6 +26,9 @@
 //! (`cargo bench -p kenpo-revocation --bench crl`), not repeated here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/openssl_speed.rs"]
+mod openssl_speed;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,21 +76,6 @@ impl CryptoBackend for Counting {
     fn load_pkcs8(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
         self.inner.load_pkcs8(pkcs8_der)
     }
-}
-
-/// `verify/s` from `openssl speed -seconds 2 rsa2048`.
-fn openssl_verify_per_s() -> Option<f64> {
-    let out = std::process::Command::new("openssl")
-        .args(["speed", "-seconds", "2", "rsa2048"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("rsa 2048 bits"))?;
-    let nums: Vec<f64> = line
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    nums.last().copied()
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -254,7 +242,7 @@ fn measure(label: &str, count: usize, n: usize, f: &dyn Fn()) {
     }
     let (mut ours, mut refs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        let reference = openssl_verify_per_s();
+        let reference = openssl_speed::rsa2048_verify_per_s();
         let t0 = Instant::now();
         for _ in 0..n {
             f();
