@@ -4,6 +4,23 @@
 //! `../shared/CLI.md` (exit codes in [`exit`]).
 #![forbid(unsafe_code)]
 
+/// `println!` to stdout that ignores a closed pipe (`kenpo-sign verify … | head`) instead
+/// of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod exit;
 mod files;

@@ -298,22 +298,53 @@ fn verdicts_on_bad_tokens_and_usage_errors() {
 #[test]
 fn demo_runs_the_main_job() {
     let work = tempfile::tempdir().unwrap();
-    let o = run(&["demo", "--dir", work.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("verification: OK"), "{out}");
-    assert!(out.contains("genTime (UTC):"));
-    // What the demo wrote verifies with the CLI too.
     let o = run(&[
-        "timestamp-verify",
-        work.path()
-            .join("kenpo-application.csv.tsr")
-            .to_str()
-            .unwrap(),
-        "--data",
-        work.path().join("kenpo-application.csv").to_str().unwrap(),
-        "--trust",
-        work.path().join("pki").join("tsa-ca.pem").to_str().unwrap(),
+        "demo",
+        "--dir",
+        work.path().to_str().unwrap(),
+        "--lang",
+        "en",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("TOTAL_PASSED"), "{out}");
+    assert!(out.contains("B-LTA"), "{out}");
+    let f = |name: &str| work.path().join(name).to_str().unwrap().to_owned();
+    let pki = |name: &str| {
+        work.path()
+            .join("pki")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The intake token verifies with the CLI too.
+    let o = run(&[
+        "timestamp-verify",
+        &f("submission.csv.tsr"),
+        "--data",
+        &f("submission.csv"),
+        "--trust",
+        &pki("tsa-ca.pem"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // And the B-LTA signature verifies offline, from embedded data only.
+    let o = run(&[
+        "verify",
+        &f("application.csv.p7s"),
+        "--content",
+        &f("application.csv"),
+        "--trust",
+        &pki("root-ca.pem"),
+        "--trust",
+        &pki("tsa-ca.pem"),
+        "--offline",
+        "--profile",
+        "hpki",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signatures"][0]["level"], "B-LTA");
 }

@@ -40,7 +40,7 @@ pub struct Args {
 }
 
 fn step(n: u8, ja: &str, en: &str) {
-    println!("[{n}] {ja} / {en}");
+    outln!("[{n}] {ja} / {en}");
 }
 
 fn op<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> CliError {
@@ -77,8 +77,8 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     let pki_dir = dir.join("pki");
     pki.write_to(&pki_dir).map_err(op("test PKI"))?;
     let service = bound.start(pki).map_err(op("revocation service"))?;
-    println!("    PKI:        {}", pki_dir.display());
-    println!("    OCSP/CRL:   {}", service.base_url());
+    outln!("    PKI:        {}", pki_dir.display());
+    outln!("    OCSP/CRL:   {}", service.base_url());
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -97,7 +97,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     let server = rt
         .block_on(LocalServer::start(Arc::new(tsa), HttpOptions::default()))
         .map_err(op("TSA server"))?;
-    println!("    TSA:        {}", server.url());
+    outln!("    TSA:        {}", server.url());
     let anchors = files::certificates(&[pki_dir.join("root-ca.pem"), pki_dir.join("tsa-ca.pem")])?;
     let tsa_config = crate::cmd::extend::tsa_config(&[server.url()], &anchors)
         .ok_or_else(|| CliError::op("TSA", "no URL"))?;
@@ -119,7 +119,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         .map_err(op("time-stamping"))?;
     let tsr = dir.join("submission.csv.tsr");
     files::write_atomic(&tsr, &stamp.response_der)?;
-    println!(
+    outln!(
         "    {} (genTime {})",
         tsr.display(),
         kenpo_core::timefmt::rfc3339(stamp.gen_time())
@@ -157,7 +157,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         },
     )
     .map_err(op("signing"))?;
-    println!("    {} ({})", bt.display(), signed.signer_summary.subject);
+    outln!("    {} ({})", bt.display(), signed.signer_summary.subject);
 
     step(
         4,
@@ -175,7 +175,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     .map_err(crate::cmd::extend::extend_error)?;
     let lta = dir.join("application.csv.p7s");
     files::write_atomic(&lta, &x.der)?;
-    println!(
+    outln!(
         "    {} (+{} certificates, +{} CRLs, +{} OCSP responses, archive time-stamp {})",
         lta.display(),
         x.added_certificates,
@@ -208,6 +208,6 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     .map_err(op("verification"))?;
 
     step(6, "検証レポート", "report");
-    print!("{}", report.render_text(LangArg::resolve(lang)));
+    out!("{}", report.render_text(LangArg::resolve(lang)));
     Ok(report.exit_code())
 }

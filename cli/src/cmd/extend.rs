@@ -105,22 +105,22 @@ pub fn extend_error(e: ExtendError) -> CliError {
 
 /// Prints what an extension did.
 pub fn print_summary(out: &Path, x: &Extended) {
-    println!("extended: {}", out.display());
-    println!("level:    {}", x.level);
-    println!(
+    outln!("extended: {}", out.display());
+    outln!("level:    {}", x.level);
+    outln!(
         "added:    {} certificate(s), {} CRL(s), {} OCSP response(s)",
         x.added_certificates, x.added_crls, x.added_ocsp_responses
     );
     if let Some(t) = x.signature_time_stamp {
-        println!("signature time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
+        outln!("signature time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
     }
     if let Some(t) = x.archive_time_stamp {
-        println!("archive time-stamp:   {}", kenpo_core::timefmt::rfc3339(t));
+        outln!("archive time-stamp:   {}", kenpo_core::timefmt::rfc3339(t));
     }
     for n in &x.notes {
-        println!("note:     {n}");
+        outln!("note:     {n}");
     }
-    println!("verified: {}", x.report.indication);
+    outln!("verified: {}", x.report.indication);
 }
 
 /// Runs the command.

@@ -341,24 +341,24 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         let extended = kenpo_verify::lt::extend(&bt, content, &x_opts)
             .map_err(crate::cmd::extend::extend_error)?;
         files::write_atomic(&args.out, &extended.der)?;
-        println!("signed:  {}", args.out.display());
+        outln!("signed:  {}", args.out.display());
         crate::cmd::extend::print_summary(&args.out, &extended);
         return Ok(exit::OK);
     }
-    println!("signed:  {}", args.out.display());
-    println!("signer:  {}", signed.signer_summary.subject);
+    outln!("signed:  {}", args.out.display());
+    outln!("signer:  {}", signed.signer_summary.subject);
     if !signed.signer_summary.hc_roles.is_empty() {
-        println!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
+        outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
     }
-    println!("level:   {}", cades::level_name(signed.level));
+    outln!("level:   {}", cades::level_name(signed.level));
     if let Some(d) = signed.document_sha256 {
-        println!("sha256:  {}", d.to_hex());
+        outln!("sha256:  {}", d.to_hex());
     }
     if let Some(t) = signed.timestamp_gen_time {
-        println!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
+        outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
     }
     if let Some(r) = &signed.revocation {
-        println!("revocation at genTime: {r:?}");
+        outln!("revocation at genTime: {r:?}");
     }
     Ok(exit::OK)
 }

@@ -95,7 +95,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let written = pki
         .write_to(outdir)
         .map_err(|e| CliError::op(format!("cannot write {}", outdir.display()), e))?;
-    println!(
+    outln!(
         "wrote {} files to {} (keys are TEST ONLY; see testdata/README.md)",
         written.len(),
         outdir.display()
@@ -118,12 +118,12 @@ fn serve(args: &ServeArgs) -> Result<u8, CliError> {
         .start(pki)
         .map_err(|e| CliError::op("revocation service", e))?;
     let base = service.base_url();
-    println!(
+    outln!(
         "wrote {} files to {} (keys are TEST ONLY; see testdata/README.md)",
         written.len(),
         args.outdir.display()
     );
-    println!("kenpo-sign test PKI revocation service listening on {base}/ (OCSP {base}/ocsp)");
+    outln!("kenpo-sign test PKI revocation service listening on {base}/ (OCSP {base}/ocsp)");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let rt = tokio::runtime::Builder::new_current_thread()

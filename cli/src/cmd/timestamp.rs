@@ -86,15 +86,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     if args.trust.is_empty() {
         eprintln!("warning: no --trust given: the TSA certificate's chain was not checked");
     }
-    println!(
+    outln!(
         "genTime: {}",
         kenpo_core::timefmt::rfc3339(stamp.gen_time())
     );
-    println!("serial:  {}", stamp.token.serial_hex());
-    println!("policy:  {}", stamp.token.policy());
-    println!("TSA:     {}", stamp.token.tsa_subject());
-    println!("imprint: {} {}", digest_alg.name(), digest.to_hex());
-    println!("written: {}", args.out.display());
+    outln!("serial:  {}", stamp.token.serial_hex());
+    outln!("policy:  {}", stamp.token.policy());
+    outln!("TSA:     {}", stamp.token.tsa_subject());
+    outln!("imprint: {} {}", digest_alg.name(), digest.to_hex());
+    outln!("written: {}", args.out.display());
     Ok(exit::OK)
 }
 

@@ -83,7 +83,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         },
     };
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
@@ -94,10 +94,10 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
 
 fn print_text(r: &Report) {
     if r.valid {
-        println!("Verification: OK");
+        outln!("Verification: OK");
         let show = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
-                println!("{k:<10} {v}");
+                outln!("{k:<10} {v}");
             }
         };
         show("genTime:", &r.gen_time);
@@ -105,14 +105,14 @@ fn print_text(r: &Report) {
         show("policy:", &r.policy);
         show("TSA:", &r.tsa);
         if let Some(ms) = r.accuracy_ms {
-            println!("{:<10} ±{ms} ms", "accuracy:");
+            outln!("{:<10} ±{ms} ms", "accuracy:");
         }
         for (i, p) in r.path.iter().enumerate() {
-            println!("{:<10} {p}", if i == 0 { "path:" } else { "" });
+            outln!("{:<10} {p}", if i == 0 { "path:" } else { "" });
         }
     } else {
-        println!("Verification: FAILED");
-        println!("reason:    {}", r.error.as_deref().unwrap_or("unknown"));
+        outln!("Verification: FAILED");
+        outln!("reason:    {}", r.error.as_deref().unwrap_or("unknown"));
     }
 }
 

@@ -85,7 +85,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::op("listener", e))?;
-        println!(
+        outln!(
             "kenpo-sign TSA listening on http://{addr}/ (state {})",
             args.state.display()
         );

@@ -91,11 +91,11 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     };
     let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
         ),
-        Format::Text => print!("{}", report.render_text(LangArg::resolve(args.lang))),
+        Format::Text => out!("{}", report.render_text(LangArg::resolve(args.lang))),
     }
     Ok(report.exit_code())
 }

@@ -59,11 +59,11 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     };
     let report = verify_certificate(&req);
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
         ),
-        Format::Text => print!("{}", report.render_text(LangArg::resolve(args.lang))),
+        Format::Text => out!("{}", report.render_text(LangArg::resolve(args.lang))),
     }
     Ok(report.exit_code())
 }
