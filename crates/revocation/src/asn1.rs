@@ -17,6 +17,8 @@ pub(crate) const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
 pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
 /// id-ce-cRLDistributionPoints.
 pub(crate) const CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+/// id-ce-freshestCRL.
+pub(crate) const FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
 /// id-pe-authorityInfoAccess.
 pub(crate) const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
 /// id-ad-ocsp.

@@ -5,7 +5,8 @@
 //! OCSP (RFC 6960), from supplied files, a cache, or the network.
 //!
 //! * [`crl`]: CRL parsing with spans, signature, RFC 5280 §6.3.3 scope (including the
-//!   issuingDistributionPoint of HPKI ARLs), O(1) lookup in lists of any length;
+//!   issuingDistributionPoint of HPKI ARLs, indirect CRLs with certificateIssuer entries,
+//!   reason partitions), delta CRLs, O(1) lookup in lists of any length;
 //! * [`ocsp`]: requests, responses, responder authorization (CA or delegated responder
 //!   with id-kp-OCSPSigning);
 //! * [`fetch`]: HTTP with timeouts and size limits (http/https only);
@@ -75,6 +76,21 @@ pub enum RevocationStatus {
 pub trait RevocationCheck: Send + Sync {
     /// Status of `cert` (DER), issued by `issuer` (DER), at `at`.
     fn status_at(&self, cert: &[u8], issuer: &[u8], at: OffsetDateTime) -> RevocationStatus;
+
+    /// As [`RevocationCheck::status_at`] for a certificate on a certification path ending
+    /// at `anchor` (DER): revocation data signed by another key than the issuer's (a
+    /// separate CRL signer, an indirect CRL) must chain to that anchor (RFC 5280 §6.3.3
+    /// (f)). The default ignores `anchor`.
+    fn status_on_path(
+        &self,
+        cert: &[u8],
+        issuer: &[u8],
+        anchor: &[u8],
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        let _ = anchor;
+        self.status_at(cert, issuer, at)
+    }
 }
 
 /// What one CRL or OCSP response, already verified and in scope, says about a certificate

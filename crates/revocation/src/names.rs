@@ -9,7 +9,7 @@
 use kenpo_core::cert::CertRef;
 use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag, tlv};
 
-use crate::asn1::{self, AD_OCSP, AUTHORITY_INFO_ACCESS, CRL_DISTRIBUTION_POINTS};
+use crate::asn1::{self, AD_OCSP, AUTHORITY_INFO_ACCESS, CRL_DISTRIBUTION_POINTS, FRESHEST_CRL};
 
 /// A malformed name, distribution point or access description.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -193,10 +193,23 @@ pub(crate) fn is_http(url: &str) -> bool {
 
 /// The certificate's cRLDistributionPoints (empty when the extension is absent).
 pub fn crl_distribution_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoint>, NameError> {
-    let Some(ext) = cert.extension(CRL_DISTRIBUTION_POINTS) else {
-        return Ok(Vec::new());
-    };
-    let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;
+    match cert.extension(CRL_DISTRIBUTION_POINTS) {
+        Some(ext) => parse_distribution_points(ext.value),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The certificate's freshestCRL: where its delta CRLs are (empty when absent).
+pub fn freshest_crl_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoint>, NameError> {
+    match cert.extension(FRESHEST_CRL) {
+        Some(ext) => parse_distribution_points(ext.value),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Reads a `CRLDistributionPoints` / `FreshestCRL` value (SEQUENCE OF DistributionPoint).
+pub fn parse_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoint>, NameError> {
+    let seq = parse_one(value)?.expect(tag::SEQUENCE)?;
     let mut r = seq.reader();
     let mut out = Vec::new();
     while !r.is_empty() {

@@ -3,35 +3,13 @@
 //! the data is absent).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 
+use common::pkits::{Data, data};
 use kenpo_revocation::{Checker, CrlSignerValidator, RevocationCheck, RevocationStatus};
 use time::OffsetDateTime;
-
-fn pkits() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/pkits");
-    if d.join("certs").exists() {
-        Some(d)
-    } else {
-        eprintln!("SKIP: PKITS data not found at {}", d.display());
-        None
-    }
-}
-
-struct Data(PathBuf);
-
-impl Data {
-    fn cert(&self, n: &str) -> Vec<u8> {
-        std::fs::read(self.0.join("certs").join(format!("{n}.crt"))).unwrap()
-    }
-    fn crl(&self, n: &str) -> Vec<u8> {
-        std::fs::read(self.0.join("crls").join(format!("{n}.crl"))).unwrap()
-    }
-    fn anchor(&self) -> Vec<u8> {
-        self.cert("TrustAnchorRootCertificate")
-    }
-}
 
 const AT: OffsetDateTime = time::macros::datetime!(2022-01-01 00:00 UTC);
 const SEP_CA: &str = "SeparateCertificateandCRLKeysCertificateSigningCACert";
@@ -48,8 +26,7 @@ fn separate_keys_checker(d: &Data) -> Checker {
 
 #[test]
 fn separate_crl_signing_key_signed_by_the_anchor() {
-    let Some(dir) = pkits() else { return };
-    let d = Data(dir);
+    let Some(d) = data() else { return };
     let (ca, signer) = (d.cert(SEP_CA), d.cert(SEP_SIGNER));
     let good = d.cert("ValidSeparateCertificateandCRLKeysTest19EE");
     let revoked = d.cert("InvalidSeparateCertificateandCRLKeysTest20EE");
@@ -85,8 +62,7 @@ fn separate_crl_signing_key_signed_by_the_anchor() {
 
 #[test]
 fn revoked_crl_signer_is_not_used() {
-    let Some(dir) = pkits() else { return };
-    let d = Data(dir);
+    let Some(d) = data() else { return };
     // PKITS 4.4.21: the CRL-signing certificate of CA2 is revoked on the anchor's CRL.
     let ca = d.cert("SeparateCertificateandCRLKeysCA2CertificateSigningCACert");
     let signer = d.cert("SeparateCertificateandCRLKeysCA2CRLSigningCert");
@@ -107,8 +83,7 @@ fn revoked_crl_signer_is_not_used() {
 
 #[test]
 fn self_issued_crl_signing_key() {
-    let Some(dir) = pkits() else { return };
-    let d = Data(dir);
+    let Some(d) = data() else { return };
     let ca = d.cert("BasicSelfIssuedCRLSigningKeyCACert");
     let signer = d.cert("BasicSelfIssuedCRLSigningKeyCRLCert");
     let checker = Checker::new()
@@ -133,8 +108,7 @@ fn self_issued_crl_signing_key() {
 
 #[test]
 fn self_issued_old_with_new_key() {
-    let Some(dir) = pkits() else { return };
-    let d = Data(dir);
+    let Some(d) = data() else { return };
     // The EE is issued by the old key (certified by the new key in a self-issued
     // certificate); the CRL is signed by the new key.
     let new_key = d.cert("BasicSelfIssuedNewKeyCACert");
@@ -167,8 +141,7 @@ impl CrlSignerValidator for Fixed {
 
 #[test]
 fn validator_callback_decides() {
-    let Some(dir) = pkits() else { return };
-    let d = Data(dir);
+    let Some(d) = data() else { return };
     let (ca, signer) = (d.cert(SEP_CA), d.cert(SEP_SIGNER));
     let good = d.cert("ValidSeparateCertificateandCRLKeysTest19EE");
     for accept in [true, false] {

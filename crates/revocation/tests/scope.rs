@@ -126,17 +126,17 @@ fn issuing_distribution_point_rules() {
         )),
         ScopeMismatch::OnlySomeReasons(0x0002)
     );
-    // indirectCRL: unsupported.
+    // indirectCRL: also covers the CRL issuer's own certificates (RFC 5280 §5.3.3).
     assert_eq!(
-        not_in_scope(scope(
+        scope(
             &pki,
             "hpki-sign-ca",
             "hpki-signer",
             &ext(idp(None, &[4], None))
-        )),
-        ScopeMismatch::IndirectCrl
+        ),
+        Ok(())
     );
-    // A delta CRL: unsupported.
+    // A delta CRL alone: only usable with its complete CRL.
     assert_eq!(
         not_in_scope(scope(
             &pki,

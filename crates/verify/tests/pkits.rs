@@ -13,7 +13,6 @@ use common::conformance::{Table, check_baseline, print_table, write_results};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_revocation::Checker;
@@ -113,9 +112,11 @@ fn run_case(dir: &std::path::Path, tc: &Value) -> Result<(), String> {
         .with_crl_signer_candidates(others.clone())
         .with_trust_anchors(vec![anchor.clone()])
         .offline(true);
+    // CRL signers other than the issuer (separate CRL keys, indirect CRLs) get full path
+    // validation by the validator itself.
     let v = PathValidator::new(vec![anchor], opts)
         .with_intermediates(others)
-        .with_revocation(Arc::new(checker));
+        .with_checker(checker);
     v.validate(&leaf, &[])
         .map(|_| ())
         .map_err(|e| format!("{e} [{}]", e.sub_indication()))
@@ -128,6 +129,7 @@ fn pkits_conformance() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("pkits.json")).unwrap()).unwrap();
     let mut table: Table = BTreeMap::new();
     let mut results = Vec::new();
+    let mut wrong_kind = Vec::new();
     for tc in &cases {
         let id = tc["id"].as_str().unwrap_or("");
         let expect_ok = tc.get("error").is_none();
@@ -152,6 +154,18 @@ fn pkits_conformance() {
                 r
             );
         }
+        // A revocation failure must be the right one: revoked, or status unknown/stale.
+        let want = match tc["error"]["class"].as_str() {
+            Some("RevokedError") => Some("[REVOKED]"),
+            Some("InsufficientRevinfoError" | "StaleRevinfoError") => Some("[TRY_LATER]"),
+            _ => None,
+        };
+        if let (Some(want), Err(e)) = (want, &r)
+            && (e.ends_with("[REVOKED]") || e.ends_with("[TRY_LATER]"))
+            && !e.ends_with(want)
+        {
+            wrong_kind.push(format!("{id}: expected {want}, got {e}"));
+        }
         for ns in [section(id), "total".to_string()] {
             let e = table.entry(ns).or_default();
             for k in ["agree", "disagree", "skip"] {
@@ -164,4 +178,5 @@ fn pkits_conformance() {
     print_table(&table);
     write_results("pkits", &results, &table);
     check_baseline("pkits", &table);
+    assert!(wrong_kind.is_empty(), "{wrong_kind:#?}");
 }

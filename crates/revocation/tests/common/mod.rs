@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod bigcrl;
+pub mod crlgen;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -434,4 +435,44 @@ pub fn hpki_real() -> Option<PathBuf> {
 /// Parses RFC 3339.
 pub fn t(s: &str) -> OffsetDateTime {
     kenpo_core::timefmt::parse_rfc3339(s).unwrap()
+}
+
+// ---- NIST PKITS -----------------------------------------------------------------------
+
+/// NIST PKITS files from `../../../shared/conformance/pkits`.
+pub mod pkits {
+    use std::path::PathBuf;
+
+    /// The PKITS directory.
+    pub struct Data(pub PathBuf);
+
+    /// The data, or `None` (skip) — a failure under CI.
+    pub fn data() -> Option<Data> {
+        let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/pkits");
+        if d.join("certs").is_dir() {
+            return Some(Data(d));
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PKITS data missing at {} (required under CI)",
+            d.display()
+        );
+        eprintln!("SKIP: PKITS data not found at {}", d.display());
+        None
+    }
+
+    impl Data {
+        /// `certs/<n>.crt`.
+        pub fn cert(&self, n: &str) -> Vec<u8> {
+            std::fs::read(self.0.join("certs").join(format!("{n}.crt"))).unwrap()
+        }
+        /// `crls/<n>.crl`.
+        pub fn crl(&self, n: &str) -> Vec<u8> {
+            std::fs::read(self.0.join("crls").join(format!("{n}.crl"))).unwrap()
+        }
+        /// The trust anchor certificate.
+        pub fn anchor(&self) -> Vec<u8> {
+            self.cert("TrustAnchorRootCertificate")
+        }
+    }
 }

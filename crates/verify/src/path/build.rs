@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
+use kenpo_revocation::RevocationCheck;
 use kenpo_revocation::names::names_equal;
 
 use super::validate::validate_path;
@@ -16,8 +17,8 @@ pub(crate) struct Node<'a> {
 }
 
 struct Ctx<'a, 'o> {
-    v: &'o PathValidator,
     opts: &'o ValidationOptions,
+    revocation: Option<&'o dyn RevocationCheck>,
     pool: Vec<Node<'a>>,
     /// issuer index lists per subject index (lazy).
     issuers: HashMap<usize, Vec<usize>>,
@@ -131,12 +132,7 @@ impl Ctx<'_, '_> {
             }
             if anchor {
                 let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| &self.pool[p].cert).collect();
-                match validate_path(
-                    self.opts,
-                    &certs,
-                    &self.pool[j].cert,
-                    self.v.revocation.as_deref(),
-                ) {
+                match validate_path(self.opts, &certs, &self.pool[j].cert, self.revocation) {
                     Ok(p) => return Some(p),
                     Err(e) => self.record(e),
                 }
@@ -161,13 +157,30 @@ pub(crate) fn build_and_validate(
     leaf: &[u8],
     extra: &[&[u8]],
 ) -> Result<ValidatedPath, PathError> {
-    let leaf_cert = CertRef::parse(leaf).map_err(|e| PathError::Malformed {
-        index: 0,
-        reason: e.to_string(),
-    })?;
+    build_and_validate_counted(v, opts, leaf, extra, v.revocation.as_deref()).0
+}
+
+/// As [`build_and_validate`], with the number of signature verifications made.
+pub(crate) fn build_and_validate_counted(
+    v: &PathValidator,
+    opts: &ValidationOptions,
+    leaf: &[u8],
+    extra: &[&[u8]],
+    revocation: Option<&dyn RevocationCheck>,
+) -> (Result<ValidatedPath, PathError>, usize) {
+    let leaf_cert = match CertRef::parse(leaf) {
+        Ok(c) => c,
+        Err(e) => {
+            let e = PathError::Malformed {
+                index: 0,
+                reason: e.to_string(),
+            };
+            return (Err(e), 0);
+        }
+    };
     // The leaf is itself a trust anchor: nothing to build.
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
-        return validate_path(opts, &[], &leaf_cert, v.revocation.as_deref());
+        return (validate_path(opts, &[], &leaf_cert, revocation), 0);
     }
     let mut pool = vec![Node {
         cert: leaf_cert,
@@ -198,8 +211,8 @@ pub(crate) fn build_and_validate(
         }
     }
     let mut ctx = Ctx {
-        v,
         opts,
+        revocation,
         pool,
         issuers: HashMap::new(),
         sig_cache: HashMap::new(),
@@ -209,12 +222,13 @@ pub(crate) fn build_and_validate(
     };
     let mut path = vec![0];
     if let Some(p) = ctx.dfs(&mut path) {
-        return Ok(p);
+        return (Ok(p), ctx.sig_checks);
     }
-    Err(ctx.best.unwrap_or_else(|| PathError::NoChain {
+    let e = ctx.best.take().unwrap_or_else(|| PathError::NoChain {
         reason: format!(
             "no issuer of \"{}\" leads to a trust anchor",
             ctx.pool[0].cert.issuer_string()
         ),
-    }))
+    });
+    (Err(e), ctx.sig_checks)
 }

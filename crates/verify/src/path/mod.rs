@@ -8,6 +8,13 @@
 //! unknown critical extensions, name constraints and certificate policies, plus an
 //! algorithm policy (sunset dates) and revocation of every non-anchor certificate.
 //!
+//! Revocation is asked of the checker with the path's trust anchor
+//! ([`kenpo_revocation::RevocationCheck::status_on_path`]). With
+//! [`PathValidator::with_checker`], a CRL signed by another key than the issuer's (a
+//! separate CRL-signing certificate, an indirect CRL's issuer) is used only once the
+//! signer's own path validates to that same anchor, revocation included (RFC 5280 §6.3.3
+//! (f)); such nested validations are depth-limited and share the signature-check budget.
+//!
 //! Trust comes only from the anchors given to [`PathValidator::new`]: a self-signed
 //! certificate found among the candidates is never trusted.
 //!
@@ -16,6 +23,7 @@
 //! [`ValidationOptions::leaf_policy_prefixes`] (see [`ValidationOptions::hpki_signature`]).
 
 mod build;
+mod crl_signer;
 mod error;
 mod names;
 mod policy;
@@ -29,6 +37,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 pub use x509_cert::ext::pkix::KeyUsages;
 
+pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
 pub use error::PathError;
 pub use policy::ANY_POLICY;
 
@@ -187,6 +196,9 @@ pub struct ValidatedPath {
 }
 
 /// RFC 5280 path builder and validator.
+///
+/// It is also a [`kenpo_revocation::CrlSignerValidator`]: see
+/// [`PathValidator::with_checker`].
 #[derive(Clone)]
 pub struct PathValidator {
     anchors: Vec<Vec<u8>>,

@@ -562,7 +562,7 @@ pub(crate) fn validate_path(
         for k in (0..n).rev() {
             let issuer = if k + 1 < n { certs[k + 1] } else { anchor };
             let status = match revocation {
-                Some(r) => r.status_at(certs[k].raw, issuer.raw, opts.time),
+                Some(r) => r.status_on_path(certs[k].raw, issuer.raw, anchor.raw, opts.time),
                 None => RevocationStatus::Unknown {
                     reason: "no revocation checker configured".into(),
                 },

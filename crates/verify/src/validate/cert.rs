@@ -53,6 +53,14 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
             .with_crls(req.crls.clone())
             .with_trust_anchors(anchors.clone())
             .with_crl_signer_candidates(chain.clone())
+            .with_crl_signer_validator(
+                PathValidator::new(
+                    anchors.clone(),
+                    path_options(req.profile, at, path::RevocationMode::Hard),
+                )
+                .with_intermediates(chain.clone())
+                .crl_signer_validator(),
+            )
             .offline(req.offline),
     );
     let v = PathValidator::new(

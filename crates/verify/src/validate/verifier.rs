@@ -151,6 +151,18 @@ impl Verifier {
             .with_ocsp_responses(ocsp)
             .with_trust_anchors(self.anchors.clone())
             .with_crl_signer_candidates(candidates.to_vec())
+            .with_crl_signer_validator(
+                PathValidator::new(
+                    self.anchors.clone(),
+                    path_options(
+                        Profile::Any,
+                        OffsetDateTime::now_utc(),
+                        self.opts.revocation.path_mode(),
+                    ),
+                )
+                .with_intermediates(candidates.to_vec())
+                .crl_signer_validator(),
+            )
             .offline(self.opts.offline)
     }
 

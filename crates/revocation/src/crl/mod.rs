@@ -33,8 +33,14 @@ use kenpo_core::timefmt::rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::asn1::{self, SigFailure};
-use crate::names::{self, ALL_REASONS, DistributionPointName, GeneralName, ReasonMask};
+use crate::names::{self, DistributionPoint, GeneralName};
 use crate::{DEFAULT_CLOCK_SKEW, Finding};
+
+mod delta;
+mod scope;
+
+pub use delta::DeltaMismatch;
+pub use scope::{IssuingDistributionPoint, ScopeMismatch, effective_distribution_points};
 
 /// Default limit on the size of a CRL accepted from the network: 100 MiB.
 pub const DEFAULT_MAX_CRL_BYTES: u64 = 100 * 1024 * 1024;
@@ -116,6 +122,9 @@ pub enum CrlError {
     /// The CRL does not cover this certificate (RFC 5280 §6.3.3).
     #[error("CRL not in scope for the certificate: {0}")]
     NotInScope(ScopeMismatch),
+    /// A delta CRL that cannot be combined with the complete CRL (RFC 5280 §5.2.4).
+    #[error("delta CRL: {0}")]
+    Delta(DeltaMismatch),
     /// The CRL's nextUpdate is before the time asked about: it cannot say the certificate
     /// was not revoked then.
     #[error("CRL is stale for {}: nextUpdate {}", rfc3339(*.at), rfc3339(*.next_update))]
@@ -155,111 +164,6 @@ pub enum CrlError {
     },
 }
 
-/// Why a CRL does not cover a certificate (RFC 5280 §6.3.3).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ScopeMismatch {
-    /// The CRL issuer is not the certificate's issuer (indirect CRLs are not supported).
-    #[error("CRL issuer \"{crl}\" is not the certificate issuer \"{cert}\"")]
-    Issuer {
-        /// The CRL's issuer.
-        crl: String,
-        /// The certificate's issuer.
-        cert: String,
-    },
-    /// A delta CRL (deltaCRLIndicator): delta CRLs are not supported.
-    #[error("delta CRLs are not supported")]
-    DeltaCrl,
-    /// An indirect CRL (IDP indirectCRL, or entries with certificateIssuer): not supported.
-    #[error("indirect CRLs are not supported")]
-    IndirectCrl,
-    /// IDP onlyContainsAttributeCerts.
-    #[error("the CRL only covers attribute certificates")]
-    OnlyAttributeCerts,
-    /// IDP onlyContainsUserCerts and the certificate is a CA.
-    #[error(
-        "the CRL only covers end-entity certificates (onlyContainsUserCerts) and the certificate is a CA"
-    )]
-    OnlyUserCerts,
-    /// IDP onlyContainsCACerts and the certificate is not a CA.
-    #[error(
-        "the CRL only covers CA certificates (onlyContainsCACerts) and the certificate is not a CA"
-    )]
-    OnlyCaCerts,
-    /// IDP onlySomeReasons: a CRL partitioned by reason cannot establish "not revoked".
-    #[error(
-        "the CRL only covers some revocation reasons (onlySomeReasons 0x{0:03x}); partitioned CRLs are not supported"
-    )]
-    OnlySomeReasons(ReasonMask),
-    /// None of the certificate's distribution points matches the IDP's distributionPoint.
-    #[error(
-        "no CRL distribution point of the certificate matches the CRL's issuingDistributionPoint ({idp})"
-    )]
-    DistributionPoint {
-        /// The IDP names, for the message.
-        idp: String,
-    },
-    /// The certificate's cRLDistributionPoints extension could not be read.
-    #[error("the certificate's cRLDistributionPoints is malformed: {0}")]
-    MalformedCertificateDp(String),
-}
-
-/// issuingDistributionPoint (RFC 5280 §5.2.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuingDistributionPoint {
-    /// distributionPoint.
-    pub distribution_point: Option<DistributionPointName>,
-    /// onlyContainsUserCerts.
-    pub only_contains_user_certs: bool,
-    /// onlyContainsCACerts.
-    pub only_contains_ca_certs: bool,
-    /// onlySomeReasons.
-    pub only_some_reasons: Option<ReasonMask>,
-    /// indirectCRL.
-    pub indirect_crl: bool,
-    /// onlyContainsAttributeCerts.
-    pub only_contains_attribute_certs: bool,
-}
-
-impl IssuingDistributionPoint {
-    /// Parses the extension value (the IssuingDistributionPoint SEQUENCE).
-    pub fn from_der(value: &[u8]) -> Result<Self, CrlError> {
-        let seq = parse_one(value)?.expect(tag::SEQUENCE)?;
-        let mut r = seq.reader();
-        let boolean = |t: Option<Tlv<'_>>| -> Result<bool, CrlError> {
-            t.map_or(Ok(false), |t| {
-                asn1::read_bool(t).map_err(CrlError::Malformed)
-            })
-        };
-        let distribution_point = match r.optional(0xa0)? {
-            Some(f) => Some(
-                DistributionPointName::from_field(f)
-                    .map_err(|e| CrlError::Malformed(format!("issuingDistributionPoint: {e}")))?,
-            ),
-            None => None,
-        };
-        let idp = Self {
-            distribution_point,
-            only_contains_user_certs: boolean(r.optional(0x81)?)?,
-            only_contains_ca_certs: boolean(r.optional(0x82)?)?,
-            only_some_reasons: r.optional(0x83)?.map(|b| names::reason_mask(b.value)),
-            indirect_crl: boolean(r.optional(0x84)?)?,
-            only_contains_attribute_certs: boolean(r.optional(0x85)?)?,
-        };
-        r.finish()?;
-        let only = [
-            idp.only_contains_user_certs,
-            idp.only_contains_ca_certs,
-            idp.only_contains_attribute_certs,
-        ];
-        if only.iter().filter(|b| **b).count() > 1 {
-            return Err(CrlError::Malformed(
-                "issuingDistributionPoint asserts more than one onlyContains… flag".into(),
-            ));
-        }
-        Ok(idp)
-    }
-}
-
 /// One revoked certificate, as listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrlEntry {
@@ -271,20 +175,62 @@ pub struct CrlEntry {
     pub invalidity_date: Option<OffsetDateTime>,
 }
 
-/// A serial number of at most 23 octets, stored inline (no allocation per entry).
+/// A serial number of at most 23 octets, stored inline (no allocation per entry), with
+/// the certificate issuer it belongs to: 0 for the CRL issuer, `n` for the `n`-th distinct
+/// certificateIssuer of an indirect CRL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct SerialKey {
+    group: u32,
     len: u8,
     bytes: [u8; 23],
 }
 
 impl SerialKey {
-    fn new(canonical: &[u8]) -> Option<Self> {
+    fn new(group: u32, canonical: &[u8]) -> Option<Self> {
         let mut bytes = [0u8; 23];
         bytes.get_mut(..canonical.len())?.copy_from_slice(canonical);
         Some(Self {
+            group,
             len: u8::try_from(canonical.len()).ok()?,
             bytes,
+        })
+    }
+}
+
+/// The certificate issuers named by certificateIssuer entry extensions (RFC 5280 §5.3.3).
+#[derive(Debug, Clone, Default)]
+struct IssuerGroups {
+    /// The names of group `n` at index `n - 1`.
+    groups: Vec<Vec<GeneralName>>,
+    /// Group number per extension value.
+    by_value: HashMap<Vec<u8>, u32>,
+}
+
+impl IssuerGroups {
+    /// The group number of a certificateIssuer extension value, added when new.
+    fn group_of(&mut self, value: &[u8]) -> Result<u32, CrlError> {
+        if let Some(g) = self.by_value.get(value) {
+            return Ok(*g);
+        }
+        let seq = parse_one(value)?.expect(tag::SEQUENCE)?;
+        let names = names::general_names(seq.reader())
+            .map_err(|e| CrlError::Malformed(format!("certificateIssuer: {e}")))?;
+        self.groups.push(names);
+        let g = u32::try_from(self.groups.len())
+            .map_err(|_| CrlError::Malformed("too many certificate issuers".into()))?;
+        self.by_value.insert(value.to_vec(), g);
+        Ok(g)
+    }
+
+    /// The groups naming `issuer` (a Name TLV) as a directoryName.
+    fn matching<'s>(&'s self, issuer: &'s [u8]) -> impl Iterator<Item = u32> + 's {
+        self.groups.iter().enumerate().filter_map(move |(i, g)| {
+            g.iter()
+                .any(
+                    |n| matches!(n, GeneralName::DirectoryName(d) if names::names_equal(d, issuer)),
+                )
+                .then(|| u32::try_from(i + 1).ok())
+                .flatten()
         })
     }
 }
@@ -304,10 +250,13 @@ pub struct Crl {
     authority_key_id: Option<Vec<u8>>,
     idp: Option<IssuingDistributionPoint>,
     delta: bool,
+    base_crl_number: Option<Vec<u8>>,
+    freshest_crl: Vec<DistributionPoint>,
     expired_certs_on_crl: Option<OffsetDateTime>,
     indirect_entries: bool,
+    issuer_groups: IssuerGroups,
     entries: HashMap<SerialKey, u32>,
-    long_entries: HashMap<Box<[u8]>, u32>,
+    long_entries: HashMap<(u32, Box<[u8]>), u32>,
 }
 
 impl std::fmt::Debug for Crl {
@@ -332,7 +281,8 @@ fn range_of(base: &[u8], part: &[u8]) -> Range<usize> {
 struct ParsedEntry<'a> {
     serial: &'a [u8],
     entry: CrlEntry,
-    certificate_issuer: bool,
+    /// The certificateIssuer extension value, when present.
+    certificate_issuer: Option<&'a [u8]>,
 }
 
 fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
@@ -348,7 +298,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
         reason: None,
         invalidity_date: None,
     };
-    let mut certificate_issuer = false;
+    let mut certificate_issuer = None;
     if let Some(exts) = r.optional(tag::SEQUENCE)? {
         let mut er = exts.reader();
         while !er.is_empty() {
@@ -374,7 +324,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                             .map_err(|e| CrlError::Malformed(format!("invalidityDate: {e}")))?,
                     );
                 }
-                OID_CERTIFICATE_ISSUER => certificate_issuer = true,
+                OID_CERTIFICATE_ISSUER => certificate_issuer = Some(value),
                 OID_HOLD_INSTRUCTION => {}
                 _ if critical => {
                     return Err(CrlError::UnsupportedCriticalEntryExtension {
@@ -440,8 +390,10 @@ impl Crl {
         };
 
         let mut entries: HashMap<SerialKey, u32> = HashMap::new();
-        let mut long_entries: HashMap<Box<[u8]>, u32> = HashMap::new();
+        let mut long_entries: HashMap<(u32, Box<[u8]>), u32> = HashMap::new();
         let mut indirect_entries = false;
+        let mut issuer_groups = IssuerGroups::default();
+        let mut group = 0u32;
         if let Some(list) = t.optional(tag::SEQUENCE)? {
             // Each entry takes at least ~20 octets: a cheap upper bound for the capacity.
             entries.reserve(list.value.len() / 20);
@@ -449,8 +401,11 @@ impl Crl {
             while !lr.is_empty() {
                 let et = lr.read()?;
                 let parsed = parse_entry(et)?;
-                indirect_entries |= parsed.certificate_issuer;
-                if !v2 && (parsed.entry.reason.is_some() || parsed.certificate_issuer) {
+                if let Some(value) = parsed.certificate_issuer {
+                    indirect_entries = true;
+                    group = issuer_groups.group_of(value)?;
+                }
+                if !v2 && (parsed.entry.reason.is_some() || parsed.certificate_issuer.is_some()) {
                     return Err(CrlError::Malformed("entry extensions in a v1 CRL".into()));
                 }
                 let offset = u32::try_from(et.offset)
@@ -464,7 +419,7 @@ impl Crl {
                         _ => offset,
                     }
                 };
-                match SerialKey::new(canonical) {
+                match SerialKey::new(group, canonical) {
                     Some(key) => match entries.entry(key) {
                         Entry::Vacant(v) => {
                             v.insert(offset);
@@ -474,7 +429,7 @@ impl Crl {
                             o.insert(keep);
                         }
                     },
-                    None => match long_entries.entry(canonical.into()) {
+                    None => match long_entries.entry((group, canonical.into())) {
                         Entry::Vacant(v) => {
                             v.insert(offset);
                         }
@@ -491,6 +446,8 @@ impl Crl {
         let mut authority_key_id = None;
         let mut idp = None;
         let mut delta = false;
+        let mut base_crl_number = None;
+        let mut freshest_crl = Vec::new();
         let mut expired_certs_on_crl = None;
         if let Some(field) = t.optional(tag::context(0))? {
             if !v2 {
@@ -502,6 +459,10 @@ impl Crl {
             for ext in asn1::read_extensions(exts).map_err(CrlError::Malformed)? {
                 match ext.oid.as_bytes() {
                     OID_CRL_NUMBER => {
+                        // RFC 5280 §5.2.3: conforming CRL issuers mark it non-critical.
+                        if ext.critical {
+                            return Err(CrlError::Malformed("critical cRLNumber".into()));
+                        }
                         crl_number =
                             Some(parse_one(ext.value)?.expect(tag::INTEGER)?.value.to_vec());
                     }
@@ -512,14 +473,22 @@ impl Crl {
                     OID_ISSUING_DISTRIBUTION_POINT => {
                         idp = Some(IssuingDistributionPoint::from_der(ext.value)?);
                     }
-                    OID_DELTA_CRL_INDICATOR => delta = true,
+                    OID_DELTA_CRL_INDICATOR => {
+                        delta = true;
+                        base_crl_number =
+                            Some(parse_one(ext.value)?.expect(tag::INTEGER)?.value.to_vec());
+                    }
+                    OID_FRESHEST_CRL => {
+                        freshest_crl = names::parse_distribution_points(ext.value)
+                            .map_err(|e| CrlError::Malformed(format!("freshestCRL: {e}")))?;
+                    }
                     OID_EXPIRED_CERTS_ON_CRL => {
                         expired_certs_on_crl =
                             Some(asn1::read_generalized_time(parse_one(ext.value)?).map_err(
                                 |e| CrlError::Malformed(format!("expiredCertsOnCRL: {e}")),
                             )?);
                     }
-                    OID_FRESHEST_CRL | OID_AUTHORITY_INFO_ACCESS => {}
+                    OID_AUTHORITY_INFO_ACCESS => {}
                     _ if ext.critical => {
                         return Err(CrlError::UnsupportedCriticalExtension(ext.oid));
                     }
@@ -541,8 +510,11 @@ impl Crl {
             authority_key_id,
             idp,
             delta,
+            base_crl_number,
+            freshest_crl,
             expired_certs_on_crl,
             indirect_entries,
+            issuer_groups,
             entries,
             long_entries,
             raw: Arc::clone(&raw),
@@ -632,6 +604,16 @@ impl Crl {
         self.delta
     }
 
+    /// BaseCRLNumber of a delta CRL (deltaCRLIndicator contents, big-endian).
+    pub fn base_crl_number(&self) -> Option<&[u8]> {
+        self.base_crl_number.as_deref()
+    }
+
+    /// Where delta CRLs for this CRL are published (freshestCRL; empty when absent).
+    pub fn freshest_crl(&self) -> &[DistributionPoint] {
+        &self.freshest_crl
+    }
+
     /// Number of distinct serial numbers listed.
     pub fn len(&self) -> usize {
         self.entries.len() + self.long_entries.len()
@@ -642,14 +624,45 @@ impl Crl {
         self.len() == 0
     }
 
-    /// The entry for a serial number (INTEGER contents, as in [`CertRef::serial`]); O(1).
+    /// The entry for a serial number (INTEGER contents, as in [`CertRef::serial`]) of a
+    /// certificate issued by the CRL issuer itself; O(1). See [`Crl::entry_for`] for
+    /// indirect CRLs.
     pub fn entry(&self, serial: &[u8]) -> Result<Option<CrlEntry>, CrlError> {
+        self.entry_for(self.issuer(), serial)
+    }
+
+    /// The entry for a certificate issued by `cert_issuer` (a Name TLV) with `serial`: on
+    /// an indirect CRL, entries belong to the issuer named by the latest certificateIssuer
+    /// entry extension before them (RFC 5280 §5.3.3), the CRL issuer by default.
+    pub fn entry_for(
+        &self,
+        cert_issuer: &[u8],
+        serial: &[u8],
+    ) -> Result<Option<CrlEntry>, CrlError> {
+        let own = names::names_equal(self.issuer(), cert_issuer).then_some(0);
+        for group in own
+            .into_iter()
+            .chain(self.issuer_groups.matching(cert_issuer))
+        {
+            if let Some(e) = self.entry_in(group, serial)? {
+                return Ok(Some(e));
+            }
+        }
+        Ok(None)
+    }
+
+    fn entry_in(&self, group: u32, serial: &[u8]) -> Result<Option<CrlEntry>, CrlError> {
         let canonical = asn1::canonical_int(serial);
-        let offset = match SerialKey::new(canonical) {
+        let offset = match SerialKey::new(group, canonical) {
             Some(key) => self.entries.get(&key),
-            None => self.long_entries.get(canonical),
+            None => self.long_entries.get(&(group, Box::from(canonical))),
         };
         offset.map(|o| Self::entry_at(&self.raw, *o)).transpose()
+    }
+
+    /// Whether entries name other certificate issuers (certificateIssuer): an indirect CRL.
+    pub fn has_indirect_entries(&self) -> bool {
+        self.indirect_entries
     }
 
     /// Checks that `issuer` issued this CRL: names match, it is a CA whose keyUsage (when
@@ -701,99 +714,6 @@ impl Crl {
         })
     }
 
-    /// Whether this CRL covers `cert` (RFC 5280 §6.3.3 (b)): same issuer, not a delta or
-    /// indirect CRL, the IDP's onlyContains… flags and onlySomeReasons, and one of the
-    /// certificate's distribution points matching the IDP's distributionPoint. A CRL without
-    /// issuingDistributionPoint covers every certificate of its issuer.
-    pub fn check_scope(&self, cert: &CertRef<'_>) -> Result<(), CrlError> {
-        self.scope(cert).map_err(CrlError::NotInScope)
-    }
-
-    fn scope(&self, cert: &CertRef<'_>) -> Result<(), ScopeMismatch> {
-        if self.delta {
-            return Err(ScopeMismatch::DeltaCrl);
-        }
-        if self.indirect_entries {
-            return Err(ScopeMismatch::IndirectCrl);
-        }
-        let issuer_check = || {
-            if names::names_equal(self.issuer(), cert.issuer) {
-                Ok(())
-            } else {
-                Err(ScopeMismatch::Issuer {
-                    crl: self.issuer_string(),
-                    cert: asn1::name_string(cert.issuer),
-                })
-            }
-        };
-        let Some(idp) = &self.idp else {
-            return issuer_check();
-        };
-        if idp.indirect_crl {
-            return Err(ScopeMismatch::IndirectCrl);
-        }
-        if idp.only_contains_attribute_certs {
-            return Err(ScopeMismatch::OnlyAttributeCerts);
-        }
-        let ca = asn1::is_ca(cert);
-        if idp.only_contains_user_certs && ca {
-            return Err(ScopeMismatch::OnlyUserCerts);
-        }
-        if idp.only_contains_ca_certs && !ca {
-            return Err(ScopeMismatch::OnlyCaCerts);
-        }
-        if let Some(mask) = idp.only_some_reasons
-            && mask & ALL_REASONS != ALL_REASONS
-        {
-            return Err(ScopeMismatch::OnlySomeReasons(mask));
-        }
-        issuer_check()?;
-        let Some(idp_name) = &idp.distribution_point else {
-            return Ok(());
-        };
-        let idp_names = idp_name.resolve(self.issuer());
-        let mismatch = || ScopeMismatch::DistributionPoint {
-            idp: idp_names
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let overlaps =
-            |names: &[GeneralName]| names.iter().any(|n| idp_names.iter().any(|i| i.matches(n)));
-        let crl_issuer_name = GeneralName::DirectoryName(self.issuer().to_vec());
-        let dps = names::crl_distribution_points(cert)
-            .map_err(|e| ScopeMismatch::MalformedCertificateDp(e.to_string()))?;
-        if dps.is_empty() {
-            // §6.3.3: a certificate without cRLDistributionPoints is treated as having one
-            // distribution point whose cRLIssuer is its issuer.
-            return if overlaps(std::slice::from_ref(&crl_issuer_name)) {
-                Ok(())
-            } else {
-                Err(mismatch())
-            };
-        }
-        for dp in &dps {
-            // A distribution point naming another CRL issuer designates an indirect CRL.
-            if let Some(issuers) = &dp.crl_issuer
-                && !issuers.iter().any(|n| n.matches(&crl_issuer_name))
-            {
-                continue;
-            }
-            if dp.reasons.is_some_and(|m| m & ALL_REASONS != ALL_REASONS) {
-                continue;
-            }
-            let matched = match &dp.name {
-                Some(name) => overlaps(&name.resolve(cert.issuer)),
-                None => dp.crl_issuer.as_deref().is_some_and(overlaps),
-            };
-            if matched {
-                return Ok(());
-            }
-        }
-        Err(mismatch())
-    }
-
     /// What this CRL says about `cert` at `at`, assuming its signature and scope were
     /// checked ([`Crl::verify_signature`], [`Crl::check_scope`]).
     ///
@@ -809,51 +729,7 @@ impl Crl {
         at: OffsetDateTime,
         skew: Duration,
     ) -> Result<Finding, CrlError> {
-        if self.this_update > OffsetDateTime::now_utc() + skew {
-            return Err(CrlError::NotYetIssued(self.this_update));
-        }
-        let current = match self.next_update {
-            Some(next) => at <= next,
-            None => at <= self.this_update + skew,
-        };
-        let not_current = || match self.next_update {
-            Some(next_update) => CrlError::Stale { at, next_update },
-            None => CrlError::NoNextUpdate {
-                at,
-                this_update: self.this_update,
-            },
-        };
-        if let Some(entry) = self.entry(cert.serial)?
-            && entry.reason != Some(REASON_REMOVE_FROM_CRL)
-        {
-            if entry.revocation_date > at {
-                return Ok(Finding::NotRevoked);
-            }
-            if entry.reason == Some(REASON_CERTIFICATE_HOLD) && !current {
-                return Err(CrlError::OnHoldStale {
-                    since: entry.revocation_date,
-                    at,
-                });
-            }
-            return Ok(Finding::Revoked {
-                time: entry.revocation_date,
-                reason: entry.reason,
-            });
-        }
-        if !current {
-            return Err(not_current());
-        }
-        if cert.not_after < self.this_update
-            && self
-                .expired_certs_on_crl
-                .is_none_or(|since| cert.not_after < since)
-        {
-            return Err(CrlError::CertificateExpired {
-                not_after: cert.not_after,
-                this_update: self.this_update,
-            });
-        }
-        Ok(Finding::NotRevoked)
+        self.finding_with(None, cert, at, skew)
     }
 
     /// Everything at once: [`Crl::verify_signature`] with `issuer`, [`Crl::check_scope`]
@@ -891,8 +767,9 @@ mod tests {
 
     #[test]
     fn serial_keys() {
-        assert!(SerialKey::new(&[1; 23]).is_some());
-        assert!(SerialKey::new(&[1; 24]).is_none());
-        assert_ne!(SerialKey::new(&[1]), SerialKey::new(&[1, 0]));
+        assert!(SerialKey::new(0, &[1; 23]).is_some());
+        assert!(SerialKey::new(0, &[1; 24]).is_none());
+        assert_ne!(SerialKey::new(0, &[1]), SerialKey::new(0, &[1, 0]));
+        assert_ne!(SerialKey::new(0, &[1]), SerialKey::new(1, &[1]));
     }
 }

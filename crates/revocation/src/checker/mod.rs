@@ -7,7 +7,12 @@
 //! 3. OCSP via the certificate's authorityInfoAccess (unless offline);
 //! 4. CRLs from the certificate's http(s) cRLDistributionPoints (unless offline).
 //!
-//! Each CRL must verify with the issuer's key and cover the certificate (RFC 5280 §6.3.3);
+//! CRLs are processed as RFC 5280 §6.3.3 says: for each distribution point of the
+//! certificate, the complete CRLs in scope (direct, or indirect CRLs of the distribution
+//! point's cRLIssuer with certificateIssuer entries), each combined with the newest delta
+//! CRL that applies to it, until one lists the certificate or the CRLs used cover every
+//! revocation reason (reason-partitioned CRLs). Each CRL must verify with the issuer's key
+//! or an authorized CRL signer's (see [`Checker::with_crl_signer_candidates`]);
 //! each OCSP response must come from an authorized responder and carry the certificate's
 //! CertID. Fetched CRLs are cached per URL and OCSP answers per (issuer key, serial) for
 //! the lifetime of the `Checker`, failures included, so one slow server costs its timeout
@@ -18,13 +23,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::cert::CertRef;
-use kenpo_core::timefmt::rfc3339;
 use time::OffsetDateTime;
 
 use crate::asn1;
 use crate::crl::{Crl, CrlError};
 use crate::fetch::{FetchConfig, Fetcher};
-use crate::names::{self, GeneralName};
+use crate::names;
+
+mod crls;
+mod signer;
 use crate::ocsp::{self, OcspRequest, OcspResponse, Responder, VerifiedOcsp, VerifyOptions};
 use crate::{DEFAULT_CLOCK_SKEW, Finding, RevocationCheck, RevocationStatus};
 
@@ -56,6 +63,9 @@ pub struct CheckReport {
     pub status: RevocationStatus,
     /// The CRL or OCSP response that gave a Good/Revoked answer.
     pub evidence: Option<Evidence>,
+    /// Further CRLs the answer rests on: the delta CRL combined with the complete CRL,
+    /// CRLs for the other revocation reasons of a partitioned CRL (RFC 5280 §6.3.3).
+    pub more_evidence: Vec<Evidence>,
     /// Remarks: sources tried before the one that answered, responder caveats.
     pub notes: Vec<String>,
 }
@@ -65,6 +75,7 @@ impl CheckReport {
         Self {
             status: RevocationStatus::Unknown { reason },
             evidence: None,
+            more_evidence: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -84,15 +95,64 @@ const MAX_CRL_SIGNER_DEPTH: usize = 3;
 
 /// Decides whether a certificate other than the certificate's issuer may sign CRLs for it
 /// (RFC 5280 §6.3.3 (f): the CRL issuer's certification path must be validated, ending at
-/// the same trust anchor as the certificate's).
+/// the same trust anchor as the certificate's): a separate CRL-signing key, or the issuer of
+/// an indirect CRL.
 ///
 /// Implemented, e.g., by a path validator: return true only if `signer_cert` has a valid
 /// certification path (revocation included) at `at` to the trust anchor of the path being
 /// validated. The [`Checker`] has already checked that the signer's subject is the CRL
-/// issuer, that it is a CA with cRLSign and that the CRL signature verifies with its key.
+/// issuer, that its keyUsage asserts cRLSign and that the CRL signature verifies with its
+/// key.
 pub trait CrlSignerValidator: Send + Sync {
     /// Whether `signer_cert` (DER) is a validated CRL signer at `at`.
     fn validate_crl_signer(&self, signer_cert: &[u8], at: OffsetDateTime) -> bool;
+
+    /// As [`CrlSignerValidator::validate_crl_signer`] for a certificate whose path ends at
+    /// `anchor` (DER, when known): the signer's path must end there too; `revocation` is
+    /// the checker asking, to check the revocation of the signer's path with (so the
+    /// validator need not hold it). Says why not. The default ignores `anchor` and
+    /// `revocation`.
+    fn validate_crl_signer_on_path(
+        &self,
+        signer_cert: &[u8],
+        anchor: Option<&[u8]>,
+        at: OffsetDateTime,
+        revocation: &dyn RevocationCheck,
+    ) -> Result<(), String> {
+        let _ = (anchor, revocation);
+        if self.validate_crl_signer(signer_cert, at) {
+            Ok(())
+        } else {
+            Err("rejected by the CRL signer validator".into())
+        }
+    }
+}
+
+/// Where a check stands: the trust anchor of the path, how deep in CRL-signer checks, and
+/// the CRL signers being authorized further up (a CRL may cover its own signer).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Ctx<'a> {
+    anchor: Option<&'a [u8]>,
+    depth: usize,
+    signer: Option<&'a [u8]>,
+    up: Option<&'a Ctx<'a>>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Whether `signer` is being authorized further up.
+    fn authorizing(&self, signer: &[u8]) -> bool {
+        self.signer == Some(signer) || self.up.is_some_and(|u| u.authorizing(signer))
+    }
+
+    /// The context for checking `signer`'s own status.
+    fn for_signer(&'a self, signer: &'a [u8]) -> Ctx<'a> {
+        Ctx {
+            anchor: self.anchor,
+            depth: self.depth + 1,
+            signer: Some(signer),
+            up: Some(self),
+        }
+    }
 }
 
 /// One source of answers: records what it tried, returns a definite answer if it has one.
@@ -221,8 +281,8 @@ impl Checker {
     }
 
     /// Adds certificates (DER) that may have signed CRLs in place of the certificate's
-    /// issuer certificate: a separate CRL-signing key, or the other key of a self-issued key
-    /// rollover (RFC 5280 §6.3.3 (f)).
+    /// issuer certificate: a separate CRL-signing key, the other key of a self-issued key
+    /// rollover, the issuer of an indirect CRL (RFC 5280 §6.3.3 (f)).
     ///
     /// A candidate is used only if its subject is the CRL issuer, it is a CA with cRLSign,
     /// the CRL verifies with its key, and it is authorized:
@@ -247,7 +307,8 @@ impl Checker {
     }
 
     /// Decides which CRL-signer candidates are authorized (replacing the built-in rules of
-    /// [`Checker::with_crl_signer_candidates`]).
+    /// [`Checker::with_crl_signer_candidates`]); e.g. kenpo-verify's path validator, which
+    /// validates the signer's full certification path with this checker.
     pub fn with_crl_signer_validator(mut self, validator: Arc<dyn CrlSignerValidator>) -> Self {
         self.crl_signer_validator = Some(validator);
         self
@@ -325,15 +386,32 @@ impl Checker {
 
     /// The status of `cert` (DER) issued by `issuer` (DER) at `at`, with the evidence.
     pub fn check(&self, cert: &[u8], issuer: &[u8], at: OffsetDateTime) -> CheckReport {
-        self.check_depth(cert, issuer, at, 0)
+        self.check_ctx(cert, issuer, at, &Ctx::default())
     }
 
-    fn check_depth(
+    /// As [`Checker::check`] for a certificate on a path ending at `anchor` (DER): a CRL
+    /// signed by another key than the issuer's is accepted only if its signer chains to
+    /// that anchor.
+    pub fn check_on_path(
+        &self,
+        cert: &[u8],
+        issuer: &[u8],
+        anchor: &[u8],
+        at: OffsetDateTime,
+    ) -> CheckReport {
+        let ctx = Ctx {
+            anchor: Some(anchor),
+            ..Ctx::default()
+        };
+        self.check_ctx(cert, issuer, at, &ctx)
+    }
+
+    fn check_ctx(
         &self,
         cert: &[u8],
         issuer: &[u8],
         at: OffsetDateTime,
-        depth: usize,
+        ctx: &Ctx<'_>,
     ) -> CheckReport {
         let cert = match CertRef::parse(cert) {
             Ok(c) => c,
@@ -358,9 +436,9 @@ impl Checker {
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [
             &|t| self.try_supplied_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_supplied_crls(&cert, &issuer, at, depth, t),
+            &|t| self.try_supplied_crls(&cert, &issuer, at, ctx, t),
             &|t| self.try_aia_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_crl_dps(&cert, &issuer, at, depth, t),
+            &|t| self.try_crl_dps(&cert, &issuer, at, ctx, t),
         ];
         for source in sources {
             if let Some(mut report) = source(&mut tried) {
@@ -390,6 +468,7 @@ impl Checker {
         CheckReport {
             status,
             evidence: Some(evidence),
+            more_evidence: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -486,194 +565,6 @@ impl Checker {
         None
     }
 
-    /// Signature of `crl` checked with `issuer`, cached per (CRL, issuer key).
-    /// With `crl_signer`, as a separate CRL signer ([`Crl::verify_signature_by_crl_signer`]).
-    fn crl_signature(
-        &self,
-        crl: &Arc<Crl>,
-        issuer: &CertRef<'_>,
-        crl_signer: bool,
-    ) -> Result<(), CrlError> {
-        let key = (Arc::as_ptr(crl) as usize, issuer.spki.to_vec(), crl_signer);
-        if let Some(r) = self.cache().crl_signatures.get(&key) {
-            return r.clone();
-        }
-        let r = if crl_signer {
-            crl.verify_signature_by_crl_signer(issuer)
-        } else {
-            crl.verify_signature(issuer)
-        };
-        self.cache().crl_signatures.insert(key, r.clone());
-        r
-    }
-
-    /// Whether `signer` (not the issuer certificate) may sign CRLs for `cert`.
-    fn crl_signer_authorized(
-        &self,
-        signer: &CertRef<'_>,
-        issuer: &CertRef<'_>,
-        at: OffsetDateTime,
-        depth: usize,
-    ) -> Result<(), String> {
-        if let Some(v) = &self.crl_signer_validator {
-            return if v.validate_crl_signer(signer.raw, at) {
-                Ok(())
-            } else {
-                Err("rejected by the CRL signer validator".into())
-            };
-        }
-        if at < signer.not_before || at > signer.not_after {
-            return Err(format!("not valid at {}", rfc3339(at)));
-        }
-        // Its key signed the issuer certificate: a self-issued rollover certificate, the key
-        // being the one the path used for the issuer.
-        if names::names_equal(issuer.issuer, signer.subject)
-            && asn1::cert_signed_by(issuer, signer).is_ok()
-        {
-            return Ok(());
-        }
-        if depth >= MAX_CRL_SIGNER_DEPTH {
-            return Err("CRL signer chain too deep".into());
-        }
-        let mut parents: Vec<&[u8]> = vec![issuer.raw];
-        parents.extend(self.trust_anchors.iter().map(Vec::as_slice));
-        for parent_der in parents {
-            let Ok(parent) = CertRef::parse(parent_der) else {
-                continue;
-            };
-            if !names::names_equal(signer.issuer, parent.subject)
-                || asn1::cert_signed_by(signer, &parent).is_err()
-            {
-                continue;
-            }
-            return match self
-                .check_depth(signer.raw, parent.raw, at, depth + 1)
-                .status
-            {
-                RevocationStatus::Good { .. } => Ok(()),
-                RevocationStatus::Revoked { time, .. } => {
-                    Err(format!("revoked at {}", rfc3339(time)))
-                }
-                RevocationStatus::Unknown { reason } => {
-                    Err(format!("its revocation status is unknown: {reason}"))
-                }
-            };
-        }
-        Err("not signed by the issuer or a trust anchor, nor the key that signed the issuer".into())
-    }
-
-    /// Checks the CRL's signature with the issuer certificate or, failing that, with an
-    /// authorized CRL-signer candidate.
-    fn crl_signed(
-        &self,
-        crl: &Arc<Crl>,
-        issuer: &CertRef<'_>,
-        at: OffsetDateTime,
-        depth: usize,
-    ) -> Result<(), String> {
-        let first = match self.crl_signature(crl, issuer, false) {
-            Ok(()) => return Ok(()),
-            Err(e) => e.to_string(),
-        };
-        let mut why = Vec::new();
-        for der in &self.crl_signer_candidates {
-            if der.as_slice() == issuer.raw {
-                continue;
-            }
-            let Ok(signer) = CertRef::parse(der) else {
-                continue;
-            };
-            if !names::names_equal(crl.issuer(), signer.subject)
-                || self.crl_signature(crl, &signer, true).is_err()
-            {
-                continue;
-            }
-            match self.crl_signer_authorized(&signer, issuer, at, depth) {
-                Ok(()) => return Ok(()),
-                Err(e) => why.push(format!(
-                    "CRL signer \"{}\" (serial {}) {e}",
-                    asn1::name_string(signer.subject),
-                    asn1::hex_upper(asn1::canonical_int(signer.serial))
-                )),
-            }
-        }
-        if why.is_empty() {
-            Err(first)
-        } else {
-            Err(format!("{first}; {}", why.join("; ")))
-        }
-    }
-
-    fn use_crl(
-        &self,
-        crl: &Arc<Crl>,
-        source: String,
-        cert: &CertRef<'_>,
-        issuer: &CertRef<'_>,
-        at: OffsetDateTime,
-        depth: usize,
-    ) -> Result<CheckReport, String> {
-        let fail = |e: CrlError| format!("{source}: {e}");
-        self.crl_signed(crl, issuer, at, depth)
-            .map_err(|e| format!("{source}: {e}"))?;
-        crl.check_scope(cert).map_err(fail)?;
-        let finding = crl.finding_at(cert, at, self.skew).map_err(fail)?;
-        let described = format!(
-            "{source} (thisUpdate {}{})",
-            rfc3339(crl.this_update()),
-            crl.next_update()
-                .map(|n| format!(", nextUpdate {}", rfc3339(n)))
-                .unwrap_or_default()
-        );
-        Ok(Self::report_finding(
-            finding,
-            described,
-            Evidence::Crl {
-                crl: Arc::clone(crl),
-                source,
-            },
-        ))
-    }
-
-    fn try_supplied_crls(
-        &self,
-        cert: &CertRef<'_>,
-        issuer: &CertRef<'_>,
-        at: OffsetDateTime,
-        depth: usize,
-        tried: &mut Vec<String>,
-    ) -> Option<CheckReport> {
-        if self.supplied_crls.is_empty() {
-            return None;
-        }
-        let mut from_issuer = false;
-        for (i, crl) in self.supplied_crls.iter().enumerate() {
-            let source = format!("supplied CRL #{}", i + 1);
-            let crl = match crl {
-                Ok(c) => c,
-                Err(e) => {
-                    tried.push(format!("{source} unreadable: {e}"));
-                    continue;
-                }
-            };
-            if !names::names_equal(crl.issuer(), cert.issuer) {
-                continue;
-            }
-            from_issuer = true;
-            match self.use_crl(crl, source, cert, issuer, at, depth) {
-                Ok(r) => return Some(r),
-                Err(e) => tried.push(e),
-            }
-        }
-        if !from_issuer {
-            tried.push(format!(
-                "supplied CRLs: none issued by \"{}\"",
-                asn1::name_string(cert.issuer)
-            ));
-        }
-        None
-    }
-
     fn try_aia_ocsp(
         &self,
         cert: &CertRef<'_>,
@@ -757,88 +648,20 @@ impl Checker {
             source: format!("OCSP {url}"),
         })
     }
-
-    fn fetch_crl(&self, url: &str) -> Result<Arc<Crl>, String> {
-        let cached = self.cache().crls.get(url).cloned();
-        if let Some(r) = cached {
-            return r;
-        }
-        let r = self
-            .fetcher
-            .get(url, self.fetch_config.max_crl_bytes)
-            .map_err(|e| e.to_string())
-            .and_then(|body| {
-                if body.first() == Some(&0x30) {
-                    Crl::from_der(body)
-                } else {
-                    Crl::from_pem_or_der(&body)
-                }
-                .map_err(|e| e.to_string())
-            })
-            .map(Arc::new)
-            .map_err(|e| format!("CRL {url}: {e}"));
-        self.cache().crls.insert(url.to_owned(), r.clone());
-        r
-    }
-
-    fn try_crl_dps(
-        &self,
-        cert: &CertRef<'_>,
-        issuer: &CertRef<'_>,
-        at: OffsetDateTime,
-        depth: usize,
-        tried: &mut Vec<String>,
-    ) -> Option<CheckReport> {
-        let dps = match names::crl_distribution_points(cert) {
-            Ok(d) => d,
-            Err(e) => {
-                tried.push(format!("cRLDistributionPoints unreadable: {e}"));
-                return None;
-            }
-        };
-        if dps.is_empty() {
-            if names::ocsp_urls(cert).map_or(true, |u| u.is_empty()) {
-                tried.push(
-                    "the certificate names no CRL distribution point and no OCSP responder".into(),
-                );
-            }
-            return None;
-        }
-        if self.fetch_config.offline {
-            return None;
-        }
-        for dp in &dps {
-            let names = match &dp.name {
-                Some(n) => n.resolve(cert.issuer),
-                None => Vec::new(),
-            };
-            for name in &names {
-                match name {
-                    GeneralName::Uri(url) if names::is_http(url) => {
-                        let crl = match self.fetch_crl(url) {
-                            Ok(c) => c,
-                            Err(e) => {
-                                tried.push(e);
-                                continue;
-                            }
-                        };
-                        match self.use_crl(&crl, format!("CRL {url}"), cert, issuer, at, depth) {
-                            Ok(r) => return Some(r),
-                            Err(e) => tried.push(e),
-                        }
-                    }
-                    other => tried.push(format!(
-                        "CRL distribution point {other} cannot be fetched (only http/https); supply that CRL"
-                    )),
-                }
-            }
-        }
-        None
-    }
 }
 
 impl RevocationCheck for Checker {
     fn status_at(&self, cert: &[u8], issuer: &[u8], at: OffsetDateTime) -> RevocationStatus {
         self.check(cert, issuer, at).status
+    }
+
+    fn status_on_path(
+        &self,
+        cert: &[u8],
+        issuer: &[u8],
+        anchor: &[u8],
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        self.check_on_path(cert, issuer, anchor, at).status
     }
 }

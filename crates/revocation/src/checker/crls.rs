@@ -1,0 +1,391 @@
+//! CRL processing of RFC 5280 §6.3.3 over the CRLs at hand (supplied, then fetched from
+//! the distribution points): for each distribution point of the certificate, the complete
+//! CRLs in scope, each combined with an applicable delta CRL, until a CRL says "revoked" or
+//! the CRLs used cover every revocation reason.
+
+use std::sync::Arc;
+
+use kenpo_core::cert::CertRef;
+use kenpo_core::timefmt::rfc3339;
+use time::OffsetDateTime;
+
+use super::signer::CrlSigner;
+use super::{CheckReport, Checker, Ctx, Evidence};
+use crate::crl::{Crl, effective_distribution_points};
+use crate::names::{self, ALL_REASONS, DistributionPoint, GeneralName, ReasonMask};
+use crate::{Finding, RevocationStatus, asn1};
+
+/// A CRL and where it came from.
+#[derive(Clone)]
+pub(super) struct Sourced {
+    crl: Arc<Crl>,
+    source: String,
+}
+
+impl Sourced {
+    fn evidence(&self) -> Evidence {
+        Evidence::Crl {
+            crl: Arc::clone(&self.crl),
+            source: self.source.clone(),
+        }
+    }
+
+    fn described(&self) -> String {
+        format!(
+            "{} (thisUpdate {}{})",
+            self.source,
+            rfc3339(self.crl.this_update()),
+            self.crl
+                .next_update()
+                .map(|n| format!(", nextUpdate {}", rfc3339(n)))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// One complete CRL used, with its delta.
+struct Used<'s> {
+    complete: &'s Sourced,
+    delta: Option<&'s Sourced>,
+}
+
+impl Used<'_> {
+    fn described(&self) -> String {
+        match self.delta {
+            Some(d) => format!("{} with delta {}", self.complete.described(), d.described()),
+            None => self.complete.described(),
+        }
+    }
+}
+
+/// A report naming every CRL used (the first as evidence, the rest as more evidence).
+fn report(status: RevocationStatus, used: &[Used<'_>]) -> CheckReport {
+    let mut all = used
+        .iter()
+        .flat_map(|u| std::iter::once(u.complete).chain(u.delta))
+        .map(Sourced::evidence);
+    CheckReport {
+        status,
+        evidence: all.next(),
+        more_evidence: all.collect(),
+        notes: Vec::new(),
+    }
+}
+
+/// Whether the CRL issuer is the one `dp` expects: its cRLIssuer, else the certificate's
+/// issuer (CRLs of other issuers are not worth a remark).
+fn names_the_issuer(crl: &Crl, cert: &CertRef<'_>, dp: &DistributionPoint) -> bool {
+    match &dp.crl_issuer {
+        Some(issuers) => issuers.iter().any(
+            |n| matches!(n, GeneralName::DirectoryName(d) if names::names_equal(d, crl.issuer())),
+        ),
+        None => names::names_equal(crl.issuer(), cert.issuer),
+    }
+}
+
+impl Checker {
+    /// RFC 5280 §6.3.3 over `crls`; `None` (with the reasons in `tried`) unless a CRL says
+    /// revoked or the CRLs cover every reason.
+    fn crl_status(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        ctx: &Ctx<'_>,
+        crls: &[Sourced],
+        tried: &mut Vec<String>,
+    ) -> Option<CheckReport> {
+        let dps = match effective_distribution_points(cert) {
+            Ok(d) => d,
+            Err(e) => {
+                tried.push(e.to_string());
+                return None;
+            }
+        };
+        let (deltas, completes): (Vec<&Sourced>, Vec<&Sourced>) =
+            crls.iter().partition(|c| c.crl.is_delta());
+        let mut mask: ReasonMask = 0;
+        let mut used: Vec<Used<'_>> = Vec::new();
+        let mut relevant = false;
+        let mut notes = Vec::new();
+        for dp in &dps {
+            if mask == ALL_REASONS {
+                break;
+            }
+            for c in &completes {
+                if mask == ALL_REASONS {
+                    break;
+                }
+                if !names_the_issuer(&c.crl, cert, dp) {
+                    continue;
+                }
+                let interim = match c.crl.distribution_point_scope(cert, dp) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        relevant = true;
+                        notes.push(format!(
+                            "{}: CRL not in scope for the certificate: {e}",
+                            c.source
+                        ));
+                        continue;
+                    }
+                };
+                relevant = true;
+                if interim & !mask == 0 {
+                    continue;
+                }
+                let signer = match self.crl_signed(&c.crl, issuer, at, ctx) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        notes.push(format!("{}: {e}", c.source));
+                        continue;
+                    }
+                };
+                let delta = self.pick_delta(c, &deltas, cert, issuer, dp, &signer, &mut notes);
+                let finding = match delta {
+                    Some(d) => c.crl.finding_with_delta(&d.crl, cert, at, self.skew),
+                    None => c.crl.finding_at(cert, at, self.skew),
+                };
+                let this = Used { complete: c, delta };
+                match finding {
+                    Ok(Finding::Revoked { time, reason }) => {
+                        let source = this.described();
+                        let status = RevocationStatus::Revoked {
+                            time,
+                            reason,
+                            source,
+                        };
+                        let mut r = report(status, &[this]);
+                        r.notes = notes;
+                        return Some(r);
+                    }
+                    Ok(Finding::NotRevoked) => {
+                        mask |= interim;
+                        used.push(this);
+                    }
+                    Err(e) => notes.push(format!("{}: {e}", c.source)),
+                }
+            }
+        }
+        if mask == ALL_REASONS {
+            let source = used
+                .iter()
+                .map(Used::described)
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let mut r = report(RevocationStatus::Good { source }, &used);
+            r.notes = notes;
+            return Some(r);
+        }
+        for d in &deltas {
+            if !used
+                .iter()
+                .any(|u| u.delta.is_some_and(|x| std::ptr::eq(x, *d)))
+                && dps.iter().any(|dp| names_the_issuer(&d.crl, cert, dp))
+            {
+                relevant = true;
+                notes.push(format!(
+                    "{}: a delta CRL, and no complete CRL it applies to is at hand",
+                    d.source
+                ));
+            }
+        }
+        tried.append(&mut notes);
+        if mask != 0 {
+            tried.push(format!(
+                "the CRLs found cover only some revocation reasons (0x{mask:03x} of 0x{ALL_REASONS:03x})"
+            ));
+        } else if !relevant {
+            tried.push(format!(
+                "{}: none issued by \"{}\"",
+                if crls.iter().all(|c| c.source.starts_with("supplied")) {
+                    "supplied CRLs"
+                } else {
+                    "CRLs"
+                },
+                asn1::name_string(cert.issuer)
+            ));
+        }
+        None
+    }
+
+    /// The newest delta CRL that applies to complete CRL `c` (same issuer, scope and key,
+    /// RFC 5280 §5.2.4 numbering).
+    #[allow(clippy::too_many_arguments)]
+    fn pick_delta<'s>(
+        &self,
+        c: &Sourced,
+        deltas: &[&'s Sourced],
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        dp: &DistributionPoint,
+        signer: &CrlSigner,
+        notes: &mut Vec<String>,
+    ) -> Option<&'s Sourced> {
+        let mut best: Option<&'s Sourced> = None;
+        for d in deltas {
+            if !names::names_equal(d.crl.issuer(), c.crl.issuer()) {
+                continue;
+            }
+            let why = if let Err(e) = d.crl.delta_applies_to(&c.crl) {
+                e.to_string()
+            } else if let Err(e) = d.crl.distribution_point_scope(cert, dp) {
+                e.to_string()
+            } else if let Err(e) = self.signed_like(&d.crl, issuer, signer) {
+                e.to_string()
+            } else {
+                let newer = best.is_none_or(|b| {
+                    let n = |x: &Sourced| {
+                        asn1::canonical_int(x.crl.crl_number().unwrap_or_default()).to_vec()
+                    };
+                    let (a, b) = (n(d), n(b));
+                    (a.len(), a) > (b.len(), b)
+                });
+                if newer {
+                    best = Some(d);
+                }
+                continue;
+            };
+            notes.push(format!("{} not used with {}: {why}", d.source, c.source));
+        }
+        best
+    }
+
+    fn supplied(&self, tried: &mut Vec<String>) -> Vec<Sourced> {
+        let mut out = Vec::new();
+        for (i, crl) in self.supplied_crls.iter().enumerate() {
+            let source = format!("supplied CRL #{}", i + 1);
+            match crl {
+                Ok(c) => out.push(Sourced {
+                    crl: Arc::clone(c),
+                    source,
+                }),
+                Err(e) => tried.push(format!("{source} unreadable: {e}")),
+            }
+        }
+        out
+    }
+
+    pub(super) fn try_supplied_crls(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        ctx: &Ctx<'_>,
+        tried: &mut Vec<String>,
+    ) -> Option<CheckReport> {
+        if self.supplied_crls.is_empty() {
+            return None;
+        }
+        let crls = self.supplied(tried);
+        self.crl_status(cert, issuer, at, ctx, &crls, tried)
+    }
+
+    fn fetch_crl(&self, url: &str) -> Result<Arc<Crl>, String> {
+        let cached = self.cache().crls.get(url).cloned();
+        if let Some(r) = cached {
+            return r;
+        }
+        let r = self
+            .fetcher
+            .get(url, self.fetch_config.max_crl_bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|body| {
+                if body.first() == Some(&0x30) {
+                    Crl::from_der(body)
+                } else {
+                    Crl::from_pem_or_der(&body)
+                }
+                .map_err(|e| e.to_string())
+            })
+            .map(Arc::new)
+            .map_err(|e| format!("CRL {url}: {e}"));
+        self.cache().crls.insert(url.to_owned(), r.clone());
+        r
+    }
+
+    /// Fetches the http(s) URLs of `dps` (names relative to `base`) not fetched yet into
+    /// `got`; other names are reported in `tried`.
+    fn fetch_points(
+        &self,
+        dps: &[DistributionPoint],
+        base: &[u8],
+        got: &mut Vec<Sourced>,
+        tried: &mut Vec<String>,
+    ) {
+        for dp in dps {
+            let names = dp
+                .name
+                .as_ref()
+                .map(|n| n.resolve(base))
+                .unwrap_or_default();
+            for name in &names {
+                match name {
+                    GeneralName::Uri(url) if names::is_http(url) => {
+                        let source = format!("CRL {url}");
+                        if got.iter().any(|g| g.source == source) {
+                            continue;
+                        }
+                        match self.fetch_crl(url) {
+                            Ok(crl) => got.push(Sourced { crl, source }),
+                            Err(e) => tried.push(e),
+                        }
+                    }
+                    other => tried.push(format!(
+                        "CRL distribution point {other} cannot be fetched (only http/https); supply that CRL"
+                    )),
+                }
+            }
+        }
+    }
+
+    pub(super) fn try_crl_dps(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        ctx: &Ctx<'_>,
+        tried: &mut Vec<String>,
+    ) -> Option<CheckReport> {
+        let dps = match names::crl_distribution_points(cert) {
+            Ok(d) => d,
+            Err(e) => {
+                tried.push(format!("cRLDistributionPoints unreadable: {e}"));
+                return None;
+            }
+        };
+        if dps.is_empty() {
+            if names::ocsp_urls(cert).map_or(true, |u| u.is_empty()) {
+                tried.push(
+                    "the certificate names no CRL distribution point and no OCSP responder".into(),
+                );
+            }
+            return None;
+        }
+        if self.fetch_config.offline {
+            return None;
+        }
+        let mut scratch = Vec::new();
+        let mut crls = self.supplied(&mut scratch);
+        let supplied = crls.len();
+        let mut last_attempt = Vec::new();
+        for dp in &dps {
+            self.fetch_points(std::slice::from_ref(dp), cert.issuer, &mut crls, tried);
+            if crls.len() == supplied {
+                continue;
+            }
+            // Delta CRLs named by the certificate or by the complete CRLs fetched.
+            let mut fresh = names::freshest_crl_points(cert).unwrap_or_default();
+            for c in &crls[supplied..] {
+                fresh.extend(c.crl.freshest_crl().iter().cloned());
+            }
+            self.fetch_points(&fresh, cert.issuer, &mut crls, &mut scratch);
+            last_attempt.clear();
+            if let Some(r) = self.crl_status(cert, issuer, at, ctx, &crls, &mut last_attempt) {
+                return Some(r);
+            }
+        }
+        tried.append(&mut last_attempt);
+        None
+    }
+}
