@@ -155,7 +155,6 @@ fn cross_signed_loop_is_stopped_by_the_budget() {
 }
 
 #[test]
-#[ignore = "bug: PathError::Budget has rank 0 (path/error.rs rank()), so an earlier BadSignature masks it and the report never says the budget stopped path building"]
 fn budget_exhaustion_is_named_in_the_report() {
     let p = test_pki();
     let sig = with_certs(&sign(p, "hpki-signer"), &hostile_certs());

@@ -18,7 +18,7 @@
 //! the lifetime of the `Checker`, failures included, so one slow server costs its timeout
 //! once per run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kenpo_core::alg::DigestAlgorithm;
@@ -164,7 +164,14 @@ struct Cache {
     crl_signatures: HashMap<(usize, Vec<u8>, bool), Result<(), CrlError>>,
     ocsp: HashMap<IssuerSerial, Arc<OcspAnswer>>,
     ocsp_failures: HashMap<(String, Vec<u8>, Vec<u8>), String>,
+    /// (certificate, issuer SPKI) pairs whose signature verified: path validation has
+    /// usually checked them already, and a batch asks about the same CA certificates for
+    /// every file.
+    signed_links: HashSet<(Vec<u8>, Vec<u8>)>,
 }
+
+/// Entries of [`Cache::signed_links`] kept at most (then it starts afresh).
+const MAX_SIGNED_LINKS: usize = 10_000;
 
 /// Revocation checker over supplied and fetched CRLs and OCSP responses.
 ///
@@ -428,10 +435,18 @@ impl Checker {
                 asn1::name_string(cert.issuer)
             ));
         }
-        if asn1::cert_signed_by(&cert, &issuer).is_err() {
-            return CheckReport::unknown(
-                "the certificate's signature does not verify with the issuer's key".into(),
-            );
+        let link = (cert.raw.to_vec(), issuer.spki.to_vec());
+        if !self.cache().signed_links.contains(&link) {
+            if asn1::cert_signed_by(&cert, &issuer).is_err() {
+                return CheckReport::unknown(
+                    "the certificate's signature does not verify with the issuer's key".into(),
+                );
+            }
+            let mut cache = self.cache();
+            if cache.signed_links.len() >= MAX_SIGNED_LINKS {
+                cache.signed_links.clear();
+            }
+            cache.signed_links.insert(link);
         }
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [

@@ -112,10 +112,17 @@ impl Ctx<'_, '_> {
             }
             match self.signature(cur, j) {
                 None => {
+                    // The search is incomplete: whatever failed so far (say, look-alike
+                    // issuers with bad signatures) says nothing about the paths not tried.
                     self.exhausted = true;
-                    self.record(PathError::Budget {
+                    let so_far = self
+                        .best
+                        .take()
+                        .map(|e| format!("; before that: {e}"))
+                        .unwrap_or_default();
+                    self.best = Some(PathError::Budget {
                         reason: format!(
-                            "signature-check budget {} exhausted",
+                            "signature-check budget {} exhausted{so_far}",
                             self.opts.max_signature_checks
                         ),
                     });
