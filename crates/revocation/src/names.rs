@@ -241,6 +241,23 @@ pub fn parse_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoint>,
 
 /// The OCSP responder URLs of the certificate's authorityInfoAccess (any scheme).
 pub fn ocsp_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
+    aia_urls(cert, AD_OCSP)
+}
+
+/// id-ad-caIssuers (RFC 5280 §4.2.2.1).
+const AD_CA_ISSUERS: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
+
+/// The caIssuers URLs of the certificate's authorityInfoAccess (any scheme): where the
+/// issuer's certificate (DER, or a certs-only CMS) can be fetched.
+pub fn ca_issuers_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
+    aia_urls(cert, AD_CA_ISSUERS)
+}
+
+fn aia_urls(
+    cert: &CertRef<'_>,
+    wanted: const_oid::ObjectIdentifier,
+) -> Result<Vec<String>, NameError> {
     let Some(ext) = cert.extension(AUTHORITY_INFO_ACCESS) else {
         return Ok(Vec::new());
     };
@@ -253,7 +270,7 @@ pub fn ocsp_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
         let method = asn1::read_oid(a.read()?).map_err(NameError::Malformed)?;
         let location = GeneralName::from_tlv(a.read()?)?;
         a.finish()?;
-        if method == AD_OCSP
+        if method == wanted
             && let GeneralName::Uri(u) = location
         {
             out.push(u);

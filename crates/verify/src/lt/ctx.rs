@@ -64,6 +64,7 @@ pub(super) struct Ctx {
     store: Vec<Vec<u8>>,
     sources: Sources,
     profile: Profile,
+    offline: bool,
 }
 
 impl Ctx {
@@ -88,18 +89,22 @@ impl Ctx {
                 all: Arc::new(all),
             },
             profile: opts.profile,
+            offline: opts.offline,
         }
     }
 
     fn validator(&self, at: OffsetDateTime, profile: Profile, extra: &[Vec<u8>]) -> PathValidator {
         let mut store = self.store.clone();
         store.extend(extra.iter().cloned());
-        PathValidator::new(
-            self.anchors.clone(),
-            path_options(profile, at, crate::path::RevocationMode::Hard),
+        crate::validate::online(
+            PathValidator::new(
+                self.anchors.clone(),
+                path_options(profile, at, crate::path::RevocationMode::Hard),
+            )
+            .with_intermediates(store)
+            .with_revocation(self.sources.all.clone()),
+            self.offline,
         )
-        .with_intermediates(store)
-        .with_revocation(self.sources.all.clone())
     }
 
     /// Validation data of a time-stamp token's TSA path at its genTime.

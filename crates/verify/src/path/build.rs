@@ -189,6 +189,19 @@ pub(crate) fn build_and_validate_counted(
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
         return (validate_path(opts, &[], &leaf_cert, revocation), 0);
     }
+    let fetched: Vec<Vec<u8>> = match &v.ca_issuers {
+        Some(fetcher) => {
+            let known: Vec<&[u8]> = v
+                .anchors
+                .iter()
+                .chain(&v.intermediates)
+                .map(Vec::as_slice)
+                .chain(extra.iter().copied())
+                .collect();
+            super::aia::chase(fetcher, leaf, &known, opts.max_depth)
+        }
+        None => Vec::new(),
+    };
     let mut pool = vec![Node {
         cert: leaf_cert,
         anchor: false,
@@ -204,7 +217,8 @@ pub(crate) fn build_and_validate_counted(
         .intermediates
         .iter()
         .map(Vec::as_slice)
-        .chain(extra.iter().copied());
+        .chain(extra.iter().copied())
+        .chain(fetched.iter().map(Vec::as_slice));
     for c in others {
         if seen.contains(&c) {
             continue;

@@ -126,6 +126,7 @@ impl PathValidator {
             intermediates: self.intermediates.clone(),
             options: opts.clone(),
             revocation: None,
+            ca_issuers: self.ca_issuers.clone(),
         };
         STACK.with(|s| {
             s.borrow_mut().push(Frame {

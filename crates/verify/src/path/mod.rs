@@ -22,6 +22,7 @@
 //! off by default; the EE's own policy is checked against the trust profile with
 //! [`ValidationOptions::leaf_policy_prefixes`] (see [`ValidationOptions::hpki_signature`]).
 
+mod aia;
 mod build;
 mod crl_signer;
 mod error;
@@ -205,6 +206,7 @@ pub struct PathValidator {
     intermediates: Vec<Vec<u8>>,
     options: ValidationOptions,
     revocation: Option<Arc<dyn RevocationCheck>>,
+    ca_issuers: Option<Arc<kenpo_revocation::fetch::Fetcher>>,
 }
 
 impl std::fmt::Debug for PathValidator {
@@ -226,7 +228,15 @@ impl PathValidator {
             intermediates: Vec::new(),
             options,
             revocation: None,
+            ca_issuers: None,
         }
+    }
+
+    /// Online mode: fetch missing issuer certificates from authorityInfoAccess caIssuers
+    /// URLs with `fetcher` (its limits and offline switch apply).
+    pub fn with_ca_issuers_fetch(mut self, fetcher: Arc<kenpo_revocation::fetch::Fetcher>) -> Self {
+        self.ca_issuers = Some(fetcher);
+        self
     }
 
     /// Adds a local store of intermediate certificates (DER; never trusted).

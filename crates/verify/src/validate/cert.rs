@@ -63,12 +63,15 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
             )
             .offline(req.offline),
     );
-    let v = PathValidator::new(
-        anchors,
-        path_options(req.profile, at, path::RevocationMode::Hard),
-    )
-    .with_intermediates(chain)
-    .with_revocation(checker);
+    let v = super::online(
+        PathValidator::new(
+            anchors,
+            path_options(req.profile, at, path::RevocationMode::Hard),
+        )
+        .with_intermediates(chain)
+        .with_revocation(checker),
+        req.offline,
+    );
     let mut path = Vec::new();
     match v.validate(&leaf, &[]) {
         Ok(p) => {

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
-use crate::path::{self, ValidationOptions};
+use crate::path::{self, PathValidator, ValidationOptions};
 use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport, SignerReport};
 use crate::{Indication, SubIndication};
 
@@ -154,6 +154,22 @@ pub(crate) fn cms_der(input: &[u8]) -> Vec<u8> {
         }
     }
     input.to_vec()
+}
+
+/// `v`, fetching missing issuer certificates from caIssuers URLs unless `offline` (one
+/// HTTP client for the whole process).
+pub(crate) fn online(v: PathValidator, offline: bool) -> PathValidator {
+    use std::sync::{Arc, OnceLock};
+    static FETCHER: OnceLock<Arc<kenpo_revocation::fetch::Fetcher>> = OnceLock::new();
+    if offline {
+        return v;
+    }
+    let f = FETCHER.get_or_init(|| {
+        Arc::new(kenpo_revocation::fetch::Fetcher::new(
+            kenpo_revocation::FetchConfig::default(),
+        ))
+    });
+    v.with_ca_issuers_fetch(f.clone())
 }
 
 pub(crate) fn path_options(

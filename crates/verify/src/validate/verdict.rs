@@ -253,12 +253,15 @@ impl SigCtx<'_> {
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
-            let v = PathValidator::new(
-                self.anchors.to_vec(),
-                path_options(self.opts.profile, best, self.mode),
-            )
-            .with_intermediates(self.store.to_vec())
-            .with_revocation(self.checker.clone());
+            let v = super::online(
+                PathValidator::new(
+                    self.anchors.to_vec(),
+                    path_options(self.opts.profile, best, self.mode),
+                )
+                .with_intermediates(self.store.to_vec())
+                .with_revocation(self.checker.clone()),
+                self.opts.offline,
+            );
             match v.validate(cert, &[]) {
                 Ok(p) => {
                     checks.push(CheckReport::new(

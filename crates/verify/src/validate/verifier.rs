@@ -225,10 +225,12 @@ impl Verifier {
             Arc::new(self.checker(&emb, &store))
         };
         let mode = self.opts.revocation.path_mode();
-        let tsa_path =
+        let tsa_path = super::online(
             PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
                 .with_intermediates(store.clone())
-                .with_revocation(checker.clone());
+                .with_revocation(checker.clone()),
+            self.opts.offline,
+        );
         // Archive time-stamps that turn out invalid give no proof of existence: validate
         // again without them until the set is stable (at most once per archive token).
         let mut excluded: Vec<OffsetDateTime> = Vec::new();
