@@ -109,7 +109,9 @@ pub fn print_summary(out: &Path, x: &Extended) {
     outln!("level:    {}", x.level);
     outln!(
         "added:    {} certificate(s), {} CRL(s), {} OCSP response(s)",
-        x.added_certificates, x.added_crls, x.added_ocsp_responses
+        x.added_certificates,
+        x.added_crls,
+        x.added_ocsp_responses
     );
     if let Some(t) = x.signature_time_stamp {
         outln!("signature time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
