@@ -8,6 +8,9 @@
 //! and the walk goes on from it, at most `max_depth` steps. Fetched certificates are only
 //! candidates: the path is validated exactly as with local ones.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
 use kenpo_core::cms::SignedDataView;
 use kenpo_revocation::fetch::Fetcher;
@@ -15,6 +18,31 @@ use kenpo_revocation::names::{ca_issuers_urls, names_equal};
 
 /// Largest caIssuers answer read (certificates, or a small certs-only CMS).
 const MAX_CA_ISSUERS_BYTES: u64 = 256 * 1024;
+
+/// caIssuers answers already fetched by this process (a batch meets the same URLs in every
+/// file); bounded.
+static FETCHED: OnceLock<Mutex<HashMap<String, Vec<Vec<u8>>>>> = OnceLock::new();
+const MAX_CACHED_URLS: usize = 256;
+
+/// The certificates at `url`, fetched once per process (successful answers only).
+fn fetch_cached(fetcher: &Fetcher, url: &str) -> Option<Vec<Vec<u8>>> {
+    let cache = FETCHED.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(c) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(url)
+    {
+        return Some(c.clone());
+    }
+    let body = fetcher.get(url, MAX_CA_ISSUERS_BYTES).ok()?;
+    let certs = certificates_in(&body);
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if map.len() >= MAX_CACHED_URLS {
+        map.clear();
+    }
+    map.insert(url.to_owned(), certs.clone());
+    Some(certs)
+}
 
 /// Certificates found in a caIssuers answer.
 fn certificates_in(body: &[u8]) -> Vec<Vec<u8>> {
@@ -61,10 +89,10 @@ pub(super) fn chase(
             .iter()
             .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
         {
-            let Ok(body) = fetcher.get(url, MAX_CA_ISSUERS_BYTES) else {
+            let Some(found) = fetch_cached(fetcher, url) else {
                 continue;
             };
-            for c in certificates_in(&body) {
+            for c in found {
                 if CertRef::parse(&c).is_ok_and(|i| names_equal(i.subject, cert.issuer))
                     && !fetched.contains(&c)
                 {
