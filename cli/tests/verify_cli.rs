@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Server, openssl_available, p, run, text};
+use common::{Server, openssl_available, p, pki, run, text};
 
 /// Signs `doc` with the test PKI's HPKI signer through the CLI; returns the signature path.
 fn sign(work: &Path, doc: &str, name: &str, extra: &[&str]) -> String {
@@ -141,7 +141,9 @@ fn validation_with_time_uses_the_signature_time_stamp() {
     let doc = work.path().join("application.csv");
     std::fs::write(&doc, "資格取得届,12345678\n").unwrap();
     let doc_s = doc.to_str().unwrap();
-    let server = Server::start(&work.path().join("tsa-state"));
+    // The RSA-3072 TSA: three years on may be past the RSA-2048 sunset (2029-01-01), after
+    // which an RSA-2048 time-stamp is no proof of existence without an archive time-stamp.
+    let server = Server::start_with(pki(), "tsa-rsa3072", &work.path().join("tsa-state"));
     let bt = sign(work.path(), doc_s, "bt.p7s", &["--tsa", &server.url]);
     let bb = sign(work.path(), doc_s, "bb.p7s", &[]);
     drop(server);

@@ -62,6 +62,10 @@ pub struct Args {
     /// Never fetch anything over the network.
     #[arg(long)]
     pub offline: bool,
+    /// Keep fetched CRLs and OCSP responses in DIR between runs and use them while
+    /// current (also with --offline).
+    #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
+    pub revocation_cache: Option<PathBuf>,
     /// Skip files whose error-free line in the existing report has the same SHA-256; the
     /// old summary is replaced.
     #[arg(long)]
@@ -154,6 +158,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ocsp_responses: files::der_files(&args.ocsp_response)?,
         profile: args.profile.into(),
         offline: args.offline,
+        revocation_cache: args.revocation_cache.clone(),
         at: files::parse_at(args.at.as_deref())?,
         revocation: args.revocation.into(),
     };
@@ -173,6 +178,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             ocsp_responses: opts.ocsp_responses,
             profile: opts.profile,
             offline: opts.offline,
+            revocation_cache: opts.revocation_cache.clone(),
             ..ExtendOptions::new(Target::BLta, Some(tsa), opts.anchors)
         });
         config.archive = Some(a);

@@ -202,6 +202,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         ocsp_responses: Vec::new(),
         profile: Profile::Hpki,
         offline: true,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     })

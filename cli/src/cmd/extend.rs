@@ -59,6 +59,10 @@ pub struct Args {
     /// Never fetch revocation data over the network (the TSA is still contacted).
     #[arg(long)]
     pub offline: bool,
+    /// Keep fetched CRLs and OCSP responses in DIR between runs and use them while
+    /// current (also with --offline).
+    #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
+    pub revocation_cache: Option<PathBuf>,
     /// Certificate profile the signer must satisfy.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
@@ -144,6 +148,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ocsp_responses: files::der_files(&args.ocsp_response)?,
         profile: args.profile.into(),
         offline: args.offline,
+        revocation_cache: args.revocation_cache.clone(),
         legacy_values: args.legacy_values,
         ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
     };

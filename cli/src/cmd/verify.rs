@@ -60,6 +60,10 @@ pub struct Args {
     /// Never fetch anything over the network.
     #[arg(long)]
     pub offline: bool,
+    /// Keep fetched CRLs and OCSP responses in DIR between runs and use them while
+    /// current (also with --offline).
+    #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
+    pub revocation_cache: Option<PathBuf>,
     /// Validation time (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
@@ -86,6 +90,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ocsp_responses: files::der_files(&args.ocsp_response)?,
         profile: args.profile.into(),
         offline: args.offline,
+        revocation_cache: args.revocation_cache.clone(),
         at: files::parse_at(args.at.as_deref())?,
         revocation: args.revocation.into(),
     };

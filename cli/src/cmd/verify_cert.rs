@@ -29,6 +29,10 @@ pub struct Args {
     /// Never fetch anything over the network.
     #[arg(long)]
     pub offline: bool,
+    /// Keep fetched CRLs and OCSP responses in DIR between runs and use them while
+    /// current (also with --offline).
+    #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
+    pub revocation_cache: Option<PathBuf>,
     /// Certificate profile to apply.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
@@ -55,6 +59,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         crls: files::der_files(&args.crl)?,
         at: files::parse_at(args.at.as_deref())?,
         offline: args.offline,
+        revocation_cache: args.revocation_cache.clone(),
         profile: args.profile.into(),
     };
     let report = verify_certificate(&req);

@@ -10,6 +10,7 @@
 //! blocking client must not run directly).
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,10 @@ pub struct FetchConfig {
     pub user_agent: String,
     /// Refuse every fetch with [`FetchError::Offline`]. Default false.
     pub offline: bool,
+    /// A directory where the [`crate::Checker`] keeps fetched CRLs and OCSP responses
+    /// between runs and reads them back while they are current (offline too: the cache
+    /// is local data). Default none: fetched data lives only as long as the checker.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for FetchConfig {
@@ -51,6 +56,7 @@ impl Default for FetchConfig {
             use_system_proxy: true,
             user_agent: concat!("kenpo-sign/", env!("CARGO_PKG_VERSION")).to_owned(),
             offline: false,
+            cache_dir: None,
         }
     }
 }

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod asn1;
+mod cache;
 mod checker;
 pub mod crl;
 pub mod fetch;

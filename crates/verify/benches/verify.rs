@@ -150,6 +150,7 @@ fn main() {
         ocsp_responses: Vec::new(),
         profile: Profile::Hpki,
         offline: true,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     };

@@ -50,6 +50,7 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
         ocsp_responses: Vec::new(),
         profile: kenpo_sign::Profile::Accredited,
         offline,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Soft,
     };

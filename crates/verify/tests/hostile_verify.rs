@@ -63,6 +63,7 @@ fn request(sig: &[u8], crls: Vec<Vec<u8>>) -> VerifyRequest<'_> {
         ocsp_responses: Vec::new(),
         profile: Profile::Hpki,
         offline: true,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     }
@@ -320,6 +321,7 @@ fn hostile_server(
         ocsp_responses: Vec::new(),
         profile,
         offline: false,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     };

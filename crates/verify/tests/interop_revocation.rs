@@ -71,6 +71,7 @@ fn verify(pki: &TestPki, sig: &[u8], root: &str, profile: Profile) -> Report {
         ocsp_responses: Vec::new(),
         profile,
         offline: false,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     })

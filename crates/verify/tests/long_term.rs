@@ -94,6 +94,7 @@ fn verify_offline(w: &World, sig: &[u8], at: Option<OffsetDateTime>) -> Report {
         ocsp_responses: Vec::new(),
         profile: kenpo_sign::Profile::Hpki,
         offline: true,
+        revocation_cache: None,
         at,
         revocation: kenpo_verify::validate::RevocationMode::Hard,
     })

@@ -59,6 +59,7 @@ fn request<'a>(
         ocsp_responses: Vec::new(),
         profile,
         offline: true,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::Hard,
     }

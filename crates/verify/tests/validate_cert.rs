@@ -32,6 +32,7 @@ fn request(leaf: &[u8]) -> CertRequest<'_> {
         crls: vec![crl("hpki-sign-ca"), crl("root-ca")],
         at: None,
         offline: true,
+        revocation_cache: None,
         profile: Profile::Hpki,
     }
 }
@@ -145,6 +146,7 @@ fn real_hpki_chain_passes_offline_with_crl_and_arl() {
         ],
         at: Some(datetime!(2022-09-08 00:00 UTC)),
         offline: true,
+        revocation_cache: None,
         profile: Profile::Hpki,
     };
     let rep = verify_certificate(&req);

@@ -63,6 +63,7 @@ fn request(sig: &[u8]) -> VerifyRequest<'_> {
         ocsp_responses: Vec::new(),
         profile: Profile::Hpki,
         offline: true,
+        revocation_cache: None,
         at: None,
         revocation: RevocationMode::default(),
     }

@@ -3,6 +3,7 @@
 //! CRLs in scope, each combined with an applicable delta CRL, until a CRL says "revoked" or
 //! the CRLs used cover every revocation reason.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use kenpo_core::cert::CertRef;
@@ -13,13 +14,30 @@ use super::signer::CrlSigner;
 use super::{CheckReport, Checker, Ctx, Evidence};
 use crate::crl::{Crl, effective_distribution_points};
 use crate::names::{self, ALL_REASONS, DistributionPoint, GeneralName, ReasonMask};
-use crate::{Finding, RevocationStatus, asn1};
+use crate::{Finding, RevocationStatus, asn1, cache};
+
+/// A CRL fetched in this run (kept for the checker's lifetime, failures included) or read
+/// from the cache directory (reused only while current for the time asked).
+#[derive(Clone)]
+pub(super) struct HeldCrl {
+    crl: Result<Arc<Crl>, String>,
+    /// The cache file it was read from.
+    from_disk: Option<PathBuf>,
+}
+
+/// Whether `crl` may be reused from the cache directory for `at`: its nextUpdate is at or
+/// after `at`.
+fn current(crl: &Crl, at: OffsetDateTime) -> bool {
+    crl.next_update().is_some_and(|n| n >= at)
+}
 
 /// A CRL and where it came from.
 #[derive(Clone)]
 pub(super) struct Sourced {
     crl: Arc<Crl>,
     source: String,
+    /// The distribution point URL it was fetched from (or read from the cache for).
+    url: Option<String>,
 }
 
 impl Sourced {
@@ -259,6 +277,7 @@ impl Checker {
                 Ok(c) => out.push(Sourced {
                     crl: Arc::clone(c),
                     source,
+                    url: None,
                 }),
                 Err(e) => tried.push(format!("{source} unreadable: {e}")),
             }
@@ -281,27 +300,107 @@ impl Checker {
         self.crl_status(cert, issuer, at, ctx, &crls, tried)
     }
 
-    fn fetch_crl(&self, url: &str) -> Result<Arc<Crl>, String> {
-        let cached = self.cache().crls.get(url).cloned();
-        if let Some(r) = cached {
-            return r;
+    /// The CRL of `url` and its source: held in memory, else from the cache directory if
+    /// current for `at`, else fetched (unless offline) and written to the cache directory.
+    fn fetch_crl(
+        &self,
+        url: &str,
+        at: OffsetDateTime,
+        tried: &mut Vec<String>,
+    ) -> Result<(Arc<Crl>, String), String> {
+        let held = self.cache().crls.get(url).cloned();
+        let source = |from: &Option<PathBuf>| match from {
+            Some(p) => format!("CRL {url} from cache {}", p.display()),
+            None => format!("CRL {url}"),
+        };
+        match held {
+            Some(HeldCrl {
+                crl: Ok(crl),
+                from_disk: Some(p),
+            }) if current(&crl, at) => return Ok((crl, source(&Some(p)))),
+            Some(HeldCrl {
+                crl,
+                from_disk: None,
+            }) => return crl.map(|c| (c, format!("CRL {url}"))),
+            _ => {}
+        }
+        let path = self
+            .fetch_config
+            .cache_dir
+            .as_deref()
+            .map(|d| cache::crl_path(d, url));
+        if let Some(path) = &path
+            && let Some(crl) = self.cached_crl(path, at, tried)
+        {
+            let from = Some(path.clone());
+            let src = source(&from);
+            self.cache().crls.insert(
+                url.to_owned(),
+                HeldCrl {
+                    crl: Ok(Arc::clone(&crl)),
+                    from_disk: from,
+                },
+            );
+            return Ok((crl, src));
+        }
+        if self.fetch_config.offline {
+            return Err(format!(
+                "CRL {url}: offline, and no current copy in the cache"
+            ));
         }
         let r = self
             .fetcher
             .get(url, self.fetch_config.max_crl_bytes)
             .map_err(|e| e.to_string())
             .and_then(|body| {
-                if body.first() == Some(&0x30) {
+                let crl = if body.first() == Some(&0x30) {
                     Crl::from_der(body)
                 } else {
                     Crl::from_pem_or_der(&body)
-                }
-                .map_err(|e| e.to_string())
+                };
+                crl.map_err(|e| e.to_string())
             })
             .map(Arc::new)
             .map_err(|e| format!("CRL {url}: {e}"));
-        self.cache().crls.insert(url.to_owned(), r.clone());
-        r
+        if let (Some(path), Ok(crl)) = (&path, &r)
+            && crl.next_update().is_some()
+            && let Err(e) = cache::write_atomic(path, crl.der())
+        {
+            tried.push(e);
+        }
+        self.cache().crls.insert(
+            url.to_owned(),
+            HeldCrl {
+                crl: r.clone(),
+                from_disk: None,
+            },
+        );
+        r.map(|c| (c, format!("CRL {url}")))
+    }
+
+    /// The CRL in the cache file `path` if there is one that parses and is current for
+    /// `at`; unreadable or corrupt files are noted in `tried` and ignored.
+    fn cached_crl(
+        &self,
+        path: &std::path::Path,
+        at: OffsetDateTime,
+        tried: &mut Vec<String>,
+    ) -> Option<Arc<Crl>> {
+        let der = match cache::read(path, self.fetch_config.max_crl_bytes) {
+            Ok(d) => d?,
+            Err(e) => {
+                tried.push(e);
+                return None;
+            }
+        };
+        match Crl::from_der(der) {
+            Ok(crl) if current(&crl, at) => Some(Arc::new(crl)),
+            Ok(_) => None,
+            Err(e) => {
+                tried.push(format!("cache {}: ignored: {e}", path.display()));
+                None
+            }
+        }
     }
 
     /// Fetches the http(s) URLs of `dps` (names relative to `base`) not fetched yet into
@@ -310,6 +409,7 @@ impl Checker {
         &self,
         dps: &[DistributionPoint],
         base: &[u8],
+        at: OffsetDateTime,
         got: &mut Vec<Sourced>,
         tried: &mut Vec<String>,
     ) {
@@ -322,12 +422,15 @@ impl Checker {
             for name in &names {
                 match name {
                     GeneralName::Uri(url) if names::is_http(url) => {
-                        let source = format!("CRL {url}");
-                        if got.iter().any(|g| g.source == source) {
+                        if got.iter().any(|g| g.url.as_deref() == Some(url.as_str())) {
                             continue;
                         }
-                        match self.fetch_crl(url) {
-                            Ok(crl) => got.push(Sourced { crl, source }),
+                        match self.fetch_crl(url, at, tried) {
+                            Ok((crl, source)) => got.push(Sourced {
+                                crl,
+                                source,
+                                url: Some(url.clone()),
+                            }),
                             Err(e) => tried.push(e),
                         }
                     }
@@ -362,7 +465,7 @@ impl Checker {
             }
             return None;
         }
-        if self.fetch_config.offline {
+        if self.fetch_config.offline && self.fetch_config.cache_dir.is_none() {
             return None;
         }
         let mut scratch = Vec::new();
@@ -370,7 +473,7 @@ impl Checker {
         let supplied = crls.len();
         let mut last_attempt = Vec::new();
         for dp in &dps {
-            self.fetch_points(std::slice::from_ref(dp), cert.issuer, &mut crls, tried);
+            self.fetch_points(std::slice::from_ref(dp), cert.issuer, at, &mut crls, tried);
             if crls.len() == supplied {
                 continue;
             }
@@ -379,7 +482,7 @@ impl Checker {
             for c in &crls[supplied..] {
                 fresh.extend(c.crl.freshest_crl().iter().cloned());
             }
-            self.fetch_points(&fresh, cert.issuer, &mut crls, &mut scratch);
+            self.fetch_points(&fresh, cert.issuer, at, &mut crls, &mut scratch);
             last_attempt.clear();
             if let Some(r) = self.crl_status(cert, issuer, at, ctx, &crls, &mut last_attempt) {
                 return Some(r);

@@ -4,8 +4,9 @@
 //!
 //! 1. supplied OCSP responses (full `OCSPResponse` or bare `BasicOCSPResponse`);
 //! 2. supplied CRLs (parsed once when supplied);
-//! 3. OCSP via the certificate's authorityInfoAccess (unless offline);
-//! 4. CRLs from the certificate's http(s) cRLDistributionPoints (unless offline).
+//! 3. OCSP via the certificate's authorityInfoAccess: the cache directory's copy if
+//!    current, else fetched (unless offline);
+//! 4. CRLs from the certificate's http(s) cRLDistributionPoints: likewise.
 //!
 //! CRLs are processed as RFC 5280 §6.3.3 says: for each distribution point of the
 //! certificate, the complete CRLs in scope (direct, or indirect CRLs of the distribution
@@ -17,6 +18,14 @@
 //! CertID. Fetched CRLs are cached per URL and OCSP answers per (issuer key, serial) for
 //! the lifetime of the `Checker`, failures included, so one slow server costs its timeout
 //! once per run.
+//!
+//! With a cache directory ([`Checker::with_cache_dir`]) fetched CRLs and OCSP responses
+//! are also kept on disk, and read back before fetching (offline too) while they are
+//! current for the time asked: a CRL whose nextUpdate is at or after it, an OCSP response
+//! that verifies and whose nextUpdate is at or after it (responses without nextUpdate are
+//! not reused). Cached data goes through every check fetched data goes through, except the
+//! OCSP nonce: like a supplied response, a cached one is not checked against a nonce. The
+//! sources of answers from the cache say `from cache <path>`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -26,6 +35,7 @@ use kenpo_core::cert::CertRef;
 use time::OffsetDateTime;
 
 use crate::asn1;
+use crate::cache;
 use crate::crl::{Crl, CrlError};
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::names;
@@ -85,6 +95,8 @@ struct OcspAnswer {
     response: Arc<OcspResponse>,
     verified: VerifiedOcsp,
     source: String,
+    /// Read from the cache directory (then reused only while current).
+    from_disk: bool,
 }
 
 type IssuerSerial = (Vec<u8>, Vec<u8>);
@@ -160,7 +172,7 @@ type Source<'a> = &'a dyn Fn(&mut Vec<String>) -> Option<CheckReport>;
 
 #[derive(Default)]
 struct Cache {
-    crls: HashMap<String, Result<Arc<Crl>, String>>,
+    crls: HashMap<String, crls::HeldCrl>,
     crl_signatures: HashMap<(usize, Vec<u8>, bool), Result<(), CrlError>>,
     ocsp: HashMap<IssuerSerial, Arc<OcspAnswer>>,
     ocsp_failures: HashMap<(String, Vec<u8>, Vec<u8>), String>,
@@ -354,6 +366,17 @@ impl Checker {
     pub fn with_system_proxy(self, on: bool) -> Self {
         let mut c = self.fetch_config.clone();
         c.use_system_proxy = on;
+        self.with_fetch_config(c)
+    }
+
+    /// Keeps fetched CRLs and OCSP responses in `dir` (created when missing) between runs,
+    /// and uses them while current for the time asked, before fetching and when offline
+    /// (see the [module documentation](self) and [`FetchConfig::cache_dir`]). Corrupt,
+    /// unreadable or oversized files are ignored; a failure to write is a note in the
+    /// report, not an error.
+    pub fn with_cache_dir(self, dir: std::path::PathBuf) -> Self {
+        let mut c = self.fetch_config.clone();
+        c.cache_dir = Some(dir);
         self.with_fetch_config(c)
     }
 
@@ -568,6 +591,7 @@ impl Checker {
                 response: Arc::clone(resp),
                 verified,
                 source,
+                from_disk: false,
             };
             match Self::ocsp_report(&answer, at, self.skew) {
                 Ok(r) => return Some(r),
@@ -587,7 +611,8 @@ impl Checker {
         at: OffsetDateTime,
         tried: &mut Vec<String>,
     ) -> Option<CheckReport> {
-        if self.fetch_config.offline {
+        let disk = self.fetch_config.cache_dir.as_deref();
+        if self.fetch_config.offline && disk.is_none() {
             return None;
         }
         let urls = match names::ocsp_urls(cert) {
@@ -604,11 +629,19 @@ impl Checker {
         if !urls.is_empty() {
             let cached = self.cache().ocsp.get(&key).cloned();
             if let Some(answer) = cached {
-                match Self::ocsp_report(&answer, at, self.skew) {
-                    Ok(r) => return Some(r),
-                    Err(e) => {
-                        tried.push(e);
-                        return None;
+                if answer.from_disk {
+                    if current(&answer.verified, at)
+                        && let Ok(r) = Self::ocsp_report(&answer, at, self.skew)
+                    {
+                        return Some(r);
+                    }
+                } else {
+                    match Self::ocsp_report(&answer, at, self.skew) {
+                        Ok(r) => return Some(r),
+                        Err(e) => {
+                            tried.push(e);
+                            return None;
+                        }
                     }
                 }
             }
@@ -616,6 +649,22 @@ impl Checker {
         for url in urls {
             if !names::is_http(&url) {
                 tried.push(format!("OCSP {url}: not an http(s) URL, not fetched"));
+                continue;
+            }
+            let path = disk.and_then(|d| ocsp_cache_path(d, &url, cert, issuer));
+            if let Some(path) = &path
+                && let Some(answer) = self.cached_ocsp(path, &url, cert, issuer, at, tried)
+            {
+                let answer = Arc::new(answer);
+                match Self::ocsp_report(&answer, at, self.skew) {
+                    Ok(r) => {
+                        self.cache().ocsp.insert(key.clone(), answer);
+                        return Some(r);
+                    }
+                    Err(e) => tried.push(e),
+                }
+            }
+            if self.fetch_config.offline {
                 continue;
             }
             let fkey = (url.clone(), key.0.clone(), key.1.clone());
@@ -626,6 +675,12 @@ impl Checker {
             }
             match self.query_ocsp(&url, cert, issuer) {
                 Ok(answer) => {
+                    if let Some(path) = &path
+                        && answer.verified.next_update.is_some()
+                        && let Err(e) = cache::write_atomic(path, answer.response.der())
+                    {
+                        tried.push(e);
+                    }
                     let answer = Arc::new(answer);
                     self.cache().ocsp.insert(key.clone(), Arc::clone(&answer));
                     match Self::ocsp_report(&answer, at, self.skew) {
@@ -641,6 +696,44 @@ impl Checker {
             }
         }
         None
+    }
+
+    /// The response of responder `url` in the cache file `path`, if there is one that
+    /// verifies (without a nonce) and is current for `at`; corrupt files are noted.
+    fn cached_ocsp(
+        &self,
+        path: &std::path::Path,
+        url: &str,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        tried: &mut Vec<String>,
+    ) -> Option<OcspAnswer> {
+        let der = match cache::read(path, self.fetch_config.max_ocsp_bytes) {
+            Ok(Some(d)) => d,
+            Ok(None) => return None,
+            Err(e) => {
+                tried.push(e);
+                return None;
+            }
+        };
+        let checked = OcspResponse::from_der(der).and_then(|response| {
+            let verified = response.verify(cert, issuer, &self.verify_options(None))?;
+            Ok((response, verified))
+        });
+        match checked {
+            Ok((response, verified)) if current(&verified, at) => Some(OcspAnswer {
+                response: Arc::new(response),
+                verified,
+                source: format!("OCSP {url} from cache {}", path.display()),
+                from_disk: true,
+            }),
+            Ok(_) => None,
+            Err(e) => {
+                tried.push(format!("cache {}: ignored: {e}", path.display()));
+                None
+            }
+        }
     }
 
     fn query_ocsp(
@@ -661,8 +754,33 @@ impl Checker {
             response: Arc::new(response),
             verified,
             source: format!("OCSP {url}"),
+            from_disk: false,
         })
     }
+}
+
+/// Whether a verified OCSP answer may be reused from the cache for `at`: its nextUpdate
+/// is at or after `at`.
+fn current(verified: &VerifiedOcsp, at: OffsetDateTime) -> bool {
+    verified.next_update.is_some_and(|n| n >= at)
+}
+
+/// The cache file for the answer of responder `url` about `cert` (`None` if the issuer's
+/// key cannot be read, in which case nothing will verify anyway).
+fn ocsp_cache_path(
+    dir: &std::path::Path,
+    url: &str,
+    cert: &CertRef<'_>,
+    issuer: &CertRef<'_>,
+) -> Option<std::path::PathBuf> {
+    let key = asn1::public_key_bits(issuer.spki).ok()?;
+    Some(cache::ocsp_path(
+        dir,
+        url,
+        cert.issuer,
+        key,
+        asn1::canonical_int(cert.serial),
+    ))
 }
 
 impl RevocationCheck for Checker {

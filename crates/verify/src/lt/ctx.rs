@@ -75,12 +75,15 @@ impl Ctx {
             .with_trust_anchors(anchors.clone())
             .with_crl_signer_candidates(store.clone())
             .offline(opts.offline);
-        let all = Checker::new()
-            .with_crls(opts.crls.clone())
-            .with_ocsp_responses(opts.ocsp_responses.clone())
-            .with_trust_anchors(anchors.clone())
-            .with_crl_signer_candidates(store.clone())
-            .offline(opts.offline);
+        let all = crate::validate::with_cache(
+            Checker::new()
+                .with_crls(opts.crls.clone())
+                .with_ocsp_responses(opts.ocsp_responses.clone())
+                .with_trust_anchors(anchors.clone())
+                .with_crl_signer_candidates(store.clone())
+                .offline(opts.offline),
+            opts.revocation_cache.as_deref(),
+        );
         Self {
             anchors,
             store,

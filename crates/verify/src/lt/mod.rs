@@ -27,7 +27,7 @@ mod guard;
 mod legacy;
 mod stamp;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kenpo_core::ber;
 use kenpo_core::cms::SignedDataView;
@@ -77,6 +77,10 @@ pub struct ExtendOptions {
     /// (TS 101 733 CAdES-X-Long, for JIS X 5092-era receivers) when validation data is
     /// first embedded (no archive time-stamp yet).
     pub legacy_values: bool,
+    /// Directory where fetched CRLs and OCSP responses are kept between runs, used for the
+    /// verification before extending (data to embed is always fetched fresh, as it must be
+    /// issued after the signature time-stamp).
+    pub revocation_cache: Option<PathBuf>,
 }
 
 impl ExtendOptions {
@@ -92,6 +96,7 @@ impl ExtendOptions {
             profile: Profile::Any,
             offline: false,
             legacy_values: false,
+            revocation_cache: None,
         }
     }
 
@@ -103,6 +108,7 @@ impl ExtendOptions {
             ocsp_responses: self.ocsp_responses.clone(),
             profile: self.profile,
             offline: self.offline,
+            revocation_cache: self.revocation_cache.clone(),
             at: None,
             revocation: RevocationMode::Hard,
         }

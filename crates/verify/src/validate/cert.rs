@@ -48,7 +48,7 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
     }
     let anchors = certs_of(&req.anchors);
     let chain = certs_of(&req.chain);
-    let checker: Arc<dyn RevocationCheck> = Arc::new(
+    let checker: Arc<dyn RevocationCheck> = Arc::new(super::with_cache(
         Checker::new()
             .with_crls(req.crls.clone())
             .with_trust_anchors(anchors.clone())
@@ -62,7 +62,8 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
                 .crl_signer_validator(),
             )
             .offline(req.offline),
-    );
+        req.revocation_cache.as_deref(),
+    ));
     let v = super::online(
         PathValidator::new(
             anchors,

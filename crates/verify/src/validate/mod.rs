@@ -24,6 +24,7 @@ pub use verifier::{Verifier, VerifyOptions};
 
 use std::path::{Path, PathBuf};
 
+use kenpo_revocation::Checker;
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
@@ -89,6 +90,9 @@ pub struct VerifyRequest<'a> {
     pub profile: Profile,
     /// Forbid network fetches.
     pub offline: bool,
+    /// Directory where fetched CRLs and OCSP responses are kept between runs and read
+    /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
+    pub revocation_cache: Option<PathBuf>,
     /// Validation time (default now).
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
@@ -123,6 +127,9 @@ pub struct CertRequest<'a> {
     pub at: Option<OffsetDateTime>,
     /// Forbid network fetches.
     pub offline: bool,
+    /// Directory where fetched CRLs and OCSP responses are kept between runs and read
+    /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
+    pub revocation_cache: Option<PathBuf>,
     /// Profile the certificate must meet.
     pub profile: Profile,
 }
@@ -212,4 +219,12 @@ fn format_failure(at: OffsetDateTime, detail: String) -> Report {
 /// CRLs are then parsed once and fetched revocation data is shared.
 pub fn verify_signature(req: &VerifyRequest<'_>) -> Result<Report, VerifyError> {
     Verifier::new(req.options()).verify(req.signature, req.content)
+}
+
+/// `checker` with the revocation cache directory `dir`, if any.
+pub(crate) fn with_cache(checker: Checker, dir: Option<&Path>) -> Checker {
+    match dir {
+        Some(d) => checker.with_cache_dir(d.to_path_buf()),
+        None => checker,
+    }
 }

@@ -249,7 +249,7 @@ impl SigCtx<'_> {
             checks.push(CheckReport::new(
                 "revocation-data",
                 false,
-                "--revocation require: no CRL or OCSP response supplied or embedded, and offline",
+                "--revocation require: no CRL or OCSP response supplied or embedded, no cache directory, and offline",
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {

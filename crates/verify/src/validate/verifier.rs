@@ -36,6 +36,9 @@ pub struct VerifyOptions {
     pub profile: Profile,
     /// Forbid network fetches.
     pub offline: bool,
+    /// Directory where fetched CRLs and OCSP responses are kept between runs and read
+    /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
+    pub revocation_cache: Option<std::path::PathBuf>,
     /// Validation time (default: the time of each [`Verifier::verify`] call).
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
@@ -52,6 +55,7 @@ impl VerifyRequest<'_> {
             ocsp_responses: self.ocsp_responses.clone(),
             profile: self.profile,
             offline: self.offline,
+            revocation_cache: self.revocation_cache.clone(),
             at: self.at,
             revocation: self.revocation,
         }
@@ -145,7 +149,7 @@ impl Verifier {
         ocsp.extend(emb.ocsp.iter().cloned());
         let mut crls = self.unreadable_crls.clone();
         crls.extend(emb.crls.iter().cloned());
-        Checker::new()
+        let checker = Checker::new()
             .with_parsed_crls(self.parsed_crls.clone())
             .with_crls(crls)
             .with_ocsp_responses(ocsp)
@@ -163,7 +167,8 @@ impl Verifier {
                 .with_intermediates(candidates.to_vec())
                 .crl_signer_validator(),
             )
-            .offline(self.opts.offline)
+            .offline(self.opts.offline);
+        super::with_cache(checker, self.opts.revocation_cache.as_deref())
     }
 
     /// The cryptographic checks of every SignerInfo (`Err(Ok(detail))` is not an error
@@ -218,6 +223,7 @@ impl Verifier {
             && self.opts.ocsp_responses.is_empty()
             && emb.crls.is_empty()
             && emb.ocsp.is_empty()
+            && self.opts.revocation_cache.is_none()
             && self.opts.offline;
         let checker: Arc<dyn RevocationCheck> = if emb.crls.is_empty() && emb.ocsp.is_empty() {
             self.shared.clone()
