@@ -178,12 +178,14 @@ pub fn crl_paths(pki: &TestPki, except: &[&str]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// A handler serving `crls` (from [`crl_paths`]) and answering time-stamp requests on
-/// `/tsa` with the TSA entity `tsa` of `pki`; 404 otherwise.
+/// `/tsa` with the TSA entity `tsa-rsa3072` of `pki`; 404 otherwise.
 pub fn crl_and_tsa_handler(
     pki: &TestPki,
     crls: Vec<(String, Vec<u8>)>,
 ) -> impl Fn(&str, &[u8]) -> Reply + Send + Sync + 'static + use<> {
-    let e = pki.entity("tsa").unwrap();
+    // RSA-3072: tests that validate years ahead must not run into the RSA-2048 sunset
+    // (2029-01-01), after which an RSA-2048 time-stamp proves nothing on its own.
+    let e = pki.entity("tsa-rsa3072").unwrap();
     let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
     let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.200001.27.1");
     let tsa = Tsa::new(
