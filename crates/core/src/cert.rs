@@ -120,11 +120,12 @@ fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'
     let mut outer = field.reader();
     let seq = outer.expect(tag::SEQUENCE)?;
     outer.finish()?;
-    let mut out = Vec::new();
-    for e in seq.reader().all()? {
-        let mut r = e.expect(tag::SEQUENCE)?.reader();
-        let oid =
-            Oid::from_der(r.expect(tag::OID)?.raw).map_err(|e| CertError::Decode(e.to_string()))?;
+    let mut out = Vec::with_capacity(10);
+    let mut exts = seq.reader();
+    while !exts.is_empty() {
+        let mut r = exts.expect(tag::SEQUENCE)?.reader();
+        let oid = Oid::from_bytes(r.expect(tag::OID)?.value)
+            .map_err(|e| CertError::Decode(e.to_string()))?;
         let critical = match r.optional(tag::BOOLEAN)? {
             Some(b) => b.value == [0xff],
             None => false,

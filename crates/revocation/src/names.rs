@@ -286,22 +286,32 @@ pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn names_equal_prepared(a: &[u8], b: &[u8]) -> Result<bool, SpanError> {
-    let ra = parse_one(a)?.expect(tag::SEQUENCE)?.reader().all()?;
-    let rb = parse_one(b)?.expect(tag::SEQUENCE)?.reader().all()?;
-    if ra.len() != rb.len() {
-        return Ok(false);
-    }
-    for (x, y) in ra.iter().zip(&rb) {
-        if !rdn_equal(*x, *y)? {
-            return Ok(false);
+    let mut ra = parse_one(a)?.expect(tag::SEQUENCE)?.reader();
+    let mut rb = parse_one(b)?.expect(tag::SEQUENCE)?.reader();
+    // RDN by RDN in order, without collecting.
+    loop {
+        match (ra.is_empty(), rb.is_empty()) {
+            (true, true) => return Ok(true),
+            (false, false) => {
+                if !rdn_equal(ra.read()?, rb.read()?)? {
+                    return Ok(false);
+                }
+            }
+            _ => return Ok(false),
         }
     }
-    Ok(true)
 }
 
 fn rdn_equal(a: Tlv<'_>, b: Tlv<'_>) -> Result<bool, SpanError> {
-    let xa = a.expect(tag::SET)?.reader().all()?;
-    let xb = b.expect(tag::SET)?.reader().all()?;
+    let (sa, sb) = (a.expect(tag::SET)?, b.expect(tag::SET)?);
+    let (mut ra, mut rb) = (sa.reader(), sb.reader());
+    let (fa, fb) = (ra.read()?, rb.read()?);
+    if ra.is_empty() && rb.is_empty() {
+        // One attribute each: the usual case.
+        return atv_equal(fa, fb);
+    }
+    let xa = sa.reader().all()?;
+    let xb = sb.reader().all()?;
     if xa.len() != xb.len() {
         return Ok(false);
     }
@@ -332,18 +342,48 @@ fn atv_equal(a: Tlv<'_>, b: Tlv<'_>) -> Result<bool, SpanError> {
         return Ok(true);
     }
     Ok(match (directory_string(va), directory_string(vb)) {
-        (Some(x), Some(y)) => prepare(&x) == prepare(&y),
+        (Some(x), Some(y)) => prepared_eq(&x, &y),
         _ => false,
     })
 }
 
-/// Decodes a directory string of any of the X.520 string types.
-fn directory_string(t: Tlv<'_>) -> Option<String> {
+/// Whether `a` and `b` are equal once whitespace is trimmed and collapsed and case folded,
+/// compared without building either.
+fn prepared_eq(a: &str, b: &str) -> bool {
+    fn chars(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.split_whitespace()
+            .enumerate()
+            .flat_map(|(i, w)| (i > 0).then_some(' ').into_iter().chain(w.chars()))
+            .flat_map(char::to_lowercase)
+    }
+    // str::to_lowercase maps a word-final capital sigma to ς, which char::to_lowercase
+    // cannot know: such strings take the allocating way.
+    if a.contains('Σ') || b.contains('Σ') {
+        let prepare = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        return prepare(a) == prepare(b);
+    }
+    chars(a).eq(chars(b))
+}
+
+/// Decodes a directory string of any of the X.520 string types (borrowed when it is
+/// UTF-8 already).
+fn directory_string<'a>(t: Tlv<'a>) -> Option<std::borrow::Cow<'a, str>> {
     match t.tag {
         // UTF8String, PrintableString, IA5String, VisibleString, NumericString
-        0x0c | 0x13 | 0x16 | 0x1a | 0x12 => std::str::from_utf8(t.value).ok().map(str::to_owned),
+        0x0c | 0x13 | 0x16 | 0x1a | 0x12 => std::str::from_utf8(t.value).ok().map(Into::into),
         // TeletexString: read as Latin-1, which is what it holds in practice.
-        0x14 => Some(t.value.iter().map(|&b| char::from(b)).collect()),
+        0x14 => Some(
+            t.value
+                .iter()
+                .map(|&b| char::from(b))
+                .collect::<String>()
+                .into(),
+        ),
         // BMPString: UTF-16BE.
         0x1e => {
             if !t.value.len().is_multiple_of(2) {
@@ -354,7 +394,7 @@ fn directory_string(t: Tlv<'_>) -> Option<String> {
                 .chunks_exact(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]]))
                 .collect();
-            String::from_utf16(&units).ok()
+            String::from_utf16(&units).ok().map(Into::into)
         }
         // UniversalString: UTF-32BE.
         0x1c => {
@@ -364,22 +404,58 @@ fn directory_string(t: Tlv<'_>) -> Option<String> {
             t.value
                 .chunks_exact(4)
                 .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
-                .collect()
+                .collect::<Option<String>>()
+                .map(Into::into)
         }
         _ => None,
     }
 }
 
-/// Whitespace trimmed and collapsed, case folded.
-fn prepare(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
+    /// The reference preparation: whitespace trimmed and collapsed, case folded.
+    fn prepare(s: &str) -> String {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+
+    #[test]
+    fn prepared_eq_agrees_with_building_the_strings() {
+        let samples = [
+            "",
+            " ",
+            "a",
+            "A",
+            "a b",
+            "a  b",
+            " a b ",
+            "A\tB",
+            "ab",
+            "a bc",
+            "ab c",
+            "İstanbul",
+            "i̇stanbul",
+            "ΣΑΣ",
+            "σας",
+            "Kenpo  Test\u{3000}Hospital",
+            "kenpo test hospital",
+            "健康保険組合",
+            "健康保険 組合",
+            "ǅ",
+            "ǆ",
+        ];
+        for a in samples {
+            for b in samples {
+                assert_eq!(
+                    super::prepared_eq(a, b),
+                    prepare(a) == prepare(b),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
     use super::*;
 
     fn name(parts: &[(u8, &[u8])]) -> Vec<u8> {

@@ -76,12 +76,18 @@ pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
 
 pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
     cert.and_then(|c| check_profile(Profile::Any, c).ok())
-        .map(|s| SignerReport {
-            subject: s.subject,
-            hc_roles: s.hc_roles,
-            policy_oids: s.policy_oids,
-        })
+        .map(summary_report)
         .unwrap_or_default()
+}
+
+/// The report's signer fields from a profile check's summary (the same for every profile
+/// the certificate meets).
+fn summary_report(s: kenpo_sign::profile::SignerInfoSummary) -> SignerReport {
+    SignerReport {
+        subject: s.subject,
+        hc_roles: s.hc_roles,
+        policy_oids: s.policy_oids,
+    }
 }
 
 fn ts_kind(k: TimestampKind) -> &'static str {
@@ -162,13 +168,17 @@ impl SigCtx<'_> {
             findings.push((F, S::SIG_CRYPTO_FAILURE));
         }
         // Signature acceptance: profile.
+        let mut summary = None;
         if let Some(cert) = &s.signer_cert {
             match check_profile(self.opts.profile, cert) {
-                Ok(_) => checks.push(CheckReport::new(
-                    "profile",
-                    true,
-                    kenpo_sign::profile::profile_name(self.opts.profile),
-                )),
+                Ok(sum) => {
+                    summary = Some(sum);
+                    checks.push(CheckReport::new(
+                        "profile",
+                        true,
+                        kenpo_sign::profile::profile_name(self.opts.profile),
+                    ));
+                }
                 Err(e) => {
                     checks.push(CheckReport::new("profile", false, e.to_string()));
                     findings.push((I, S::SIG_CONSTRAINTS_FAILURE));
@@ -304,7 +314,9 @@ impl SigCtx<'_> {
             indication,
             sub_indication,
             level,
-            signer: signer_report(s.signer_cert.as_deref()),
+            signer: summary
+                .map(summary_report)
+                .unwrap_or_else(|| signer_report(s.signer_cert.as_deref())),
             signing_time: s.signing_time,
             best_signature_time: best,
             timestamps,
