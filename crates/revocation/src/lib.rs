@@ -36,12 +36,14 @@ mod cache;
 mod checker;
 pub mod crl;
 pub mod fetch;
+mod links;
 pub mod names;
 pub mod ocsp;
 
 pub use checker::{CheckReport, Checker, CrlSignerValidator, Evidence};
 pub use crl::{Crl, CrlError};
 pub use fetch::{FetchConfig, FetchError};
+pub use links::LinkCache;
 pub use ocsp::{OcspError, OcspRequest, OcspResponse};
 
 use time::OffsetDateTime;

@@ -27,13 +27,14 @@
 //! OCSP nonce: like a supplied response, a cached one is not checked against a nonce. The
 //! sources of answers from the cache say `from cache <path>`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::cert::CertRef;
 use time::OffsetDateTime;
 
+use crate::LinkCache;
 use crate::asn1;
 use crate::cache;
 use crate::crl::{Crl, CrlError};
@@ -176,14 +177,7 @@ struct Cache {
     crl_signatures: HashMap<(usize, Vec<u8>, bool), Result<(), CrlError>>,
     ocsp: HashMap<IssuerSerial, Arc<OcspAnswer>>,
     ocsp_failures: HashMap<(String, Vec<u8>, Vec<u8>), String>,
-    /// (certificate, issuer SPKI) pairs whose signature verified: path validation has
-    /// usually checked them already, and a batch asks about the same CA certificates for
-    /// every file.
-    signed_links: HashSet<(Vec<u8>, Vec<u8>)>,
 }
-
-/// Entries of [`Cache::signed_links`] kept at most (then it starts afresh).
-const MAX_SIGNED_LINKS: usize = 10_000;
 
 /// Revocation checker over supplied and fetched CRLs and OCSP responses.
 ///
@@ -213,6 +207,9 @@ pub struct Checker {
     ocsp_nonce: bool,
     ocsp_hash: DigestAlgorithm,
     cache: Mutex<Cache>,
+    /// Certificate→issuer links whose signature verified (path validation has usually
+    /// checked them already, and a batch asks about the same CA certificates every file).
+    links: Arc<LinkCache>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -259,7 +256,15 @@ impl Checker {
             ocsp_nonce: true,
             ocsp_hash: DigestAlgorithm::Sha1,
             cache: Mutex::new(Cache::default()),
+            links: Arc::new(LinkCache::new()),
         }
+    }
+
+    /// Shares `links` (verified certificate signatures) with the path validators of the
+    /// run, so a link verified by one is not verified again by the other.
+    pub fn with_link_cache(mut self, links: Arc<LinkCache>) -> Self {
+        self.links = links;
+        self
     }
 
     /// Adds CRLs (DER or PEM each); each is parsed once, here. Unreadable ones are reported
@@ -458,18 +463,14 @@ impl Checker {
                 asn1::name_string(cert.issuer)
             ));
         }
-        let link = (cert.raw.to_vec(), issuer.spki.to_vec());
-        if !self.cache().signed_links.contains(&link) {
+        let link = LinkCache::key(cert.raw, issuer.spki);
+        if !self.links.contains(&link) {
             if asn1::cert_signed_by(&cert, &issuer).is_err() {
                 return CheckReport::unknown(
                     "the certificate's signature does not verify with the issuer's key".into(),
                 );
             }
-            let mut cache = self.cache();
-            if cache.signed_links.len() >= MAX_SIGNED_LINKS {
-                cache.signed_links.clear();
-            }
-            cache.signed_links.insert(link);
+            self.links.insert(link);
         }
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [

@@ -8,7 +8,7 @@ use kenpo_revocation::RevocationCheck;
 use kenpo_revocation::names::names_equal;
 
 use super::validate::validate_path;
-use super::{PathError, PathValidator, ValidatedPath, ValidationOptions};
+use super::{LinkCache, PathError, PathValidator, ValidatedPath, ValidationOptions};
 
 /// One certificate of the pool.
 pub(crate) struct Node<'a> {
@@ -23,6 +23,7 @@ struct Ctx<'a, 'o> {
     /// issuer index lists per subject index (lazy).
     issuers: HashMap<usize, Vec<usize>>,
     sig_cache: HashMap<(usize, usize), Result<(), String>>,
+    links: Option<&'o LinkCache>,
     sig_checks: usize,
     best: Option<PathError>,
     exhausted: bool,
@@ -59,18 +60,28 @@ impl Ctx<'_, '_> {
         if let Some(r) = self.sig_cache.get(&(child, issuer)) {
             return Some(r.clone());
         }
+        let c = &self.pool[child].cert;
+        let i = &self.pool[issuer].cert;
+        let key = self.links.map(|_| LinkCache::key(c.raw, i.spki));
+        if let (Some(links), Some(key)) = (self.links, &key)
+            && links.contains(key)
+        {
+            self.sig_cache.insert((child, issuer), Ok(()));
+            return Some(Ok(()));
+        }
         if self.sig_checks >= self.opts.max_signature_checks {
             return None;
         }
         self.sig_checks += 1;
-        let c = &self.pool[child].cert;
-        let i = &self.pool[issuer].cert;
         let r = match SignatureAlgorithm::from_algorithm_identifier(&c.signature_algorithm, None) {
             Ok(alg) => kenpo_core::crypto::default_backend()
                 .verify(i.spki, alg, c.tbs, c.signature)
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
+        if let (Some(links), Some(key), Ok(())) = (self.links, key, &r) {
+            links.insert(key);
+        }
         self.sig_cache.insert((child, issuer), r.clone());
         Some(r)
     }
@@ -237,6 +248,7 @@ pub(crate) fn build_and_validate_counted(
         pool,
         issuers: HashMap::new(),
         sig_cache: HashMap::new(),
+        links: v.links.as_deref(),
         sig_checks: 0,
         best: None,
         exhausted: false,

@@ -127,6 +127,7 @@ impl PathValidator {
             options: opts.clone(),
             revocation: None,
             ca_issuers: self.ca_issuers.clone(),
+            links: self.links.clone(),
         };
         STACK.with(|s| {
             s.borrow_mut().push(Frame {

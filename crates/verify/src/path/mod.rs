@@ -32,6 +32,8 @@ mod validate;
 
 use std::sync::Arc;
 
+pub use kenpo_revocation::LinkCache;
+
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
@@ -207,6 +209,7 @@ pub struct PathValidator {
     options: ValidationOptions,
     revocation: Option<Arc<dyn RevocationCheck>>,
     ca_issuers: Option<Arc<kenpo_revocation::fetch::Fetcher>>,
+    links: Option<Arc<LinkCache>>,
 }
 
 impl std::fmt::Debug for PathValidator {
@@ -229,7 +232,15 @@ impl PathValidator {
             options,
             revocation: None,
             ca_issuers: None,
+            links: None,
         }
+    }
+
+    /// Remembers verified certificate signatures in `links` and skips checking them again
+    /// (share one cache between the validators of a run).
+    pub fn with_link_cache(mut self, links: Arc<LinkCache>) -> Self {
+        self.links = Some(links);
+        self
     }
 
     /// Online mode: fetch missing issuer certificates from authorityInfoAccess caIssuers

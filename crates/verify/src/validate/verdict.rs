@@ -109,6 +109,8 @@ pub(super) struct SigCtx<'a> {
     pub(super) content_available: bool,
     /// The TSA validator used for this file's tokens (control times).
     pub(super) tsa: &'a ControlTimeValidator,
+    /// Certificate signatures verified before (shared by the run).
+    pub(super) links: &'a Arc<crate::path::LinkCache>,
 }
 
 impl SigCtx<'_> {
@@ -269,7 +271,8 @@ impl SigCtx<'_> {
                     path_options(self.opts.profile, best, self.mode),
                 )
                 .with_intermediates(self.store.to_vec())
-                .with_revocation(self.checker.clone()),
+                .with_revocation(self.checker.clone())
+                .with_link_cache(self.links.clone()),
                 self.opts.offline,
             );
             match v.validate(cert, &[]) {

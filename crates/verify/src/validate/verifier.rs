@@ -17,7 +17,7 @@ use super::{
     now, path_options,
 };
 use crate::Indication;
-use crate::path::PathValidator;
+use crate::path::{LinkCache, PathValidator};
 use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
 
@@ -91,6 +91,8 @@ pub struct Verifier {
     parsed_crls: Vec<Arc<Crl>>,
     unreadable_crls: Vec<Vec<u8>>,
     shared: Arc<dyn RevocationCheck>,
+    /// Certificate signatures verified by earlier calls.
+    links: Arc<LinkCache>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -134,6 +136,7 @@ impl Verifier {
             parsed_crls,
             unreadable_crls,
             shared: Arc::new(Checker::new()),
+            links: Arc::new(LinkCache::new()),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
@@ -165,9 +168,11 @@ impl Verifier {
                     ),
                 )
                 .with_intermediates(candidates.to_vec())
+                .with_link_cache(self.links.clone())
                 .crl_signer_validator(),
             )
-            .offline(self.opts.offline);
+            .offline(self.opts.offline)
+            .with_link_cache(self.links.clone());
         super::with_cache(checker, self.opts.revocation_cache.as_deref())
     }
 
@@ -234,6 +239,7 @@ impl Verifier {
         let tsa_path = super::online(
             PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
                 .with_intermediates(store.clone())
+                .with_link_cache(self.links.clone())
                 .with_revocation(checker.clone()),
             self.opts.offline,
         );
@@ -292,6 +298,7 @@ impl Verifier {
             no_source,
             content_available: checked.content_attached || content.is_some(),
             tsa: &tsa_validator,
+            links: &self.links,
         };
         let signatures: Vec<SignatureReport> = checked
             .signers
