@@ -7,8 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{BIN, Server, run, text};
-use kenpo_testpki::Config;
+use common::{BIN, Server, run, served_pki, text};
 use kenpo_testpki::service::RevocationService;
 
 /// A PKI pointed at a running revocation service, written to a directory, and a TSA.
@@ -22,13 +21,7 @@ struct Env {
 fn env() -> &'static Env {
     static E: OnceLock<Env> = OnceLock::new();
     E.get_or_init(|| {
-        let bound = RevocationService::bind("127.0.0.1:0").unwrap();
-        let mut cfg = Config::default();
-        bound.config_urls(&mut cfg);
-        let pki = kenpo_testpki::generate(&cfg).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        pki.write_to(dir.path()).unwrap();
-        let service = bound.start(pki).unwrap();
+        let (dir, service) = served_pki();
         let state = tempfile::tempdir().unwrap();
         let tsa = Server::start_with(dir.path(), "tsa", state.path());
         Env {

@@ -8,9 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{BIN, Server, text};
-use kenpo_testpki::Config;
-use kenpo_testpki::service::RevocationService;
+use common::{BIN, Server, served_pki, text};
 
 fn run_env(args: &[&str], cache_env: Option<&Path>) -> Output {
     let mut c = Command::new(BIN);
@@ -31,13 +29,7 @@ fn count(dir: &Path) -> usize {
 
 #[test]
 fn cached_revocation_data_serves_later_offline_runs() {
-    let bound = RevocationService::bind("127.0.0.1:0").unwrap();
-    let mut cfg = Config::default();
-    bound.config_urls(&mut cfg);
-    let pki = kenpo_testpki::generate(&cfg).unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    pki.write_to(keys.path()).unwrap();
-    let service = bound.start(pki).unwrap();
+    let (keys, service) = served_pki();
     let f = |n: &str| keys.path().join(n).to_str().unwrap().to_owned();
 
     let work = tempfile::tempdir().unwrap();

@@ -128,3 +128,15 @@ pub fn openssl_available() -> bool {
     }
     ok
 }
+
+/// A fresh test PKI whose certificates point at a revocation service (OCSP, CRLs,
+/// caIssuers) running on 127.0.0.1, written to a new directory.
+pub fn served_pki() -> (tempfile::TempDir, kenpo_testpki::service::RevocationService) {
+    let bound = kenpo_testpki::service::RevocationService::bind("127.0.0.1:0").unwrap();
+    let mut cfg = kenpo_testpki::Config::default();
+    bound.config_urls(&mut cfg);
+    let pki = kenpo_testpki::generate(&cfg).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pki.write_to(dir.path()).unwrap();
+    (dir, bound.start(pki).unwrap())
+}

@@ -142,9 +142,9 @@ mod tests {
         assert_eq!(a.parent(), Some(Path::new("/c/crl")));
         let stem = a.file_stem().map(|s| s.to_string_lossy().into_owned());
         assert_eq!(stem.as_ref().map(String::len), Some(64));
-        let o = ocsp_path(dir, "http://x/ocsp", b"n", b"k", &[1]);
-        assert_ne!(o, ocsp_path(dir, "http://x/ocsp", b"n", b"k", &[2]));
-        assert_ne!(o, ocsp_path(dir, "http://y/ocsp", b"n", b"k", &[1]));
+        let o = ocsp_path(dir, "http://x.invalid/ocsp", b"n", b"k", &[1]);
+        assert_ne!(o, ocsp_path(dir, "http://x.invalid/ocsp", b"n", b"k", &[2]));
+        assert_ne!(o, ocsp_path(dir, "http://y.invalid/ocsp", b"n", b"k", &[1]));
         assert_eq!(o.extension().and_then(|e| e.to_str()), Some("der"));
     }
 
