@@ -1,8 +1,10 @@
 //! The persistent cache directory (`Checker::with_cache_dir`) against a real revocation
 //! service on 127.0.0.1: fetched CRLs and OCSP responses are written once, read back by a
-//! later checker (offline too) while current, and ignored when stale or corrupt; offline
-//! checkers never write.
+//! later checker (offline too) while current, and ignored when stale or corrupt; a CRL
+//! that does not verify is never kept; offline checkers never write.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -214,4 +216,37 @@ fn an_unwritable_cache_is_a_note_not_a_failure() {
         "{:?}",
         report.notes
     );
+}
+
+#[test]
+fn a_crl_is_kept_only_once_an_answer_rests_on_it() {
+    use common::{Reply, TestServer, crl_handler, pki_for};
+    let server = TestServer::bind();
+    let pki = pki_for(&server.base());
+    let genuine = pki.crl("hpki-sign-ca").unwrap().der.clone();
+    // The same CRL with its last signature byte changed: parses, does not verify.
+    let mut forged = genuine.clone();
+    *forged.last_mut().unwrap() ^= 0x01;
+    server.set(move |req: &common::Request| {
+        if req.path == "/crl/hpki-sign-ca.crl" {
+            Reply::Ok(forged.clone(), "application/pkix-crl")
+        } else {
+            Reply::Status(404)
+        }
+    });
+    let (ee, ca) = (der(&pki, "hpki-signer"), der(&pki, "hpki-sign-ca"));
+    let dir = tempfile::tempdir().unwrap();
+    let reason = unknown_reason(checker(dir.path(), false).status_at(&ee, &ca, pki.now()));
+    assert!(reason.contains("signature"), "{reason}");
+    assert!(
+        files(dir.path(), "crl").is_empty(),
+        "a CRL that does not verify is not kept"
+    );
+
+    server.set(crl_handler(&pki));
+    let fresh = good_source(checker(dir.path(), false).status_at(&ee, &ca, pki.now()));
+    assert!(!fresh.contains("cache"), "{fresh}");
+    let kept = files(dir.path(), "crl");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), genuine);
 }

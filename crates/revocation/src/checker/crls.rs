@@ -38,6 +38,8 @@ pub(super) struct Sourced {
     source: String,
     /// The distribution point URL it was fetched from (or read from the cache for).
     url: Option<String>,
+    /// Fetched in this run (not supplied, not read from the cache directory).
+    fetched: bool,
 }
 
 impl Sourced {
@@ -278,6 +280,7 @@ impl Checker {
                     crl: Arc::clone(c),
                     source,
                     url: None,
+                    fetched: false,
                 }),
                 Err(e) => tried.push(format!("{source} unreadable: {e}")),
             }
@@ -300,14 +303,16 @@ impl Checker {
         self.crl_status(cert, issuer, at, ctx, &crls, tried)
     }
 
-    /// The CRL of `url` and its source: held in memory, else from the cache directory if
-    /// current for `at`, else fetched (unless offline) and written to the cache directory.
+    /// The CRL of `url`, its source and whether it was fetched in this run: held in
+    /// memory, else from the cache directory if current for `at`, else fetched (unless
+    /// offline). Fetched CRLs go to the cache directory only once an answer rests on them
+    /// (their signature verified: see [`Checker::keep_on_disk`]).
     fn fetch_crl(
         &self,
         url: &str,
         at: OffsetDateTime,
         tried: &mut Vec<String>,
-    ) -> Result<(Arc<Crl>, String), String> {
+    ) -> Result<(Arc<Crl>, String, bool), String> {
         let held = self.cache().crls.get(url).cloned();
         let source = |from: &Option<PathBuf>| match from {
             Some(p) => format!("CRL {url} from cache {}", p.display()),
@@ -317,11 +322,11 @@ impl Checker {
             Some(HeldCrl {
                 crl: Ok(crl),
                 from_disk: Some(p),
-            }) if current(&crl, at) => return Ok((crl, source(&Some(p)))),
+            }) if current(&crl, at) => return Ok((crl, source(&Some(p)), false)),
             Some(HeldCrl {
                 crl,
                 from_disk: None,
-            }) => return crl.map(|c| (c, format!("CRL {url}"))),
+            }) => return crl.map(|c| (c, format!("CRL {url}"), true)),
             _ => {}
         }
         let path = self
@@ -341,7 +346,7 @@ impl Checker {
                     from_disk: from,
                 },
             );
-            return Ok((crl, src));
+            return Ok((crl, src, false));
         }
         if self.fetch_config.offline {
             return Err(format!(
@@ -362,12 +367,6 @@ impl Checker {
             })
             .map(Arc::new)
             .map_err(|e| format!("CRL {url}: {e}"));
-        if let (Some(path), Ok(crl)) = (&path, &r)
-            && crl.next_update().is_some()
-            && let Err(e) = cache::write_atomic(path, crl.der())
-        {
-            tried.push(e);
-        }
         self.cache().crls.insert(
             url.to_owned(),
             HeldCrl {
@@ -375,7 +374,30 @@ impl Checker {
                 from_disk: None,
             },
         );
-        r.map(|c| (c, format!("CRL {url}")))
+        r.map(|c| (c, format!("CRL {url}"), true))
+    }
+
+    /// Writes the CRLs fetched in this run that `report` rests on (so verified and in
+    /// scope) to the cache directory, if there is one; failures are notes in `tried`.
+    fn keep_on_disk(&self, crls: &[Sourced], report: &CheckReport, tried: &mut Vec<String>) {
+        let Some(dir) = self.fetch_config.cache_dir.as_deref() else {
+            return;
+        };
+        for e in report.evidence.iter().chain(&report.more_evidence) {
+            let Evidence::Crl { crl, .. } = e else {
+                continue;
+            };
+            let fetched = crls
+                .iter()
+                .find(|s| s.fetched && Arc::ptr_eq(&s.crl, crl))
+                .and_then(|s| s.url.as_deref());
+            if let Some(url) = fetched
+                && crl.next_update().is_some()
+                && let Err(e) = cache::write_atomic(&cache::crl_path(dir, url), crl.der())
+            {
+                tried.push(e);
+            }
+        }
     }
 
     /// The CRL in the cache file `path` if there is one that parses and is current for
@@ -426,10 +448,11 @@ impl Checker {
                             continue;
                         }
                         match self.fetch_crl(url, at, tried) {
-                            Ok((crl, source)) => got.push(Sourced {
+                            Ok((crl, source, fetched)) => got.push(Sourced {
                                 crl,
                                 source,
                                 url: Some(url.clone()),
+                                fetched,
                             }),
                             Err(e) => tried.push(e),
                         }
@@ -485,6 +508,7 @@ impl Checker {
             self.fetch_points(&fresh, cert.issuer, at, &mut crls, &mut scratch);
             last_attempt.clear();
             if let Some(r) = self.crl_status(cert, issuer, at, ctx, &crls, &mut last_attempt) {
+                self.keep_on_disk(&crls[supplied..], &r, tried);
                 return Some(r);
             }
         }

@@ -20,7 +20,8 @@
 //! once per run.
 //!
 //! With a cache directory ([`Checker::with_cache_dir`]) fetched CRLs and OCSP responses
-//! are also kept on disk, and read back before fetching (offline too) while they are
+//! are also kept on disk — only verified data: an OCSP response once it verifies, a CRL
+//! once an answer rests on it — and read back before fetching (offline too) while they are
 //! current for the time asked: a CRL whose nextUpdate is at or after it, an OCSP response
 //! that verifies and whose nextUpdate is at or after it (responses without nextUpdate are
 //! not reused). Cached data goes through every check fetched data goes through, except the
