@@ -7,7 +7,8 @@ use kenpo_core::cert::CertRef;
 use kenpo_revocation::RevocationCheck;
 use kenpo_revocation::names::names_equal;
 
-use super::validate::validate_path;
+use super::memo::PathMemo;
+use super::validate::{check_revocation, validate_path, validate_without_revocation};
 use super::{LinkCache, PathError, PathValidator, ValidatedPath, ValidationOptions};
 
 /// One certificate of the pool.
@@ -24,6 +25,7 @@ struct Ctx<'a, 'o> {
     issuers: HashMap<usize, Vec<usize>>,
     sig_cache: HashMap<(usize, usize), Result<(), String>>,
     links: Option<&'o LinkCache>,
+    memo: Option<&'o PathMemo>,
     sig_checks: usize,
     best: Option<PathError>,
     exhausted: bool,
@@ -101,6 +103,20 @@ impl Ctx<'_, '_> {
             .count()
     }
 
+    /// Validates the candidate `path` under the anchor `j` (remembering it in the memo
+    /// when it validates but for revocation).
+    fn validate(&self, path: &[usize], j: usize) -> Result<ValidatedPath, PathError> {
+        let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| &self.pool[p].cert).collect();
+        let anchor = &self.pool[j].cert;
+        let mut p = validate_without_revocation(self.opts, &certs, anchor)?;
+        if let Some(memo) = self.memo {
+            memo.remember(self.opts, &p, &certs, anchor);
+        }
+        let raw: Vec<&[u8]> = certs.iter().map(|c| c.raw).collect();
+        check_revocation(self.opts, &raw, anchor.raw, self.revocation, &mut p.checks)?;
+        Ok(p)
+    }
+
     fn dfs(&mut self, path: &mut Vec<usize>) -> Option<ValidatedPath> {
         let &cur = path.last()?;
         for j in self.issuers_of(cur) {
@@ -149,8 +165,7 @@ impl Ctx<'_, '_> {
                 Some(Ok(())) => {}
             }
             if anchor {
-                let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| &self.pool[p].cert).collect();
-                match validate_path(self.opts, &certs, &self.pool[j].cert, self.revocation) {
+                match self.validate(path, j) {
                     Ok(p) => return Some(p),
                     Err(e) => self.record(e),
                 }
@@ -199,6 +214,16 @@ pub(crate) fn build_and_validate_counted(
     // The leaf is itself a trust anchor: nothing to build.
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
         return (validate_path(opts, &[], &leaf_cert, revocation), 0);
+    }
+    if let Some(memo) = &v.memo {
+        let mut candidates = v
+            .intermediates
+            .iter()
+            .map(Vec::as_slice)
+            .chain(extra.iter().copied());
+        if let Some(p) = memo.replay(opts, leaf, &v.anchors, &mut candidates, revocation) {
+            return (Ok(p), 0);
+        }
     }
     let fetched: Vec<Vec<u8>> = match &v.ca_issuers {
         Some(fetcher) => {
@@ -249,6 +274,7 @@ pub(crate) fn build_and_validate_counted(
         issuers: HashMap::new(),
         sig_cache: HashMap::new(),
         links: v.links.as_deref(),
+        memo: v.memo.as_deref(),
         sig_checks: 0,
         best: None,
         exhausted: false,

@@ -128,6 +128,8 @@ impl PathValidator {
             revocation: None,
             ca_issuers: self.ca_issuers.clone(),
             links: self.links.clone(),
+            // The budget is part of the options and changes from call to call.
+            memo: None,
         };
         STACK.with(|s| {
             s.borrow_mut().push(Frame {

@@ -26,6 +26,7 @@ mod aia;
 mod build;
 mod crl_signer;
 mod error;
+mod memo;
 mod names;
 mod policy;
 mod validate;
@@ -42,6 +43,7 @@ pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
 pub use error::PathError;
+pub use memo::PathMemo;
 pub use policy::ANY_POLICY;
 
 /// How revocation is handled.
@@ -210,6 +212,7 @@ pub struct PathValidator {
     revocation: Option<Arc<dyn RevocationCheck>>,
     ca_issuers: Option<Arc<kenpo_revocation::fetch::Fetcher>>,
     links: Option<Arc<LinkCache>>,
+    memo: Option<Arc<PathMemo>>,
 }
 
 impl std::fmt::Debug for PathValidator {
@@ -233,6 +236,7 @@ impl PathValidator {
             revocation: None,
             ca_issuers: None,
             links: None,
+            memo: None,
         }
     }
 
@@ -240,6 +244,21 @@ impl PathValidator {
     /// (share one cache between the validators of a run).
     pub fn with_link_cache(mut self, links: Arc<LinkCache>) -> Self {
         self.links = Some(links);
+        self
+    }
+
+    /// Remembers the paths that validate in `memo` and, for a leaf met again with the
+    /// same options but another time, re-runs only the time-dependent checks (validity,
+    /// algorithm sunsets) and revocation on the remembered path before building afresh
+    /// (share one memo between the validators of a run; see [`PathMemo`]).
+    ///
+    /// A remembered path is used only when its intermediates are among this
+    /// validation's candidates and its anchor among this validator's anchors; when it no
+    /// longer holds, the path is built and validated afresh, so failures are reported as
+    /// without the memo. When several paths would validate, the remembered one is
+    /// reported, not necessarily the first a fresh search would find.
+    pub fn with_path_memo(mut self, memo: Arc<PathMemo>) -> Self {
+        self.memo = Some(memo);
         self
     }
 

@@ -7,6 +7,7 @@ use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_revocation::names::names_equal;
 use kenpo_revocation::{RevocationCheck, RevocationStatus};
+use time::OffsetDateTime;
 use x509_cert::ext::pkix::{
     BasicConstraints, CertificatePolicies, ExtendedKeyUsage, InhibitAnyPolicy, KeyUsage,
     NameConstraints, PolicyConstraints, PolicyMappings,
@@ -311,9 +312,7 @@ fn check_algorithms(
     let bad = |reason: String| PathError::Algorithm { index, reason };
     let alg = SignatureAlgorithm::from_algorithm_identifier(&c.signature_algorithm, None)
         .map_err(|e| bad(format!("signature algorithm not accepted: {e}")))?;
-    if alg.digest() == DigestAlgorithm::Sha1
-        && opts.algorithms.sha1_sunset.is_some_and(|s| opts.time >= s)
-    {
+    if sha1_refused(opts, alg.digest()) {
         return Err(bad("SHA-1 signature after its sunset date".into()));
     }
     let key = PublicKeyKind::from_spki_der(issuer_spki)
@@ -322,7 +321,8 @@ fn check_algorithms(
     Ok(format!("{} with {}", alg.name(), key.name()))
 }
 
-fn check_key(opts: &ValidationOptions, key: PublicKeyKind) -> Result<(), String> {
+/// Key-size policy at the validation time (floor, then the weak-RSA sunset).
+pub(super) fn check_key(opts: &ValidationOptions, key: PublicKeyKind) -> Result<(), String> {
     if let PublicKeyKind::Rsa { bits } = key {
         if bits < opts.algorithms.floor_rsa_bits {
             return Err(format!("RSA-{bits} key is too short"));
@@ -339,14 +339,24 @@ fn check_key(opts: &ValidationOptions, key: PublicKeyKind) -> Result<(), String>
     Ok(())
 }
 
+/// `time` without its fraction: RFC 5280 validity has whole seconds, so it is compared at
+/// that granularity.
+pub(super) fn whole_seconds(time: OffsetDateTime) -> OffsetDateTime {
+    time - time::Duration::nanoseconds(i64::from(time.nanosecond()))
+}
+
+/// Whether the SHA-1 sunset forbids a certificate signature with `digest` at the time.
+pub(super) fn sha1_refused(opts: &ValidationOptions, digest: DigestAlgorithm) -> bool {
+    digest == DigestAlgorithm::Sha1 && opts.algorithms.sha1_sunset.is_some_and(|s| opts.time >= s)
+}
+
 fn check_validity(
     opts: &ValidationOptions,
     c: &CertRef<'_>,
     index: usize,
     checks: &mut Vec<Check>,
 ) -> Result<(), PathError> {
-    // RFC 5280 validity has whole seconds: compare at that granularity.
-    let t = opts.time - time::Duration::nanoseconds(i64::from(opts.time.nanosecond()));
+    let t = whole_seconds(opts.time);
     if t < c.not_before {
         return Err(PathError::NotYetValid {
             index,
@@ -385,6 +395,19 @@ pub(crate) fn validate_path(
     certs: &[&CertRef<'_>],
     anchor: &CertRef<'_>,
     revocation: Option<&dyn RevocationCheck>,
+) -> Result<ValidatedPath, PathError> {
+    let mut p = validate_without_revocation(opts, certs, anchor)?;
+    let raw: Vec<&[u8]> = certs.iter().map(|c| c.raw).collect();
+    check_revocation(opts, &raw, anchor.raw, revocation, &mut p.checks)?;
+    Ok(p)
+}
+
+/// [`validate_path`] without its last step, revocation: its checks are those of a path
+/// whose revocation is still to be asked with [`check_revocation`].
+pub(crate) fn validate_without_revocation(
+    opts: &ValidationOptions,
+    certs: &[&CertRef<'_>],
+    anchor: &CertRef<'_>,
 ) -> Result<ValidatedPath, PathError> {
     let n = certs.len();
     let mut checks = Vec::new();
@@ -557,12 +580,31 @@ pub(crate) fn validate_path(
         }
     };
     check_leaf(opts, leaf, leaf_info, &mut checks)?;
-    // Revocation of every non-anchor certificate, top down.
+    let mut out: Vec<Vec<u8>> = certs.iter().map(|c| c.raw.to_vec()).collect();
+    out.push(anchor.raw.to_vec());
+    Ok(ValidatedPath {
+        certs: out,
+        policies,
+        checks,
+    })
+}
+
+/// Revocation of every non-anchor certificate of `certs` (DER, leaf first, without the
+/// anchor), top down, per [`ValidationOptions::revocation_mode`]; adds a check per
+/// certificate to `checks`.
+pub(crate) fn check_revocation(
+    opts: &ValidationOptions,
+    certs: &[&[u8]],
+    anchor: &[u8],
+    revocation: Option<&dyn RevocationCheck>,
+    checks: &mut Vec<Check>,
+) -> Result<(), PathError> {
+    let n = certs.len();
     if opts.revocation_mode != RevocationMode::Off {
         for k in (0..n).rev() {
             let issuer = if k + 1 < n { certs[k + 1] } else { anchor };
             let status = match revocation {
-                Some(r) => r.status_on_path(certs[k].raw, issuer.raw, anchor.raw, opts.time),
+                Some(r) => r.status_on_path(certs[k], issuer, anchor, opts.time),
                 None => RevocationStatus::Unknown {
                     reason: "no revocation checker configured".into(),
                 },
@@ -598,13 +640,7 @@ pub(crate) fn validate_path(
             }
         }
     }
-    let mut out: Vec<Vec<u8>> = certs.iter().map(|c| c.raw.to_vec()).collect();
-    out.push(anchor.raw.to_vec());
-    Ok(ValidatedPath {
-        certs: out,
-        policies,
-        checks,
-    })
+    Ok(())
 }
 
 /// RFC 5280 leaves the trust anchor's own extensions to the relying party; this

@@ -111,6 +111,8 @@ pub(super) struct SigCtx<'a> {
     pub(super) tsa: &'a ControlTimeValidator,
     /// Certificate signatures verified before (shared by the run).
     pub(super) links: &'a Arc<crate::path::LinkCache>,
+    /// Paths validated by earlier calls of the same verifier.
+    pub(super) paths: &'a Arc<crate::path::PathMemo>,
 }
 
 impl SigCtx<'_> {
@@ -272,7 +274,8 @@ impl SigCtx<'_> {
                 )
                 .with_intermediates(self.store.to_vec())
                 .with_revocation(self.checker.clone())
-                .with_link_cache(self.links.clone()),
+                .with_link_cache(self.links.clone())
+                .with_path_memo(self.paths.clone()),
                 self.opts.offline,
             );
             match v.validate(cert, &[]) {

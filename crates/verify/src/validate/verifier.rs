@@ -17,7 +17,7 @@ use super::{
     now, path_options,
 };
 use crate::Indication;
-use crate::path::{LinkCache, PathValidator};
+use crate::path::{LinkCache, PathMemo, PathValidator};
 use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
 
@@ -93,6 +93,8 @@ pub struct Verifier {
     shared: Arc<dyn RevocationCheck>,
     /// Certificate signatures verified by earlier calls.
     links: Arc<LinkCache>,
+    /// Paths validated by earlier calls.
+    paths: Arc<PathMemo>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -137,6 +139,7 @@ impl Verifier {
             unreadable_crls,
             shared: Arc::new(Checker::new()),
             links: Arc::new(LinkCache::new()),
+            paths: Arc::new(PathMemo::new()),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
@@ -240,6 +243,7 @@ impl Verifier {
             PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
                 .with_intermediates(store.clone())
                 .with_link_cache(self.links.clone())
+                .with_path_memo(self.paths.clone())
                 .with_revocation(checker.clone()),
             self.opts.offline,
         );
@@ -299,6 +303,7 @@ impl Verifier {
             content_available: checked.content_attached || content.is_some(),
             tsa: &tsa_validator,
             links: &self.links,
+            paths: &self.paths,
         };
         let signatures: Vec<SignatureReport> = checked
             .signers
