@@ -183,7 +183,7 @@ impl PathMemo {
         let present = chain
             .iter()
             .skip(1)
-            .all(|c| candidates.iter().any(|k| *k == c.as_slice()));
+            .all(|c| candidates.contains(&c.as_slice()));
         if !present || !entry.holds_at(opts) {
             return None;
         }
