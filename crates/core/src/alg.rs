@@ -219,7 +219,7 @@ impl Digest {
 
     /// Lower-case hex.
     pub fn to_hex(&self) -> String {
-        self.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.as_bytes())
     }
 }
 
