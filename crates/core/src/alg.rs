@@ -223,6 +223,28 @@ impl Digest {
     }
 }
 
+/// Decodes a DER `AlgorithmIdentifier` (the whole TLV). The usual shapes, a common OID
+/// (see [`crate::oid::from_content`]) with NULL or absent parameters, are read by their
+/// encoding; anything else goes through the decoder. The result is the decoder's.
+pub fn algorithm_identifier_from_der(raw: &[u8]) -> Result<AlgorithmIdentifierOwned, der::Error> {
+    // SEQUENCE { OID, [NULL] } with short lengths.
+    if let [0x30, len, 0x06, oid_len, rest @ ..] = raw
+        && usize::from(*len) == raw.len() - 2
+        && usize::from(*oid_len) <= rest.len()
+    {
+        let (oid_bytes, params) = rest.split_at(usize::from(*oid_len));
+        let parameters = match params {
+            [] => Some(None),
+            [0x05, 0x00] => Some(Some(der::Any::from(der::asn1::Null))),
+            _ => None,
+        };
+        if let (Some(parameters), Ok(oid)) = (parameters, crate::oid::from_content(oid_bytes)) {
+            return Ok(AlgorithmIdentifierOwned { oid, parameters });
+        }
+    }
+    <AlgorithmIdentifierOwned as der::Decode>::from_der(raw)
+}
+
 impl std::fmt::Debug for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.alg.name(), self.to_hex())
@@ -545,6 +567,42 @@ pub fn any_value(any: &AnyRef<'_>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn algorithm_identifiers_read_by_bytes_equal_decoded_ones() {
+        let oids = [
+            oid::SHA256,
+            oid::SHA1,
+            oid::SHA256_WITH_RSA,
+            oid::ECDSA_WITH_SHA384,
+            oid::RSA_ENCRYPTION,
+            Oid::new_unwrap("1.2.392.200001.99.1"),
+        ];
+        for o in oids {
+            for parameters in [None, Some(der::Any::from(Null))] {
+                let raw = AlgorithmIdentifierOwned { oid: o, parameters }
+                    .to_der()
+                    .unwrap_or_default();
+                let decoded = AlgorithmIdentifierOwned::from_der(&raw);
+                assert_eq!(algorithm_identifier_from_der(&raw), decoded, "{o}");
+                assert!(decoded.is_ok());
+                // Truncated or padded encodings are refused as the decoder refuses them.
+                assert!(algorithm_identifier_from_der(&raw[..raw.len() - 1]).is_err());
+                let mut padded = raw.clone();
+                padded.push(0);
+                assert!(algorithm_identifier_from_der(&padded).is_err());
+            }
+        }
+        // Other parameters (RSA-PSS) go through the decoder.
+        let pss = SignatureAlgorithm::RsaPss {
+            digest: DigestAlgorithm::Sha256,
+            salt_len: 32,
+        }
+        .algorithm_identifier()
+        .unwrap_or_else(|e| panic!("{e}"));
+        let raw = pss.to_der().unwrap_or_default();
+        assert_eq!(algorithm_identifier_from_der(&raw), Ok(pss));
+    }
 
     #[test]
     fn digest_known_answer() {

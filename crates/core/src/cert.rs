@@ -116,75 +116,6 @@ fn read_time(t: crate::der_span::Tlv<'_>) -> Result<OffsetDateTime, CertError> {
     }
 }
 
-/// Extensions met in nearly every certificate, so that their OIDs are matched by bytes
-/// rather than decoded arc by arc.
-const COMMON_EXTENSIONS: &[Oid] = {
-    use const_oid::db::rfc5280 as ids;
-    &[
-        ids::ID_CE_SUBJECT_KEY_IDENTIFIER,
-        ids::ID_CE_AUTHORITY_KEY_IDENTIFIER,
-        ids::ID_CE_KEY_USAGE,
-        ids::ID_CE_BASIC_CONSTRAINTS,
-        ids::ID_CE_CERTIFICATE_POLICIES,
-        ids::ID_CE_CRL_DISTRIBUTION_POINTS,
-        ids::ID_CE_EXT_KEY_USAGE,
-        ids::ID_CE_SUBJECT_ALT_NAME,
-        ids::ID_CE_ISSUER_ALT_NAME,
-        ids::ID_CE_SUBJECT_DIRECTORY_ATTRIBUTES,
-        ids::ID_CE_NAME_CONSTRAINTS,
-        ids::ID_CE_POLICY_CONSTRAINTS,
-        ids::ID_PE_AUTHORITY_INFO_ACCESS,
-    ]
-};
-
-fn extension_oid(value: &[u8]) -> Result<Oid, CertError> {
-    match COMMON_EXTENSIONS.iter().find(|o| o.as_bytes() == value) {
-        Some(o) => Ok(*o),
-        None => Oid::from_bytes(value).map_err(|e| CertError::Decode(e.to_string())),
-    }
-}
-
-/// The outer signatureAlgorithm, with the common RSA ones (NULL parameters) and ECDSA
-/// ones (absent parameters) matched by bytes rather than decoded.
-fn signature_algorithm(raw: &[u8]) -> Result<AlgorithmIdentifierOwned, CertError> {
-    use crate::oid;
-    const RSA: &[Oid] = &[
-        oid::SHA256_WITH_RSA,
-        oid::SHA384_WITH_RSA,
-        oid::SHA512_WITH_RSA,
-        oid::SHA1_WITH_RSA,
-    ];
-    const ECDSA: &[Oid] = &[oid::ECDSA_WITH_SHA256, oid::ECDSA_WITH_SHA384];
-    // SEQUENCE { OID, [NULL] }, short lengths only.
-    if let [0x30, len, 0x06, oid_len, rest @ ..] = raw
-        && usize::from(*len) == raw.len() - 2
-        && usize::from(*oid_len) <= rest.len()
-    {
-        let (oid_bytes, params) = rest.split_at(usize::from(*oid_len));
-        let known = |set: &[Oid]| set.iter().find(|o| o.as_bytes() == oid_bytes).copied();
-        match params {
-            [0x05, 0x00] => {
-                if let Some(oid) = known(RSA) {
-                    return Ok(AlgorithmIdentifierOwned {
-                        oid,
-                        parameters: Some(der::Any::from(der::asn1::Null)),
-                    });
-                }
-            }
-            [] => {
-                if let Some(oid) = known(ECDSA) {
-                    return Ok(AlgorithmIdentifierOwned {
-                        oid,
-                        parameters: None,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    AlgorithmIdentifierOwned::from_der(raw).map_err(|e| CertError::Decode(e.to_string()))
-}
-
 fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'_>>, CertError> {
     let mut outer = field.reader();
     let seq = outer.expect(tag::SEQUENCE)?;
@@ -193,7 +124,8 @@ fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'
     let mut exts = seq.reader();
     while !exts.is_empty() {
         let mut r = exts.expect(tag::SEQUENCE)?.reader();
-        let oid = extension_oid(r.expect(tag::OID)?.value)?;
+        let oid = crate::oid::from_content(r.expect(tag::OID)?.value)
+            .map_err(|e| CertError::Decode(e.to_string()))?;
         let critical = match r.optional(tag::BOOLEAN)? {
             Some(b) => b.value == [0xff],
             None => false,
@@ -236,7 +168,8 @@ impl<'a> CertRef<'a> {
             None => Vec::new(),
         };
         t.finish()?;
-        let signature_algorithm = signature_algorithm(sig_alg_tlv.raw)?;
+        let signature_algorithm = crate::alg::algorithm_identifier_from_der(sig_alg_tlv.raw)
+            .map_err(|e| CertError::Decode(e.to_string()))?;
         let signature = match sig.value.split_first() {
             Some((0, bits)) => bits,
             _ => {
@@ -402,53 +335,4 @@ pub fn pkcs8_from_pem_or_der(data: &[u8]) -> Result<Vec<u8>, CertError> {
     };
     pkcs8::PrivateKeyInfo::from_der(&der).map_err(|e| CertError::Decode(e.to_string()))?;
     Ok(der)
-}
-
-#[cfg(test)]
-mod fast_path_tests {
-    use super::*;
-
-    #[test]
-    fn byte_matched_algorithms_equal_decoded_ones() {
-        use crate::oid;
-        let oids = [
-            oid::SHA256_WITH_RSA,
-            oid::SHA384_WITH_RSA,
-            oid::SHA512_WITH_RSA,
-            oid::SHA1_WITH_RSA,
-            oid::ECDSA_WITH_SHA256,
-            oid::ECDSA_WITH_SHA384,
-        ];
-        for o in oids {
-            for parameters in [None, Some(der::Any::from(der::asn1::Null))] {
-                let ai = AlgorithmIdentifierOwned { oid: o, parameters };
-                let raw = der::Encode::to_der(&ai).unwrap();
-                assert_eq!(signature_algorithm(&raw).unwrap(), ai, "{o}");
-                assert_eq!(
-                    signature_algorithm(&raw).unwrap(),
-                    AlgorithmIdentifierOwned::from_der(&raw).unwrap()
-                );
-            }
-        }
-        // Truncated or padded encodings are left to the decoder (and refused by it).
-        let good = der::Encode::to_der(&AlgorithmIdentifierOwned {
-            oid: oid::SHA256_WITH_RSA,
-            parameters: Some(der::Any::from(der::asn1::Null)),
-        })
-        .unwrap();
-        assert!(signature_algorithm(&good[..good.len() - 1]).is_err());
-        let mut padded = good.clone();
-        padded.push(0);
-        assert!(signature_algorithm(&padded).is_err());
-    }
-
-    #[test]
-    fn byte_matched_extension_oids_equal_decoded_ones() {
-        for o in COMMON_EXTENSIONS {
-            assert_eq!(extension_oid(o.as_bytes()).unwrap(), *o);
-        }
-        let other = Oid::new_unwrap("1.2.392.200001.99.1");
-        assert_eq!(extension_oid(other.as_bytes()).unwrap(), other);
-        assert!(extension_oid(&[0x80]).is_err());
-    }
 }

@@ -119,9 +119,76 @@ pub fn is_hpki_auth_policy(oid: &Oid) -> bool {
     oid.to_string().starts_with(HPKI_AUTH_POLICY_ARC)
 }
 
+/// OIDs met in nearly every signature, certificate and token, so that
+/// [`from_content`] matches them by their encoding instead of decoding arc by arc.
+const COMMON: &[Oid] = {
+    use const_oid::db::rfc5280 as ids;
+    &[
+        SHA256,
+        SHA384,
+        SHA512,
+        SHA1,
+        RSA_ENCRYPTION,
+        SHA256_WITH_RSA,
+        SHA384_WITH_RSA,
+        SHA512_WITH_RSA,
+        SHA1_WITH_RSA,
+        RSASSA_PSS,
+        EC_PUBLIC_KEY,
+        ECDSA_WITH_SHA256,
+        ECDSA_WITH_SHA384,
+        ID_DATA,
+        ID_SIGNED_DATA,
+        ID_CT_TST_INFO,
+        ATTR_CONTENT_TYPE,
+        ATTR_MESSAGE_DIGEST,
+        ATTR_SIGNING_TIME,
+        ATTR_SIGNING_CERTIFICATE,
+        ATTR_SIGNING_CERTIFICATE_V2,
+        ATTR_SIGNATURE_TIME_STAMP,
+        ATTR_CERTIFICATE_VALUES,
+        ATTR_REVOCATION_VALUES,
+        ATTR_ARCHIVE_TIME_STAMP_V3,
+        ATTR_ATS_HASH_INDEX_V3,
+        ids::ID_CE_SUBJECT_KEY_IDENTIFIER,
+        ids::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        ids::ID_CE_KEY_USAGE,
+        ids::ID_CE_BASIC_CONSTRAINTS,
+        ids::ID_CE_CERTIFICATE_POLICIES,
+        ids::ID_CE_CRL_DISTRIBUTION_POINTS,
+        ids::ID_CE_EXT_KEY_USAGE,
+        ids::ID_CE_SUBJECT_ALT_NAME,
+        ids::ID_CE_ISSUER_ALT_NAME,
+        ids::ID_CE_SUBJECT_DIRECTORY_ATTRIBUTES,
+        ids::ID_CE_NAME_CONSTRAINTS,
+        ids::ID_CE_POLICY_CONSTRAINTS,
+        ids::ID_PE_AUTHORITY_INFO_ACCESS,
+    ]
+};
+
+/// The OID whose DER contents (the octets after tag and length) are `content`; the usual
+/// ones are matched by their encoding, any other is decoded and checked.
+pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
+    match COMMON.iter().find(|o| o.as_bytes() == content) {
+        Some(o) => Ok(*o),
+        None => Oid::from_bytes(content),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_oids_match_their_decoding() {
+        for o in COMMON {
+            assert_eq!(from_content(o.as_bytes()), Oid::from_bytes(o.as_bytes()));
+        }
+        let other = Oid::new_unwrap("1.2.392.200001.99.1");
+        assert_eq!(from_content(other.as_bytes()), Ok(other));
+        assert!(from_content(&[0x80]).is_err());
+        assert!(from_content(&[]).is_err());
+    }
 
     #[test]
     fn hpki_arcs_classify_policies() {

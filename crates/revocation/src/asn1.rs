@@ -6,7 +6,6 @@ use kenpo_core::alg::{AlgError, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::{CryptoError, default_backend};
 use kenpo_core::der_span::{SpanError, Tlv, parse_one, tag};
-use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 
 /// id-ce-basicConstraints.
@@ -81,7 +80,7 @@ pub(crate) fn read_oid(t: Tlv<'_>) -> Result<Oid, String> {
     if t.tag != tag::OID {
         return Err(format!("expected OID, found tag 0x{:02x}", t.tag));
     }
-    Oid::from_bytes(t.value).map_err(|e| format!("bad OID: {e}"))
+    kenpo_core::oid::from_content(t.value).map_err(|e| format!("bad OID: {e}"))
 }
 
 /// A BOOLEAN (DER: 0x00 or 0xFF; any non-zero octet is read as TRUE, as BER allows).
@@ -203,8 +202,7 @@ pub(crate) fn verify_signature(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<SignatureAlgorithm, SigFailure> {
-    use der::Decode;
-    let ai = AlgorithmIdentifierOwned::from_der(alg_tlv)
+    let ai = kenpo_core::alg::algorithm_identifier_from_der(alg_tlv)
         .map_err(|e| SigFailure::Algorithm(AlgError::Malformed(e.to_string())))?;
     let alg =
         SignatureAlgorithm::from_algorithm_identifier(&ai, None).map_err(SigFailure::Algorithm)?;

@@ -1,7 +1,7 @@
 //! Small DER helpers shared by the RFC 3161 types.
 
 use const_oid::ObjectIdentifier as Oid;
-use der::{Decode, Encode};
+use der::Encode;
 use kenpo_core::der_span::{Tlv, tag, tlv};
 
 use crate::error::FormatError;
@@ -51,7 +51,7 @@ pub fn read_oid(t: Tlv<'_>, field: &'static str) -> Result<Oid, FormatError> {
     if t.tag != tag::OID {
         return Err(FormatError::new(field, "not an OBJECT IDENTIFIER"));
     }
-    Oid::from_der(t.raw).map_err(|e| FormatError::new(field, e))
+    kenpo_core::oid::from_content(t.value).map_err(|e| FormatError::new(field, e))
 }
 
 /// Reads a BOOLEAN.

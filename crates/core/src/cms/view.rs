@@ -15,7 +15,6 @@
 //! them) therefore still verifies, because nothing is re-encoded.
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
 use spki::AlgorithmIdentifierOwned;
 
 use super::{CmsError, malformed};
@@ -114,7 +113,7 @@ pub struct AttributeView<'a> {
 }
 
 fn read_oid(t: Tlv<'_>, field: &'static str) -> Result<Oid, CmsError> {
-    Oid::from_der(t.expect(tag::OID)?.raw).map_err(|e| malformed(field, e))
+    crate::oid::from_content(t.expect(tag::OID)?.value).map_err(|e| malformed(field, e))
 }
 
 fn small_int(t: Tlv<'_>, field: &'static str) -> Result<u8, CmsError> {
@@ -129,7 +128,7 @@ pub fn algorithm_identifier(
     t: Tlv<'_>,
     field: &'static str,
 ) -> Result<AlgorithmIdentifierOwned, CmsError> {
-    AlgorithmIdentifierOwned::from_der(t.expect(tag::SEQUENCE)?.raw)
+    crate::alg::algorithm_identifier_from_der(t.expect(tag::SEQUENCE)?.raw)
         .map_err(|e| malformed(field, e))
 }
 

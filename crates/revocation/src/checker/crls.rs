@@ -103,6 +103,26 @@ fn names_the_issuer(crl: &Crl, cert: &CertRef<'_>, dp: &DistributionPoint) -> bo
     }
 }
 
+/// The readable CRLs of `supplied` named for reports (`supplied CRL #n`), and a note per
+/// unreadable one.
+pub(super) fn named(supplied: &[Result<Arc<Crl>, crate::CrlError>]) -> (Vec<Sourced>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut unreadable = Vec::new();
+    for (i, crl) in supplied.iter().enumerate() {
+        let source = format!("supplied CRL #{}", i + 1);
+        match crl {
+            Ok(c) => out.push(Sourced {
+                crl: Arc::clone(c),
+                source,
+                url: None,
+                fetched: false,
+            }),
+            Err(e) => unreadable.push(format!("{source} unreadable: {e}")),
+        }
+    }
+    (out, unreadable)
+}
+
 impl Checker {
     /// RFC 5280 §6.3.3 over `crls`; `None` (with the reasons in `tried`) unless a CRL says
     /// revoked or the CRLs cover every reason.
@@ -271,23 +291,6 @@ impl Checker {
         best
     }
 
-    fn supplied(&self, tried: &mut Vec<String>) -> Vec<Sourced> {
-        let mut out = Vec::new();
-        for (i, crl) in self.supplied_crls.iter().enumerate() {
-            let source = format!("supplied CRL #{}", i + 1);
-            match crl {
-                Ok(c) => out.push(Sourced {
-                    crl: Arc::clone(c),
-                    source,
-                    url: None,
-                    fetched: false,
-                }),
-                Err(e) => tried.push(format!("{source} unreadable: {e}")),
-            }
-        }
-        out
-    }
-
     pub(super) fn try_supplied_crls(
         &self,
         cert: &CertRef<'_>,
@@ -299,8 +302,9 @@ impl Checker {
         if self.supplied_crls.is_empty() {
             return None;
         }
-        let crls = self.supplied(tried);
-        self.crl_status(cert, issuer, at, ctx, &crls, tried)
+        let (crls, unreadable) = &self.supplied_named;
+        tried.extend(unreadable.iter().cloned());
+        self.crl_status(cert, issuer, at, ctx, crls, tried)
     }
 
     /// The CRL of `url`, its source and whether it was fetched in this run: held in
@@ -492,7 +496,7 @@ impl Checker {
             return None;
         }
         let mut scratch = Vec::new();
-        let mut crls = self.supplied(&mut scratch);
+        let mut crls = self.supplied_named.0.clone();
         let supplied = crls.len();
         let mut last_attempt = Vec::new();
         for dp in &dps {

@@ -188,6 +188,9 @@ struct Cache {
 /// ```
 pub struct Checker {
     supplied_crls: Vec<Result<Arc<Crl>, CrlError>>,
+    /// The readable supplied CRLs named for reports, and notes on the unreadable ones
+    /// (built once, as CRLs are added).
+    supplied_named: (Vec<crls::Sourced>, Vec<String>),
     supplied_ocsp: Vec<Result<Arc<OcspResponse>, ocsp::OcspError>>,
     responder_certs: Vec<Vec<u8>>,
     crl_signer_candidates: Vec<Vec<u8>>,
@@ -237,6 +240,7 @@ impl Checker {
         let fetch_config = FetchConfig::default();
         Self {
             supplied_crls: Vec::new(),
+            supplied_named: (Vec::new(), Vec::new()),
             supplied_ocsp: Vec::new(),
             responder_certs: Vec::new(),
             crl_signer_candidates: Vec::new(),
@@ -270,12 +274,14 @@ impl Checker {
             }
             .map(Arc::new)
         }));
+        self.supplied_named = crls::named(&self.supplied_crls);
         self
     }
 
     /// Adds already parsed CRLs (shared, e.g. between checkers).
     pub fn with_parsed_crls(mut self, crls: Vec<Arc<Crl>>) -> Self {
         self.supplied_crls.extend(crls.into_iter().map(Ok));
+        self.supplied_named = crls::named(&self.supplied_crls);
         self
     }
 
