@@ -169,7 +169,13 @@ const COMMON: &[Oid] = {
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
-    match COMMON.iter().find(|o| o.as_bytes() == content) {
+    // Length and last octet first: most entries are told apart without a memcmp.
+    let last = content.last();
+    let known = COMMON.iter().find(|o| {
+        let b = o.as_bytes();
+        b.len() == content.len() && b.last() == last && b == content
+    });
+    match known {
         Some(o) => Ok(*o),
         None => Oid::from_bytes(content),
     }

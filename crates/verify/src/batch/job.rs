@@ -41,8 +41,12 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     r
 }
 
-/// Opens a regular file of at most `limit` bytes.
-fn open_limited(path: &Path, limit: u64, op: &'static str) -> Result<std::fs::File, FileError> {
+/// Opens a regular file of at most `limit` bytes; returns it with its size.
+fn open_limited(
+    path: &Path,
+    limit: u64,
+    op: &'static str,
+) -> Result<(std::fs::File, u64), FileError> {
     let f = std::fs::File::open(path).map_err(|source| FileError::Io { op, source })?;
     let m = f
         .metadata()
@@ -56,7 +60,7 @@ fn open_limited(path: &Path, limit: u64, op: &'static str) -> Result<std::fs::Fi
             limit,
         });
     }
-    Ok(f)
+    Ok((f, m.len()))
 }
 
 /// Streams `f` through SHA-256, refusing to read more than `limit` bytes (files may grow).
@@ -87,8 +91,10 @@ fn resumed(ctx: &Ctx, r: &FileResult) -> Option<Category> {
 
 fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     let limit = ctx.max_file_bytes;
-    let f = open_limited(&job.path, limit, "open")?;
-    let mut bytes = Vec::new();
+    let (f, len) = open_limited(&job.path, limit, "open")?;
+    // Room for the whole file and the end-of-file probe: one read, then one that returns 0
+    // (the file may still grow; `take` bounds it).
+    let mut bytes = Vec::with_capacity(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
     f.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| FileError::Io { op: "read", source })?;
@@ -99,7 +105,7 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     r.sha256 = Some(DigestAlgorithm::Sha256.digest(&bytes).to_hex());
     if let Some(c) = &job.content {
         let op = "read the detached content";
-        let d = sha256_of(open_limited(c, limit, op)?, limit, op)?;
+        let d = sha256_of(open_limited(c, limit, op)?.0, limit, op)?;
         r.content_sha256 = Some(d.to_hex());
     }
     if let Some(c) = resumed(ctx, r) {
@@ -118,7 +124,7 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
 
 fn unsigned(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     let limit = ctx.max_file_bytes;
-    let digest = sha256_of(open_limited(&job.path, limit, "open")?, limit, "read")?;
+    let digest = sha256_of(open_limited(&job.path, limit, "open")?.0, limit, "read")?;
     r.sha256 = Some(digest.to_hex());
     if let Some(c) = resumed(ctx, r) {
         r.resumed = Some(c);
