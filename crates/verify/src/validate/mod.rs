@@ -15,6 +15,7 @@
 
 mod cert;
 mod embedded;
+mod profiles;
 mod tsa_time;
 mod verdict;
 mod verifier;

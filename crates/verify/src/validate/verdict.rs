@@ -5,6 +5,8 @@ use std::sync::Arc;
 use kenpo_revocation::RevocationCheck;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
+
+use super::profiles::ProfileMemo;
 use time::OffsetDateTime;
 
 use super::tsa_time::ControlTimeValidator;
@@ -113,6 +115,8 @@ pub(super) struct SigCtx<'a> {
     pub(super) links: &'a Arc<crate::path::LinkCache>,
     /// Paths validated by earlier calls of the same verifier.
     pub(super) paths: &'a Arc<crate::path::PathMemo>,
+    /// Profile answers of earlier calls.
+    pub(super) profiles: &'a ProfileMemo,
 }
 
 impl SigCtx<'_> {
@@ -174,7 +178,7 @@ impl SigCtx<'_> {
         // Signature acceptance: profile.
         let mut summary = None;
         if let Some(cert) = &s.signer_cert {
-            match check_profile(self.opts.profile, cert) {
+            match self.profiles.check(self.opts.profile, cert) {
                 Ok(sum) => {
                     summary = Some(sum);
                     checks.push(CheckReport::new(
@@ -286,7 +290,8 @@ impl SigCtx<'_> {
                         format!(
                             "validated at {} to {}",
                             kenpo_core::timefmt::rfc3339(best),
-                            subjects(&p.certs).last().cloned().unwrap_or_default()
+                            subjects(p.certs.last().map(std::slice::from_ref).unwrap_or_default())
+                                .concat()
                         ),
                     ));
                     path_checks(&p, &mut checks);

@@ -10,6 +10,7 @@ use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
 use super::embedded::{Embedded, embedded};
+use super::profiles::ProfileMemo;
 use super::tsa_time::ControlTimeValidator;
 use super::verdict::SigCtx;
 use super::{
@@ -95,6 +96,8 @@ pub struct Verifier {
     links: Arc<LinkCache>,
     /// Paths validated by earlier calls.
     paths: Arc<PathMemo>,
+    /// Profile answers of earlier calls.
+    profiles: ProfileMemo,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -140,6 +143,7 @@ impl Verifier {
             shared: Arc::new(Checker::new()),
             links: Arc::new(LinkCache::new()),
             paths: Arc::new(PathMemo::new()),
+            profiles: ProfileMemo::default(),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
@@ -304,6 +308,7 @@ impl Verifier {
             tsa: &tsa_validator,
             links: &self.links,
             paths: &self.paths,
+            profiles: &self.profiles,
         };
         let signatures: Vec<SignatureReport> = checked
             .signers
