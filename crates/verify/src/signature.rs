@@ -302,8 +302,12 @@ fn sid_string(sid: &SignerId<'_>) -> String {
 
 /// The TSTInfo of a token (for its imprint and genTime), without verifying it.
 fn token_tst_info(token: &[u8]) -> Option<TstInfo> {
-    let der = ber::to_der(token).ok()?;
-    let sd = SignedDataView::parse(&der).ok()?;
+    tst_info_of_der(&ber::to_der(token).ok()?)
+}
+
+/// The TSTInfo of a token already in DER.
+fn tst_info_of_der(der: &[u8]) -> Option<TstInfo> {
+    let sd = SignedDataView::parse(der).ok()?;
     TstInfo::parse(sd.econtent?).ok()
 }
 
@@ -384,7 +388,28 @@ pub fn verify(
         other => other?,
     };
     let normalised_from_ber = matches!(der, std::borrow::Cow::Owned(_));
-    let sd = SignedDataView::parse(&der)?;
+    verify_normalised(&der, cms, normalised_from_ber, content, opts)
+}
+
+/// [`verify`] for input that is already DER, such as the output of
+/// [`kenpo_core::ber::to_der`] (which is then not run again).
+pub fn verify_der(
+    der: &[u8],
+    content: Content<'_>,
+    opts: &Options<'_>,
+) -> Result<SignedDataCheck, SignatureError> {
+    verify_normalised(der, der, false, content, opts)
+}
+
+/// [`verify`] of `der`, the DER form of the input `cms`.
+fn verify_normalised(
+    der: &[u8],
+    cms: &[u8],
+    normalised_from_ber: bool,
+    content: Content<'_>,
+    opts: &Options<'_>,
+) -> Result<SignedDataCheck, SignatureError> {
+    let sd = SignedDataView::parse(der)?;
 
     // Digest algorithms needed for the content: the signers' and the content time-stamps'.
     // (At most `max_items` content time-stamp tokens are looked at, in total.)
@@ -869,12 +894,12 @@ fn check_token(
     kind: TimestampKind,
     expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> TimestampCheck {
-    let tst = token_tst_info(token);
+    let der = ber::to_der(token);
+    let tst = der.as_deref().ok().and_then(tst_info_of_der);
     let gen_time = tst.as_ref().map(|t| t.gen_time);
     let imprint_intact = tst
         .as_ref()
         .and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
-    let der = ber::to_der(token);
     let verified = match &der {
         Ok(der) => kenpo_tsa::verify_token(
             der,

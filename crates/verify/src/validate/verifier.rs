@@ -208,7 +208,8 @@ impl Verifier {
             tsa_validator: Some(validator),
             ..signature::Options::default()
         };
-        match signature::verify(der, content_reader, &opts) {
+        // `der` is the output of `ber::to_der` already.
+        match signature::verify_der(der, content_reader, &opts) {
             Ok(c) => Ok(Ok(c)),
             Err(signature::SignatureError::Io(source)) => Err(VerifyError::Content {
                 path: content.map(Path::to_path_buf).unwrap_or_default(),
