@@ -220,7 +220,9 @@ pub(crate) fn launch(
     time_limit: Duration,
     cancel: Arc<AtomicBool>,
 ) -> std::io::Result<Batch> {
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel(jobs.saturating_mul(4).max(16));
+    // A deep queue keeps the walker ahead of the workers without waking it per file (a
+    // queued job is a path and a few flags: memory stays small and bounded).
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel(jobs.saturating_mul(64).max(256));
     let (res_tx, res_rx) = std::sync::mpsc::channel();
     let shared = Arc::new(Shared {
         ctx,
