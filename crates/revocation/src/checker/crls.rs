@@ -40,9 +40,29 @@ pub(super) struct Sourced {
     url: Option<String>,
     /// Fetched in this run (not supplied, not read from the cache directory).
     fetched: bool,
+    /// The source with the CRL's dates, as reports name it.
+    described: String,
 }
 
 impl Sourced {
+    fn new(crl: Arc<Crl>, source: String, url: Option<String>, fetched: bool) -> Self {
+        let described = format!(
+            "{} (thisUpdate {}{})",
+            source,
+            rfc3339(crl.this_update()),
+            crl.next_update()
+                .map(|n| format!(", nextUpdate {}", rfc3339(n)))
+                .unwrap_or_default()
+        );
+        Self {
+            crl,
+            source,
+            url,
+            fetched,
+            described,
+        }
+    }
+
     fn evidence(&self) -> Evidence {
         Evidence::Crl {
             crl: Arc::clone(&self.crl),
@@ -51,15 +71,7 @@ impl Sourced {
     }
 
     fn described(&self) -> String {
-        format!(
-            "{} (thisUpdate {}{})",
-            self.source,
-            rfc3339(self.crl.this_update()),
-            self.crl
-                .next_update()
-                .map(|n| format!(", nextUpdate {}", rfc3339(n)))
-                .unwrap_or_default()
-        )
+        self.described.clone()
     }
 }
 
@@ -111,12 +123,7 @@ pub(super) fn named(supplied: &[Result<Arc<Crl>, crate::CrlError>]) -> (Vec<Sour
     for (i, crl) in supplied.iter().enumerate() {
         let source = format!("supplied CRL #{}", i + 1);
         match crl {
-            Ok(c) => out.push(Sourced {
-                crl: Arc::clone(c),
-                source,
-                url: None,
-                fetched: false,
-            }),
+            Ok(c) => out.push(Sourced::new(Arc::clone(c), source, None, false)),
             Err(e) => unreadable.push(format!("{source} unreadable: {e}")),
         }
     }
@@ -452,12 +459,9 @@ impl Checker {
                             continue;
                         }
                         match self.fetch_crl(url, at, tried) {
-                            Ok((crl, source, fetched)) => got.push(Sourced {
-                                crl,
-                                source,
-                                url: Some(url.clone()),
-                                fetched,
-                            }),
+                            Ok((crl, source, fetched)) => {
+                                got.push(Sourced::new(crl, source, Some(url.clone()), fetched))
+                            }
                             Err(e) => tried.push(e),
                         }
                     }
