@@ -3,6 +3,10 @@
 //! Standard OIDs come from [`const_oid::db`] where it has them; CAdES, RFC 3161 and HPKI
 //! (保健医療福祉分野PKI) identifiers that it lacks are defined here.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
 use const_oid::ObjectIdentifier as Oid;
 
 // ---- digests -------------------------------------------------------------------------
@@ -169,15 +173,37 @@ const COMMON: &[Oid] = {
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
-    // Length and last octet first: most entries are told apart without a memcmp.
-    let last = content.last();
-    let known = COMMON.iter().find(|o| {
-        let b = o.as_bytes();
-        b.len() == content.len() && b.last() == last && b == content
-    });
-    match known {
+    match common_index().get(content) {
         Some(o) => Ok(*o),
         None => Oid::from_bytes(content),
+    }
+}
+
+/// [`COMMON`] by encoding, hashed with FNV-1a: the keys are a few octets, and the table
+/// is fixed, so input cannot make it degrade.
+fn common_index() -> &'static HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>> {
+    static INDEX: OnceLock<HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>>> = OnceLock::new();
+    INDEX.get_or_init(|| COMMON.iter().map(|o| (o.as_bytes(), *o)).collect())
+}
+
+/// FNV-1a, for the short keys of [`common_index`].
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 
