@@ -522,10 +522,14 @@ fn check_signer(
         };
         first_cert_id_names(v.raw, cert, v2).ok()
     };
-    let chosen = cert
-        .iter()
-        .position(|c| named_by_ess(c) == Some(true))
-        .unwrap_or(0);
+    // (A lone candidate is taken whatever the attribute says: no hash needed to choose.)
+    let chosen = if cert.len() > 1 {
+        cert.iter()
+            .position(|c| named_by_ess(c) == Some(true))
+            .unwrap_or(0)
+    } else {
+        0
+    };
     let cert = cert.into_iter().nth(chosen);
     match &cert {
         Some(cert) => {
