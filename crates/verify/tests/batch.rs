@@ -417,19 +417,30 @@ fn hostile_tree_links_fifo_size_limit_and_non_utf8_names() {
     assert_eq!(s.exit_code(), 4);
 }
 
+/// Takes 2 ms per signature, so that a run of many files is still going when the test acts.
+struct Paced(Arc<Verifier>);
+
+impl SignatureVerifier for Paced {
+    fn verify(&self, sig: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
+        std::thread::sleep(Duration::from_millis(2));
+        self.0.verify(sig, content)
+    }
+}
+
 #[test]
 fn cancellation_stops_the_run_early() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // Jobs are queued well ahead of the worker: cancelling must also drop the queued ones.
     for i in 0..200 {
-        write(root, &format!("f{i:03}.txt"), b"x");
+        write(root, &format!("f{i:03}.p7s"), b"not CMS");
     }
-    let mut c = config(verifier());
+    let mut c = config(Arc::new(Paced(verifier())));
     c.jobs = 1;
     let cancel = c.cancel.clone();
     let mut batch = start(root, c).unwrap();
     let first = batch.next().unwrap();
-    assert_eq!(first.kind, FileKind::Unsigned);
+    assert_eq!(first.kind, FileKind::Signed);
     cancel.store(true, Ordering::Relaxed);
     let rest = batch.by_ref().count();
     assert!(rest < 199, "cancel had no effect ({rest} more results)");
