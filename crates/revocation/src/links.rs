@@ -4,23 +4,104 @@
 //! validation has just verified).
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, PoisonError};
 
-use kenpo_core::alg::DigestAlgorithm;
+/// Entries kept at most (then the cache starts afresh): a few MiB whatever the input.
+const MAX_LINKS: usize = 4096;
 
-/// Entries kept at most (then the cache starts afresh).
-const MAX_LINKS: usize = 10_000;
+/// Octets at the end of a certificate that are hashed: its signature value, which differs
+/// between any two certificates (the key still compares everything, see [`Link`]).
+const HASHED_TAIL: usize = 64;
 
-/// Certificate→issuer-key links whose signature verified, keyed by a SHA-256 over the
-/// whole certificate (tbsCertificate, algorithm and signature) and the issuer's
-/// SubjectPublicKeyInfo. Only successes are kept: a failing signature is checked (and
-/// counted against the signature budget) every time.
+/// One verified link: the whole certificate (tbsCertificate, algorithm and signature) and
+/// the issuer's SubjectPublicKeyInfo, compared in full.
+#[derive(PartialEq, Eq)]
+struct Link {
+    cert: Vec<u8>,
+    issuer_spki: Vec<u8>,
+}
+
+/// Borrowed form of [`Link`] for lookups without copying.
+struct LinkRef<'a> {
+    cert: &'a [u8],
+    issuer_spki: &'a [u8],
+}
+
+/// The hash of a link: lengths, the certificate's last octets and the issuer key's last
+/// octets. Equality compares every octet, so two links that hash alike are still told
+/// apart; the process-random hasher keeps crafted collisions from being predictable.
+fn hash_link<H: Hasher>(cert: &[u8], issuer_spki: &[u8], state: &mut H) {
+    let tail = |b: &[u8]| b.len().saturating_sub(HASHED_TAIL);
+    cert.len().hash(state);
+    issuer_spki.len().hash(state);
+    state.write(cert.get(tail(cert)..).unwrap_or_default());
+    state.write(issuer_spki.get(tail(issuer_spki)..).unwrap_or_default());
+}
+
+impl Hash for Link {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_link(&self.cert, &self.issuer_spki, state);
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn LinkKey + 'a> for Link {
+    fn borrow(&self) -> &(dyn LinkKey + 'a) {
+        self
+    }
+}
+
+/// What [`Link`] and [`LinkRef`] share, so that a set of owned links can be searched with
+/// a borrowed one.
+trait LinkKey {
+    fn parts(&self) -> (&[u8], &[u8]);
+}
+
+impl LinkKey for Link {
+    fn parts(&self) -> (&[u8], &[u8]) {
+        (&self.cert, &self.issuer_spki)
+    }
+}
+
+impl LinkKey for LinkRef<'_> {
+    fn parts(&self) -> (&[u8], &[u8]) {
+        (self.cert, self.issuer_spki)
+    }
+}
+
+impl PartialEq for dyn LinkKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn LinkKey + '_ {}
+
+impl Hash for dyn LinkKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (cert, spki) = self.parts();
+        hash_link(cert, spki, state);
+    }
+}
+
+/// Certificate→issuer-key links whose signature verified, kept as the certificate and the
+/// issuer's SubjectPublicKeyInfo themselves (compared in full on every lookup). Only
+/// successes are kept: a failing signature is checked (and counted against the signature
+/// budget) every time.
 ///
 /// Share one between a run's [`crate::Checker`] ([`crate::Checker::with_link_cache`]) and
 /// its path validators (kenpo-verify's `PathValidator::with_link_cache`).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LinkCache {
-    links: Mutex<HashSet<[u8; 32]>>,
+    links: Mutex<HashSet<Link>>,
+}
+
+impl std::fmt::Debug for LinkCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkCache")
+            .field("links", &self.len())
+            .finish()
+    }
 }
 
 impl LinkCache {
@@ -29,32 +110,26 @@ impl LinkCache {
         Self::default()
     }
 
-    /// The key of `cert` (DER) signed by the key `issuer_spki` (DER).
-    pub fn key(cert: &[u8], issuer_spki: &[u8]) -> [u8; 32] {
-        let mut h = DigestAlgorithm::Sha256.hasher();
-        h.update(&(cert.len() as u64).to_be_bytes());
-        h.update(cert);
-        h.update(issuer_spki);
-        let mut k = [0u8; 32];
-        k.copy_from_slice(h.finalize().as_bytes());
-        k
-    }
-
-    /// Whether the link `key` verified before.
-    pub fn contains(&self, key: &[u8; 32]) -> bool {
+    /// Whether the signature of `cert` (DER) verified with the key `issuer_spki` (DER)
+    /// before.
+    pub fn contains(&self, cert: &[u8], issuer_spki: &[u8]) -> bool {
+        let key = LinkRef { cert, issuer_spki };
         self.links
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(key)
+            .contains(&key as &dyn LinkKey)
     }
 
-    /// Remembers that the link `key` verified.
-    pub fn insert(&self, key: [u8; 32]) {
+    /// Remembers that the signature of `cert` verified with the key `issuer_spki`.
+    pub fn insert(&self, cert: &[u8], issuer_spki: &[u8]) {
         let mut links = self.links.lock().unwrap_or_else(PoisonError::into_inner);
         if links.len() >= MAX_LINKS {
             links.clear();
         }
-        links.insert(key);
+        links.insert(Link {
+            cert: cert.to_vec(),
+            issuer_spki: issuer_spki.to_vec(),
+        });
     }
 
     /// Links remembered.
@@ -76,14 +151,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_bind_certificate_and_issuer_key() {
+    fn links_bind_certificate_and_issuer_key_in_full() {
         let c = LinkCache::new();
-        let k = LinkCache::key(b"cert", b"spki");
-        assert_ne!(k, LinkCache::key(b"cert", b"other"));
-        assert_ne!(k, LinkCache::key(b"cer", b"tspki"), "length-prefixed");
-        assert!(!c.contains(&k));
-        c.insert(k);
-        assert!(c.contains(&k));
+        let cert = vec![7u8; 300];
+        assert!(!c.contains(&cert, b"spki"));
+        c.insert(&cert, b"spki");
+        assert!(c.contains(&cert, b"spki"));
+        assert!(!c.contains(&cert, b"other"));
+        // Same length and same hashed tail, another first octet: not the same link.
+        let mut forged = cert.clone();
+        forged[0] = 8;
+        assert!(!c.contains(&forged, b"spki"));
+        // Split differently between certificate and key.
+        assert!(!c.contains(&cert[..299], b"7spki"));
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let c = LinkCache::new();
+        for i in 0..MAX_LINKS + 5 {
+            c.insert(&i.to_be_bytes(), b"k");
+        }
+        assert!(c.len() <= MAX_LINKS);
     }
 }

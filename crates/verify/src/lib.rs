@@ -24,6 +24,18 @@ pub mod signature;
 pub mod sunset;
 pub mod validate;
 
+/// The key of a DER object (a certificate) in the per-run memos: its length and last 64
+/// octets (a certificate ends with its signature value, which tells any two apart), hashed
+/// with the memo's process-random `hasher`. Entries still compare the whole object, so a
+/// shared hash only costs a comparison; crafted collisions cannot be predicted.
+pub(crate) fn tail_hash(hasher: &std::hash::RandomState, der: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = hasher.build_hasher();
+    h.write_usize(der.len());
+    h.write(der.get(der.len().saturating_sub(64)..).unwrap_or_default());
+    h.finish()
+}
+
 /// Main indication of a validation (EN 319 102-1 §5.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Indication {

@@ -461,14 +461,13 @@ impl Checker {
                 asn1::name_string(cert.issuer)
             ));
         }
-        let link = LinkCache::key(cert.raw, issuer.spki);
-        if !self.links.contains(&link) {
+        if !self.links.contains(cert.raw, issuer.spki) {
             if asn1::cert_signed_by(&cert, &issuer).is_err() {
                 return CheckReport::unknown(
                     "the certificate's signature does not verify with the issuer's key".into(),
                 );
             }
-            self.links.insert(link);
+            self.links.insert(cert.raw, issuer.spki);
         }
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [

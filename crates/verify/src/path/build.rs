@@ -64,9 +64,8 @@ impl Ctx<'_, '_> {
         }
         let c = &self.pool[child].cert;
         let i = &self.pool[issuer].cert;
-        let key = self.links.map(|_| LinkCache::key(c.raw, i.spki));
-        if let (Some(links), Some(key)) = (self.links, &key)
-            && links.contains(key)
+        if let Some(links) = self.links
+            && links.contains(c.raw, i.spki)
         {
             self.sig_cache.insert((child, issuer), Ok(()));
             return Some(Ok(()));
@@ -81,8 +80,8 @@ impl Ctx<'_, '_> {
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
-        if let (Some(links), Some(key), Ok(())) = (self.links, key, &r) {
-            links.insert(key);
+        if let (Some(links), Ok(())) = (self.links, &r) {
+            links.insert(c.raw, i.spki);
         }
         self.sig_cache.insert((child, issuer), r.clone());
         Some(r)

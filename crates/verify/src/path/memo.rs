@@ -29,8 +29,10 @@ const MAX_PATHS: usize = 4096;
 /// [`super::PathValidator::with_path_memo`]).
 #[derive(Debug, Default)]
 pub struct PathMemo {
-    /// Per leaf certificate (DER), the paths that validated for it.
-    paths: RwLock<HashMap<Vec<u8>, Vec<Arc<Entry>>>>,
+    /// The paths that validated, by [`crate::tail_hash`] of their leaf (entries compare
+    /// the whole leaf).
+    paths: RwLock<HashMap<u64, Vec<Arc<Entry>>>>,
+    hasher: std::hash::RandomState,
 }
 
 /// Validity period of one certificate.
@@ -152,7 +154,7 @@ impl PathMemo {
         self.len() == 0
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, Vec<Arc<Entry>>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, Vec<Arc<Entry>>>> {
         self.paths.read().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -170,9 +172,11 @@ impl PathMemo {
     ) -> Option<ValidatedPath> {
         let entry = self
             .read()
-            .get(leaf)?
+            .get(&crate::tail_hash(&self.hasher, leaf))?
             .iter()
-            .find(|e| same_but_time(&e.opts, opts))
+            .find(|e| {
+                e.path.certs.first().is_some_and(|l| l == leaf) && same_but_time(&e.opts, opts)
+            })
             .cloned()?;
         let certs = &entry.path.certs;
         let (anchor, chain) = certs.split_last()?;
@@ -212,8 +216,8 @@ impl PathMemo {
         if w.values().map(Vec::len).sum::<usize>() >= MAX_PATHS {
             w.clear();
         }
-        let list = w.entry(leaf.clone()).or_default();
-        list.retain(|e| !same_but_time(&e.opts, opts));
+        let list = w.entry(crate::tail_hash(&self.hasher, leaf)).or_default();
+        list.retain(|e| !(e.path.certs.first() == Some(leaf) && same_but_time(&e.opts, opts)));
         list.push(Arc::new(entry));
     }
 }

@@ -13,30 +13,40 @@ const MAX_ENTRIES: usize = 1024;
 
 type Answer = Result<SignerInfoSummary, ProfileError>;
 
-/// Profile answers per (profile, certificate DER).
+/// One remembered answer: the profile, the certificate (DER) and what the check said.
+type Remembered = (Profile, Vec<u8>, Answer);
+
+/// Profile answers per (profile, certificate DER), by [`crate::tail_hash`] of the
+/// certificate (entries compare the whole certificate).
 #[derive(Debug, Default)]
 pub(super) struct ProfileMemo {
-    answers: RwLock<HashMap<(Profile, Vec<u8>), Answer>>,
+    answers: RwLock<HashMap<u64, Vec<Remembered>>>,
+    hasher: std::hash::RandomState,
 }
 
 impl ProfileMemo {
     /// [`check_profile`] of `cert` under `profile`, computed once per verifier.
     pub(super) fn check(&self, profile: Profile, cert: &[u8]) -> Answer {
-        let key = (profile, cert.to_vec());
-        if let Some(a) = self
+        let key = crate::tail_hash(&self.hasher, cert);
+        let same = |(p, c, _): &&Remembered| *p == profile && c == cert;
+        if let Some((_, _, a)) = self
             .answers
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
+            .and_then(|list| list.iter().find(same))
         {
             return a.clone();
         }
         let answer = check_profile(profile, cert);
         let mut w = self.answers.write().unwrap_or_else(PoisonError::into_inner);
-        if w.len() >= MAX_ENTRIES {
+        if w.values().map(Vec::len).sum::<usize>() >= MAX_ENTRIES {
             w.clear();
         }
-        w.insert(key, answer.clone());
+        let list = w.entry(key).or_default();
+        if !list.iter().any(|e| same(&e)) {
+            list.push((profile, cert.to_vec(), answer.clone()));
+        }
         answer
     }
 }
@@ -87,11 +97,13 @@ mod tests {
         for i in 0..MAX_ENTRIES + 10 {
             let _ = memo.check(Profile::Any, &i.to_be_bytes());
         }
-        let len = memo
+        let len: usize = memo
             .answers
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .len();
+            .values()
+            .map(Vec::len)
+            .sum();
         assert!(len <= MAX_ENTRIES, "{len}");
     }
 }
