@@ -478,6 +478,9 @@ pub enum PublicKeyKind {
 impl PublicKeyKind {
     /// Reads a DER `SubjectPublicKeyInfo`.
     pub fn from_spki_der(spki_der: &[u8]) -> Result<Self, AlgError> {
+        if let Some(bits) = rsa_encryption_bits(spki_der) {
+            return Ok(Self::Rsa { bits });
+        }
         let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
             .map_err(|e| AlgError::Malformed(e.to_string()))?;
         Self::from_spki(&spki)
@@ -564,9 +567,126 @@ pub fn any_value(any: &AnyRef<'_>) -> Vec<u8> {
     any.value().to_vec()
 }
 
+/// The modulus size of an `rsaEncryption` key with NULL parameters in strict DER (minimal
+/// lengths, positive minimal integers, nothing left over), read in place; `None` for any
+/// other key or encoding, which the decoder then reads (and, if need be, rejects).
+fn rsa_encryption_bits(spki_der: &[u8]) -> Option<usize> {
+    use crate::der_span::{Tlv, parse_one, tag};
+    const RSA_ALG: &[u8] = &[
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    fn minimal(t: &Tlv<'_>) -> bool {
+        let n = t.value.len();
+        let len_octets = if n < 0x80 {
+            1
+        } else {
+            1 + (usize::BITS - n.leading_zeros()).div_ceil(8) as usize
+        };
+        t.raw.len() == 1 + len_octets + n
+    }
+    fn positive_integer<'a>(t: &Tlv<'a>) -> Option<&'a [u8]> {
+        let v = t.value;
+        let ok = t.tag == tag::INTEGER
+            && minimal(t)
+            && match v {
+                [first, ..] if first & 0x80 != 0 => false,
+                [0, second, ..] => second & 0x80 != 0,
+                [0] | [] => false,
+                _ => true,
+            };
+        ok.then(|| v.strip_prefix(&[0]).unwrap_or(v))
+    }
+    let spki = parse_one(spki_der).ok()?;
+    if spki.tag != tag::SEQUENCE || !minimal(&spki) {
+        return None;
+    }
+    let mut r = spki.reader();
+    let alg = r.read().ok()?;
+    let key = r.read().ok()?;
+    if alg.raw != RSA_ALG || key.tag != tag::BIT_STRING || !minimal(&key) || !r.is_empty() {
+        return None;
+    }
+    let rsa = parse_one(key.value.strip_prefix(&[0])?).ok()?;
+    if rsa.tag != tag::SEQUENCE || !minimal(&rsa) {
+        return None;
+    }
+    let mut r = rsa.reader();
+    let n = positive_integer(&r.read().ok()?)?;
+    positive_integer(&r.read().ok()?)?;
+    if !r.is_empty() {
+        return None;
+    }
+    let first = n.first()?;
+    Some(n.len() * 8 - first.leading_zeros() as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the decoder alone says of an SPKI (the reference for the in-place read).
+    fn decoded(spki_der: &[u8]) -> Result<PublicKeyKind, AlgError> {
+        spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+            .map_err(|e| AlgError::Malformed(e.to_string()))
+            .and_then(|s| PublicKeyKind::from_spki(&s))
+    }
+
+    #[test]
+    fn rsa_keys_read_in_place_equal_decoded_ones() {
+        use crate::der_span::{tag, tlv};
+        let alg = tlv(
+            tag::SEQUENCE,
+            &[&oid::RSA_ENCRYPTION.to_der().unwrap(), &[5, 0]],
+        );
+        let spki = |modulus: &[u8], exponent: &[u8], extra: &[u8]| {
+            let key = tlv(
+                tag::SEQUENCE,
+                &[
+                    &tlv(tag::INTEGER, &[modulus]),
+                    &tlv(tag::INTEGER, &[exponent]),
+                    extra,
+                ],
+            );
+            tlv(tag::SEQUENCE, &[&alg, &tlv(tag::BIT_STRING, &[&[0], &key])])
+        };
+        let mut cases = Vec::new();
+        for bytes in [1usize, 64, 127, 128, 255, 256, 384, 512] {
+            for top in [0x01u8, 0x7f, 0x80, 0xff] {
+                let mut m = vec![0xa5; bytes];
+                m[0] = top;
+                let mut padded = vec![0];
+                padded.extend_from_slice(&m);
+                cases.push(spki(&m, &[1, 0, 1], &[]));
+                cases.push(spki(&padded, &[1, 0, 1], &[]));
+                cases.push(spki(&padded, &[0, 1, 0, 1], &[]));
+                cases.push(spki(&padded, &[1, 0, 1], &[5, 0]));
+                cases.push(spki(&[&[0, 0][..], &m].concat(), &[3], &[]));
+            }
+        }
+        cases.push(spki(&[], &[3], &[]));
+        cases.push(spki(&[0], &[3], &[]));
+        // A non-minimal length on the outer SEQUENCE, and bytes after it.
+        let good = spki(&[&[0][..], &[0xc3; 256]].concat(), &[1, 0, 1], &[]);
+        let mut long = vec![0x30, 0x83, 0x00];
+        long.extend_from_slice(&good[2..]);
+        cases.push(long);
+        cases.push([&good[..], &[0]].concat());
+        let mut in_place = 0;
+        for c in &cases {
+            let fast = rsa_encryption_bits(c);
+            let reference = decoded(c);
+            match (fast, &reference) {
+                (Some(bits), Ok(PublicKeyKind::Rsa { bits: b })) => {
+                    assert_eq!(bits, *b, "{c:02x?}");
+                    in_place += 1;
+                }
+                (Some(bits), r) => panic!("in place {bits} bits, decoder {r:?}: {c:02x?}"),
+                (None, _) => {}
+            }
+            assert_eq!(PublicKeyKind::from_spki_der(c), reference, "{c:02x?}");
+        }
+        assert!(in_place >= 32, "only {in_place} keys took the in-place way");
+    }
 
     #[test]
     fn algorithm_identifiers_read_by_bytes_equal_decoded_ones() {

@@ -288,7 +288,36 @@ pub fn names_equal(a: &[u8], b: &[u8]) -> bool {
 fn names_equal_prepared(a: &[u8], b: &[u8]) -> Result<bool, SpanError> {
     let mut ra = parse_one(a)?.expect(tag::SEQUENCE)?.reader();
     let mut rb = parse_one(b)?.expect(tag::SEQUENCE)?.reader();
-    // RDN by RDN in order, without collecting.
+    // Names of one hierarchy share their leading RDNs (country, organisation) and differ
+    // in the last (common name): with both RDN lists on the stack, a different count or
+    // a different last RDN answers before any leading one is prepared.
+    const MAX: usize = 16;
+    let (mut xa, mut xb) = ([None; MAX], [None; MAX]);
+    let (mut na, mut nb) = (0, 0);
+    while !ra.is_empty() && na < MAX {
+        xa[na] = Some(ra.read()?);
+        na += 1;
+    }
+    while !rb.is_empty() && nb < MAX {
+        xb[nb] = Some(rb.read()?);
+        nb += 1;
+    }
+    if ra.is_empty() && rb.is_empty() {
+        if na != nb {
+            return Ok(false);
+        }
+        for i in (0..na).rev() {
+            if let (Some(x), Some(y)) = (xa[i], xb[i])
+                && !rdn_equal(x, y)?
+            {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
+    // Over MAX RDNs on either side: in order, without collecting.
+    let mut ra = parse_one(a)?.expect(tag::SEQUENCE)?.reader();
+    let mut rb = parse_one(b)?.expect(tag::SEQUENCE)?.reader();
     loop {
         match (ra.is_empty(), rb.is_empty()) {
             (true, true) => return Ok(true),
@@ -487,6 +516,35 @@ mod tests {
         assert!(!names_equal(&a, &c));
         assert!(!names_equal(&a, &name(&[(0x13, b"JP")])));
         assert!(!names_equal(&a, b"\x30\x84\xff\xff\xff\xff"));
+    }
+
+    #[test]
+    fn long_names_compare_like_short_ones() {
+        // Past the 16 RDNs kept on the stack the comparison goes in order; both ways
+        // must agree on equality, case folding and a difference in any one RDN.
+        for n in [1usize, 2, 15, 16, 17, 40] {
+            let parts = |last: &'static [u8], first: &'static [u8]| -> Vec<(u8, &[u8])> {
+                (0..n)
+                    .map(|i| match i {
+                        0 => (0x13, first),
+                        i if i == n - 1 => (0x0c, last),
+                        _ => (0x0c, &b"Unit"[..]),
+                    })
+                    .collect()
+            };
+            let a = name(&parts(b"Kenpo CA", b"JP"));
+            let b = name(&parts(b" kenpo  ca", b"JP"));
+            let c = name(&parts(b"Kenpo CA 2", b"JP"));
+            assert!(names_equal(&a, &b), "{n} RDNs");
+            assert_eq!(names_equal(&a, &c), n == 1, "{n} RDNs");
+            if n > 1 {
+                let d = name(&parts(b"Kenpo CA", b"US"));
+                assert!(!names_equal(&a, &d), "{n} RDNs, first differs");
+                let mut e = parts(b"Kenpo CA", b"JP");
+                e.pop();
+                assert!(!names_equal(&a, &name(&e)), "{n} vs {} RDNs", n - 1);
+            }
+        }
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn format_failure(at: OffsetDateTime, detail: String) -> Report {
 /// unreadable content file is an error. For many files, build one [`Verifier`] and reuse it:
 /// CRLs are then parsed once and fetched revocation data is shared.
 pub fn verify_signature(req: &VerifyRequest<'_>) -> Result<Report, VerifyError> {
-    Verifier::new(req.options()).verify(req.signature, req.content)
+    Verifier::one_shot(req.options()).verify(req.signature, req.content)
 }
 
 /// `checker` with the revocation cache directory `dir`, if any.

@@ -114,7 +114,7 @@ pub(super) struct SigCtx<'a> {
     /// Certificate signatures verified before (shared by the run).
     pub(super) links: &'a Arc<crate::path::LinkCache>,
     /// Paths validated by earlier calls of the same verifier.
-    pub(super) paths: &'a Arc<crate::path::PathMemo>,
+    pub(super) paths: Option<&'a Arc<crate::path::PathMemo>>,
     /// Profile answers of earlier calls.
     pub(super) profiles: &'a ProfileMemo,
 }
@@ -271,17 +271,17 @@ impl SigCtx<'_> {
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
-            let v = super::online(
-                PathValidator::new(
-                    self.anchors.to_vec(),
-                    path_options(self.opts.profile, best, self.mode),
-                )
-                .with_intermediates(self.store.to_vec())
-                .with_revocation(self.checker.clone())
-                .with_link_cache(self.links.clone())
-                .with_path_memo(self.paths.clone()),
-                self.opts.offline,
-            );
+            let mut v = PathValidator::new(
+                self.anchors.to_vec(),
+                path_options(self.opts.profile, best, self.mode),
+            )
+            .with_intermediates(self.store.to_vec())
+            .with_revocation(self.checker.clone())
+            .with_link_cache(self.links.clone());
+            if let Some(memo) = self.paths {
+                v = v.with_path_memo(memo.clone());
+            }
+            let v = super::online(v, self.opts.offline);
             match v.validate(cert, &[]) {
                 Ok(p) => {
                     checks.push(CheckReport::new(

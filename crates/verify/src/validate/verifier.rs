@@ -94,8 +94,9 @@ pub struct Verifier {
     shared: Arc<dyn RevocationCheck>,
     /// Certificate signatures verified by earlier calls.
     links: Arc<LinkCache>,
-    /// Paths validated by earlier calls.
-    paths: Arc<PathMemo>,
+    /// Paths validated by earlier calls (none for a one-shot verification, which has no
+    /// later call to serve).
+    paths: Option<Arc<PathMemo>>,
     /// Profile answers of earlier calls.
     profiles: ProfileMemo,
 }
@@ -142,11 +143,19 @@ impl Verifier {
             unreadable_crls,
             shared: Arc::new(Checker::new()),
             links: Arc::new(LinkCache::new()),
-            paths: Arc::new(PathMemo::new()),
+            paths: Some(Arc::new(PathMemo::new())),
             profiles: ProfileMemo::default(),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
+    }
+
+    /// A verifier for one call: nothing is remembered for later calls.
+    pub(crate) fn one_shot(opts: VerifyOptions) -> Self {
+        Self {
+            paths: None,
+            ..Self::new(opts)
+        }
     }
 
     /// The options this verifier was built with.
@@ -244,14 +253,15 @@ impl Verifier {
             Arc::new(self.checker(&emb, &store))
         };
         let mode = self.opts.revocation.path_mode();
-        let tsa_path = super::online(
+        let mut tsa_path =
             PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
                 .with_intermediates(store.clone())
                 .with_link_cache(self.links.clone())
-                .with_path_memo(self.paths.clone())
-                .with_revocation(checker.clone()),
-            self.opts.offline,
-        );
+                .with_revocation(checker.clone());
+        if let Some(memo) = &self.paths {
+            tsa_path = tsa_path.with_path_memo(memo.clone());
+        }
+        let tsa_path = super::online(tsa_path, self.opts.offline);
         // Archive time-stamps that turn out invalid give no proof of existence: validate
         // again without them until the set is stable (at most once per archive token).
         let mut excluded: Vec<OffsetDateTime> = Vec::new();
@@ -308,7 +318,7 @@ impl Verifier {
             content_available: checked.content_attached || content.is_some(),
             tsa: &tsa_validator,
             links: &self.links,
-            paths: &self.paths,
+            paths: self.paths.as_ref(),
             profiles: &self.profiles,
         };
         let signatures: Vec<SignatureReport> = checked
