@@ -115,12 +115,36 @@ pub const HPKI_HC_ROLE_SCHEME: Oid = Oid::new_unwrap("1.2.392.100495.1.6.1.1");
 
 /// True when `oid` is an HPKI signature policy (under [`HPKI_SIGNATURE_POLICY_ARC`]).
 pub fn is_hpki_signature_policy(oid: &Oid) -> bool {
-    oid.to_string().starts_with(HPKI_SIGNATURE_POLICY_ARC)
+    matches_dotted(oid, HPKI_SIGNATURE_POLICY_ARC)
 }
 
 /// True when `oid` is an HPKI authentication policy (under [`HPKI_AUTH_POLICY_ARC`]).
 pub fn is_hpki_auth_policy(oid: &Oid) -> bool {
-    oid.to_string().starts_with(HPKI_AUTH_POLICY_ARC)
+    matches_dotted(oid, HPKI_AUTH_POLICY_ARC)
+}
+
+/// Whether `oid` matches the dotted-decimal `pattern`: equal to it, or, when `pattern`
+/// ends with a dot (`"1.2.392."`), strictly under that arc. The same answer as comparing
+/// `oid.to_string()` with `pattern` as text, without formatting the OID.
+pub fn matches_dotted(oid: &Oid, pattern: &str) -> bool {
+    let (body, under) = match pattern.strip_suffix('.') {
+        Some(b) => (b, true),
+        None => (pattern, false),
+    };
+    let mut arcs = oid.arcs();
+    for part in body.split('.') {
+        // The text of an arc is canonical decimal: no sign, no leading zero.
+        let canonical = !part.is_empty()
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'));
+        let Some(n) = canonical.then(|| part.parse::<u32>().ok()).flatten() else {
+            return false;
+        };
+        if arcs.next() != Some(n) {
+            return false;
+        }
+    }
+    arcs.next().is_some() == under
 }
 
 /// OIDs met in nearly every signature, certificate and token, so that
@@ -210,6 +234,55 @@ impl Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_patterns_match_like_text() {
+        let oids = [
+            HPKI_SIGNER_POLICY,
+            HPKI_SIGN_CA_POLICY,
+            HPKI_AUTH_POLICY,
+            HPKI_HC_ROLE_SCHEME,
+            Oid::new_unwrap("1.2.392.100495.1.5.1.1"),
+            Oid::new_unwrap("1.2.392.100495.1.5.1.10.1"),
+            Oid::new_unwrap("1.2.392.100495.1.5.1.1.268435455"),
+            Oid::new_unwrap("2.5.29.32.0"),
+            Oid::new_unwrap("0.0.1"),
+        ];
+        let patterns = [
+            HPKI_SIGNATURE_POLICY_ARC,
+            HPKI_AUTH_POLICY_ARC,
+            "1.2.392.100495.1.5.1.1",
+            "1.2.392.100495.1.5.1.1.0.1",
+            "1.2.392.100495.1.5.1.",
+            "1.2.392.100495.1.5.1.1.0.",
+            "1.2.392.100495.1.5.1.01.",
+            "1.2.392.100495.1.5.1.1.4294967296",
+            "1.2.392.100495.1.5.1.1.268435455",
+            "1.2.392.100495.1.5.1.1..",
+            "1.2.392.100495.1.5.1.+1.",
+            "2.5.29.32.0",
+            "2.5.",
+            "2.",
+            "0.0.1",
+            "0.0.",
+            "0.",
+            "0.00.",
+            "",
+            ".",
+            "1.2.392.100495.1.5.1.1.x",
+        ];
+        for o in &oids {
+            let text = o.to_string();
+            for p in patterns {
+                let reference = if p.ends_with('.') {
+                    text.starts_with(p)
+                } else {
+                    text == p
+                };
+                assert_eq!(matches_dotted(o, p), reference, "{text} vs {p:?}");
+            }
+        }
+    }
 
     #[test]
     fn common_oids_match_their_decoding() {

@@ -378,14 +378,9 @@ fn check_validity(
 }
 
 fn policy_matches(oid: &Oid, prefixes: &[String]) -> bool {
-    let s = oid.to_string();
-    prefixes.iter().any(|p| {
-        if p.ends_with('.') {
-            s.starts_with(p.as_str())
-        } else {
-            s == *p
-        }
-    })
+    prefixes
+        .iter()
+        .any(|p| kenpo_core::oid::matches_dotted(oid, p))
 }
 
 /// Validates the path `certs` (leaf first, without the anchor) under `anchor`.
