@@ -94,6 +94,19 @@ pub trait RevocationCheck: Send + Sync {
         let _ = anchor;
         self.status_at(cert, issuer, at)
     }
+
+    /// As [`RevocationCheck::status_on_path`] for certificates the caller has parsed
+    /// already (path validation has): an implementation may skip parsing them again. The
+    /// default passes their encodings to `status_on_path`.
+    fn status_on_path_parsed(
+        &self,
+        cert: &kenpo_core::cert::CertRef<'_>,
+        issuer: &kenpo_core::cert::CertRef<'_>,
+        anchor: &[u8],
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        self.status_on_path(cert.raw, issuer.raw, anchor, at)
+    }
 }
 
 /// What one CRL or OCSP response, already verified and in scope, says about a certificate

@@ -454,6 +454,16 @@ impl Checker {
             Ok(c) => c,
             Err(e) => return CheckReport::unknown(format!("issuer certificate unreadable: {e}")),
         };
+        self.check_parsed(&cert, &issuer, at, ctx)
+    }
+
+    fn check_parsed(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        ctx: &Ctx<'_>,
+    ) -> CheckReport {
         if !names::names_equal(cert.issuer, issuer.subject) {
             return CheckReport::unknown(format!(
                 "the issuer certificate's subject \"{}\" is not the certificate's issuer \"{}\"",
@@ -462,7 +472,7 @@ impl Checker {
             ));
         }
         if !self.links.contains(cert.raw, issuer.spki) {
-            if asn1::cert_signed_by(&cert, &issuer).is_err() {
+            if asn1::cert_signed_by(cert, issuer).is_err() {
                 return CheckReport::unknown(
                     "the certificate's signature does not verify with the issuer's key".into(),
                 );
@@ -471,10 +481,10 @@ impl Checker {
         }
         let mut tried = Vec::new();
         let sources: [Source<'_>; 4] = [
-            &|t| self.try_supplied_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_supplied_crls(&cert, &issuer, at, ctx, t),
-            &|t| self.try_aia_ocsp(&cert, &issuer, at, t),
-            &|t| self.try_crl_dps(&cert, &issuer, at, ctx, t),
+            &|t| self.try_supplied_ocsp(cert, issuer, at, t),
+            &|t| self.try_supplied_crls(cert, issuer, at, ctx, t),
+            &|t| self.try_aia_ocsp(cert, issuer, at, t),
+            &|t| self.try_crl_dps(cert, issuer, at, ctx, t),
         ];
         for source in sources {
             if let Some(mut report) = source(&mut tried) {
@@ -506,5 +516,19 @@ impl RevocationCheck for Checker {
         at: OffsetDateTime,
     ) -> RevocationStatus {
         self.check_on_path(cert, issuer, anchor, at).status
+    }
+
+    fn status_on_path_parsed(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        anchor: &[u8],
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        let ctx = Ctx {
+            anchor: Some(anchor),
+            ..Ctx::default()
+        };
+        self.check_parsed(cert, issuer, at, &ctx).status
     }
 }

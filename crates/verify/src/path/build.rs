@@ -111,8 +111,7 @@ impl Ctx<'_, '_> {
         if let Some(memo) = self.memo {
             memo.remember(self.opts, &p, &certs, anchor);
         }
-        let raw: Vec<&[u8]> = certs.iter().map(|c| c.raw).collect();
-        check_revocation(self.opts, &raw, anchor.raw, self.revocation, &mut p.checks)?;
+        check_revocation(self.opts, &certs, anchor, self.revocation, &mut p.checks)?;
         Ok(p)
     }
 

@@ -191,9 +191,15 @@ impl PathMemo {
         if !present || !entry.holds_at(opts) {
             return None;
         }
-        let raw: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+        let parsed = chain
+            .iter()
+            .map(|c| CertRef::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        let refs: Vec<&CertRef<'_>> = parsed.iter().collect();
+        let anchor = CertRef::parse(anchor).ok()?;
         let mut path = entry.path.clone();
-        check_revocation(opts, &raw, anchor, revocation, &mut path.checks).ok()?;
+        check_revocation(opts, &refs, &anchor, revocation, &mut path.checks).ok()?;
         Some(path)
     }
 

@@ -392,8 +392,7 @@ pub(crate) fn validate_path(
     revocation: Option<&dyn RevocationCheck>,
 ) -> Result<ValidatedPath, PathError> {
     let mut p = validate_without_revocation(opts, certs, anchor)?;
-    let raw: Vec<&[u8]> = certs.iter().map(|c| c.raw).collect();
-    check_revocation(opts, &raw, anchor.raw, revocation, &mut p.checks)?;
+    check_revocation(opts, certs, anchor, revocation, &mut p.checks)?;
     Ok(p)
 }
 
@@ -589,8 +588,8 @@ pub(crate) fn validate_without_revocation(
 /// certificate to `checks`.
 pub(crate) fn check_revocation(
     opts: &ValidationOptions,
-    certs: &[&[u8]],
-    anchor: &[u8],
+    certs: &[&CertRef<'_>],
+    anchor: &CertRef<'_>,
     revocation: Option<&dyn RevocationCheck>,
     checks: &mut Vec<Check>,
 ) -> Result<(), PathError> {
@@ -599,7 +598,7 @@ pub(crate) fn check_revocation(
         for k in (0..n).rev() {
             let issuer = if k + 1 < n { certs[k + 1] } else { anchor };
             let status = match revocation {
-                Some(r) => r.status_on_path(certs[k], issuer, anchor, opts.time),
+                Some(r) => r.status_on_path_parsed(certs[k], issuer, anchor.raw, opts.time),
                 None => RevocationStatus::Unknown {
                     reason: "no revocation checker configured".into(),
                 },
