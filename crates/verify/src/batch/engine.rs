@@ -10,11 +10,12 @@
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::job::{Ctx, process};
+use super::queue::JobQueue;
 use super::result::{FileError, FileResult, Summary};
 use super::walk::{FileId, Found, Job, walk};
 
@@ -60,7 +61,7 @@ pub(crate) struct Shared {
     done: AtomicU64,
     warnings: Mutex<Vec<String>>,
     slots: Mutex<Vec<Arc<Slot>>>,
-    queue: Mutex<Receiver<Job>>,
+    queue: JobQueue<Job>,
     time_limit: Duration,
 }
 
@@ -93,9 +94,8 @@ fn spawn_worker(shared: &Arc<Shared>, results: &Sender<FileResult>) -> std::io::
 
 fn worker(shared: &Shared, slot: &Slot, results: &Sender<FileResult>) {
     loop {
-        let job = match lock(&shared.queue).recv() {
-            Ok(j) => j,
-            Err(_) => return,
+        let Some(job) = shared.queue.pop() else {
+            return;
         };
         if shared.cancelled() {
             shared.expected.fetch_sub(1, Ordering::AcqRel);
@@ -163,9 +163,18 @@ fn walker(
     root: &std::path::Path,
     exclude: &HashSet<FileId>,
     shared: &Shared,
-    jobs: SyncSender<Job>,
     results: &Sender<FileResult>,
 ) {
+    /// Ends the walk even if it unwinds: workers drain the queue and stop, and the run
+    /// finishes with what was found.
+    struct Ended<'a>(&'a Shared);
+    impl Drop for Ended<'_> {
+        fn drop(&mut self) {
+            self.0.queue.close();
+            self.0.walk_done.store(true, Ordering::Release);
+        }
+    }
+    let _ended = Ended(shared);
     walk(root, exclude, |found| {
         if shared.cancelled() {
             return false;
@@ -173,7 +182,7 @@ fn walker(
         match found {
             Found::Job(j) => {
                 shared.expected.fetch_add(1, Ordering::AcqRel);
-                if jobs.send(j).is_err() {
+                if shared.queue.push(j, || shared.cancelled()).is_err() {
                     shared.expected.fetch_sub(1, Ordering::AcqRel);
                     return false;
                 }
@@ -186,7 +195,6 @@ fn walker(
         }
         true
     });
-    shared.walk_done.store(true, Ordering::Release);
 }
 
 /// A running batch: results in the order they finish, then the summary.
@@ -222,7 +230,7 @@ pub(crate) fn launch(
 ) -> std::io::Result<Batch> {
     // A deep queue keeps the walker ahead of the workers without waking it per file (a
     // queued job is a path and a few flags: memory stays small and bounded).
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel(jobs.saturating_mul(64).max(256));
+    let queue = JobQueue::new(jobs.saturating_mul(64).max(256));
     let (res_tx, res_rx) = std::sync::mpsc::channel();
     let shared = Arc::new(Shared {
         ctx,
@@ -233,7 +241,7 @@ pub(crate) fn launch(
         done: AtomicU64::new(0),
         warnings: Mutex::new(Vec::new()),
         slots: Mutex::new(Vec::new()),
-        queue: Mutex::new(job_rx),
+        queue,
         time_limit,
     });
     let batch = Batch {
@@ -254,7 +262,7 @@ pub(crate) fn launch(
     let s = shared;
     std::thread::Builder::new()
         .name("kenpo-batch-walker".into())
-        .spawn(move || walker(&root, &exclude, &s, job_tx, &res_tx))?;
+        .spawn(move || walker(&root, &exclude, &s, &res_tx))?;
     Ok(batch)
 }
 

@@ -41,6 +41,7 @@
 pub mod archive;
 pub mod engine;
 mod job;
+mod queue;
 pub mod result;
 pub mod resume;
 mod verifier;
