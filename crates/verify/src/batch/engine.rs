@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -204,6 +204,8 @@ fn walker(
 pub struct Batch {
     shared: Arc<Shared>,
     results: Receiver<FileResult>,
+    /// How long the next empty poll of `results` sleeps (see [`Batch::recv_timeout`]).
+    pause: Duration,
     received: u64,
     summary: Summary,
     started: Instant,
@@ -247,6 +249,7 @@ pub(crate) fn launch(
     let batch = Batch {
         shared: shared.clone(),
         results: res_rx,
+        pause: MIN_PAUSE,
         received: 0,
         summary: Summary::default(),
         started: Instant::now(),
@@ -266,8 +269,15 @@ pub(crate) fn launch(
     Ok(batch)
 }
 
+/// First and longest sleep of an empty poll of the results. The consumer polls instead of
+/// blocking on the channel: a blocked receiver costs every worker a futex wake-up per
+/// file, while a poll that backs off from 0.2 ms to 10 ms when idle delays a line by at
+/// most that and costs nothing while results stream in.
+const MIN_PAUSE: Duration = Duration::from_micros(200);
+const MAX_PAUSE: Duration = Duration::from_millis(10);
+
 impl Batch {
-    /// Waits at most `timeout` for the next result.
+    /// Waits at most `timeout` for the next result (polling; see [`MIN_PAUSE`]).
     pub fn recv_timeout(&mut self, timeout: Duration) -> Poll {
         if self.finished {
             return Poll::Finished;
@@ -280,24 +290,26 @@ impl Batch {
                 self.finish();
                 return Poll::Finished;
             }
-            let wait = deadline
-                .saturating_duration_since(Instant::now())
-                .min(Duration::from_millis(20));
-            match self.results.recv_timeout(wait) {
+            match self.results.try_recv() {
                 Ok(r) => {
+                    self.pause = MIN_PAUSE;
                     self.received += 1;
                     self.shared.done.store(self.received, Ordering::Relaxed);
                     self.summary.add(&r);
                     return Poll::Result(Box::new(r));
                 }
-                Err(RecvTimeoutError::Disconnected) => {
+                Err(TryRecvError::Disconnected) => {
                     self.finish();
                     return Poll::Finished;
                 }
-                Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {
-                    return Poll::Pending;
+                Err(TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Poll::Pending;
+                    }
+                    std::thread::sleep(self.pause.min(left));
+                    self.pause = (self.pause * 2).min(MAX_PAUSE);
                 }
-                Err(RecvTimeoutError::Timeout) => {}
             }
         }
     }
