@@ -570,7 +570,7 @@ pub fn any_value(any: &AnyRef<'_>) -> Vec<u8> {
 /// The modulus size of an `rsaEncryption` key with NULL parameters in strict DER (minimal
 /// lengths, positive minimal integers, nothing left over), read in place; `None` for any
 /// other key or encoding, which the decoder then reads (and, if need be, rejects).
-fn rsa_encryption_bits(spki_der: &[u8]) -> Option<usize> {
+pub fn rsa_encryption_bits(spki_der: &[u8]) -> Option<usize> {
     use crate::der_span::{Tlv, parse_one, tag};
     const RSA_ALG: &[u8] = &[
         0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,

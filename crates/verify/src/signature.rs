@@ -401,6 +401,17 @@ pub fn verify_der(
     verify_normalised(der, der, false, content, opts)
 }
 
+/// [`verify_der`] of a SignedData the caller has parsed already (`sd` is the view of
+/// `der`).
+pub(crate) fn verify_parsed_der(
+    sd: &SignedDataView<'_>,
+    der: &[u8],
+    content: Content<'_>,
+    opts: &Options<'_>,
+) -> Result<SignedDataCheck, SignatureError> {
+    verify_view(sd, der, false, content, opts)
+}
+
 /// [`verify`] of `der`, the DER form of the input `cms`.
 fn verify_normalised(
     der: &[u8],
@@ -410,7 +421,17 @@ fn verify_normalised(
     opts: &Options<'_>,
 ) -> Result<SignedDataCheck, SignatureError> {
     let sd = SignedDataView::parse(der)?;
+    verify_view(&sd, cms, normalised_from_ber, content, opts)
+}
 
+/// [`verify_normalised`] with `sd`, the view of the DER form of `cms`.
+fn verify_view(
+    sd: &SignedDataView<'_>,
+    cms: &[u8],
+    normalised_from_ber: bool,
+    content: Content<'_>,
+    opts: &Options<'_>,
+) -> Result<SignedDataCheck, SignatureError> {
     // Digest algorithms needed for the content: the signers' and the content time-stamps'.
     // (At most `max_items` content time-stamp tokens are looked at, in total.)
     let mut algs: Vec<DigestAlgorithm> = Vec::new();
@@ -446,7 +467,7 @@ fn verify_normalised(
     let mut v2_algs = archive_algs(oid::ATTR_ARCHIVE_TIME_STAMP_V2);
     v2_algs.sort_by_key(|a| a.name());
     v2_algs.dedup();
-    let (v2, prefixed) = archive::V2State::prepare(&sd, cms, normalised_from_ber, &v2_algs);
+    let (v2, prefixed) = archive::V2State::prepare(sd, cms, normalised_from_ber, &v2_algs);
     let (digests, v2_fed) = match sd.econtent {
         Some(_) => (
             content_digests(sd.econtent, content, &algs, Vec::new())?.0,
@@ -465,7 +486,7 @@ fn verify_normalised(
             left: Cell::new(opts.max_items),
             skipped: Cell::new(0),
         },
-        sd: &sd,
+        sd,
         v2: &v2,
     };
     let target = Target::Content {

@@ -197,6 +197,12 @@ pub fn earliest_of(digest: DigestAlgorithm, key: KeySize) -> Option<(Date, Strin
 /// The family and size of the key in a DER `SubjectPublicKeyInfo`: RSA and RSASSA-PSS by
 /// modulus, ECDSA by named curve (P-192/224/256/384/521, secp256k1, brainpool).
 pub fn key_size_from_spki(spki_der: &[u8]) -> Result<KeySize, SunsetError> {
+    if let Some(bits) = kenpo_core::alg::rsa_encryption_bits(spki_der) {
+        return Ok(KeySize {
+            family: KeyFamily::Rsa,
+            bits,
+        });
+    }
     let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
         .map_err(|e| SunsetError::Malformed(e.to_string()))?;
     match spki.algorithm.oid {

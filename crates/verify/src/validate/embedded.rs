@@ -63,13 +63,10 @@ impl OwnedSid {
     }
 }
 
-/// Collects what `der` (a ContentInfo(SignedData)) embeds; nothing for other input.
-pub(super) fn embedded(der: &[u8]) -> Embedded {
+/// Collects what the SignedData `sd` embeds.
+pub(super) fn embedded(sd: &SignedDataView<'_>) -> Embedded {
     let mut e = Embedded::default();
-    let Ok(sd) = SignedDataView::parse(der) else {
-        return e;
-    };
-    collect(&sd, &mut e, 0);
+    collect(sd, &mut e, 0);
     e.lt_data = sd
         .signer_infos
         .iter()

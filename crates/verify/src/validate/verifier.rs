@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kenpo_core::ber;
+use kenpo_core::cms::SignedDataView;
 use kenpo_revocation::{Checker, Crl, RevocationCheck};
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
@@ -196,6 +197,7 @@ impl Verifier {
     /// but a format failure).
     fn check(
         &self,
+        sd: &SignedDataView<'_>,
         der: &[u8],
         content: Option<&Path>,
         store: &[Vec<u8>],
@@ -217,8 +219,8 @@ impl Verifier {
             tsa_validator: Some(validator),
             ..signature::Options::default()
         };
-        // `der` is the output of `ber::to_der` already.
-        match signature::verify_der(der, content_reader, &opts) {
+        // `der` is the output of `ber::to_der` already, and `sd` its view.
+        match signature::verify_parsed_der(sd, der, content_reader, &opts) {
             Ok(c) => Ok(Ok(c)),
             Err(signature::SignatureError::Io(source)) => Err(VerifyError::Content {
                 path: content.map(Path::to_path_buf).unwrap_or_default(),
@@ -237,7 +239,16 @@ impl Verifier {
             Ok(d) => d,
             Err(e) => return Ok(format_failure(at, format!("not BER/DER: {e}"))),
         };
-        let emb = embedded(&der);
+        let sd = match SignedDataView::parse(&der) {
+            Ok(sd) => sd,
+            Err(e) => {
+                return Ok(format_failure(
+                    at,
+                    signature::SignatureError::from(e).to_string(),
+                ));
+            }
+        };
+        let emb = embedded(&sd);
         let mut store = self.store.clone();
         store.extend(emb.certs.iter().cloned());
 
@@ -280,7 +291,7 @@ impl Verifier {
                 &emb.token_order,
                 &excluded,
             );
-            let checked = match self.check(&der, content, &store, &validator)? {
+            let checked = match self.check(&sd, &der, content, &store, &validator)? {
                 Ok(c) => c,
                 Err(detail) => return Ok(format_failure(at, detail)),
             };
