@@ -95,6 +95,17 @@ pub trait RevocationCheck: Send + Sync {
         self.status_at(cert, issuer, at)
     }
 
+    /// As [`RevocationCheck::status_at`] for certificates the caller has parsed already.
+    /// The default passes their encodings to `status_at`.
+    fn status_at_parsed(
+        &self,
+        cert: &kenpo_core::cert::CertRef<'_>,
+        issuer: &kenpo_core::cert::CertRef<'_>,
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        self.status_at(cert.raw, issuer.raw, at)
+    }
+
     /// As [`RevocationCheck::status_on_path`] for certificates the caller has parsed
     /// already (path validation has): an implementation may skip parsing them again. The
     /// default passes their encodings to `status_on_path`.

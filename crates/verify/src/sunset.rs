@@ -263,8 +263,8 @@ pub fn start_of(d: Date) -> OffsetDateTime {
 /// The key of certificate `cert` (DER): its size and, when one is set, the instant its
 /// sunset begins. `None` when the certificate or its key cannot be read.
 pub fn key_sunset_of_cert(cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
-    let c = kenpo_core::cert::CertRef::parse(cert).ok()?;
-    let size = key_size_from_spki(c.spki).ok()?;
+    let spki = kenpo_core::cert::CertRef::spki_of(cert).ok()?;
+    let size = key_size_from_spki(spki).ok()?;
     let at = size.sunset().map(start_of);
     Some((size, at))
 }

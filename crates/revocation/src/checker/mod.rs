@@ -518,6 +518,15 @@ impl RevocationCheck for Checker {
         self.check_on_path(cert, issuer, anchor, at).status
     }
 
+    fn status_at_parsed(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+    ) -> RevocationStatus {
+        self.check_parsed(cert, issuer, at, &Ctx::default()).status
+    }
+
     fn status_on_path_parsed(
         &self,
         cert: &CertRef<'_>,

@@ -219,7 +219,7 @@ pub(crate) fn build_and_validate_counted(
             .iter()
             .map(Vec::as_slice)
             .chain(extra.iter().copied());
-        if let Some(p) = memo.replay(opts, leaf, &v.anchors, &mut candidates, revocation) {
+        if let Some(p) = memo.replay(opts, &leaf_cert, &v.anchors, &mut candidates, revocation) {
             return (Ok(p), 0);
         }
     }

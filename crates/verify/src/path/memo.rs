@@ -165,11 +165,12 @@ impl PathMemo {
     pub(super) fn replay(
         &self,
         opts: &ValidationOptions,
-        leaf: &[u8],
+        leaf_cert: &CertRef<'_>,
         anchors: &[Vec<u8>],
         candidates: &mut dyn Iterator<Item = &[u8]>,
         revocation: Option<&dyn RevocationCheck>,
     ) -> Option<ValidatedPath> {
+        let leaf = leaf_cert.raw;
         let entry = self
             .read()
             .get(&crate::tail_hash(&self.hasher, leaf))?
@@ -191,12 +192,14 @@ impl PathMemo {
         if !present || !entry.holds_at(opts) {
             return None;
         }
+        // The leaf is parsed already; chain[0] is the leaf.
         let parsed = chain
             .iter()
+            .skip(1)
             .map(|c| CertRef::parse(c))
             .collect::<Result<Vec<_>, _>>()
             .ok()?;
-        let refs: Vec<&CertRef<'_>> = parsed.iter().collect();
+        let refs: Vec<&CertRef<'_>> = std::iter::once(leaf_cert).chain(&parsed).collect();
         let anchor = CertRef::parse(anchor).ok()?;
         let mut path = entry.path.clone();
         check_revocation(opts, &refs, &anchor, revocation, &mut path.checks).ok()?;

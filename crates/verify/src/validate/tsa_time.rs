@@ -149,8 +149,9 @@ impl ControlTimeValidator {
             // Revocation after genTime but before the control time: the key may have been
             // compromised while no proof of existence protected the token.
             if let Some(issuer) = path.get(i + 1)
+                && let Ok(issuer) = CertRef::parse(issuer)
                 && let RevocationStatus::Revoked { time, .. } =
-                    self.checker.status_at(der, issuer, control)
+                    self.checker.status_at_parsed(&cert, &issuer, control)
                 && time > gen_time
                 && time <= control
             {
