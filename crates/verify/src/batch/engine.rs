@@ -274,10 +274,13 @@ pub(crate) fn launch(
 /// file, while a poll that backs off from 0.2 ms to 10 ms when idle delays a line by at
 /// most that and costs nothing while results stream in.
 const MIN_PAUSE: Duration = Duration::from_micros(200);
+/// Longest sleep of an empty poll (see [`MIN_PAUSE`]).
 const MAX_PAUSE: Duration = Duration::from_millis(10);
 
 impl Batch {
-    /// Waits at most `timeout` for the next result (polling; see [`MIN_PAUSE`]).
+    /// Waits at most `timeout` for the next result. It polls with a sleep that grows from
+    /// 0.2 ms to 10 ms while nothing arrives: a result waits at most that long, and workers
+    /// never pay for waking a blocked consumer.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Poll {
         if self.finished {
             return Poll::Finished;
