@@ -228,7 +228,7 @@ pub(crate) fn build_and_validate_counted(
             let known: Vec<&[u8]> = v
                 .anchors
                 .iter()
-                .chain(&v.intermediates)
+                .chain(v.intermediates.iter())
                 .map(Vec::as_slice)
                 .chain(extra.iter().copied())
                 .collect();
@@ -241,7 +241,7 @@ pub(crate) fn build_and_validate_counted(
         anchor: false,
     }];
     let mut seen: Vec<&[u8]> = vec![leaf];
-    for a in &v.anchors {
+    for a in v.anchors.iter() {
         if let Ok(cert) = CertRef::parse(a) {
             seen.push(a);
             pool.push(Node { cert, anchor: true });

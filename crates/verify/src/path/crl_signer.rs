@@ -106,7 +106,7 @@ impl PathValidator {
                 .filter(|x| x.as_slice() == a)
                 .cloned()
                 .collect(),
-            None => self.anchors.clone(),
+            None => self.anchors.to_vec(),
         };
         if anchors.is_empty() {
             return Err("the certificate's trust anchor is not one of the validator's".into());
@@ -122,7 +122,7 @@ impl PathValidator {
         opts.leaf_policy_prefixes.clear();
         opts.forbidden_leaf_policy_prefixes.clear();
         let v = PathValidator {
-            anchors,
+            anchors: Arc::new(anchors),
             intermediates: self.intermediates.clone(),
             options: opts.clone(),
             revocation: None,

@@ -206,8 +206,9 @@ pub struct ValidatedPath {
 /// [`PathValidator::with_checker`].
 #[derive(Clone)]
 pub struct PathValidator {
-    anchors: Vec<Vec<u8>>,
-    intermediates: Vec<Vec<u8>>,
+    /// Shared, not copied, between the validators of a run.
+    anchors: Arc<Vec<Vec<u8>>>,
+    intermediates: Arc<Vec<Vec<u8>>>,
     options: ValidationOptions,
     revocation: Option<Arc<dyn RevocationCheck>>,
     ca_issuers: Option<Arc<kenpo_revocation::fetch::Fetcher>>,
@@ -229,9 +230,14 @@ impl std::fmt::Debug for PathValidator {
 impl PathValidator {
     /// A validator trusting exactly `anchors` (DER certificates), with `options`.
     pub fn new(anchors: Vec<Vec<u8>>, options: ValidationOptions) -> Self {
+        Self::with_shared_anchors(Arc::new(anchors), options)
+    }
+
+    /// [`PathValidator::new`] with an anchor list shared with other validators (no copy).
+    pub fn with_shared_anchors(anchors: Arc<Vec<Vec<u8>>>, options: ValidationOptions) -> Self {
         Self {
             anchors,
-            intermediates: Vec::new(),
+            intermediates: Arc::default(),
             options,
             revocation: None,
             ca_issuers: None,
@@ -271,7 +277,18 @@ impl PathValidator {
 
     /// Adds a local store of intermediate certificates (DER; never trusted).
     pub fn with_intermediates(mut self, certs: Vec<Vec<u8>>) -> Self {
-        self.intermediates.extend(certs);
+        Arc::make_mut(&mut self.intermediates).extend(certs);
+        self
+    }
+
+    /// [`PathValidator::with_intermediates`] with a store shared with other validators
+    /// (no copy while this validator has no intermediates of its own).
+    pub fn with_shared_intermediates(mut self, certs: Arc<Vec<Vec<u8>>>) -> Self {
+        if self.intermediates.is_empty() {
+            self.intermediates = certs;
+        } else {
+            Arc::make_mut(&mut self.intermediates).extend(certs.iter().cloned());
+        }
         self
     }
 

@@ -103,8 +103,8 @@ fn ts_kind(k: TimestampKind) -> &'static str {
 pub(super) struct SigCtx<'a> {
     pub(super) opts: &'a VerifyOptions,
     pub(super) at: OffsetDateTime,
-    pub(super) anchors: &'a [Vec<u8>],
-    pub(super) store: &'a [Vec<u8>],
+    pub(super) anchors: &'a Arc<Vec<Vec<u8>>>,
+    pub(super) store: &'a Arc<Vec<Vec<u8>>>,
     pub(super) checker: &'a Arc<dyn RevocationCheck>,
     pub(super) mode: path::RevocationMode,
     pub(super) no_source: bool,
@@ -271,11 +271,11 @@ impl SigCtx<'_> {
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
-            let mut v = PathValidator::new(
-                self.anchors.to_vec(),
+            let mut v = PathValidator::with_shared_anchors(
+                self.anchors.clone(),
                 path_options(self.opts.profile, best, self.mode),
             )
-            .with_intermediates(self.store.to_vec())
+            .with_shared_intermediates(self.store.clone())
             .with_revocation(self.checker.clone())
             .with_link_cache(self.links.clone());
             if let Some(memo) = self.paths {

@@ -88,7 +88,7 @@ impl VerifyRequest<'_> {
 /// ```
 pub struct Verifier {
     opts: VerifyOptions,
-    anchors: Vec<Vec<u8>>,
+    anchors: Arc<Vec<Vec<u8>>>,
     store: Vec<Vec<u8>>,
     parsed_crls: Vec<Arc<Crl>>,
     unreadable_crls: Vec<Vec<u8>>,
@@ -138,7 +138,7 @@ impl Verifier {
         }
         let mut v = Self {
             opts,
-            anchors,
+            anchors: Arc::new(anchors),
             store,
             parsed_crls,
             unreadable_crls,
@@ -173,10 +173,10 @@ impl Verifier {
             .with_parsed_crls(self.parsed_crls.clone())
             .with_crls(crls)
             .with_ocsp_responses(ocsp)
-            .with_trust_anchors(self.anchors.clone())
+            .with_trust_anchors(self.anchors.to_vec())
             .with_crl_signer_candidates(candidates.to_vec())
             .with_crl_signer_validator(
-                PathValidator::new(
+                PathValidator::with_shared_anchors(
                     self.anchors.clone(),
                     path_options(
                         Profile::Any,
@@ -251,6 +251,7 @@ impl Verifier {
         let emb = embedded(&sd);
         let mut store = self.store.clone();
         store.extend(emb.certs.iter().cloned());
+        let store = Arc::new(store);
 
         let no_source = self.opts.crls.is_empty()
             && self.opts.ocsp_responses.is_empty()
@@ -264,11 +265,13 @@ impl Verifier {
             Arc::new(self.checker(&emb, &store))
         };
         let mode = self.opts.revocation.path_mode();
-        let mut tsa_path =
-            PathValidator::new(self.anchors.clone(), path_options(Profile::Any, at, mode))
-                .with_intermediates(store.clone())
-                .with_link_cache(self.links.clone())
-                .with_revocation(checker.clone());
+        let mut tsa_path = PathValidator::with_shared_anchors(
+            self.anchors.clone(),
+            path_options(Profile::Any, at, mode),
+        )
+        .with_shared_intermediates(store.clone())
+        .with_link_cache(self.links.clone())
+        .with_revocation(checker.clone());
         if let Some(memo) = &self.paths {
             tsa_path = tsa_path.with_path_memo(memo.clone());
         }
