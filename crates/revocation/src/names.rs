@@ -291,15 +291,16 @@ fn names_equal_prepared(a: &[u8], b: &[u8]) -> Result<bool, SpanError> {
     // Names of one hierarchy share their leading RDNs (country, organisation) and differ
     // in the last (common name): with both RDN lists on the stack, a different count or
     // a different last RDN answers before any leading one is prepared.
+    // Only the encodings are kept (16 octets each), and read again when compared.
     const MAX: usize = 16;
-    let (mut xa, mut xb) = ([None; MAX], [None; MAX]);
+    let (mut xa, mut xb): ([&[u8]; MAX], [&[u8]; MAX]) = ([&[]; MAX], [&[]; MAX]);
     let (mut na, mut nb) = (0, 0);
     while !ra.is_empty() && na < MAX {
-        xa[na] = Some(ra.read()?);
+        xa[na] = ra.read()?.raw;
         na += 1;
     }
     while !rb.is_empty() && nb < MAX {
-        xb[nb] = Some(rb.read()?);
+        xb[nb] = rb.read()?.raw;
         nb += 1;
     }
     if ra.is_empty() && rb.is_empty() {
@@ -307,9 +308,7 @@ fn names_equal_prepared(a: &[u8], b: &[u8]) -> Result<bool, SpanError> {
             return Ok(false);
         }
         for i in (0..na).rev() {
-            if let (Some(x), Some(y)) = (xa[i], xb[i])
-                && !rdn_equal(x, y)?
-            {
+            if xa[i] != xb[i] && !rdn_equal(parse_one(xa[i])?, parse_one(xb[i])?)? {
                 return Ok(false);
             }
         }
