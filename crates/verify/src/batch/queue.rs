@@ -1,8 +1,8 @@
 //! [`JobQueue`]: the bounded queue between the walker and the workers.
 //!
-//! A rendezvous channel of small capacity wakes the walker for every job a worker takes
-//! (one futex wake and two context switches per file, on machines where the workers
-//! already use every core). This queue wakes the walker only once it has drained to a
+//! A bounded channel whose producer waits for room wakes the walker for every job a worker
+//! takes once the queue is full (one futex wake and two context switches per file, on
+//! machines where the workers already use every core). This queue wakes the walker only once it has drained to a
 //! low-water mark, and wakes a worker only when one is idle, so a steady run makes few
 //! wake-ups per thousand files. Memory stays bounded by the capacity.
 
