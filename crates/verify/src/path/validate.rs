@@ -372,7 +372,11 @@ fn check_validity(
     checks.push(Check {
         name: format!("validity[{index}]"),
         passed: true,
-        detail: format!("{} .. {}", c.not_before, c.not_after),
+        detail: format!(
+            "{} .. {}",
+            kenpo_core::timefmt::rfc3339(c.not_before),
+            kenpo_core::timefmt::rfc3339(c.not_after)
+        ),
     });
     Ok(())
 }
@@ -557,11 +561,16 @@ pub(crate) fn validate_without_revocation(
     checks.push(Check {
         name: "policies".into(),
         passed: true,
-        detail: policies
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        detail: if policies.is_empty() {
+            // RFC 5280 §6.1.5: an empty valid_policy_tree fails only under explicit policy.
+            "no certificate policy valid along the whole path (explicit policy not required)".into()
+        } else {
+            policies
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
     });
     let leaf = certs.first().copied().unwrap_or(anchor);
     let self_info;
