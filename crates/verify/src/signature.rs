@@ -519,7 +519,7 @@ fn check_signer(
     let opts = ctx.opts;
 
     // The signer certificate.
-    let cert = ctx
+    let mut cert = ctx
         .certs
         .iter()
         .filter(|raw| match si.sid {
@@ -532,6 +532,12 @@ fn check_signer(
         .filter(|cert| sid_matches(&si.sid, cert))
         .take(ctx.opts.max_items)
         .collect::<Vec<_>>();
+    // `ctx.certs` holds the SignedData's certificates and then the caller's, which may
+    // repeat them: a repeat is not a second candidate.
+    if cert.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        cert.retain(|c| seen.insert(c.raw));
+    }
     // Several candidates match the sid (same issuer and serial, or same key identifier):
     // prefer the one signing-certificate(-v2) names; the binding check below then passes
     // only if such a candidate exists.
@@ -920,11 +926,6 @@ fn check_token(
     expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> TimestampCheck {
     let der = ber::to_der(token);
-    let tst = der.as_deref().ok().and_then(tst_info_of_der);
-    let gen_time = tst.as_ref().map(|t| t.gen_time);
-    let imprint_intact = tst
-        .as_ref()
-        .and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
     let verified = match &der {
         Ok(der) => kenpo_tsa::verify_token(
             der,
@@ -938,6 +939,17 @@ fn check_token(
         .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
+    // A token that verifies carries its TSTInfo; one that does not is read for what it says.
+    let unverified;
+    let tst = match &verified {
+        Ok(v) => Some(&v.tst_info),
+        Err(_) => {
+            unverified = der.as_deref().ok().and_then(tst_info_of_der);
+            unverified.as_ref()
+        }
+    };
+    let gen_time = tst.map(|t| t.gen_time);
+    let imprint_intact = tst.and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
     let token_intact = verified.is_ok();
     let mut detail = match &verified {
         Ok(v) => format!("token verifies (TSA {})", v.tsa_subject()),

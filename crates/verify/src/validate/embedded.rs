@@ -63,6 +63,13 @@ impl OwnedSid {
     }
 }
 
+/// The unsigned attributes that carry time-stamp tokens searched for validation data.
+const TOKEN_KINDS: [Oid; 3] = [
+    oid::ATTR_SIGNATURE_TIME_STAMP,
+    oid::ATTR_ARCHIVE_TIME_STAMP_V2,
+    oid::ATTR_ARCHIVE_TIME_STAMP_V3,
+];
+
 /// Collects what the SignedData `sd` embeds.
 pub(super) fn embedded(sd: &SignedDataView<'_>) -> Embedded {
     let mut e = Embedded::default();
@@ -78,36 +85,11 @@ pub(super) fn embedded(sd: &SignedDataView<'_>) -> Embedded {
                 })
         })
         .collect();
-    let kinds = [
-        oid::ATTR_SIGNATURE_TIME_STAMP,
-        oid::ATTR_ARCHIVE_TIME_STAMP_V2,
-        oid::ATTR_ARCHIVE_TIME_STAMP_V3,
-    ];
-    e.token_order = sd
-        .signer_infos
-        .iter()
-        .map(|si| {
-            let attrs = si.unsigned_attrs.iter().flat_map(|a| a.list.iter());
-            attrs
-                .filter(|a| kinds.contains(&a.oid))
-                .flat_map(|a| a.values.iter().map(move |v| (a.oid, v.raw)))
-                .filter_map(|(kind, token)| {
-                    let (gen_time, sid) = token_facts(token)?;
-                    Some(TokenEntry {
-                        gen_time,
-                        sid,
-                        archive: kind != oid::ATTR_SIGNATURE_TIME_STAMP,
-                    })
-                })
-                .collect()
-        })
-        .collect();
     e
 }
 
 /// genTime and signer of a token, unverified (ordering only).
-fn token_facts(token: &[u8]) -> Option<(OffsetDateTime, OwnedSid)> {
-    let sd = SignedDataView::parse(token).ok()?;
+fn token_facts(sd: &SignedDataView<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
     let gen_time = TstInfo::parse(sd.econtent?).ok()?.gen_time;
     let sid = match sd.signer_infos.first()?.sid {
         SignerId::IssuerSerial { issuer, serial } => {
@@ -119,7 +101,8 @@ fn token_facts(token: &[u8]) -> Option<(OffsetDateTime, OwnedSid)> {
 }
 
 /// Certificates and revocation data of one SignedData, its SignerInfos' validation-data
-/// attributes and its time-stamp tokens (recursively, up to [`MAX_TOKEN_DEPTH`]).
+/// attributes and its time-stamp tokens (recursively, up to [`MAX_TOKEN_DEPTH`]); at depth
+/// 0 also the token order of each SignerInfo (each token is parsed once for both).
 fn collect(sd: &SignedDataView<'_>, e: &mut Embedded, depth: usize) {
     e.certs.extend(sd.x509_certificates().map(<[u8]>::to_vec));
     for c in &sd.crls {
@@ -132,41 +115,50 @@ fn collect(sd: &SignedDataView<'_>, e: &mut Embedded, depth: usize) {
         }
     }
     for si in &sd.signer_infos {
-        let Some(attrs) = &si.unsigned_attrs else {
-            continue;
-        };
-        for a in attrs.all_of(oid::ATTR_CERTIFICATE_VALUES) {
-            for v in &a.values {
-                e.certs.extend(seq_items(*v).map(|c| c.raw.to_vec()));
+        let mut order = Vec::new();
+        if let Some(attrs) = &si.unsigned_attrs {
+            for a in attrs.all_of(oid::ATTR_CERTIFICATE_VALUES) {
+                for v in &a.values {
+                    e.certs.extend(seq_items(*v).map(|c| c.raw.to_vec()));
+                }
             }
-        }
-        for a in attrs.all_of(oid::ATTR_REVOCATION_VALUES) {
-            for v in &a.values {
-                revocation_values(*v, e);
+            for a in attrs.all_of(oid::ATTR_REVOCATION_VALUES) {
+                for v in &a.values {
+                    revocation_values(*v, e);
+                }
             }
-        }
-        if depth < MAX_TOKEN_DEPTH {
-            let kinds = [
-                oid::ATTR_SIGNATURE_TIME_STAMP,
-                oid::ATTR_ARCHIVE_TIME_STAMP_V2,
-                oid::ATTR_ARCHIVE_TIME_STAMP_V3,
-            ];
-            for token in tokens(si, &kinds) {
-                if let Ok(inner) = SignedDataView::parse(token.raw) {
+            if depth < MAX_TOKEN_DEPTH {
+                for (kind, token) in tokens(si, &TOKEN_KINDS) {
+                    let Ok(inner) = SignedDataView::parse(token.raw) else {
+                        continue;
+                    };
+                    if depth == 0
+                        && let Some((gen_time, sid)) = token_facts(&inner)
+                    {
+                        order.push(TokenEntry {
+                            gen_time,
+                            sid,
+                            archive: kind != oid::ATTR_SIGNATURE_TIME_STAMP,
+                        });
+                    }
                     collect(&inner, e, depth + 1);
                 }
             }
         }
+        if depth == 0 {
+            e.token_order.push(order);
+        }
     }
 }
 
-/// The values of the unsigned attributes `kinds` of `si` (time-stamp tokens).
-fn tokens<'a>(si: &SignerInfoView<'a>, kinds: &[Oid]) -> Vec<Tlv<'a>> {
+/// The values of the unsigned attributes `kinds` of `si` (time-stamp tokens), each with its
+/// attribute type, in attribute order.
+fn tokens<'a>(si: &SignerInfoView<'a>, kinds: &[Oid]) -> Vec<(Oid, Tlv<'a>)> {
     si.unsigned_attrs
         .iter()
         .flat_map(|a| a.list.iter())
         .filter(|a| kinds.contains(&a.oid))
-        .flat_map(|a| a.values.iter().copied())
+        .flat_map(|a| a.values.iter().map(move |v| (a.oid, *v)))
         .collect()
 }
 
