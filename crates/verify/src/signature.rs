@@ -300,12 +300,8 @@ fn sid_string(sid: &SignerId<'_>) -> String {
     }
 }
 
-/// The TSTInfo of a token (for its imprint and genTime), without verifying it.
-fn token_tst_info(token: &[u8]) -> Option<TstInfo> {
-    tst_info_of_der(&ber::to_der(token).ok()?)
-}
-
-/// The TSTInfo of a token already in DER.
+/// The TSTInfo of a token already in DER (a token of the SignedData's DER form), for its
+/// imprint and genTime, without verifying it.
 fn tst_info_of_der(der: &[u8]) -> Option<TstInfo> {
     let sd = SignedDataView::parse(der).ok()?;
     TstInfo::parse(sd.econtent?).ok()
@@ -444,7 +440,7 @@ fn verify_view(
         .take(opts.max_items);
     algs.extend(
         content_tokens
-            .filter_map(|v| token_tst_info(v.raw))
+            .filter_map(|v| tst_info_of_der(v.raw))
             .map(|t| t.imprint.algorithm()),
     );
     // Archive time-stamps: ATSv3 needs the content hash with its imprint algorithm, ATSv2
@@ -457,7 +453,7 @@ fn verify_view(
             .flat_map(move |attrs| attrs.all_of(attr))
             .flat_map(|a| a.values.iter())
             .take(opts.max_items)
-            .filter_map(|v| token_tst_info(v.raw))
+            .filter_map(|v| tst_info_of_der(v.raw))
             .map(|t| t.imprint.algorithm())
             .collect::<Vec<_>>()
     };
@@ -925,26 +921,23 @@ fn check_token(
     kind: TimestampKind,
     expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> TimestampCheck {
-    let der = ber::to_der(token);
-    let verified = match &der {
-        Ok(der) => kenpo_tsa::verify_token(
-            der,
-            &kenpo_tsa::VerifyOptions {
-                extra_certs: ctx.opts.extra_certs,
-                validator: ctx.opts.tsa_validator,
-                backend: ctx.opts.backend,
-                ..Default::default()
-            },
-        )
-        .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+    // `token` is part of the SignedData's DER form (see `verify_view`): DER already.
+    let verified = kenpo_tsa::verify_token(
+        token,
+        &kenpo_tsa::VerifyOptions {
+            extra_certs: ctx.opts.extra_certs,
+            validator: ctx.opts.tsa_validator,
+            backend: ctx.opts.backend,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string());
     // A token that verifies carries its TSTInfo; one that does not is read for what it says.
     let unverified;
     let tst = match &verified {
         Ok(v) => Some(&v.tst_info),
         Err(_) => {
-            unverified = der.as_deref().ok().and_then(tst_info_of_der);
+            unverified = tst_info_of_der(token);
             unverified.as_ref()
         }
     };
