@@ -220,6 +220,20 @@ impl<'a> CertRef<'a> {
         Ok(t.expect(tag::SEQUENCE)?.raw)
     }
 
+    /// The subject Name TLV of a DER certificate, read without parsing anything else
+    /// (for reports naming certificates already validated).
+    pub fn subject_of(raw: &[u8]) -> Result<&[u8], CertError> {
+        let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
+        let mut t = r.expect(tag::SEQUENCE)?.reader();
+        t.optional(tag::context(0))?;
+        t.expect(tag::INTEGER)?;
+        for _ in 0..3 {
+            // signature, issuer, validity
+            t.expect(tag::SEQUENCE)?;
+        }
+        Ok(t.expect(tag::SEQUENCE)?.raw)
+    }
+
     /// The full x509-cert model, decoded on first use.
     pub fn decoded(&self) -> Result<&Certificate, CertError> {
         self.decoded

@@ -21,5 +21,6 @@ pub mod cms;
 pub mod crypto;
 pub mod der_span;
 pub mod ess;
+pub mod memo;
 pub mod oid;
 pub mod timefmt;

@@ -1,5 +1,6 @@
-//! The partial certificate readers (`CertRef::spki_of`, `CertRef::issuer_and_serial`)
-//! agree with the full span parse on real certificates, and fail on truncated ones.
+//! The partial certificate readers (`CertRef::spki_of`, `CertRef::subject_of`,
+//! `CertRef::issuer_and_serial`) agree with the full span parse on real certificates, and
+//! fail on truncated ones.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
@@ -38,12 +39,14 @@ fn partial_readers_agree_with_the_full_parse() {
     for der in &certs {
         let full = CertRef::parse(der).unwrap();
         assert_eq!(CertRef::spki_of(der).unwrap(), full.spki);
+        assert_eq!(CertRef::subject_of(der).unwrap(), full.subject);
         assert_eq!(
             CertRef::issuer_and_serial(der).unwrap(),
             (full.issuer, full.serial)
         );
         for cut in [1, der.len() / 2, der.len() - 1] {
             assert!(CertRef::spki_of(&der[..cut]).is_err(), "cut at {cut}");
+            assert!(CertRef::subject_of(&der[..cut]).is_err(), "cut at {cut}");
         }
     }
 }

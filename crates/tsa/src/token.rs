@@ -197,8 +197,8 @@ impl VerifiedToken {
 
     /// Subject of the TSA certificate.
     pub fn tsa_subject(&self) -> String {
-        CertRef::parse(&self.tsa_cert)
-            .map(|c| c.subject_string())
+        CertRef::subject_of(&self.tsa_cert)
+            .map(kenpo_core::cert::name_string)
             .unwrap_or_default()
     }
 }

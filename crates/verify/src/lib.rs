@@ -24,16 +24,20 @@ pub mod signature;
 pub mod sunset;
 pub mod validate;
 
-/// The key of a DER object (a certificate) in the per-run memos: its length and last 64
-/// octets (a certificate ends with its signature value, which tells any two apart), hashed
-/// with the memo's process-random `hasher`. Entries still compare the whole object, so a
-/// shared hash only costs a comparison; crafted collisions cannot be predicted.
-pub(crate) fn tail_hash(hasher: &std::hash::RandomState, der: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = hasher.build_hasher();
-    h.write_usize(der.len());
-    h.write(der.get(der.len().saturating_sub(64)..).unwrap_or_default());
-    h.finish()
+/// A DER object (a certificate) as a set or map key: hashed by its length and last 64
+/// octets like the keys of [`kenpo_core::memo::DerMemo`], compared in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByTail<'a>(pub(crate) &'a [u8]);
+
+impl std::hash::Hash for ByTail<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_usize(self.0.len());
+        h.write(
+            self.0
+                .get(self.0.len().saturating_sub(64)..)
+                .unwrap_or_default(),
+        );
+    }
 }
 
 /// Main indication of a validation (EN 319 102-1 §5.1.3).

@@ -514,8 +514,10 @@ fn check_signer(
     let mut c = SignerCheck::default();
     let opts = ctx.opts;
 
-    // The signer certificate.
-    let mut cert = ctx
+    // The signer certificate. (`ctx.certs` holds the SignedData's certificates and then
+    // the caller's, which may repeat them: a repeat is not a second candidate.)
+    let mut seen = std::collections::HashSet::new();
+    let cert = ctx
         .certs
         .iter()
         .filter(|raw| match si.sid {
@@ -524,16 +526,11 @@ fn check_signer(
             }
             SignerId::SubjectKeyId(_) => true,
         })
+        .filter(|raw| seen.insert(crate::ByTail(raw)))
         .filter_map(|raw| CertRef::parse(raw).ok())
         .filter(|cert| sid_matches(&si.sid, cert))
         .take(ctx.opts.max_items)
         .collect::<Vec<_>>();
-    // `ctx.certs` holds the SignedData's certificates and then the caller's, which may
-    // repeat them: a repeat is not a second candidate.
-    if cert.len() > 1 {
-        let mut seen = std::collections::HashSet::new();
-        cert.retain(|c| seen.insert(c.raw));
-    }
     // Several candidates match the sid (same issuer and serial, or same key identifier):
     // prefer the one signing-certificate(-v2) names; the binding check below then passes
     // only if such a candidate exists.

@@ -10,9 +10,10 @@ use kenpo_core::cert::CertRef;
 use kenpo_core::timefmt::rfc3339;
 use time::OffsetDateTime;
 
+use super::scope::Scope;
 use super::signer::CrlSigner;
 use super::{CheckReport, Checker, Ctx, Evidence};
-use crate::crl::{Crl, effective_distribution_points};
+use crate::crl::Crl;
 use crate::names::{self, ALL_REASONS, DistributionPoint, GeneralName, ReasonMask};
 use crate::{Finding, RevocationStatus, asn1, cache};
 
@@ -63,6 +64,11 @@ impl Sourced {
         }
     }
 
+    /// The CRL.
+    pub(super) fn crl(&self) -> &Arc<Crl> {
+        &self.crl
+    }
+
     fn evidence(&self) -> Evidence {
         Evidence::Crl {
             crl: Arc::clone(&self.crl),
@@ -106,7 +112,7 @@ fn report(status: RevocationStatus, used: &[Used<'_>]) -> CheckReport {
 
 /// Whether the CRL issuer is the one `dp` expects: its cRLIssuer, else the certificate's
 /// issuer (CRLs of other issuers are not worth a remark).
-fn names_the_issuer(crl: &Crl, cert: &CertRef<'_>, dp: &DistributionPoint) -> bool {
+pub(super) fn names_the_issuer(crl: &Crl, cert: &CertRef<'_>, dp: &DistributionPoint) -> bool {
     match &dp.crl_issuer {
         Some(issuers) => issuers.iter().any(
             |n| matches!(n, GeneralName::DirectoryName(d) if names::names_equal(d, crl.issuer())),
@@ -131,8 +137,10 @@ pub(super) fn named(supplied: &[Result<Arc<Crl>, crate::CrlError>]) -> (Vec<Sour
 }
 
 impl Checker {
-    /// RFC 5280 §6.3.3 over `crls`; `None` (with the reasons in `tried`) unless a CRL says
-    /// revoked or the CRLs cover every reason.
+    /// RFC 5280 §6.3.3 over `crls`, whose time-independent part for `cert` is `scope`;
+    /// `None` (with the reasons in `tried`) unless a CRL says revoked or the CRLs cover
+    /// every reason.
+    #[allow(clippy::too_many_arguments)]
     fn crl_status(
         &self,
         cert: &CertRef<'_>,
@@ -140,78 +148,72 @@ impl Checker {
         at: OffsetDateTime,
         ctx: &Ctx<'_>,
         crls: &[Sourced],
+        scope: &Scope,
         tried: &mut Vec<String>,
     ) -> Option<CheckReport> {
-        let dps = match effective_distribution_points(cert) {
+        let dps = match &scope.dps {
             Ok(d) => d,
             Err(e) => {
-                tried.push(e.to_string());
+                tried.push(e.clone());
                 return None;
             }
         };
-        let (deltas, completes): (Vec<&Sourced>, Vec<&Sourced>) =
-            crls.iter().partition(|c| c.crl.is_delta());
+        let deltas: Vec<&Sourced> = crls.iter().filter(|c| c.crl.is_delta()).collect();
         let mut mask: ReasonMask = 0;
         let mut used: Vec<Used<'_>> = Vec::new();
         let mut relevant = false;
         let mut notes = Vec::new();
-        for dp in &dps {
+        for candidate in &scope.candidates {
             if mask == ALL_REASONS {
                 break;
             }
-            for c in &completes {
-                if mask == ALL_REASONS {
-                    break;
-                }
-                if !names_the_issuer(&c.crl, cert, dp) {
+            let (Some(c), Some(dp)) = (crls.get(candidate.crl), dps.get(candidate.dp)) else {
+                continue;
+            };
+            relevant = true;
+            let interim = match &candidate.reasons {
+                Ok(m) => *m,
+                Err(e) => {
+                    notes.push(format!(
+                        "{}: CRL not in scope for the certificate: {e}",
+                        c.source
+                    ));
                     continue;
                 }
-                let interim = match c.crl.distribution_point_scope(cert, dp) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        relevant = true;
-                        notes.push(format!(
-                            "{}: CRL not in scope for the certificate: {e}",
-                            c.source
-                        ));
-                        continue;
-                    }
-                };
-                relevant = true;
-                if interim & !mask == 0 {
+            };
+            if interim & !mask == 0 {
+                continue;
+            }
+            let signer = match self.crl_signed(&c.crl, issuer, at, ctx) {
+                Ok(s) => s,
+                Err(e) => {
+                    notes.push(format!("{}: {e}", c.source));
                     continue;
                 }
-                let signer = match self.crl_signed(&c.crl, issuer, at, ctx) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        notes.push(format!("{}: {e}", c.source));
-                        continue;
-                    }
-                };
-                let delta = self.pick_delta(c, &deltas, cert, issuer, dp, &signer, &mut notes);
-                let finding = match delta {
-                    Some(d) => c.crl.finding_with_delta(&d.crl, cert, at, self.skew),
-                    None => c.crl.finding_at(cert, at, self.skew),
-                };
-                let this = Used { complete: c, delta };
-                match finding {
-                    Ok(Finding::Revoked { time, reason }) => {
-                        let source = this.described();
-                        let status = RevocationStatus::Revoked {
-                            time,
-                            reason,
-                            source,
-                        };
-                        let mut r = report(status, &[this]);
-                        r.notes = notes;
-                        return Some(r);
-                    }
-                    Ok(Finding::NotRevoked) => {
-                        mask |= interim;
-                        used.push(this);
-                    }
-                    Err(e) => notes.push(format!("{}: {e}", c.source)),
+            };
+            let delta = self.pick_delta(c, &deltas, cert, issuer, dp, &signer, &mut notes);
+            let finding = match delta {
+                Some(d) => c.crl.finding_with_delta(&d.crl, cert, at, self.skew),
+                None => c.crl.finding_at(cert, at, self.skew),
+            };
+            let this = Used { complete: c, delta };
+            match finding {
+                Ok(Finding::Revoked { time, reason }) => {
+                    let source = this.described();
+                    let status = RevocationStatus::Revoked {
+                        time,
+                        reason,
+                        source,
+                    };
+                    let mut r = report(status, &[this]);
+                    r.notes = notes;
+                    return Some(r);
                 }
+                Ok(Finding::NotRevoked) => {
+                    mask |= interim;
+                    used.push(this);
+                }
+                Err(e) => notes.push(format!("{}: {e}", c.source)),
             }
         }
         if mask == ALL_REASONS {
@@ -311,7 +313,8 @@ impl Checker {
         }
         let (crls, unreadable) = &self.supplied_named;
         tried.extend(unreadable.iter().cloned());
-        self.crl_status(cert, issuer, at, ctx, crls, tried)
+        let scope = self.supplied_scopes.scope(cert, crls);
+        self.crl_status(cert, issuer, at, ctx, crls, &scope, tried)
     }
 
     /// The CRL of `url`, its source and whether it was fetched in this run: held in
@@ -515,7 +518,10 @@ impl Checker {
             }
             self.fetch_points(&fresh, cert.issuer, at, &mut crls, &mut scratch);
             last_attempt.clear();
-            if let Some(r) = self.crl_status(cert, issuer, at, ctx, &crls, &mut last_attempt) {
+            let scope = Scope::of(cert, &crls);
+            if let Some(r) =
+                self.crl_status(cert, issuer, at, ctx, &crls, &scope, &mut last_attempt)
+            {
                 self.keep_on_disk(&crls[supplied..], &r, tried);
                 return Some(r);
             }

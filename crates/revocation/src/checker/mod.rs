@@ -43,6 +43,7 @@ use crate::names;
 
 mod crls;
 mod ocsp_answers;
+mod scope;
 mod signer;
 use crate::ocsp::{self, OcspResponse};
 use crate::{DEFAULT_CLOCK_SKEW, RevocationCheck, RevocationStatus};
@@ -191,6 +192,8 @@ pub struct Checker {
     /// The readable supplied CRLs named for reports, and notes on the unreadable ones
     /// (built once, as CRLs are added).
     supplied_named: (Vec<crls::Sourced>, Vec<String>),
+    /// The time-independent part of CRL processing over `supplied_named`, per certificate.
+    supplied_scopes: scope::ScopeMemo,
     supplied_ocsp: Vec<Result<Arc<OcspResponse>, ocsp::OcspError>>,
     responder_certs: Vec<Vec<u8>>,
     crl_signer_candidates: Vec<Vec<u8>>,
@@ -241,6 +244,7 @@ impl Checker {
         Self {
             supplied_crls: Vec::new(),
             supplied_named: (Vec::new(), Vec::new()),
+            supplied_scopes: scope::ScopeMemo::default(),
             supplied_ocsp: Vec::new(),
             responder_certs: Vec::new(),
             crl_signer_candidates: Vec::new(),
@@ -275,6 +279,7 @@ impl Checker {
             .map(Arc::new)
         }));
         self.supplied_named = crls::named(&self.supplied_crls);
+        self.supplied_scopes = scope::ScopeMemo::default();
         self
     }
 
@@ -282,6 +287,7 @@ impl Checker {
     pub fn with_parsed_crls(mut self, crls: Vec<Arc<Crl>>) -> Self {
         self.supplied_crls.extend(crls.into_iter().map(Ok));
         self.supplied_named = crls::named(&self.supplied_crls);
+        self.supplied_scopes = scope::ScopeMemo::default();
         self
     }
 

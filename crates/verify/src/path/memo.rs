@@ -11,11 +11,11 @@
 //! Anything that fails falls back to building and validating afresh, so a failure is
 //! always reported exactly as a fresh validation reports it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
+use kenpo_core::memo::DerMemo;
 use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 
@@ -27,12 +27,18 @@ const MAX_PATHS: usize = 4096;
 
 /// Validated paths shared by the path validators of a run (see the module docs and
 /// [`super::PathValidator::with_path_memo`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PathMemo {
-    /// The paths that validated, by [`crate::tail_hash`] of their leaf (entries compare
-    /// the whole leaf).
-    paths: RwLock<HashMap<u64, Vec<Arc<Entry>>>>,
-    hasher: std::hash::RandomState,
+    /// The paths that validated, by leaf.
+    paths: DerMemo<Arc<Entry>>,
+}
+
+impl Default for PathMemo {
+    fn default() -> Self {
+        Self {
+            paths: DerMemo::new(MAX_PATHS),
+        }
+    }
 }
 
 /// Validity period of one certificate.
@@ -146,16 +152,12 @@ impl PathMemo {
 
     /// Paths remembered.
     pub fn len(&self) -> usize {
-        self.read().values().map(Vec::len).sum()
+        self.paths.len()
     }
 
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, Vec<Arc<Entry>>>> {
-        self.paths.read().unwrap_or_else(PoisonError::into_inner)
+        self.paths.is_empty()
     }
 
     /// A remembered path for `leaf` that holds at `opts.time` with `opts`, whose
@@ -171,14 +173,7 @@ impl PathMemo {
         revocation: Option<&dyn RevocationCheck>,
     ) -> Option<ValidatedPath> {
         let leaf = leaf_cert.raw;
-        let entry = self
-            .read()
-            .get(&crate::tail_hash(&self.hasher, leaf))?
-            .iter()
-            .find(|e| {
-                e.path.certs.first().is_some_and(|l| l == leaf) && same_but_time(&e.opts, opts)
-            })
-            .cloned()?;
+        let entry = self.paths.get(leaf, |e| same_but_time(&e.opts, opts))?;
         let certs = &entry.path.certs;
         let (anchor, chain) = certs.split_last()?;
         if !anchors.iter().any(|a| a == anchor) {
@@ -221,13 +216,8 @@ impl PathMemo {
         let Some(leaf) = path.certs.first() else {
             return;
         };
-        let mut w = self.paths.write().unwrap_or_else(PoisonError::into_inner);
-        if w.values().map(Vec::len).sum::<usize>() >= MAX_PATHS {
-            w.clear();
-        }
-        let list = w.entry(crate::tail_hash(&self.hasher, leaf)).or_default();
-        list.retain(|e| !(e.path.certs.first() == Some(leaf) && same_but_time(&e.opts, opts)));
-        list.push(Arc::new(entry));
+        self.paths
+            .insert(leaf, Arc::new(entry), |e| same_but_time(&e.opts, opts));
     }
 }
 

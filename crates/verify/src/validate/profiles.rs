@@ -2,9 +2,7 @@
 //! check is a pure function of the profile and the certificate, and a batch meets the
 //! same signers in file after file).
 
-use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
-
+use kenpo_core::memo::DerMemo;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::{ProfileError, SignerInfoSummary, check_profile};
 
@@ -13,40 +11,29 @@ const MAX_ENTRIES: usize = 1024;
 
 type Answer = Result<SignerInfoSummary, ProfileError>;
 
-/// One remembered answer: the profile, the certificate (DER) and what the check said.
-type Remembered = (Profile, Vec<u8>, Answer);
-
-/// Profile answers per (profile, certificate DER), by [`crate::tail_hash`] of the
-/// certificate (entries compare the whole certificate).
-#[derive(Debug, Default)]
+/// Profile answers per (profile, certificate DER).
+#[derive(Debug)]
 pub(super) struct ProfileMemo {
-    answers: RwLock<HashMap<u64, Vec<Remembered>>>,
-    hasher: std::hash::RandomState,
+    answers: DerMemo<(Profile, Answer)>,
+}
+
+impl Default for ProfileMemo {
+    fn default() -> Self {
+        Self {
+            answers: DerMemo::new(MAX_ENTRIES),
+        }
+    }
 }
 
 impl ProfileMemo {
     /// [`check_profile`] of `cert` under `profile`, computed once per verifier.
     pub(super) fn check(&self, profile: Profile, cert: &[u8]) -> Answer {
-        let key = crate::tail_hash(&self.hasher, cert);
-        let same = |(p, c, _): &&Remembered| *p == profile && c == cert;
-        if let Some((_, _, a)) = self
-            .answers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .and_then(|list| list.iter().find(same))
-        {
-            return a.clone();
+        let same = |(p, _): &(Profile, Answer)| *p == profile;
+        if let Some((_, a)) = self.answers.get(cert, same) {
+            return a;
         }
         let answer = check_profile(profile, cert);
-        let mut w = self.answers.write().unwrap_or_else(PoisonError::into_inner);
-        if w.values().map(Vec::len).sum::<usize>() >= MAX_ENTRIES {
-            w.clear();
-        }
-        let list = w.entry(key).or_default();
-        if !list.iter().any(|e| same(&e)) {
-            list.push((profile, cert.to_vec(), answer.clone()));
-        }
+        self.answers.insert(cert, (profile, answer.clone()), same);
         answer
     }
 }
@@ -97,13 +84,7 @@ mod tests {
         for i in 0..MAX_ENTRIES + 10 {
             let _ = memo.check(Profile::Any, &i.to_be_bytes());
         }
-        let len: usize = memo
-            .answers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .map(Vec::len)
-            .sum();
-        assert!(len <= MAX_ENTRIES, "{len}");
+        let len = memo.answers.len();
+        assert!((1..=MAX_ENTRIES).contains(&len), "{len}");
     }
 }

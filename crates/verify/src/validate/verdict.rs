@@ -69,8 +69,8 @@ pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
     certs
         .iter()
         .map(|c| {
-            kenpo_core::cert::CertRef::parse(c)
-                .map(|c| c.subject_string())
+            kenpo_core::cert::CertRef::subject_of(c)
+                .map(kenpo_core::cert::name_string)
                 .unwrap_or_default()
         })
         .collect()

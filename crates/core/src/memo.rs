@@ -1,0 +1,134 @@
+//! [`DerMemo`]: what a run has worked out about DER objects (certificates), remembered for
+//! the files that meet them again — bounded, shared between threads.
+//!
+//! Entries are found by a hash of the object's length and last 64 octets (a certificate
+//! ends with its signature value, which tells any two apart) under a process-random
+//! hasher, and compare the whole object: a shared hash only costs a comparison, and
+//! crafted collisions cannot be predicted. When full, the memo starts afresh.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::{PoisonError, RwLock};
+
+/// Values per DER object; several values may be kept for one object (told apart by the
+/// `which` predicate of [`DerMemo::get`] and [`DerMemo::insert`]).
+#[derive(Debug)]
+pub struct DerMemo<T> {
+    table: RwLock<Table<T>>,
+    hasher: RandomState,
+    capacity: usize,
+}
+
+/// An object (DER) and one value for it.
+type Entry<T> = (Vec<u8>, T);
+
+#[derive(Debug)]
+struct Table<T> {
+    entries: HashMap<u64, Vec<Entry<T>>>,
+    len: usize,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Clone> DerMemo<T> {
+    /// A memo that keeps at most `capacity` values (then starts afresh).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            table: RwLock::new(Table::default()),
+            hasher: RandomState::new(),
+            capacity,
+        }
+    }
+
+    fn key(&self, der: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write_usize(der.len());
+        h.write(der.get(der.len().saturating_sub(64)..).unwrap_or_default());
+        h.finish()
+    }
+
+    /// The value remembered for `der` that `which` accepts.
+    pub fn get(&self, der: &[u8], which: impl Fn(&T) -> bool) -> Option<T> {
+        self.table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .get(&self.key(der))?
+            .iter()
+            .find(|(d, v)| d == der && which(v))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Remembers `value` for `der` in place of the values `which` accepts for it.
+    pub fn insert(&self, der: &[u8], value: T, which: impl Fn(&T) -> bool) {
+        let key = self.key(der);
+        let mut w = self.table.write().unwrap_or_else(PoisonError::into_inner);
+        if w.len >= self.capacity {
+            *w = Table::default();
+        }
+        let list = w.entries.entry(key).or_default();
+        let before = list.len();
+        list.retain(|(d, v)| !(d == der && which(v)));
+        let removed = before - list.len();
+        list.push((der.to_vec(), value));
+        w.len = w.len + 1 - removed;
+    }
+
+    /// How many values are kept.
+    pub fn len(&self) -> usize {
+        self.table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_found_by_object_and_predicate() {
+        let memo: DerMemo<(u8, &str)> = DerMemo::new(10);
+        let a = vec![1u8; 100];
+        let mut b = a.clone();
+        b[0] = 2; // same length and tail: same hash, another object
+        memo.insert(&a, (1, "a1"), |v| v.0 == 1);
+        memo.insert(&a, (2, "a2"), |v| v.0 == 2);
+        memo.insert(&b, (1, "b1"), |v| v.0 == 1);
+        assert_eq!(memo.get(&a, |v| v.0 == 1), Some((1, "a1")));
+        assert_eq!(memo.get(&a, |v| v.0 == 2), Some((2, "a2")));
+        assert_eq!(memo.get(&b, |v| v.0 == 1), Some((1, "b1")));
+        assert_eq!(memo.get(&b, |v| v.0 == 2), None);
+        assert_eq!(memo.len(), 3);
+        memo.insert(&a, (1, "a1 again"), |v| v.0 == 1);
+        assert_eq!(memo.get(&a, |v| v.0 == 1), Some((1, "a1 again")));
+        assert_eq!(memo.len(), 3);
+    }
+
+    #[test]
+    fn a_full_memo_starts_afresh() {
+        let memo: DerMemo<usize> = DerMemo::new(4);
+        for i in 0..4u8 {
+            memo.insert(&[i], usize::from(i), |_| true);
+        }
+        assert_eq!(memo.len(), 4);
+        memo.insert(&[9], 9, |_| true);
+        assert_eq!(memo.len(), 1);
+        assert_eq!(memo.get(&[9], |_| true), Some(9));
+        assert_eq!(memo.get(&[0], |_| true), None);
+    }
+}
