@@ -164,10 +164,15 @@ impl<'a> Ctx<'a> {
 /// One source of answers: records what it tried, returns a definite answer if it has one.
 type Source<'a> = &'a dyn Fn(&mut Vec<String>) -> Option<CheckReport>;
 
+/// A CRL signature check: the key's SPKI, whether as a separate CRL signer, the answer.
+type CrlSignatureAnswer = (Vec<u8>, bool, Result<(), CrlError>);
+
 #[derive(Default)]
 struct Cache {
     crls: HashMap<String, crls::HeldCrl>,
-    crl_signatures: HashMap<(usize, Vec<u8>, bool), Result<(), CrlError>>,
+    /// CRL signature answers by the CRL's address: the CRL (held so the address stays
+    /// its own) and per (issuer SPKI, checked as a separate CRL signer) the answer.
+    crl_signatures: HashMap<usize, (Arc<Crl>, Vec<CrlSignatureAnswer>)>,
     ocsp: HashMap<IssuerSerial, Arc<OcspAnswer>>,
     ocsp_failures: HashMap<(String, Vec<u8>, Vec<u8>), String>,
 }

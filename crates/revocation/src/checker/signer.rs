@@ -24,22 +24,40 @@ pub(super) enum CrlSigner {
 impl Checker {
     /// Signature of `crl` checked with `issuer`, cached per (CRL, issuer key).
     /// With `crl_signer`, as a separate CRL signer ([`Crl::verify_signature_by_crl_signer`]).
+    ///
+    /// The cache finds a CRL by its address and holds the `Arc`, so the address cannot be
+    /// reused by another CRL while the answer is kept; a lookup allocates nothing.
     pub(super) fn crl_signature(
         &self,
         crl: &Arc<Crl>,
         issuer: &CertRef<'_>,
         crl_signer: bool,
     ) -> Result<(), CrlError> {
-        let key = (Arc::as_ptr(crl) as usize, issuer.spki.to_vec(), crl_signer);
-        if let Some(r) = self.cache().crl_signatures.get(&key) {
-            return r.clone();
+        let key = Arc::as_ptr(crl) as usize;
+        let known = |c: &super::Cache| {
+            c.crl_signatures.get(&key).and_then(|(_, answers)| {
+                answers
+                    .iter()
+                    .find(|(spki, by_signer, _)| spki == issuer.spki && *by_signer == crl_signer)
+                    .map(|(_, _, r)| r.clone())
+            })
+        };
+        if let Some(r) = known(&self.cache()) {
+            return r;
         }
         let r = if crl_signer {
             crl.verify_signature_by_crl_signer(issuer)
         } else {
             crl.verify_signature(issuer)
         };
-        self.cache().crl_signatures.insert(key, r.clone());
+        let mut cache = self.cache();
+        if known(&cache).is_none() {
+            let (_, answers) = cache
+                .crl_signatures
+                .entry(key)
+                .or_insert_with(|| (Arc::clone(crl), Vec::new()));
+            answers.push((issuer.spki.to_vec(), crl_signer, r.clone()));
+        }
         r
     }
 

@@ -52,14 +52,14 @@ pub(super) enum OwnedSid {
 impl OwnedSid {
     /// Whether `cert` is the one named.
     pub(super) fn matches(&self, cert: &[u8]) -> bool {
-        let Ok(c) = kenpo_core::cert::CertRef::parse(cert) else {
-            return false;
-        };
-        let sid = match self {
-            Self::IssuerSerial(issuer, serial) => SignerId::IssuerSerial { issuer, serial },
-            Self::KeyId(k) => SignerId::SubjectKeyId(k),
-        };
-        crate::signature::sid_matches(&sid, &c)
+        use kenpo_core::cert::CertRef;
+        match self {
+            // Issuer and serial are read without parsing the rest.
+            Self::IssuerSerial(issuer, serial) => CertRef::issuer_and_serial(cert)
+                .is_ok_and(|(i, s)| i == issuer.as_slice() && s == serial.as_slice()),
+            Self::KeyId(k) => CertRef::parse(cert)
+                .is_ok_and(|c| crate::signature::sid_matches(&SignerId::SubjectKeyId(k), &c)),
+        }
     }
 }
 
