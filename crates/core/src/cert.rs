@@ -209,29 +209,13 @@ impl<'a> CertRef<'a> {
     /// The subjectPublicKeyInfo TLV of a DER certificate, read without parsing anything
     /// else (validity and extensions are skipped).
     pub fn spki_of(raw: &[u8]) -> Result<&[u8], CertError> {
-        let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
-        let mut t = r.expect(tag::SEQUENCE)?.reader();
-        t.optional(tag::context(0))?;
-        t.expect(tag::INTEGER)?;
-        for _ in 0..4 {
-            // signature, issuer, validity, subject
-            t.expect(tag::SEQUENCE)?;
-        }
-        Ok(t.expect(tag::SEQUENCE)?.raw)
+        tbs_sequence(raw, 4)
     }
 
     /// The subject Name TLV of a DER certificate, read without parsing anything else
     /// (for reports naming certificates already validated).
     pub fn subject_of(raw: &[u8]) -> Result<&[u8], CertError> {
-        let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
-        let mut t = r.expect(tag::SEQUENCE)?.reader();
-        t.optional(tag::context(0))?;
-        t.expect(tag::INTEGER)?;
-        for _ in 0..3 {
-            // signature, issuer, validity
-            t.expect(tag::SEQUENCE)?;
-        }
-        Ok(t.expect(tag::SEQUENCE)?.raw)
+        tbs_sequence(raw, 3)
     }
 
     /// The full x509-cert model, decoded on first use.
@@ -278,6 +262,20 @@ impl<'a> CertRef<'a> {
     pub fn serial_hex(&self) -> String {
         hex::encode_upper(self.serial)
     }
+}
+
+/// The TLV of the SEQUENCE at `index` after the serial number of a DER certificate's
+/// tbsCertificate (0 signature, 1 issuer, 2 validity, 3 subject, 4 subjectPublicKeyInfo),
+/// read without parsing the fields after it.
+fn tbs_sequence(raw: &[u8], index: usize) -> Result<&[u8], CertError> {
+    let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
+    let mut t = r.expect(tag::SEQUENCE)?.reader();
+    t.optional(tag::context(0))?;
+    t.expect(tag::INTEGER)?;
+    for _ in 0..index {
+        t.expect(tag::SEQUENCE)?;
+    }
+    Ok(t.expect(tag::SEQUENCE)?.raw)
 }
 
 /// Reads PEM blocks with label `label` from text, in order.
