@@ -9,6 +9,7 @@ use x509_cert::serial_number::SerialNumber;
 
 use crate::alg::DigestAlgorithm;
 use crate::cert::CertRef;
+use crate::digests::CertDigests;
 
 /// `IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }`
 #[derive(Debug, Clone, PartialEq, Eq, Sequence)]
@@ -223,6 +224,17 @@ fn cert_id_spans(id: crate::der_span::Tlv<'_>, v2: bool) -> Result<CertIdSpans<'
 /// the certificate as received, and the issuer Name and serial are compared with the
 /// certificate's own spans; nothing is decoded into owned types or re-encoded.
 pub fn first_cert_id_names(value: &[u8], cert: &CertRef<'_>, v2: bool) -> Result<bool, EssError> {
+    first_cert_id_names_with(value, cert, v2, None)
+}
+
+/// [`first_cert_id_names`], taking the certificate's hash from `digests` when it has been
+/// computed before (and remembering it there).
+pub fn first_cert_id_names_with(
+    value: &[u8],
+    cert: &CertRef<'_>,
+    v2: bool,
+    digests: Option<&CertDigests>,
+) -> Result<bool, EssError> {
     use crate::der_span::{parse_one, tag};
     let bad = |e: &dyn std::fmt::Display| EssError::Malformed(e.to_string());
     let seq = parse_one(value)
@@ -231,7 +243,11 @@ pub fn first_cert_id_names(value: &[u8], cert: &CertRef<'_>, v2: bool) -> Result
     let certs = seq.reader().expect(tag::SEQUENCE).map_err(|e| bad(&e))?;
     let first = certs.reader().read().map_err(|_| EssError::Empty)?;
     let (alg, hash, issuer_serial) = cert_id_spans(first, v2)?;
-    if alg.digest(cert.raw).as_bytes() != hash {
+    let digest = match digests {
+        Some(memo) => memo.digest(alg, cert.raw),
+        None => alg.digest(cert.raw),
+    };
+    if digest.as_bytes() != hash {
         return Ok(false);
     }
     Ok(issuer_serial

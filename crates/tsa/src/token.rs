@@ -15,7 +15,8 @@ use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{SignedDataView, SignerId};
 use kenpo_core::crypto::{CryptoBackend, default_backend};
 use kenpo_core::der_span::tag;
-use kenpo_core::ess::first_cert_id_names;
+use kenpo_core::digests::CertDigests;
+use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
@@ -133,6 +134,9 @@ pub struct VerifyOptions<'a> {
     pub validator: Option<&'a dyn TsaCertValidator>,
     /// Crypto backend.
     pub backend: &'a dyn CryptoBackend,
+    /// Certificate hashes remembered across tokens (the ESS certHash of a TSA certificate
+    /// met before is not computed again); `None`: computed each time.
+    pub cert_digests: Option<&'a CertDigests>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -144,6 +148,7 @@ impl Default for VerifyOptions<'_> {
             extra_certs: &[],
             validator: None,
             backend: default_backend(),
+            cert_digests: None,
         }
     }
 }
@@ -303,9 +308,9 @@ pub fn verify_token(
         .single(oid::ATTR_SIGNING_CERTIFICATE)
         .map_err(|e| bad_attr("signing-certificate", e))?;
     let named = match (v2, v1) {
-        (Some(v), _) => first_cert_id_names(v.raw, &tsa, true)
+        (Some(v), _) => first_cert_id_names_with(v.raw, &tsa, true, opts.cert_digests)
             .map_err(|e| bad_attr("signing-certificate-v2", e))?,
-        (None, Some(v)) => first_cert_id_names(v.raw, &tsa, false)
+        (None, Some(v)) => first_cert_id_names_with(v.raw, &tsa, false, opts.cert_digests)
             .map_err(|e| bad_attr("signing-certificate", e))?,
         (None, None) => return Err(TokenError::MissingAttribute("signing-certificate(-v2)")),
     };

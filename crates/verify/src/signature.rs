@@ -32,7 +32,8 @@ use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::crypto::{CryptoBackend, default_backend};
 use kenpo_core::der_span::{Tlv, tag};
-use kenpo_core::ess::first_cert_id_names;
+use kenpo_core::digests::CertDigests;
+use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
 
 /// id-aa-CMSAlgorithmProtection (RFC 6211).
@@ -96,6 +97,9 @@ pub struct Options<'a> {
     pub tsa_validator: Option<&'a dyn TsaCertValidator>,
     /// Maximum number of SignerInfos, countersignatures and time-stamp tokens processed.
     pub max_items: usize,
+    /// Certificate hashes remembered across calls, for the ESS signing-certificate
+    /// checks of signers and TSAs; `None`: computed each time.
+    pub cert_digests: Option<&'a CertDigests>,
 }
 
 impl Default for Options<'_> {
@@ -105,6 +109,7 @@ impl Default for Options<'_> {
             backend: default_backend(),
             tsa_validator: None,
             max_items: DEFAULT_MAX_ITEMS,
+            cert_digests: None,
         }
     }
 }
@@ -116,6 +121,7 @@ impl std::fmt::Debug for Options<'_> {
             .field("backend", &self.backend.name())
             .field("tsa_validator", &self.tsa_validator.is_some())
             .field("max_items", &self.max_items)
+            .field("cert_digests", &self.cert_digests.map(CertDigests::len))
             .finish()
     }
 }
@@ -540,7 +546,7 @@ fn check_signer(
             Some(v) => (v, true),
             None => (attrs.single(oid::ATTR_SIGNING_CERTIFICATE).ok()??, false),
         };
-        first_cert_id_names(v.raw, cert, v2).ok()
+        first_cert_id_names_with(v.raw, cert, v2, ctx.opts.cert_digests).ok()
     };
     // (A lone candidate is taken whatever the attribute says: no hash needed to choose.)
     let chosen = if cert.len() > 1 {
@@ -600,7 +606,7 @@ fn check_signer(
                 Err(e) => c.check("signing-time", false, e.to_string()),
             }
             if let Some(cert) = &cert {
-                check_binding(&mut c, attrs, cert);
+                check_binding(&mut c, attrs, cert, ctx.opts.cert_digests);
             }
             if let Target::Content { .. } = target {
                 for a in attrs.all_of(oid::ATTR_CONTENT_TIME_STAMP) {
@@ -873,7 +879,12 @@ fn check_message_digest(
     }
 }
 
-fn check_binding(c: &mut SignerCheck, attrs: &kenpo_core::cms::Attributes<'_>, cert: &CertRef<'_>) {
+fn check_binding(
+    c: &mut SignerCheck,
+    attrs: &kenpo_core::cms::Attributes<'_>,
+    cert: &CertRef<'_>,
+    digests: Option<&CertDigests>,
+) {
     let v2 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2);
     let v1 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE);
     let (value, is_v2) = match (v2, v1) {
@@ -890,7 +901,7 @@ fn check_binding(c: &mut SignerCheck, attrs: &kenpo_core::cms::Attributes<'_>, c
     } else {
         "signing-certificate"
     };
-    match first_cert_id_names(value.raw, cert, is_v2) {
+    match first_cert_id_names_with(value.raw, cert, is_v2, digests) {
         Ok(true) => {
             c.signing_cert_bound = Some(true);
             c.check(name, true, "names the signer certificate");
@@ -925,6 +936,7 @@ fn check_token(
             extra_certs: ctx.opts.extra_certs,
             validator: ctx.opts.tsa_validator,
             backend: ctx.opts.backend,
+            cert_digests: ctx.opts.cert_digests,
             ..Default::default()
         },
     )

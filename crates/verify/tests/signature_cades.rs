@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use kenpo_core::crypto::backends;
+use kenpo_core::digests::CertDigests;
 use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
 use kenpo_testpki::{Config, TestPki};
@@ -199,6 +200,36 @@ fn substituted_certificate_is_not_bound() {
     assert_eq!(r.signers[0].signing_cert_bound, Some(true));
     assert_eq!(r.signers[0].signer_cert.as_deref(), Some(real.as_slice()));
     assert!(r.signers[0].all_passed());
+}
+
+#[test]
+fn remembered_certificate_hashes_do_not_bind_a_substitute() {
+    // A memo that has hashed the genuine certificate, then a substitute of the same length
+    // and the same last 64 octets (the memo's bucket, but not its entry).
+    let der = sign(Level::BB, false);
+    let real = signer("hpki-signer").cert;
+    let digests = CertDigests::new();
+    let opts = Options {
+        cert_digests: Some(&digests),
+        ..Options::default()
+    };
+    for _ in 0..2 {
+        let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
+        assert!(r.signers[0].all_passed());
+    }
+    assert_eq!(digests.len(), 1);
+    let pos = der
+        .windows(real.len())
+        .position(|w| w == real.as_slice())
+        .unwrap();
+    let mut swapped = der.clone();
+    swapped[pos + real.len() - 100] ^= 0x01;
+    let s = &verify(&swapped, Content::Bytes(DOC), &opts)
+        .unwrap()
+        .signers[0];
+    assert_eq!(s.signing_cert_bound, Some(false));
+    assert!(!s.all_passed());
+    assert_eq!(digests.len(), 2);
 }
 
 #[test]

@@ -226,6 +226,7 @@ fn process_reply(
         extra_certs: &config.extra_certs,
         validator: config.validator.as_deref(),
         backend: config.backend,
+        cert_digests: None,
     };
     let token = verify_token(&token_der, &opts).map_err(AttemptError::Token)?;
     Ok(TimeStamp {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use kenpo_core::ber;
 use kenpo_core::cms::SignedDataView;
+use kenpo_core::digests::CertDigests;
 use kenpo_revocation::{Checker, Crl, RevocationCheck};
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
@@ -100,6 +101,9 @@ pub struct Verifier {
     paths: Option<Arc<PathMemo>>,
     /// Profile answers of earlier calls.
     profiles: ProfileMemo,
+    /// Certificate hashes (ESS signing-certificate checks) of earlier calls (none for a
+    /// one-shot verification).
+    digests: Option<CertDigests>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -146,6 +150,7 @@ impl Verifier {
             links: Arc::new(LinkCache::new()),
             paths: Some(Arc::new(PathMemo::new())),
             profiles: ProfileMemo::default(),
+            digests: Some(CertDigests::new()),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
@@ -155,6 +160,7 @@ impl Verifier {
     pub(crate) fn one_shot(opts: VerifyOptions) -> Self {
         Self {
             paths: None,
+            digests: None,
             ..Self::new(opts)
         }
     }
@@ -217,6 +223,7 @@ impl Verifier {
         let opts = signature::Options {
             extra_certs: store,
             tsa_validator: Some(validator),
+            cert_digests: self.digests.as_ref(),
             ..signature::Options::default()
         };
         // `der` is the output of `ber::to_der` already, and `sd` its view.
