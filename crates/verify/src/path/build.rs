@@ -9,7 +9,7 @@ use kenpo_revocation::names::names_equal;
 
 use super::memo::PathMemo;
 use super::validate::{check_revocation, validate_path, validate_without_revocation};
-use super::{LinkCache, PathError, PathValidator, ValidatedPath, ValidationOptions};
+use super::{Found, LinkCache, PathError, PathValidator, ValidatedPath, ValidationOptions};
 
 /// One certificate of the pool.
 pub(crate) struct Node<'a> {
@@ -188,6 +188,16 @@ pub(crate) fn build_and_validate(
     leaf: &[u8],
     extra: &[&[u8]],
 ) -> Result<ValidatedPath, PathError> {
+    build_and_validate_found(v, opts, leaf, extra).map(Found::into_path)
+}
+
+/// As [`build_and_validate`], a path replayed from the memo left uncopied.
+pub(crate) fn build_and_validate_found(
+    v: &PathValidator,
+    opts: &ValidationOptions,
+    leaf: &[u8],
+    extra: &[&[u8]],
+) -> Result<Found, PathError> {
     build_and_validate_counted(v, opts, leaf, extra, v.revocation.as_deref()).0
 }
 
@@ -198,7 +208,7 @@ pub(crate) fn build_and_validate_counted(
     leaf: &[u8],
     extra: &[&[u8]],
     revocation: Option<&dyn RevocationCheck>,
-) -> (Result<ValidatedPath, PathError>, usize) {
+) -> (Result<Found, PathError>, usize) {
     let leaf_cert = match CertRef::parse(leaf) {
         Ok(c) => c,
         Err(e) => {
@@ -211,7 +221,8 @@ pub(crate) fn build_and_validate_counted(
     };
     // The leaf is itself a trust anchor: nothing to build.
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
-        return (validate_path(opts, &[], &leaf_cert, revocation), 0);
+        let p = validate_path(opts, &[], &leaf_cert, revocation);
+        return (p.map(Found::Fresh), 0);
     }
     if let Some(memo) = &v.memo {
         let mut candidates = v
@@ -219,8 +230,9 @@ pub(crate) fn build_and_validate_counted(
             .iter()
             .map(Vec::as_slice)
             .chain(extra.iter().copied());
-        if let Some(p) = memo.replay(opts, &leaf_cert, &v.anchors, &mut candidates, revocation) {
-            return (Ok(p), 0);
+        if let Some(found) = memo.replay(opts, &leaf_cert, &v.anchors, &mut candidates, revocation)
+        {
+            return (Ok(found), 0);
         }
     }
     let fetched: Vec<Vec<u8>> = match &v.ca_issuers {
@@ -279,7 +291,7 @@ pub(crate) fn build_and_validate_counted(
     };
     let mut path = vec![0];
     if let Some(p) = ctx.dfs(&mut path) {
-        return (Ok(p), ctx.sig_checks);
+        return (Ok(Found::Fresh(p)), ctx.sig_checks);
     }
     let e = ctx.best.take().unwrap_or_else(|| PathError::NoChain {
         reason: format!(

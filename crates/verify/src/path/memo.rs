@@ -20,7 +20,7 @@ use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 
 use super::validate::{check_key, check_revocation, sha1_refused, whole_seconds};
-use super::{ValidatedPath, ValidationOptions};
+use super::{Found, ValidatedPath, ValidationOptions};
 
 /// Paths kept at most (then the memo starts afresh): bounded memory whatever the input.
 const MAX_PATHS: usize = 4096;
@@ -78,7 +78,7 @@ struct Entry {
     /// The options it validated with; their time is ignored.
     opts: ValidationOptions,
     /// The path and the checks it passed, revocation excluded.
-    path: ValidatedPath,
+    path: Arc<ValidatedPath>,
     /// Per certificate, leaf first, without the anchor.
     links: Vec<Link>,
     anchor: Period,
@@ -171,7 +171,7 @@ impl PathMemo {
         anchors: &[Vec<u8>],
         candidates: &mut dyn Iterator<Item = &[u8]>,
         revocation: Option<&dyn RevocationCheck>,
-    ) -> Option<ValidatedPath> {
+    ) -> Option<Found> {
         let leaf = leaf_cert.raw;
         let entry = self.paths.get(leaf, |e| same_but_time(&e.opts, opts))?;
         let certs = &entry.path.certs;
@@ -196,9 +196,12 @@ impl PathMemo {
             .ok()?;
         let refs: Vec<&CertRef<'_>> = std::iter::once(leaf_cert).chain(&parsed).collect();
         let anchor = CertRef::parse(anchor).ok()?;
-        let mut path = entry.path.clone();
-        check_revocation(opts, &refs, &anchor, revocation, &mut path.checks).ok()?;
-        Some(path)
+        let mut checks = Vec::new();
+        check_revocation(opts, &refs, &anchor, revocation, &mut checks).ok()?;
+        Some(Found::Replayed {
+            base: entry.path.clone(),
+            revocation: checks,
+        })
     }
 
     /// Remembers `path` (validated with `opts`, revocation excluded) built of `certs`
@@ -241,7 +244,7 @@ fn entry(
     }
     Some(Entry {
         opts: opts.clone(),
-        path: path.clone(),
+        path: Arc::new(path.clone()),
         links,
         anchor: Period::of(anchor),
         anchor_key: PublicKeyKind::from_spki_der(anchor.spki).ok()?,

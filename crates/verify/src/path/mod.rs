@@ -26,6 +26,7 @@ mod aia;
 mod build;
 mod crl_signer;
 mod error;
+mod found;
 mod memo;
 mod names;
 mod policy;
@@ -43,6 +44,7 @@ pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
 pub use error::PathError;
+pub(crate) use found::Found;
 pub use memo::PathMemo;
 pub use policy::ANY_POLICY;
 
@@ -328,6 +330,15 @@ impl PathValidator {
     ) -> Result<ValidatedPath, PathError> {
         build::build_and_validate(self, options, leaf, extra_candidates)
     }
+
+    /// As [`PathValidator::validate`], without copying a path replayed from the memo.
+    pub(crate) fn validate_found(
+        &self,
+        leaf: &[u8],
+        extra_candidates: &[&[u8]],
+    ) -> Result<Found, PathError> {
+        build::build_and_validate_found(self, &self.options, leaf, extra_candidates)
+    }
 }
 
 impl kenpo_tsa::token::TsaCertValidator for PathValidator {
@@ -344,8 +355,8 @@ impl kenpo_tsa::token::TsaCertValidator for PathValidator {
         opts.leaf_policy_prefixes.clear();
         opts.forbidden_leaf_policy_prefixes.clear();
         opts.required_key_usage.clear();
-        build::build_and_validate(self, &opts, tsa_cert, candidates)
-            .map(|p| p.certs)
+        build::build_and_validate_found(self, &opts, tsa_cert, candidates)
+            .map(Found::into_certs)
             .map_err(|e| format!("{} ({})", e, e.sub_indication()))
     }
 }

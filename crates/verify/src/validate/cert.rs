@@ -82,7 +82,7 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
                 true,
                 format!("validated at {}", kenpo_core::timefmt::rfc3339(at)),
             ));
-            path_checks(&p, &mut checks);
+            path_checks(p, &mut checks);
         }
         Err(e) => {
             checks.push(CheckReport::new(

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::tsa_time::ControlTimeValidator;
 use super::{RevocationMode, VerifyOptions, path_options};
-use crate::path::{self, PathError, PathValidator, ValidatedPath};
+use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
 use crate::report::{CheckReport, SignatureReport, SignerReport, TimestampReport};
 use crate::signature::{SignerCheck, TimestampKind};
 use crate::{Indication, SubIndication};
@@ -57,12 +57,29 @@ fn path_finding(e: &PathError, signing_time: Option<OffsetDateTime>, poe: bool) 
     }
 }
 
-pub(super) fn path_checks(p: &ValidatedPath, out: &mut Vec<CheckReport>) {
-    out.extend(
-        p.checks
-            .iter()
-            .map(|c| CheckReport::new(format!("path:{}", c.name), c.passed, c.detail.clone())),
-    );
+/// The checks of a validated path, as report checks named `path:…`.
+pub(super) fn path_checks(p: ValidatedPath, out: &mut Vec<CheckReport>) {
+    out.extend(p.checks.into_iter().map(path_check));
+}
+
+/// [`path_checks`] of a path built afresh or replayed from the memo (whose remembered
+/// checks are copied, not the path).
+fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
+    match p {
+        Found::Fresh(p) => path_checks(p, out),
+        Found::Replayed { base, revocation } => {
+            out.extend(
+                base.checks.iter().map(|c| {
+                    CheckReport::new(format!("path:{}", c.name), c.passed, c.detail.clone())
+                }),
+            );
+            out.extend(revocation.into_iter().map(path_check));
+        }
+    }
+}
+
+fn path_check(c: path::Check) -> CheckReport {
+    CheckReport::new(format!("path:{}", c.name), c.passed, c.detail)
 }
 
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
@@ -120,13 +137,23 @@ pub(super) struct SigCtx<'a> {
 }
 
 impl SigCtx<'_> {
-    pub(super) fn signature(&self, s: &SignerCheck, lt_data: bool) -> SignatureReport {
+    /// The report of one SignerInfo (its check details move into the report).
+    pub(super) fn signature(&self, mut s: SignerCheck, lt_data: bool) -> SignatureReport {
         use Indication::{Indeterminate as I, TotalFailed as F};
         use SubIndication as S;
-        let mut checks: Vec<CheckReport> = s
-            .checks
-            .iter()
-            .map(|c| CheckReport::new(c.name, c.passed, c.detail.clone()))
+        // Structure of the SignerInfo (attributes and algorithms).
+        let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
+            "content-type" | "digest-algorithm" | "signature-algorithm" | "signing-time" => true,
+            // Absent or not an OCTET STRING (a mismatch sets data_intact).
+            "message-digest" => s.data_intact.is_none(),
+            _ => false,
+        });
+        let checkable = !s.checks.iter().any(|c| {
+            c.name == "signature" && !c.passed && c.detail.starts_with("cannot be checked")
+        });
+        let mut checks: Vec<CheckReport> = std::mem::take(&mut s.checks)
+            .into_iter()
+            .map(|c| CheckReport::new(c.name, c.passed, c.detail))
             .collect();
         let mut findings: Vec<Finding> = Vec::new();
 
@@ -144,13 +171,6 @@ impl SigCtx<'_> {
                 "warning: no signing-certificate(-v2) attribute (plain CMS, not CAdES); the certificate is identified by the SignerInfo's issuer and serial only",
             ));
         }
-        // Structure of the SignerInfo (attributes and algorithms).
-        let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
-            "content-type" | "digest-algorithm" | "signature-algorithm" | "signing-time" => true,
-            // Absent or not an OCTET STRING (a mismatch sets data_intact).
-            "message-digest" => s.data_intact.is_none(),
-            _ => false,
-        });
         if malformed {
             findings.push((F, S::FORMAT_FAILURE));
         }
@@ -169,9 +189,6 @@ impl SigCtx<'_> {
             None if malformed => {}
             None => findings.push((F, S::HASH_FAILURE)),
         }
-        let checkable = !s.checks.iter().any(|c| {
-            c.name == "signature" && !c.passed && c.detail.starts_with("cannot be checked")
-        });
         if s.signer_cert.is_some() && !s.signature_intact && checkable {
             findings.push((F, S::SIG_CRYPTO_FAILURE));
         }
@@ -197,14 +214,18 @@ impl SigCtx<'_> {
         // Time-stamps and best-signature-time.
         let mut timestamps = Vec::new();
         let mut poe: Option<OffsetDateTime> = None;
-        for ts in &s.timestamps {
+        for ts in &mut s.timestamps {
             timestamps.push(TimestampReport {
                 kind: ts_kind(ts.kind),
                 gen_time: ts.gen_time,
                 valid: ts.intact,
             });
             let name = format!("timestamp:{}", ts.kind.name());
-            checks.push(CheckReport::new(name, ts.intact, ts.detail.clone()));
+            checks.push(CheckReport::new(
+                name,
+                ts.intact,
+                std::mem::take(&mut ts.detail),
+            ));
             if ts.kind == TimestampKind::Signature
                 && ts.intact
                 && let Some(g) = ts.gen_time
@@ -212,8 +233,8 @@ impl SigCtx<'_> {
                 poe = Some(poe.map_or(g, |p: OffsetDateTime| p.min(g)));
             }
         }
-        self.control_time_checks(s, &mut checks);
-        if let Some(detail) = timestamp_order(s) {
+        self.control_time_checks(&s, &mut checks);
+        if let Some(detail) = timestamp_order(&s) {
             checks.push(CheckReport::new("timestamp-order", false, detail));
             findings.push((I, S::TIMESTAMP_ORDER_FAILURE));
         }
@@ -282,7 +303,7 @@ impl SigCtx<'_> {
                 v = v.with_path_memo(memo.clone());
             }
             let v = super::online(v, self.opts.offline);
-            match v.validate(cert, &[]) {
+            match v.validate_found(cert, &[]) {
                 Ok(p) => {
                     checks.push(CheckReport::new(
                         "path",
@@ -290,11 +311,16 @@ impl SigCtx<'_> {
                         format!(
                             "validated at {} to {}",
                             kenpo_core::timefmt::rfc3339(best),
-                            subjects(p.certs.last().map(std::slice::from_ref).unwrap_or_default())
-                                .concat()
+                            subjects(
+                                p.certs()
+                                    .last()
+                                    .map(std::slice::from_ref)
+                                    .unwrap_or_default()
+                            )
+                            .concat()
                         ),
                     ));
-                    path_checks(&p, &mut checks);
+                    found_checks(p, &mut checks);
                 }
                 Err(e) => {
                     checks.push(CheckReport::new(

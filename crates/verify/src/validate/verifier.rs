@@ -293,7 +293,7 @@ impl Verifier {
             .filter(|t| t.archive)
             .map(|t| t.gen_time)
             .collect();
-        let (checked, tsa_validator) = loop {
+        let (mut checked, tsa_validator) = loop {
             let validator = ControlTimeValidator::new(
                 tsa_path.clone(),
                 checker.clone(),
@@ -342,9 +342,8 @@ impl Verifier {
             paths: self.paths.as_ref(),
             profiles: &self.profiles,
         };
-        let signatures: Vec<SignatureReport> = checked
-            .signers
-            .iter()
+        let signatures: Vec<SignatureReport> = std::mem::take(&mut checked.signers)
+            .into_iter()
             .enumerate()
             .map(|(i, s)| ctx.signature(s, emb.lt_data.get(i).copied().unwrap_or(false)))
             .collect();

@@ -1,0 +1,49 @@
+//! [`Found`]: a path that validated, built afresh or replayed from the [`super::PathMemo`]
+//! without copying what the memo keeps.
+
+use std::sync::Arc;
+
+use super::{Check, ValidatedPath};
+
+/// A path that validated (see the module docs).
+#[derive(Debug)]
+pub(crate) enum Found {
+    /// Built and validated by this call.
+    Fresh(ValidatedPath),
+    /// A remembered path (its checks made when it was first validated, revocation
+    /// excluded) and the revocation checks made now, which come after them.
+    Replayed {
+        base: Arc<ValidatedPath>,
+        revocation: Vec<Check>,
+    },
+}
+
+impl Found {
+    /// DER certificates, leaf first, trust anchor last.
+    pub(crate) fn certs(&self) -> &[Vec<u8>] {
+        match self {
+            Self::Fresh(p) => &p.certs,
+            Self::Replayed { base, .. } => &base.certs,
+        }
+    }
+
+    /// The certificates, owned.
+    pub(crate) fn into_certs(self) -> Vec<Vec<u8>> {
+        match self {
+            Self::Fresh(p) => p.certs,
+            Self::Replayed { base, .. } => base.certs.clone(),
+        }
+    }
+
+    /// The path as [`ValidatedPath`], its checks in the order they were made.
+    pub(crate) fn into_path(self) -> ValidatedPath {
+        match self {
+            Self::Fresh(p) => p,
+            Self::Replayed { base, revocation } => {
+                let mut p = ValidatedPath::clone(&base);
+                p.checks.extend(revocation);
+                p
+            }
+        }
+    }
+}
