@@ -303,7 +303,12 @@ impl SignatureAlgorithm {
 
     /// Short name (`RSA-PKCS1-SHA256`, `RSA-PSS-SHA256`, `ECDSA-SHA384`).
     pub fn name(&self) -> String {
-        let d = self.digest().name().replace('-', "");
+        let d = match self.digest() {
+            DigestAlgorithm::Sha1 => "SHA1",
+            DigestAlgorithm::Sha256 => "SHA256",
+            DigestAlgorithm::Sha384 => "SHA384",
+            DigestAlgorithm::Sha512 => "SHA512",
+        };
         match self {
             Self::RsaPkcs1(_) => format!("RSA-PKCS1-{d}"),
             Self::RsaPss { .. } => format!("RSA-PSS-{d}"),
@@ -686,6 +691,22 @@ mod tests {
             assert_eq!(PublicKeyKind::from_spki_der(c), reference, "{c:02x?}");
         }
         assert!(in_place >= 32, "only {in_place} keys took the in-place way");
+    }
+
+    #[test]
+    fn signature_algorithm_names() {
+        use DigestAlgorithm::*;
+        let pss = |digest| SignatureAlgorithm::RsaPss {
+            digest,
+            salt_len: 32,
+        };
+        assert_eq!(SignatureAlgorithm::RsaPkcs1(Sha1).name(), "RSA-PKCS1-SHA1");
+        assert_eq!(
+            SignatureAlgorithm::RsaPkcs1(Sha256).name(),
+            "RSA-PKCS1-SHA256"
+        );
+        assert_eq!(pss(Sha512).name(), "RSA-PSS-SHA512");
+        assert_eq!(SignatureAlgorithm::Ecdsa(Sha384).name(), "ECDSA-SHA384");
     }
 
     #[test]
