@@ -255,9 +255,9 @@ impl Verifier {
                 ));
             }
         };
-        let emb = embedded(&sd);
+        let mut emb = embedded(&sd);
         let mut store = self.store.clone();
-        store.extend(emb.certs.iter().cloned());
+        store.append(&mut emb.certs);
         let store = Arc::new(store);
 
         let no_source = self.opts.crls.is_empty()
