@@ -30,5 +30,7 @@ pub use error::FormatError;
 pub use request::TimeStampRequest;
 pub use response::TimeStampResponse;
 pub use status::{FailInfo, PkiStatus, StatusInfo};
-pub use token::{TokenError, TsaCertValidator, VerifiedToken, VerifyOptions, verify_token};
+pub use token::{
+    TokenError, TsaCertValidator, VerifiedToken, VerifyOptions, verify_token, verify_token_view,
+};
 pub use tstinfo::{Accuracy, TstInfo};

@@ -235,6 +235,15 @@ pub fn verify_token(
     opts: &VerifyOptions<'_>,
 ) -> Result<VerifiedToken, TokenError> {
     let sd = SignedDataView::parse(token_der).map_err(structure)?;
+    verify_token_view(&sd, opts)
+}
+
+/// [`verify_token`] of a token already parsed (a caller that has read the token for
+/// other purposes does not parse it twice).
+pub fn verify_token_view(
+    sd: &SignedDataView<'_>,
+    opts: &VerifyOptions<'_>,
+) -> Result<VerifiedToken, TokenError> {
     if sd.econtent_type != oid::ID_CT_TST_INFO {
         return Err(TokenError::NotTstInfo(sd.econtent_type.to_string()));
     }

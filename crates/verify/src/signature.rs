@@ -100,6 +100,9 @@ pub struct Options<'a> {
     /// Certificate hashes remembered across calls, for the ESS signing-certificate
     /// checks of signers and TSAs; `None`: computed each time.
     pub cert_digests: Option<&'a CertDigests>,
+    /// Time-stamp tokens of the SignedData parsed already (found by their span, so only
+    /// the very bytes verified); any other token is parsed here.
+    pub token_views: &'a [SignedDataView<'a>],
 }
 
 impl Default for Options<'_> {
@@ -110,6 +113,7 @@ impl Default for Options<'_> {
             tsa_validator: None,
             max_items: DEFAULT_MAX_ITEMS,
             cert_digests: None,
+            token_views: &[],
         }
     }
 }
@@ -122,6 +126,7 @@ impl std::fmt::Debug for Options<'_> {
             .field("tsa_validator", &self.tsa_validator.is_some())
             .field("max_items", &self.max_items)
             .field("cert_digests", &self.cert_digests.map(CertDigests::len))
+            .field("token_views", &self.token_views.len())
             .finish()
     }
 }
@@ -930,16 +935,22 @@ fn check_token(
     expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> TimestampCheck {
     // `token` is part of the SignedData's DER form (see `verify_view`): DER already.
-    let verified = kenpo_tsa::verify_token(
-        token,
-        &kenpo_tsa::VerifyOptions {
-            extra_certs: ctx.opts.extra_certs,
-            validator: ctx.opts.tsa_validator,
-            backend: ctx.opts.backend,
-            cert_digests: ctx.opts.cert_digests,
-            ..Default::default()
-        },
-    )
+    let token_opts = kenpo_tsa::VerifyOptions {
+        extra_certs: ctx.opts.extra_certs,
+        validator: ctx.opts.tsa_validator,
+        backend: ctx.opts.backend,
+        cert_digests: ctx.opts.cert_digests,
+        ..Default::default()
+    };
+    let parsed = ctx
+        .opts
+        .token_views
+        .iter()
+        .find(|v| std::ptr::eq(v.raw, token));
+    let verified = match parsed {
+        Some(view) => kenpo_tsa::verify_token_view(view, &token_opts),
+        None => kenpo_tsa::verify_token(token, &token_opts),
+    }
     .map_err(|e| e.to_string());
     // A token that verifies carries its TSTInfo; one that does not is read for what it says.
     let unverified;

@@ -9,6 +9,7 @@ use common::{signer, start_tsa};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use kenpo_core::cms::SignedDataView;
 use kenpo_core::crypto::backends;
 use kenpo_core::digests::CertDigests;
 use kenpo_sign::Level;
@@ -103,6 +104,32 @@ fn own_bt_timestamp_verifies() {
     assert!(ts[0].intact, "{}", ts[0].detail);
     assert_eq!(ts[0].imprint_intact, Some(true));
     assert!(ts[0].gen_time.is_some());
+}
+
+#[test]
+fn a_token_parsed_beforehand_gives_the_same_result() {
+    // The token's own span, parsed once by the caller, is verified from its view; a view
+    // of a copy (other memory) is not taken for it.
+    let der = sign(Level::BT, false);
+    let sd = SignedDataView::parse(&der).unwrap();
+    let attrs = sd.signer_infos[0].unsigned_attrs.as_ref().unwrap();
+    let token = attrs
+        .single(kenpo_core::oid::ATTR_SIGNATURE_TIME_STAMP)
+        .unwrap()
+        .unwrap()
+        .raw;
+    let copy = token.to_vec();
+    let plain = check(&der, Content::Bytes(DOC));
+    for view in [SignedDataView::parse(token), SignedDataView::parse(&copy)] {
+        let views = [view.unwrap()];
+        let opts = Options {
+            token_views: &views,
+            ..Options::default()
+        };
+        let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
+        assert_eq!(r.signers[0].timestamps, plain.signers[0].timestamps);
+        assert!(r.signers[0].timestamps[0].intact);
+    }
 }
 
 #[test]

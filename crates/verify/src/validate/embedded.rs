@@ -14,7 +14,7 @@ const MAX_TOKEN_DEPTH: usize = 2;
 
 /// What the SignedData carries besides what [`crate::signature::verify`] reports.
 #[derive(Debug, Default)]
-pub(super) struct Embedded {
+pub(super) struct Embedded<'a> {
     /// Certificates (DER).
     pub(super) certs: Vec<Vec<u8>>,
     /// CRLs (CertificateList DER).
@@ -27,6 +27,9 @@ pub(super) struct Embedded {
     /// Per SignerInfo, its unsigned time-stamp tokens in attribute order (unverified):
     /// each archive time-stamp covers the tokens before it.
     pub(super) token_order: Vec<Vec<TokenEntry>>,
+    /// The unsigned time-stamp tokens read here (at every depth searched), parsed: their
+    /// verification reads them from here instead of parsing them again.
+    pub(super) token_views: Vec<SignedDataView<'a>>,
 }
 
 /// One time-stamp token of a SignerInfo's unsigned attributes, as far as ordering needs.
@@ -71,7 +74,7 @@ const TOKEN_KINDS: [Oid; 3] = [
 ];
 
 /// Collects what the SignedData `sd` embeds.
-pub(super) fn embedded(sd: &SignedDataView<'_>) -> Embedded {
+pub(super) fn embedded<'a>(sd: &SignedDataView<'a>) -> Embedded<'a> {
     let mut e = Embedded::default();
     collect(sd, &mut e, 0);
     e.lt_data = sd
@@ -103,7 +106,7 @@ fn token_facts(sd: &SignedDataView<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
 /// Certificates and revocation data of one SignedData, its SignerInfos' validation-data
 /// attributes and its time-stamp tokens (recursively, up to [`MAX_TOKEN_DEPTH`]); at depth
 /// 0 also the token order of each SignerInfo (each token is parsed once for both).
-fn collect(sd: &SignedDataView<'_>, e: &mut Embedded, depth: usize) {
+fn collect<'a>(sd: &SignedDataView<'a>, e: &mut Embedded<'a>, depth: usize) {
     e.certs.extend(sd.x509_certificates().map(<[u8]>::to_vec));
     for c in &sd.crls {
         if c.tag == tag::SEQUENCE {
@@ -142,6 +145,7 @@ fn collect(sd: &SignedDataView<'_>, e: &mut Embedded, depth: usize) {
                         });
                     }
                     collect(&inner, e, depth + 1);
+                    e.token_views.push(inner);
                 }
             }
         }
@@ -173,7 +177,7 @@ fn other_ocsp(t: Tlv<'_>) -> Option<&[u8]> {
 
 /// RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList OPTIONAL,
 /// ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, otherRevVals [2] … OPTIONAL }
-fn revocation_values(v: Tlv<'_>, e: &mut Embedded) {
+fn revocation_values(v: Tlv<'_>, e: &mut Embedded<'_>) {
     for field in seq_items(v) {
         let Ok(inner) = der_span::parse_one(field.value) else {
             continue;

@@ -170,7 +170,7 @@ impl Verifier {
         &self.opts
     }
 
-    fn checker(&self, emb: &Embedded, candidates: &[Vec<u8>]) -> Checker {
+    fn checker(&self, emb: &Embedded<'_>, candidates: &[Vec<u8>]) -> Checker {
         let mut ocsp = self.opts.ocsp_responses.clone();
         ocsp.extend(emb.ocsp.iter().cloned());
         let mut crls = self.unreadable_crls.clone();
@@ -208,6 +208,7 @@ impl Verifier {
         content: Option<&Path>,
         store: &[Vec<u8>],
         validator: &ControlTimeValidator,
+        token_views: &[SignedDataView<'_>],
     ) -> Result<Result<SignedDataCheck, String>, VerifyError> {
         let mut file;
         let content_reader = match content {
@@ -224,6 +225,7 @@ impl Verifier {
             extra_certs: store,
             tsa_validator: Some(validator),
             cert_digests: self.digests.as_ref(),
+            token_views,
             ..signature::Options::default()
         };
         // `der` is the output of `ber::to_der` already, and `sd` its view.
@@ -301,10 +303,11 @@ impl Verifier {
                 &emb.token_order,
                 &excluded,
             );
-            let checked = match self.check(&sd, &der, content, &store, &validator)? {
-                Ok(c) => c,
-                Err(detail) => return Ok(format_failure(at, detail)),
-            };
+            let checked =
+                match self.check(&sd, &der, content, &store, &validator, &emb.token_views)? {
+                    Ok(c) => c,
+                    Err(detail) => return Ok(format_failure(at, detail)),
+                };
             let invalid: Vec<OffsetDateTime> = checked
                 .signers
                 .iter()
