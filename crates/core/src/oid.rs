@@ -197,6 +197,12 @@ const COMMON: &[Oid] = {
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
+    // id-ce (2.5.29.x), most extensions of every certificate: by index, no hashing.
+    if let [0x55, 0x1d, arc] = *content
+        && let Some(Some(o)) = id_ce_index().get(usize::from(arc))
+    {
+        return Ok(*o);
+    }
     match common_index().get(content) {
         Some(o) => Ok(*o),
         None => Oid::from_bytes(content),
@@ -208,6 +214,22 @@ pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
 fn common_index() -> &'static HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>> {
     static INDEX: OnceLock<HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>>> = OnceLock::new();
     INDEX.get_or_init(|| COMMON.iter().map(|o| (o.as_bytes(), *o)).collect())
+}
+
+/// The id-ce OIDs of [`COMMON`] by their last arc (a single octet, below 0x80).
+fn id_ce_index() -> &'static [Option<Oid>; 128] {
+    static INDEX: OnceLock<[Option<Oid>; 128]> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut t = [None; 128];
+        for o in COMMON {
+            if let [0x55, 0x1d, arc] = *o.as_bytes()
+                && let Some(slot) = t.get_mut(usize::from(arc))
+            {
+                *slot = Some(*o);
+            }
+        }
+        t
+    })
 }
 
 /// FNV-1a, for the short keys of [`common_index`].
@@ -234,6 +256,21 @@ impl Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_encoding_decodes_as_the_decoder_does() {
+        // id-ce by index, other common ones by table, the rest decoded.
+        let mut inputs: Vec<Vec<u8>> = (0..=255u8).map(|a| vec![0x55, 0x1d, a]).collect();
+        inputs.extend(COMMON.iter().map(|o| o.as_bytes().to_vec()));
+        inputs.extend([
+            vec![0x55, 0x1d],
+            vec![0x55, 0x1d, 0x81, 0x00],
+            vec![0x2a, 0x03],
+        ]);
+        for c in inputs {
+            assert_eq!(from_content(&c).ok(), Oid::from_bytes(&c).ok(), "{c:02x?}");
+        }
+    }
 
     #[test]
     fn dotted_patterns_match_like_text() {
