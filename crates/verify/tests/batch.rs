@@ -577,3 +577,19 @@ fn revocation_fetched_from_a_local_service_once_for_the_whole_run() {
     );
     assert!(server.hits("/crl/root-ca.crl") <= 2);
 }
+
+#[test]
+fn excluded_files_inside_the_tree_are_not_walked() {
+    // A report file written inside the walked tree (as `kenpo-sign batch --report` may be),
+    // by its path and through a hard link: the same file either way.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("in");
+    write(&root, "a.csv", b"a\n");
+    write(&root, "sub/report.jsonl", b"{}\n");
+    std::fs::hard_link(root.join("sub/report.jsonl"), root.join("link.jsonl")).unwrap();
+    let mut c = config(verifier());
+    c.exclude = vec![root.join("sub/report.jsonl")];
+    let (lines, summary) = run(&root, c);
+    assert_eq!(lines.keys().collect::<Vec<_>>(), ["a.csv"]);
+    assert_eq!(summary.files, 1);
+}

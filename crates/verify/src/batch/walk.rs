@@ -191,6 +191,7 @@ fn read_dir(
             return emit(line(rel_dir.to_path_buf(), FileKind::Directory, err)).then(Vec::new);
         }
     };
+    let dir_dev = device_of(dir);
     let mut out = Vec::new();
     for e in rd {
         let e = match e {
@@ -207,6 +208,17 @@ fn read_dir(
             }
         };
         let name = e.file_name();
+        // A regular file (the directory listing says so): its identity without a stat of
+        // its own; it is on its directory's device.
+        if let Ok(t) = e.file_type()
+            && t.is_file()
+            && let Some(id) = listed_file_id(dir_dev, &e)
+        {
+            if !exclude.contains(&id) {
+                out.push(Entry::File(name));
+            }
+            continue;
+        }
         let path = e.path();
         let rel = rel_dir.join(&name);
         let meta = match e.file_type() {
@@ -243,6 +255,35 @@ fn read_dir(
         }
     }
     Some(out)
+}
+
+/// The device a directory is on (Unix; `None` elsewhere or when it cannot be read).
+fn device_of(dir: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// The [`FileId`] of a regular file listed in a directory on device `dev`, from the
+/// listing's inode number (Unix; `None` elsewhere, then the file is examined).
+fn listed_file_id(dev: Option<u64>, e: &std::fs::DirEntry) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirEntryExt;
+        dev.map(|d| FileId(d, e.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dev, e);
+        None
+    }
 }
 
 #[cfg(unix)]
