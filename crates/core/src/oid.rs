@@ -194,6 +194,15 @@ const COMMON: &[Oid] = {
     ]
 };
 
+/// The dotted form of `o` (`1.2.840.113549.1.7.1`), written into one allocation.
+pub fn dotted(o: &Oid) -> String {
+    use std::fmt::Write;
+    // Each content octet gives at most three digits and a dot.
+    let mut s = String::with_capacity(4 * o.as_bytes().len() + 4);
+    let _ = write!(s, "{o}");
+    s
+}
+
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
@@ -269,6 +278,16 @@ mod tests {
         ]);
         for c in inputs {
             assert_eq!(from_content(&c).ok(), Oid::from_bytes(&c).ok(), "{c:02x?}");
+        }
+    }
+
+    #[test]
+    fn dotted_is_display() {
+        for o in COMMON
+            .iter()
+            .chain([&HPKI_SIGNER_POLICY, &HPKI_HC_ROLE_SCHEME])
+        {
+            assert_eq!(dotted(o), o.to_string());
         }
     }
 

@@ -828,10 +828,12 @@ fn check_content_type(
         (Target::Content { .. }, Ok(None)) => c.check("content-type", false, "absent"),
         (Target::Content { content_type, .. }, Ok(Some(v))) => {
             match (v.tag == tag::OID)
-                .then(|| Oid::from_der(v.raw).ok())
+                .then(|| oid::from_content(v.value).ok())
                 .flatten()
             {
-                Some(o) if o == *content_type => c.check("content-type", true, o.to_string()),
+                Some(o) if o == *content_type => {
+                    c.check("content-type", true, kenpo_core::oid::dotted(&o))
+                }
                 Some(o) => c.check(
                     "content-type",
                     false,
