@@ -275,6 +275,9 @@ impl Checker {
     /// Adds CRLs (DER or PEM each); each is parsed once, here. Unreadable ones are reported
     /// in the reasons of [`RevocationStatus::Unknown`] answers.
     pub fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
+        if crls.is_empty() {
+            return self;
+        }
         self.supplied_crls.extend(crls.into_iter().map(|c| {
             if c.first() == Some(&0x30) {
                 Crl::from_der(c)
@@ -290,6 +293,9 @@ impl Checker {
 
     /// Adds already parsed CRLs (shared, e.g. between checkers).
     pub fn with_parsed_crls(mut self, crls: Vec<Arc<Crl>>) -> Self {
+        if crls.is_empty() {
+            return self;
+        }
         self.supplied_crls.extend(crls.into_iter().map(Ok));
         self.supplied_named = crls::named(&self.supplied_crls);
         self.supplied_scopes = scope::ScopeMemo::default();
