@@ -197,6 +197,15 @@ fn edited_signing_certificate_hash_is_not_bound() {
     );
 }
 
+/// `der` with one bit of its copy of certificate `cert` flipped, `from_end` octets before
+/// the certificate's end (a substitute of the same length).
+fn with_signer_cert_altered(der: &[u8], cert: &[u8], from_end: usize) -> Vec<u8> {
+    let pos = der.windows(cert.len()).position(|w| w == cert).unwrap();
+    let mut out = der.to_vec();
+    out[pos + cert.len() - from_end] ^= 0x01;
+    out
+}
+
 #[test]
 fn substituted_certificate_is_not_bound() {
     // An attacker's certificate with the same issuer, serial and key as the signer's but
@@ -204,12 +213,7 @@ fn substituted_certificate_is_not_bound() {
     // signature still verifies with the key, but signing-certificate-v2 does not name it.
     let der = sign(Level::BB, false);
     let real = signer("hpki-signer").cert;
-    let pos = der
-        .windows(real.len())
-        .position(|w| w == real.as_slice())
-        .unwrap();
-    let mut swapped = der.clone();
-    swapped[pos + real.len() - 1] ^= 0x01;
+    let swapped = with_signer_cert_altered(&der, &real, 1);
     let s = &check(&swapped, Content::Bytes(DOC)).signers[0];
     assert!(s.signature_intact);
     assert_eq!(s.data_intact, Some(true));
@@ -245,12 +249,7 @@ fn remembered_certificate_hashes_do_not_bind_a_substitute() {
         assert!(r.signers[0].all_passed());
     }
     assert_eq!(digests.len(), 1);
-    let pos = der
-        .windows(real.len())
-        .position(|w| w == real.as_slice())
-        .unwrap();
-    let mut swapped = der.clone();
-    swapped[pos + real.len() - 100] ^= 0x01;
+    let swapped = with_signer_cert_altered(&der, &real, 100);
     let s = &verify(&swapped, Content::Bytes(DOC), &opts)
         .unwrap()
         .signers[0];

@@ -180,18 +180,8 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Builds candidate paths for `leaf` and returns the first that validates, or the most
-/// relevant failure.
-pub(crate) fn build_and_validate(
-    v: &PathValidator,
-    opts: &ValidationOptions,
-    leaf: &[u8],
-    extra: &[&[u8]],
-) -> Result<ValidatedPath, PathError> {
-    build_and_validate_found(v, opts, leaf, extra).map(Found::into_path)
-}
-
-/// As [`build_and_validate`], a path replayed from the memo left uncopied.
+/// Builds candidate paths for `leaf` and returns the first that validates (a path replayed
+/// from the memo left uncopied), or the most relevant failure.
 pub(crate) fn build_and_validate_found(
     v: &PathValidator,
     opts: &ValidationOptions,
@@ -201,7 +191,7 @@ pub(crate) fn build_and_validate_found(
     build_and_validate_counted(v, opts, leaf, extra, v.revocation.as_deref()).0
 }
 
-/// As [`build_and_validate`], with the number of signature verifications made.
+/// As [`build_and_validate_found`], with the number of signature verifications made.
 pub(crate) fn build_and_validate_counted(
     v: &PathValidator,
     opts: &ValidationOptions,

@@ -318,7 +318,7 @@ impl PathValidator {
         leaf: &[u8],
         extra_candidates: &[&[u8]],
     ) -> Result<ValidatedPath, PathError> {
-        build::build_and_validate(self, &self.options, leaf, extra_candidates)
+        self.validate_with(&self.options, leaf, extra_candidates)
     }
 
     /// As [`PathValidator::validate`] with other options (e.g. another time).
@@ -328,7 +328,7 @@ impl PathValidator {
         leaf: &[u8],
         extra_candidates: &[&[u8]],
     ) -> Result<ValidatedPath, PathError> {
-        build::build_and_validate(self, options, leaf, extra_candidates)
+        build::build_and_validate_found(self, options, leaf, extra_candidates).map(Found::into_path)
     }
 
     /// As [`PathValidator::validate`], without copying a path replayed from the memo.
