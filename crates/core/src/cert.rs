@@ -198,10 +198,7 @@ impl<'a> CertRef<'a> {
     /// The issuer Name TLV and serialNumber contents of a DER certificate, read without
     /// parsing anything else (to pick a certificate by issuerAndSerialNumber cheaply).
     pub fn issuer_and_serial(raw: &[u8]) -> Result<(&[u8], &[u8]), CertError> {
-        let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
-        let mut t = r.expect(tag::SEQUENCE)?.reader();
-        t.optional(tag::context(0))?;
-        let serial = t.expect(tag::INTEGER)?.value;
+        let (serial, mut t) = tbs_from_serial(raw)?;
         t.expect(tag::SEQUENCE)?;
         Ok((t.expect(tag::SEQUENCE)?.raw, serial))
     }
@@ -268,14 +265,21 @@ impl<'a> CertRef<'a> {
 /// tbsCertificate (0 signature, 1 issuer, 2 validity, 3 subject, 4 subjectPublicKeyInfo),
 /// read without parsing the fields after it.
 fn tbs_sequence(raw: &[u8], index: usize) -> Result<&[u8], CertError> {
-    let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
-    let mut t = r.expect(tag::SEQUENCE)?.reader();
-    t.optional(tag::context(0))?;
-    t.expect(tag::INTEGER)?;
+    let (_, mut t) = tbs_from_serial(raw)?;
     for _ in 0..index {
         t.expect(tag::SEQUENCE)?;
     }
     Ok(t.expect(tag::SEQUENCE)?.raw)
+}
+
+/// The serialNumber contents of a DER certificate and a reader over its tbsCertificate
+/// positioned after the serial number.
+fn tbs_from_serial(raw: &[u8]) -> Result<(&[u8], Reader<'_>), CertError> {
+    let mut r = parse_one(raw)?.expect(tag::SEQUENCE)?.reader();
+    let mut t = r.expect(tag::SEQUENCE)?.reader();
+    t.optional(tag::context(0))?;
+    let serial = t.expect(tag::INTEGER)?.value;
+    Ok((serial, t))
 }
 
 /// Reads PEM blocks with label `label` from text, in order.

@@ -69,9 +69,9 @@ fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
         Found::Fresh(p) => path_checks(p, out),
         Found::Replayed { base, revocation } => {
             out.extend(
-                base.checks.iter().map(|c| {
-                    CheckReport::new(format!("path:{}", c.name), c.passed, c.detail.clone())
-                }),
+                base.checks
+                    .iter()
+                    .map(|c| CheckReport::new(path_name(c), c.passed, c.detail.clone())),
             );
             out.extend(revocation.into_iter().map(path_check));
         }
@@ -79,7 +79,12 @@ fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
 }
 
 fn path_check(c: path::Check) -> CheckReport {
-    CheckReport::new(format!("path:{}", c.name), c.passed, c.detail)
+    CheckReport::new(path_name(&c), c.passed, c.detail)
+}
+
+/// A path check's name in the report.
+fn path_name(c: &path::Check) -> String {
+    format!("path:{}", c.name)
 }
 
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
