@@ -342,25 +342,60 @@ impl<'a> Parser<'a> {
 
 /// Whether `input` (a sequence of TLVs) has only definite lengths and no constructed
 /// universal strings, at any depth up to [`MAX_DEPTH`]: then [`to_der`] changes nothing.
-fn plain(input: &[u8], depth: usize) -> bool {
-    if depth > MAX_DEPTH {
-        return false;
-    }
-    let mut r = crate::der_span::Reader::new(input);
-    while !r.is_empty() {
-        let Ok(t) = r.read() else {
+///
+/// The headers are walked in place with a stack of value ends (no recursion, no spans
+/// built): this runs on every signature verified, over every TLV of the `SignedData`.
+/// Accepts exactly what [`crate::der_span::Reader`] reads: low tag numbers, definite
+/// lengths of at most four octets, each value inside its parent.
+fn plain(input: &[u8]) -> bool {
+    let mut ends = [0usize; MAX_DEPTH + 1];
+    ends[0] = input.len();
+    let mut depth = 0;
+    let mut pos = 0;
+    loop {
+        while pos == ends[depth] {
+            if depth == 0 {
+                return true;
+            }
+            depth -= 1;
+        }
+        let limit = ends[depth];
+        let (Some(&tag), Some(&first)) = (input.get(pos), input.get(pos + 1)) else {
             return false;
         };
-        if t.tag & 0x20 != 0 {
-            if t.tag & 0xc0 == 0 && is_string_tag(t.tag & 0x1f) {
-                return false;
-            }
-            if !plain(t.value, depth + 1) {
-                return false;
-            }
+        if tag & 0x1f == 0x1f || pos + 1 >= limit {
+            return false;
         }
+        let (len, hdr) = if first < 0x80 {
+            (usize::from(first), 2)
+        } else {
+            let n = usize::from(first & 0x7f);
+            // 0x80 is the indefinite form; more than four length octets is refused.
+            if n == 0 || n > 4 || pos + 2 + n > limit {
+                return false;
+            }
+            let Some(bytes) = input.get(pos + 2..pos + 2 + n) else {
+                return false;
+            };
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            (len, 2 + n)
+        };
+        let Some(end) = (pos + hdr).checked_add(len).filter(|&e| e <= limit) else {
+            return false;
+        };
+        if tag & 0x20 == 0 {
+            pos = end;
+            continue;
+        }
+        if (tag & 0xc0 == 0 && is_string_tag(tag & 0x1f)) || depth == MAX_DEPTH {
+            return false;
+        }
+        depth += 1;
+        ends[depth] = end;
+        pos += hdr;
     }
-    true
 }
 
 /// Converts one BER value to DER as far as CMS needs it (see the module docs).
@@ -374,7 +409,7 @@ pub fn to_der(input: &[u8]) -> Result<Cow<'_, [u8]>, BerError> {
     }
     // Fast path (most input is DER): no allocation when every length is definite and no
     // universal string is constructed.
-    if crate::der_span::parse_one(input).is_ok() && plain(input, 0) {
+    if crate::der_span::parse_one(input).is_ok() && plain(input) {
         return Ok(Cow::Borrowed(input));
     }
     let mut p = Parser {
@@ -400,6 +435,76 @@ pub fn to_der(input: &[u8]) -> Result<Cow<'_, [u8]>, BerError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// The recursive definition `plain` implements: every TLV read by the span reader, and
+    /// every constructed one (not a universal string) plain in turn.
+    fn plain_by_reader(input: &[u8], depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let mut r = crate::der_span::Reader::new(input);
+        while !r.is_empty() {
+            let Ok(t) = r.read() else {
+                return false;
+            };
+            if t.tag & 0x20 != 0
+                && ((t.tag & 0xc0 == 0 && is_string_tag(t.tag & 0x1f))
+                    || !plain_by_reader(t.value, depth + 1))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn the_header_walk_agrees_with_the_span_reader() {
+        // A DER structure with long lengths, context tags, a SET, and nesting.
+        let mut big = vec![0x04, 0x82, 0x01, 0x00];
+        big.extend(std::iter::repeat_n(0x30u8, 0x100));
+        let mut inner = vec![0xa0, 0x08, 0x31, 0x06, 0x02, 0x01, 0x01, 0x0c, 0x01, b'x'];
+        inner.extend_from_slice(&big);
+        let mut der = vec![0x30, 0x82];
+        der.extend_from_slice(&u16::try_from(inner.len()).unwrap().to_be_bytes());
+        der.extend_from_slice(&inner);
+        assert!(plain(&der));
+        let mut cases = 0;
+        for i in 0..der.len().min(40) {
+            for v in [
+                0x00, 0x01, 0x04, 0x1f, 0x20, 0x24, 0x2c, 0x30, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x85,
+                0xa0, 0xff,
+            ] {
+                let mut m = der.clone();
+                m[i] = v;
+                for n in [m.len(), m.len() - 1, i + 1, i + 2] {
+                    let m = &m[..n.min(m.len())];
+                    assert_eq!(
+                        plain(m),
+                        plain_by_reader(m, 0),
+                        "byte {i} = {v:#x}, {n} octets"
+                    );
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 2000);
+        // Depth: 64 nested constructed values are walked; 65 are refused, as by the reader.
+        for (levels, ok) in [(64, true), (65, false)] {
+            let mut nested = vec![0x05, 0x00];
+            for _ in 0..levels {
+                let len = u8::try_from(nested.len()).unwrap();
+                let mut outer = if len < 0x80 {
+                    vec![0x30, len]
+                } else {
+                    vec![0x30, 0x81, len]
+                };
+                outer.extend_from_slice(&nested);
+                nested = outer;
+            }
+            assert_eq!(plain(&nested), ok, "{levels} levels");
+            assert_eq!(plain_by_reader(&nested, 0), ok, "{levels} levels");
+        }
+    }
 
     #[test]
     fn der_is_borrowed() {
