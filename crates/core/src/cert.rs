@@ -69,7 +69,10 @@ pub struct ExtensionRef<'a> {
 
 /// A certificate: spans of its encoding, validity and extensions read from those spans, and
 /// the full x509-cert model decoded only on demand ([`CertRef::decoded`]).
-#[derive(Debug, Clone)]
+///
+/// [`crate::shared_cert::SharedCert`] keeps one beside its bytes, to be parsed once and
+/// shared.
+#[derive(Debug, Clone, yoke::Yokeable)]
 pub struct CertRef<'a> {
     /// The whole certificate encoding.
     pub raw: &'a [u8],

@@ -25,4 +25,5 @@ pub mod digests;
 pub mod ess;
 pub mod memo;
 pub mod oid;
+pub mod shared_cert;
 pub mod timefmt;

@@ -3,7 +3,10 @@
 //! fail on truncated ones.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
+use kenpo_core::shared_cert::shared;
 
 /// Every certificate file of `../shared/hpki-real` (required under CI).
 fn real_certificates() -> Vec<Vec<u8>> {
@@ -47,6 +50,56 @@ fn partial_readers_agree_with_the_full_parse() {
         for cut in [1, der.len() / 2, der.len() - 1] {
             assert!(CertRef::spki_of(&der[..cut]).is_err(), "cut at {cut}");
             assert!(CertRef::subject_of(&der[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn a_shared_certificate_reads_as_the_parsed_one() {
+    let certs = real_certificates();
+    for der in &certs {
+        let direct = CertRef::parse(der).unwrap();
+        let s = shared(der).unwrap();
+        let c = s.cert();
+        assert_eq!(s.der(), der.as_slice());
+        assert_eq!(
+            (c.tbs, c.serial_tlv, c.serial, c.issuer, c.subject, c.spki),
+            (
+                direct.tbs,
+                direct.serial_tlv,
+                direct.serial,
+                direct.issuer,
+                direct.subject,
+                direct.spki
+            )
+        );
+        assert_eq!(
+            (c.not_before, c.not_after),
+            (direct.not_before, direct.not_after)
+        );
+        assert_eq!(c.signature_algorithm, direct.signature_algorithm);
+        assert_eq!(c.signature, direct.signature);
+        assert_eq!(c.extensions, direct.extensions);
+        // The spans point into the shared copy, not into the caller's buffer.
+        assert!(std::ptr::eq(c.raw, s.der()));
+        assert!(!std::ptr::eq(c.raw, der.as_slice()));
+    }
+}
+
+#[test]
+fn the_memo_hands_out_one_parse_per_encoding() {
+    let certs = real_certificates();
+    for der in &certs {
+        let a = shared(der).unwrap();
+        let b = shared(&der.clone()).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        // Another encoding of the same length and tail is another certificate (or none).
+        let mut other = der.clone();
+        let i = other.len() / 2;
+        other[i] ^= 0x01;
+        if let Ok(o) = shared(&other) {
+            assert!(!Arc::ptr_eq(&a, &o));
+            assert_eq!(o.der(), other.as_slice());
         }
     }
 }

@@ -1,0 +1,76 @@
+//! [`SharedCert`]: a certificate parsed once and shared, and [`shared`], the bounded
+//! process-wide memo that hands out one per encoding.
+//!
+//! The same signer, CA and TSA certificates come back in signature after signature. Reading
+//! their spans, validity and extensions ([`CertRef::parse`]) is a pure function of the
+//! bytes, so a verifier looks them up by encoding instead of parsing them again. Nothing
+//! about a certificate's *checks* is remembered here: signatures, validity at a time and
+//! revocation are still worked out by their callers.
+
+use std::sync::{Arc, OnceLock};
+
+use yoke::Yoke;
+
+use crate::cert::{CertError, CertRef};
+use crate::memo::DerMemo;
+
+/// Certificates kept at most (then the memo starts afresh): bounded memory whatever the
+/// input.
+const MAX_CERTS: usize = 1024;
+
+/// A certificate's encoding and its [`CertRef`] over it, kept together.
+#[derive(Debug)]
+pub struct SharedCert(Yoke<CertRef<'static>, Arc<[u8]>>);
+
+impl SharedCert {
+    /// Parses `der` (a copy is kept).
+    pub fn parse(der: &[u8]) -> Result<Self, CertError> {
+        let bytes: Arc<[u8]> = Arc::from(der);
+        Yoke::try_attach_to_cart(bytes, |b: &[u8]| CertRef::parse(b)).map(Self)
+    }
+
+    /// The parsed certificate.
+    pub fn cert(&self) -> &CertRef<'_> {
+        self.0.get()
+    }
+
+    /// The certificate's encoding.
+    pub fn der(&self) -> &[u8] {
+        self.0.backing_cart()
+    }
+}
+
+fn memo() -> &'static DerMemo<Arc<SharedCert>> {
+    static MEMO: OnceLock<DerMemo<Arc<SharedCert>>> = OnceLock::new();
+    MEMO.get_or_init(|| DerMemo::new(MAX_CERTS))
+}
+
+/// The parsed certificate for `der`: the one parsed before when there is one, else parsed
+/// now and remembered. Unreadable encodings are not remembered (each call reports them).
+pub fn shared(der: &[u8]) -> Result<Arc<SharedCert>, CertError> {
+    if let Some(c) = memo().get(der, |_| true) {
+        return Ok(c);
+    }
+    let c = Arc::new(SharedCert::parse(der)?);
+    memo().insert(der, Arc::clone(&c), |_| true);
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Readable certificates: `tests/cert_spans.rs` (real HPKI certificates).
+
+    #[test]
+    fn unreadable_encodings_are_errors_every_time() {
+        for _ in 0..2 {
+            assert!(shared(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_err());
+        }
+        assert!(
+            memo()
+                .get(&[0x30, 0x03, 0x02, 0x01, 0x01], |_| true)
+                .is_none()
+        );
+    }
+}
