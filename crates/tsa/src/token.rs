@@ -18,6 +18,7 @@ use kenpo_core::der_span::tag;
 use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
+use kenpo_core::shared_cert::shared;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
@@ -305,9 +306,10 @@ pub fn verify_token_view(
             }
             SignerId::SubjectKeyId(_) => true,
         })
-        .filter_map(|c| CertRef::parse(c).ok())
-        .find(|c| sid_matches(&si.sid, c))
+        .filter_map(|c| shared(c).ok())
+        .find(|c| sid_matches(&si.sid, c.cert()))
         .ok_or(TokenError::TsaCertNotFound)?;
+    let tsa = tsa.cert();
 
     // ESSCertIDv2 (RFC 5816) or ESSCertID (RFC 3161) must name that very certificate.
     let v2 = attrs
@@ -317,9 +319,9 @@ pub fn verify_token_view(
         .single(oid::ATTR_SIGNING_CERTIFICATE)
         .map_err(|e| bad_attr("signing-certificate", e))?;
     let named = match (v2, v1) {
-        (Some(v), _) => first_cert_id_names_with(v.raw, &tsa, true, opts.cert_digests)
+        (Some(v), _) => first_cert_id_names_with(v.raw, tsa, true, opts.cert_digests)
             .map_err(|e| bad_attr("signing-certificate-v2", e))?,
-        (None, Some(v)) => first_cert_id_names_with(v.raw, &tsa, false, opts.cert_digests)
+        (None, Some(v)) => first_cert_id_names_with(v.raw, tsa, false, opts.cert_digests)
             .map_err(|e| bad_attr("signing-certificate", e))?,
         (None, None) => return Err(TokenError::MissingAttribute("signing-certificate(-v2)")),
     };
@@ -333,7 +335,7 @@ pub fn verify_token_view(
         .verify_digest(tsa.spki, sig_alg, &digest, si.signature)
         .map_err(|e| TokenError::BadSignature(e.to_string()))?;
 
-    check_tsa_eku(&tsa)?;
+    check_tsa_eku(tsa)?;
     if !tsa.valid_at(tst_info.gen_time) {
         let f = kenpo_core::timefmt::rfc3339;
         return Err(TokenError::GenTimeOutsideValidity {

@@ -35,6 +35,7 @@ use kenpo_core::der_span::{Tlv, tag};
 use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
+use kenpo_core::shared_cert::{SharedCert, shared};
 
 /// id-aa-CMSAlgorithmProtection (RFC 6211).
 const ATTR_CMS_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
@@ -538,8 +539,8 @@ fn check_signer(
             SignerId::SubjectKeyId(_) => true,
         })
         .filter(|raw| seen.insert(crate::ByTail(raw)))
-        .filter_map(|raw| CertRef::parse(raw).ok())
-        .filter(|cert| sid_matches(&si.sid, cert))
+        .filter_map(|raw| shared(raw).ok())
+        .filter(|cert| sid_matches(&si.sid, cert.cert()))
         .take(ctx.opts.max_items)
         .collect::<Vec<_>>();
     // Several candidates match the sid (same issuer and serial, or same key identifier):
@@ -556,12 +557,13 @@ fn check_signer(
     // (A lone candidate is taken whatever the attribute says: no hash needed to choose.)
     let chosen = if cert.len() > 1 {
         cert.iter()
-            .position(|c| named_by_ess(c) == Some(true))
+            .position(|c| named_by_ess(c.cert()) == Some(true))
             .unwrap_or(0)
     } else {
         0
     };
     let cert = cert.into_iter().nth(chosen);
+    let cert = cert.as_deref().map(SharedCert::cert);
     match &cert {
         Some(cert) => {
             c.signer_cert = Some(cert.raw.to_vec());

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
+use kenpo_core::shared_cert::shared;
 use kenpo_revocation::RevocationCheck;
 use kenpo_revocation::names::names_equal;
 
@@ -199,7 +200,7 @@ pub(crate) fn build_and_validate_counted(
     extra: &[&[u8]],
     revocation: Option<&dyn RevocationCheck>,
 ) -> (Result<Found, PathError>, usize) {
-    let leaf_cert = match CertRef::parse(leaf) {
+    let leaf_shared = match shared(leaf) {
         Ok(c) => c,
         Err(e) => {
             let e = PathError::Malformed {
@@ -209,9 +210,10 @@ pub(crate) fn build_and_validate_counted(
             return (Err(e), 0);
         }
     };
+    let leaf_cert = leaf_shared.cert();
     // The leaf is itself a trust anchor: nothing to build.
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
-        let p = validate_path(opts, &[], &leaf_cert, revocation);
+        let p = validate_path(opts, &[], leaf_cert, revocation);
         return (p.map(Found::Fresh), 0);
     }
     if let Some(memo) = &v.memo {
@@ -220,8 +222,7 @@ pub(crate) fn build_and_validate_counted(
             .iter()
             .map(Vec::as_slice)
             .chain(extra.iter().copied());
-        if let Some(found) = memo.replay(opts, &leaf_cert, &v.anchors, &mut candidates, revocation)
-        {
+        if let Some(found) = memo.replay(opts, leaf_cert, &v.anchors, &mut candidates, revocation) {
             return (Ok(found), 0);
         }
     }
@@ -239,7 +240,7 @@ pub(crate) fn build_and_validate_counted(
         None => Vec::new(),
     };
     let mut pool = vec![Node {
-        cert: leaf_cert,
+        cert: leaf_cert.clone(),
         anchor: false,
     }];
     let mut seen: Vec<&[u8]> = vec![leaf];

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::memo::DerMemo;
+use kenpo_core::shared_cert::{SharedCert, shared};
 use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 
@@ -84,6 +85,9 @@ struct Entry {
     anchor: Period,
     anchor_key: PublicKeyKind,
     leaf_key: PublicKeyKind,
+    /// The path's certificates after the leaf, parsed (for revocation on replay); the
+    /// anchor last.
+    parsed: Vec<Arc<SharedCert>>,
 }
 
 /// Whether `a` and `b` are the same options but for their time (every field is named, so
@@ -187,17 +191,13 @@ impl PathMemo {
         if !present || !entry.holds_at(opts) {
             return None;
         }
-        // The leaf is parsed already; chain[0] is the leaf.
-        let parsed = chain
-            .iter()
-            .skip(1)
-            .map(|c| CertRef::parse(c))
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?;
-        let refs: Vec<&CertRef<'_>> = std::iter::once(leaf_cert).chain(&parsed).collect();
-        let anchor = CertRef::parse(anchor).ok()?;
+        // The leaf is parsed already; the entry holds the others parsed.
+        let (anchor, after_leaf) = entry.parsed.split_last()?;
+        let refs: Vec<&CertRef<'_>> = std::iter::once(leaf_cert)
+            .chain(after_leaf.iter().map(|c| c.cert()))
+            .collect();
         let mut checks = Vec::new();
-        check_revocation(opts, &refs, &anchor, revocation, &mut checks).ok()?;
+        check_revocation(opts, &refs, anchor.cert(), revocation, &mut checks).ok()?;
         Some(Found::Replayed {
             base: entry.path.clone(),
             revocation: checks,
@@ -242,7 +242,14 @@ fn entry(
             issuer_key: PublicKeyKind::from_spki_der(issuer.spki).ok()?,
         });
     }
+    let parsed = certs
+        .iter()
+        .skip(1)
+        .chain(std::iter::once(&anchor))
+        .map(|c| shared(c.raw).ok())
+        .collect::<Option<Vec<_>>>()?;
     Some(Entry {
+        parsed,
         opts: opts.clone(),
         path: Arc::new(path.clone()),
         links,

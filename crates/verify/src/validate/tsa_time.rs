@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use kenpo_core::cert::CertRef;
+use kenpo_core::shared_cert::shared;
 use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::{RevocationCheck, RevocationStatus};
 use kenpo_tsa::token::TsaCertValidator;
@@ -136,8 +136,9 @@ impl ControlTimeValidator {
         // The anchor is the last element; its own validity is the trust store's business.
         let non_anchor = path.len().saturating_sub(1);
         for (i, der) in path.iter().take(non_anchor).enumerate() {
-            let cert =
-                CertRef::parse(der).map_err(|e| format!("path certificate unreadable: {e}"))?;
+            let shared_cert =
+                shared(der).map_err(|e| format!("path certificate unreadable: {e}"))?;
+            let cert = shared_cert.cert();
             if cert.not_after < control {
                 return Err(format!(
                     "{} expired {}, before the time-stamp's proof of existence {} (no archive time-stamp made while it was valid)",
@@ -149,9 +150,9 @@ impl ControlTimeValidator {
             // Revocation after genTime but before the control time: the key may have been
             // compromised while no proof of existence protected the token.
             if let Some(issuer) = path.get(i + 1)
-                && let Ok(issuer) = CertRef::parse(issuer)
+                && let Ok(issuer) = shared(issuer)
                 && let RevocationStatus::Revoked { time, .. } =
-                    self.checker.status_at_parsed(&cert, &issuer, control)
+                    self.checker.status_at_parsed(cert, issuer.cert(), control)
                 && time > gen_time
                 && time <= control
             {
