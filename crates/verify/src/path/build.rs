@@ -14,7 +14,7 @@ use super::{Found, LinkCache, PathError, PathValidator, ValidatedPath, Validatio
 
 /// One certificate of the pool.
 pub(crate) struct Node<'a> {
-    pub(crate) cert: CertRef<'a>,
+    pub(crate) cert: &'a CertRef<'a>,
     pub(crate) anchor: bool,
 }
 
@@ -47,7 +47,7 @@ impl Ctx<'_, '_> {
         if let Some(v) = self.issuers.get(&k) {
             return v.clone();
         }
-        let cert = &self.pool[k].cert;
+        let cert = self.pool[k].cert;
         let t = self.opts.time;
         let mut v: Vec<usize> = (0..self.pool.len())
             .filter(|&j| j != k || self.pool[j].anchor)
@@ -63,8 +63,8 @@ impl Ctx<'_, '_> {
         if let Some(r) = self.sig_cache.get(&(child, issuer)) {
             return Some(r.clone());
         }
-        let c = &self.pool[child].cert;
-        let i = &self.pool[issuer].cert;
+        let c = self.pool[child].cert;
+        let i = self.pool[issuer].cert;
         if let Some(links) = self.links
             && links.contains(c.raw, i.spki)
         {
@@ -106,8 +106,8 @@ impl Ctx<'_, '_> {
     /// Validates the candidate `path` under the anchor `j` (remembering it in the memo
     /// when it validates but for revocation).
     fn validate(&self, path: &[usize], j: usize) -> Result<ValidatedPath, PathError> {
-        let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| &self.pool[p].cert).collect();
-        let anchor = &self.pool[j].cert;
+        let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| self.pool[p].cert).collect();
+        let anchor = self.pool[j].cert;
         let mut p = validate_without_revocation(self.opts, &certs, anchor)?;
         if let Some(memo) = self.memo {
             memo.remember(self.opts, &p, &certs, anchor);
@@ -239,35 +239,39 @@ pub(crate) fn build_and_validate_counted(
         }
         None => Vec::new(),
     };
-    let mut pool = vec![Node {
-        cert: leaf_cert.clone(),
-        anchor: false,
-    }];
+    // The pool: anchors, then intermediates, the caller's and fetched certificates, each
+    // encoding once and parsed once (shared parses; unreadable ones are left out).
     let mut seen: Vec<&[u8]> = vec![leaf];
-    for a in v.anchors.iter() {
-        if let Ok(cert) = CertRef::parse(a) {
-            seen.push(a);
-            pool.push(Node { cert, anchor: true });
-        }
-    }
+    let mut parsed = Vec::new();
     let others = v
         .intermediates
         .iter()
         .map(Vec::as_slice)
         .chain(extra.iter().copied())
         .chain(fetched.iter().map(Vec::as_slice));
-    for c in others {
-        if seen.contains(&c) {
+    for (c, anchor) in v
+        .anchors
+        .iter()
+        .map(|a| (a.as_slice(), true))
+        .chain(others.map(|c| (c, false)))
+    {
+        // Anchors are all taken (an anchor repeated among the others is seen already).
+        if !anchor && seen.contains(&c) {
             continue;
         }
-        if let Ok(cert) = CertRef::parse(c) {
+        if let Ok(cert) = shared(c) {
             seen.push(c);
-            pool.push(Node {
-                cert,
-                anchor: false,
-            });
+            parsed.push((cert, anchor));
         }
     }
+    let mut pool = vec![Node {
+        cert: leaf_cert,
+        anchor: false,
+    }];
+    pool.extend(parsed.iter().map(|(c, anchor)| Node {
+        cert: c.cert(),
+        anchor: *anchor,
+    }));
     let mut ctx = Ctx {
         opts,
         revocation,
