@@ -14,9 +14,13 @@ use yoke::Yoke;
 use crate::cert::{CertError, CertRef};
 use crate::memo::DerMemo;
 
-/// Certificates kept at most (then the memo starts afresh): bounded memory whatever the
-/// input.
+/// Certificates kept at most (then the memo starts afresh).
 const MAX_CERTS: usize = 1024;
+
+/// Larger encodings are parsed but not kept (real certificates are a few KiB): with
+/// [`MAX_CERTS`], the memo never holds more than 32 MiB (each kept encoding is stored
+/// twice, as key and as the certificate) whatever the input.
+pub const MAX_KEPT_LEN: usize = 16 * 1024;
 
 /// A certificate's encoding and its [`CertRef`] over it, kept together.
 #[derive(Debug)]
@@ -46,8 +50,12 @@ fn memo() -> &'static DerMemo<Arc<SharedCert>> {
 }
 
 /// The parsed certificate for `der`: the one parsed before when there is one, else parsed
-/// now and remembered. Unreadable encodings are not remembered (each call reports them).
+/// now and remembered. Unreadable encodings and encodings longer than [`MAX_KEPT_LEN`] are
+/// not remembered (each call parses them).
 pub fn shared(der: &[u8]) -> Result<Arc<SharedCert>, CertError> {
+    if der.len() > MAX_KEPT_LEN {
+        return SharedCert::parse(der).map(Arc::new);
+    }
     if let Some(c) = memo().get(der, |_| true) {
         return Ok(c);
     }

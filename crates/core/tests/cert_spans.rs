@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
-use kenpo_core::shared_cert::shared;
+use kenpo_core::shared_cert::{MAX_KEPT_LEN, shared};
 
 /// Every certificate file of `../shared/hpki-real` (required under CI).
 fn real_certificates() -> Vec<Vec<u8>> {
@@ -102,4 +102,38 @@ fn the_memo_hands_out_one_parse_per_encoding() {
             assert_eq!(o.der(), other.as_slice());
         }
     }
+}
+
+#[test]
+fn oversized_encodings_are_parsed_but_not_kept() {
+    let certs = real_certificates();
+    let Some(der) = certs.first() else {
+        return;
+    };
+    // The same certificate with a long extra extension is still one certificate (its
+    // signature no longer verifies, which parsing does not look at).
+    let padded = with_padding_extension(der, MAX_KEPT_LEN);
+    assert!(padded.len() > MAX_KEPT_LEN);
+    let a = shared(&padded).unwrap();
+    let b = shared(&padded).unwrap();
+    assert!(!Arc::ptr_eq(&a, &b));
+    assert_eq!(a.cert().extensions, b.cert().extensions);
+    assert_eq!(a.der(), padded.as_slice());
+}
+
+/// `der` with one more non-critical extension whose value is `n` zero octets.
+fn with_padding_extension(der: &[u8], n: usize) -> Vec<u8> {
+    use der::{Decode, Encode};
+    let mut cert = x509_cert::Certificate::from_der(der).unwrap();
+    let value = der::asn1::OctetString::new(vec![0u8; n]).unwrap();
+    let ext = x509_cert::ext::Extension {
+        extn_id: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"),
+        critical: false,
+        extn_value: value,
+    };
+    cert.tbs_certificate
+        .extensions
+        .get_or_insert_with(Vec::new)
+        .push(ext);
+    cert.to_der().unwrap()
 }
