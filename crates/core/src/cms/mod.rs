@@ -3,10 +3,12 @@
 
 pub mod augment;
 pub mod build;
+pub mod values;
 pub mod view;
 
 pub use augment::{AugmentError, Augmentation, augment};
 pub use build::{SignerInfoBuilder, attribute, signed_data};
+pub use values::AttributeValues;
 pub use view::{AttributeView, Attributes, SignedDataView, SignerId, SignerInfoView};
 
 use crate::der_span::SpanError;

@@ -17,7 +17,7 @@
 use const_oid::ObjectIdentifier as Oid;
 use spki::AlgorithmIdentifierOwned;
 
-use super::{CmsError, malformed};
+use super::{AttributeValues, CmsError, malformed};
 use crate::alg::{Digest, DigestAlgorithm};
 use crate::der_span::{Tlv, parse_one, tag};
 use crate::oid;
@@ -109,7 +109,7 @@ pub struct AttributeView<'a> {
     /// attrType.
     pub oid: Oid,
     /// Each value's TLV.
-    pub values: Vec<Tlv<'a>>,
+    pub values: AttributeValues<'a>,
 }
 
 fn read_oid(t: Tlv<'_>, field: &'static str) -> Result<Oid, CmsError> {
@@ -267,23 +267,20 @@ impl<'a> SignerInfoView<'a> {
 impl<'a> Attributes<'a> {
     /// Parses an `[n] IMPLICIT SET OF Attribute` field.
     pub fn parse(t: Tlv<'a>) -> Result<Self, CmsError> {
-        let list = t
-            .reader()
-            .all()?
-            .into_iter()
-            .map(|a| {
-                let a = a.expect(tag::SEQUENCE)?;
-                let mut ar = a.reader();
-                let oid = read_oid(ar.read()?, "Attribute.attrType")?;
-                let values = ar.expect(tag::SET)?.reader().all()?;
-                ar.finish()?;
-                Ok(AttributeView {
-                    raw: a.raw,
-                    oid,
-                    values,
-                })
-            })
-            .collect::<Result<Vec<_>, CmsError>>()?;
+        let mut r = t.reader();
+        let mut list = Vec::new();
+        while !r.is_empty() {
+            let a = r.expect(tag::SEQUENCE)?;
+            let mut ar = a.reader();
+            let oid = read_oid(ar.read()?, "Attribute.attrType")?;
+            let values = AttributeValues::read(ar.expect(tag::SET)?.reader())?;
+            ar.finish()?;
+            list.push(AttributeView {
+                raw: a.raw,
+                oid,
+                values,
+            });
+        }
         Ok(Self {
             raw: t.raw,
             contents: t.value,

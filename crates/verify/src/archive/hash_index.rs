@@ -147,7 +147,7 @@ impl<'a> HashIndex<'a> {
         if found.next().is_some() {
             return Err(ArchiveError::DuplicateHashIndex);
         }
-        match attr.values.as_slice() {
+        match &attr.values[..] {
             [v] => Self::parse(kind, v.raw),
             _ => Err(ArchiveError::DuplicateHashIndex),
         }
