@@ -1,15 +1,27 @@
 //! [`ProfileMemo`]: profile checks of signer certificates, remembered by a verifier (the
 //! check is a pure function of the profile and the certificate, and a batch meets the
-//! same signers in file after file).
+//! same signers in file after file), kept as the report's signer fields they give.
 
 use kenpo_core::memo::DerMemo;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::{ProfileError, SignerInfoSummary, check_profile};
 
+use crate::report::SignerReport;
+
 /// Answers kept at most (then the memo starts afresh).
 const MAX_ENTRIES: usize = 1024;
 
-type Answer = Result<SignerInfoSummary, ProfileError>;
+type Answer = Result<SignerReport, ProfileError>;
+
+/// The report's signer fields from a profile check's summary (the same for every profile
+/// the certificate meets).
+pub(super) fn summary_report(s: SignerInfoSummary) -> SignerReport {
+    SignerReport {
+        subject: s.subject,
+        hc_roles: s.hc_roles,
+        policy_oids: s.policy_oids,
+    }
+}
 
 /// Profile answers per (profile, certificate DER).
 #[derive(Debug)]
@@ -26,13 +38,14 @@ impl Default for ProfileMemo {
 }
 
 impl ProfileMemo {
-    /// [`check_profile`] of `cert` under `profile`, computed once per verifier.
+    /// [`check_profile`] of `cert` under `profile` as signer fields, computed once per
+    /// verifier.
     pub(super) fn check(&self, profile: Profile, cert: &[u8]) -> Answer {
         let same = |(p, _): &(Profile, Answer)| *p == profile;
         if let Some((_, a)) = self.answers.get(cert, same) {
             return a;
         }
-        let answer = check_profile(profile, cert);
+        let answer = check_profile(profile, cert).map(summary_report);
         self.answers.insert(cert, (profile, answer.clone()), same);
         answer
     }
@@ -54,7 +67,10 @@ mod tests {
                 .unwrap_or_default();
             for profile in [Profile::Any, Profile::Hpki, Profile::Accredited] {
                 for _ in 0..2 {
-                    assert_eq!(memo.check(profile, &cert), check_profile(profile, &cert));
+                    assert_eq!(
+                        memo.check(profile, &cert),
+                        check_profile(profile, &cert).map(summary_report)
+                    );
                 }
             }
         }
@@ -78,8 +94,14 @@ mod tests {
         );
         let junk = b"not a certificate".to_vec();
         for profile in [Profile::Any, Profile::Hpki] {
-            assert_eq!(memo.check(profile, &junk), check_profile(profile, &junk));
-            assert_eq!(memo.check(profile, &junk), check_profile(profile, &junk));
+            assert_eq!(
+                memo.check(profile, &junk),
+                check_profile(profile, &junk).map(summary_report)
+            );
+            assert_eq!(
+                memo.check(profile, &junk),
+                check_profile(profile, &junk).map(summary_report)
+            );
         }
         for i in 0..MAX_ENTRIES + 10 {
             let _ = memo.check(Profile::Any, &i.to_be_bytes());

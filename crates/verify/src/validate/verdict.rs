@@ -6,7 +6,7 @@ use kenpo_revocation::RevocationCheck;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
 
-use super::profiles::ProfileMemo;
+use super::profiles::{ProfileMemo, summary_report};
 use time::OffsetDateTime;
 
 use super::tsa_time::ControlTimeValidator;
@@ -102,16 +102,6 @@ pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
     cert.and_then(|c| check_profile(Profile::Any, c).ok())
         .map(summary_report)
         .unwrap_or_default()
-}
-
-/// The report's signer fields from a profile check's summary (the same for every profile
-/// the certificate meets).
-fn summary_report(s: kenpo_sign::profile::SignerInfoSummary) -> SignerReport {
-    SignerReport {
-        subject: s.subject,
-        hc_roles: s.hc_roles,
-        policy_oids: s.policy_oids,
-    }
 }
 
 fn ts_kind(k: TimestampKind) -> &'static str {
@@ -356,9 +346,7 @@ impl SigCtx<'_> {
             indication,
             sub_indication,
             level,
-            signer: summary
-                .map(summary_report)
-                .unwrap_or_else(|| signer_report(s.signer_cert.as_deref())),
+            signer: summary.unwrap_or_else(|| signer_report(s.signer_cert.as_deref())),
             signing_time: s.signing_time,
             best_signature_time: best,
             timestamps,
