@@ -348,22 +348,25 @@ impl<'a> Parser<'a> {
 /// Accepts exactly what [`crate::der_span::Reader`] reads: low tag numbers, definite
 /// lengths of at most four octets, each value inside its parent.
 fn plain(input: &[u8]) -> bool {
-    let mut ends = [0usize; MAX_DEPTH + 1];
-    ends[0] = input.len();
+    // Ends of the enclosing values, outermost first; `limit` is the innermost one.
+    let mut outer = [0usize; MAX_DEPTH];
     let mut depth = 0;
+    let mut limit = input.len();
     let mut pos = 0;
     loop {
-        while pos == ends[depth] {
+        if pos == limit {
             if depth == 0 {
                 return true;
             }
             depth -= 1;
+            limit = outer[depth];
+            continue;
         }
-        let limit = ends[depth];
+        // pos < limit <= input.len(): two header octets must fit before `limit`.
         let (Some(&tag), Some(&first)) = (input.get(pos), input.get(pos + 1)) else {
             return false;
         };
-        if tag & 0x1f == 0x1f || pos + 1 >= limit {
+        if pos + 1 >= limit || tag & 0x1f == 0x1f {
             return false;
         }
         let (len, hdr) = if first < 0x80 {
@@ -371,10 +374,10 @@ fn plain(input: &[u8]) -> bool {
         } else {
             let n = usize::from(first & 0x7f);
             // 0x80 is the indefinite form; more than four length octets is refused.
-            if n == 0 || n > 4 || pos + 2 + n > limit {
-                return false;
-            }
-            let Some(bytes) = input.get(pos + 2..pos + 2 + n) else {
+            let Some(bytes) = input
+                .get(pos + 2..pos + 2 + n)
+                .filter(|_| n != 0 && n <= 4 && pos + 2 + n <= limit)
+            else {
                 return false;
             };
             let len = bytes
@@ -382,9 +385,10 @@ fn plain(input: &[u8]) -> bool {
                 .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             (len, 2 + n)
         };
-        let Some(end) = (pos + hdr).checked_add(len).filter(|&e| e <= limit) else {
+        let end = pos + hdr + len;
+        if end > limit {
             return false;
-        };
+        }
         if tag & 0x20 == 0 {
             pos = end;
             continue;
@@ -392,8 +396,9 @@ fn plain(input: &[u8]) -> bool {
         if (tag & 0xc0 == 0 && is_string_tag(tag & 0x1f)) || depth == MAX_DEPTH {
             return false;
         }
+        outer[depth] = limit;
         depth += 1;
-        ends[depth] = end;
+        limit = end;
         pos += hdr;
     }
 }
