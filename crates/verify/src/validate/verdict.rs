@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::RevocationCheck;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
-
-use super::profiles::{ProfileMemo, summary_report};
 use time::OffsetDateTime;
 
+use super::profiles::{ProfileMemo, summary_report};
 use super::tsa_time::ControlTimeValidator;
 use super::{RevocationMode, VerifyOptions, path_options};
 use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
@@ -84,7 +84,7 @@ fn path_check(c: path::Check) -> CheckReport {
 
 /// A path check's name in the report.
 fn path_name(c: &path::Check) -> String {
-    format!("path:{}", c.name)
+    ["path:", c.name.as_str()].concat()
 }
 
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
@@ -215,7 +215,7 @@ impl SigCtx<'_> {
                 gen_time: ts.gen_time,
                 valid: ts.intact,
             });
-            let name = format!("timestamp:{}", ts.kind.name());
+            let name = ["timestamp:", ts.kind.name()].concat();
             checks.push(CheckReport::new(
                 name,
                 ts.intact,
@@ -254,12 +254,15 @@ impl SigCtx<'_> {
                 checks.push(CheckReport::new(
                     "algorithm-sunset",
                     true,
-                    format!(
-                        "{} sunset {}: proof of existence {} is before it",
-                        size.name(),
-                        kenpo_core::timefmt::rfc3339(sunset),
-                        kenpo_core::timefmt::rfc3339(best)
-                    ),
+                    [
+                        &size.name(),
+                        " sunset ",
+                        &rfc3339(sunset),
+                        ": proof of existence ",
+                        &rfc3339(best),
+                        " is before it",
+                    ]
+                    .concat(),
                 ));
             }
         }
@@ -267,14 +270,12 @@ impl SigCtx<'_> {
             "best-signature-time",
             true,
             match poe {
-                Some(_) => format!(
-                    "{} (earliest valid signature time-stamp)",
-                    kenpo_core::timefmt::rfc3339(best)
-                ),
-                None => format!(
-                    "{} (validation time: no valid signature time-stamp)",
-                    kenpo_core::timefmt::rfc3339(best)
-                ),
+                Some(_) => [&rfc3339(best), " (earliest valid signature time-stamp)"].concat(),
+                None => [
+                    &rfc3339(best),
+                    " (validation time: no valid signature time-stamp)",
+                ]
+                .concat(),
             },
         ));
 
@@ -303,17 +304,19 @@ impl SigCtx<'_> {
                     checks.push(CheckReport::new(
                         "path",
                         true,
-                        format!(
-                            "validated at {} to {}",
-                            kenpo_core::timefmt::rfc3339(best),
-                            subjects(
+                        [
+                            "validated at ",
+                            &rfc3339(best),
+                            " to ",
+                            &subjects(
                                 p.certs()
                                     .last()
                                     .map(std::slice::from_ref)
-                                    .unwrap_or_default()
+                                    .unwrap_or_default(),
                             )
-                            .concat()
-                        ),
+                            .concat(),
+                        ]
+                        .concat(),
                     ));
                     found_checks(p, &mut checks);
                 }
@@ -368,16 +371,18 @@ impl SigCtx<'_> {
             checks.push(CheckReport::new(
                 "timestamp:tsa-control-time",
                 v.ok,
-                format!(
-                    "TSA path for the token of {} checked up to {}{}",
-                    kenpo_core::timefmt::rfc3339(v.gen_time),
-                    kenpo_core::timefmt::rfc3339(v.control_time),
+                [
+                    "TSA path for the token of ",
+                    &rfc3339(v.gen_time),
+                    " checked up to ",
+                    &rfc3339(v.control_time),
                     if v.control_time == self.at {
                         " (validation time)"
                     } else {
                         " (next archive time-stamp)"
-                    }
-                ),
+                    },
+                ]
+                .concat(),
             ));
         }
     }
