@@ -302,17 +302,21 @@ impl SignatureAlgorithm {
     }
 
     /// Short name (`RSA-PKCS1-SHA256`, `RSA-PSS-SHA256`, `ECDSA-SHA384`).
-    pub fn name(&self) -> String {
-        let d = match self.digest() {
-            DigestAlgorithm::Sha1 => "SHA1",
-            DigestAlgorithm::Sha256 => "SHA256",
-            DigestAlgorithm::Sha384 => "SHA384",
-            DigestAlgorithm::Sha512 => "SHA512",
-        };
-        match self {
-            Self::RsaPkcs1(_) => format!("RSA-PKCS1-{d}"),
-            Self::RsaPss { .. } => format!("RSA-PSS-{d}"),
-            Self::Ecdsa(_) => format!("ECDSA-{d}"),
+    pub fn name(&self) -> &'static str {
+        use DigestAlgorithm::*;
+        match *self {
+            Self::RsaPkcs1(Sha1) => "RSA-PKCS1-SHA1",
+            Self::RsaPkcs1(Sha256) => "RSA-PKCS1-SHA256",
+            Self::RsaPkcs1(Sha384) => "RSA-PKCS1-SHA384",
+            Self::RsaPkcs1(Sha512) => "RSA-PKCS1-SHA512",
+            Self::RsaPss { digest: Sha1, .. } => "RSA-PSS-SHA1",
+            Self::RsaPss { digest: Sha256, .. } => "RSA-PSS-SHA256",
+            Self::RsaPss { digest: Sha384, .. } => "RSA-PSS-SHA384",
+            Self::RsaPss { digest: Sha512, .. } => "RSA-PSS-SHA512",
+            Self::Ecdsa(Sha1) => "ECDSA-SHA1",
+            Self::Ecdsa(Sha256) => "ECDSA-SHA256",
+            Self::Ecdsa(Sha384) => "ECDSA-SHA384",
+            Self::Ecdsa(Sha512) => "ECDSA-SHA512",
         }
     }
 
@@ -707,6 +711,17 @@ mod tests {
         );
         assert_eq!(pss(Sha512).name(), "RSA-PSS-SHA512");
         assert_eq!(SignatureAlgorithm::Ecdsa(Sha384).name(), "ECDSA-SHA384");
+        // Every combination: the kind, then the digest's name without its dash.
+        for d in [Sha1, Sha256, Sha384, Sha512] {
+            let digest = d.name().replace('-', "");
+            for (alg, kind) in [
+                (SignatureAlgorithm::RsaPkcs1(d), "RSA-PKCS1"),
+                (pss(d), "RSA-PSS"),
+                (SignatureAlgorithm::Ecdsa(d), "ECDSA"),
+            ] {
+                assert_eq!(alg.name(), format!("{kind}-{digest}"));
+            }
+        }
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn same_public_key(key_spki: &[u8], cert_spki: &[u8]) -> bool {
 
 fn check_algorithm(signer: &dyn Signer, alg: SignatureAlgorithm) -> Result<(), SignError> {
     let bad = |reason: String| SignError::Algorithm {
-        algorithm: alg.name(),
+        algorithm: alg.name().to_owned(),
         reason,
     };
     if alg.digest() == kenpo_core::alg::DigestAlgorithm::Sha1 {
@@ -200,7 +200,7 @@ pub(crate) fn sign_prepared(
 ) -> Result<Built, SignError> {
     if digest.algorithm() != p.alg.digest() {
         return Err(SignError::Algorithm {
-            algorithm: p.alg.name(),
+            algorithm: p.alg.name().to_owned(),
             reason: format!("the document digest is {}", digest.algorithm().name()),
         });
     }
