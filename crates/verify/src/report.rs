@@ -1,6 +1,8 @@
 //! Validation reports: the JSON of the `verify` / `verify-cert` contract
 //! (`/work/shared/CLI.md`, schema in `docs/report-schema.md`), bilingual text, exit codes.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -47,19 +49,26 @@ impl Lang {
 }
 
 /// One named check and what it found.
+///
+/// Names and details are mostly fixed texts, which are kept borrowed (a verification
+/// reports a few dozen checks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     /// Short name (`message-digest`, `signature`, `path`, `revocation[0]` …).
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Whether it passed.
     pub passed: bool,
     /// What was found.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 impl CheckReport {
     /// A check.
-    pub fn new(name: impl Into<String>, passed: bool, detail: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        passed: bool,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             name: name.into(),
             passed,

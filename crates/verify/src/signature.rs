@@ -21,6 +21,7 @@
 //! stays bounded: at most [`Options::max_items`] SignerInfos, countersignatures and tokens
 //! are processed per call, and countersignatures nest at most [`MAX_COUNTER_DEPTH`] deep.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Read;
 
@@ -140,7 +141,7 @@ pub struct Check {
     /// Whether it passed.
     pub passed: bool,
     /// What was found.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 /// Which kind of time-stamp a [`TimestampCheck`] is about.
@@ -216,7 +217,7 @@ pub struct SignerCheck {
 }
 
 impl SignerCheck {
-    fn check(&mut self, name: &'static str, passed: bool, detail: impl Into<String>) {
+    fn check(&mut self, name: &'static str, passed: bool, detail: impl Into<Cow<'static, str>>) {
         self.checks.push(Check {
             name,
             passed,

@@ -84,7 +84,7 @@ fn leaf_revocation(r: &Report) -> String {
         .checks
         .iter()
         .find(|c| c.name == "path:revocation[0]")
-        .map(|c| c.detail.clone())
+        .map(|c| c.detail.to_string())
         .unwrap_or_default()
 }
 
