@@ -194,6 +194,17 @@ const COMMON: &[Oid] = {
     ]
 };
 
+/// The dotted form of the content types every signature names (id-data, id-signedData,
+/// id-ct-TSTInfo), without writing it out; `None` for any other OID.
+pub fn dotted_static(o: &Oid) -> Option<&'static str> {
+    match *o {
+        ID_DATA => Some("1.2.840.113549.1.7.1"),
+        ID_SIGNED_DATA => Some("1.2.840.113549.1.7.2"),
+        ID_CT_TST_INFO => Some("1.2.840.113549.1.9.16.1.4"),
+        _ => None,
+    }
+}
+
 /// The dotted form of `o` (`1.2.840.113549.1.7.1`), written into one allocation.
 pub fn dotted(o: &Oid) -> String {
     use std::fmt::Write;
@@ -265,6 +276,19 @@ impl Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_dotted_forms_are_the_written_ones() {
+        for o in COMMON {
+            if let Some(d) = dotted_static(o) {
+                assert_eq!(d, dotted(o));
+            }
+        }
+        for o in [ID_DATA, ID_SIGNED_DATA, ID_CT_TST_INFO] {
+            assert_eq!(dotted_static(&o), Some(dotted(&o).as_str()));
+        }
+        assert_eq!(dotted_static(&SHA256), None);
+    }
 
     #[test]
     fn every_encoding_decodes_as_the_decoder_does() {

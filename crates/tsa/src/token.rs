@@ -390,6 +390,11 @@ pub fn verify_token_view(
     })
 }
 
+/// The DER of an extendedKeyUsage value naming id-kp-timeStamping (1.3.6.1.5.5.7.3.8) alone.
+const TIME_STAMPING_ONLY: [u8; 12] = [
+    0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
+];
+
 /// RFC 3161 §2.3: the TSA certificate has exactly one EKU, id-kp-timeStamping, marked
 /// critical.
 pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
@@ -398,6 +403,10 @@ pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
         .ok_or(TokenError::BadEku("extendedKeyUsage is absent"))?;
     if !ext.critical {
         return Err(TokenError::BadEku("extendedKeyUsage is not critical"));
+    }
+    // The one encoding every TSA certificate has: SEQUENCE { id-kp-timeStamping }.
+    if ext.value == TIME_STAMPING_ONLY {
+        return Ok(());
     }
     let eku = ExtendedKeyUsage::from_der(ext.value)
         .map_err(|_| TokenError::BadEku("extendedKeyUsage is malformed"))?;
@@ -410,4 +419,16 @@ pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
 /// Computes the imprint of `data` for checking a token against it.
 pub fn imprint_of(alg: DigestAlgorithm, data: &[u8]) -> Digest {
     alg.digest(data)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_stamping_only_encoding_decodes_to_that_one_purpose() {
+        let eku = ExtendedKeyUsage::from_der(&TIME_STAMPING_ONLY).unwrap();
+        assert_eq!(eku.0, vec![oid::KP_TIME_STAMPING]);
+    }
 }

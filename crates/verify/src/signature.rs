@@ -834,9 +834,10 @@ fn check_content_type(
                 .then(|| oid::from_content(v.value).ok())
                 .flatten()
             {
-                Some(o) if o == *content_type => {
-                    c.check("content-type", true, kenpo_core::oid::dotted(&o))
-                }
+                Some(o) if o == *content_type => match oid::dotted_static(&o) {
+                    Some(d) => c.check("content-type", true, d),
+                    None => c.check("content-type", true, oid::dotted(&o)),
+                },
                 Some(o) => c.check(
                     "content-type",
                     false,
