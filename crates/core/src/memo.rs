@@ -1,14 +1,20 @@
 //! [`DerMemo`]: what a run has worked out about DER objects (certificates), remembered for
 //! the files that meet them again — bounded, shared between threads.
 //!
-//! Entries are found by a hash of the object's length and last 64 octets (a certificate
-//! ends with its signature value, which tells any two apart) under a process-random
-//! hasher, and compare the whole object: a shared hash only costs a comparison, and
-//! crafted collisions cannot be predicted. When full, the memo starts afresh.
+//! Entries are found by a hash of the object's length and last [`HASHED_TAIL`] octets (a
+//! certificate ends with its signature value, which tells any two apart) under a
+//! process-random hasher, and compare the whole object: a shared hash only costs a
+//! comparison, and crafted collisions cannot be predicted. When full, the memo starts
+//! afresh.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::{PoisonError, RwLock};
+
+/// Octets of an object's end that are hashed: 128 bits of a signature value. (Crafted
+/// objects can share any tail whatever its length; they then share a bucket, where the
+/// whole encoding is compared.)
+pub const HASHED_TAIL: usize = 16;
 
 /// Values per DER object; several values may be kept for one object (told apart by the
 /// `which` predicate of [`DerMemo::get`] and [`DerMemo::insert`]).
@@ -50,7 +56,10 @@ impl<T: Clone> DerMemo<T> {
     fn key(&self, der: &[u8]) -> u64 {
         let mut h = self.hasher.build_hasher();
         h.write_usize(der.len());
-        h.write(der.get(der.len().saturating_sub(64)..).unwrap_or_default());
+        h.write(
+            der.get(der.len().saturating_sub(HASHED_TAIL)..)
+                .unwrap_or_default(),
+        );
         h.finish()
     }
 
