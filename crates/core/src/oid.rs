@@ -223,10 +223,51 @@ pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
     {
         return Ok(*o);
     }
+    // 1.2.840.113549.1.{1,7,9}.n and 1.2.840.113549.1.9.16.{1,2}.n (PKCS #1, CMS content
+    // types, PKCS #9 and S/MIME attributes): every attribute of every SignerInfo.
+    if let Some(suffix) = content.strip_prefix(&RSADSI)
+        && let Some((family, arc)) = rsadsi_slot(suffix)
+        && let Some(o) = rsadsi_index()[family][arc].and_then(|i| COMMON.get(usize::from(i)))
+    {
+        return Ok(*o);
+    }
     match common_index().get(content) {
         Some(o) => Ok(*o),
         None => Oid::from_bytes(content),
     }
+}
+
+/// 1.2.840.113549.1 (pkcs), encoded.
+const RSADSI: [u8; 7] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01];
+
+/// Where an encoding after [`RSADSI`] sits in [`rsadsi_index`]: its family (pkcs-1,
+/// pkcs-7, pkcs-9, id-ct, id-aa) and last arc (one octet, below 0x80).
+fn rsadsi_slot(suffix: &[u8]) -> Option<(usize, usize)> {
+    let (family, arc) = match *suffix {
+        [1, n] => (0, n),
+        [7, n] => (1, n),
+        [9, n] => (2, n),
+        [9, 0x10, 1, n] => (3, n),
+        [9, 0x10, 2, n] => (4, n),
+        _ => return None,
+    };
+    (arc < 0x80).then_some((family, usize::from(arc)))
+}
+
+/// The [`COMMON`] OIDs under [`RSADSI`], as indexes into it, by [`rsadsi_slot`].
+fn rsadsi_index() -> &'static [[Option<u8>; 128]; 5] {
+    static INDEX: OnceLock<[[Option<u8>; 128]; 5]> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut t = [[None; 128]; 5];
+        for (i, o) in COMMON.iter().enumerate() {
+            if let Some(suffix) = o.as_bytes().strip_prefix(&RSADSI)
+                && let Some((family, arc)) = rsadsi_slot(suffix)
+            {
+                t[family][arc] = u8::try_from(i).ok();
+            }
+        }
+        t
+    })
 }
 
 /// [`COMMON`] by encoding, hashed with FNV-1a: the keys are a few octets, and the table
@@ -295,10 +336,29 @@ mod tests {
         // id-ce by index, other common ones by table, the rest decoded.
         let mut inputs: Vec<Vec<u8>> = (0..=255u8).map(|a| vec![0x55, 0x1d, a]).collect();
         inputs.extend(COMMON.iter().map(|o| o.as_bytes().to_vec()));
+        // Every slot of the RSADSI index, and its neighbours.
+        for suffix in [
+            &[1u8][..],
+            &[7],
+            &[9],
+            &[9, 0x10, 1],
+            &[9, 0x10, 2],
+            &[9, 0x10, 3],
+        ] {
+            for n in 0..=255u8 {
+                let mut c = RSADSI.to_vec();
+                c.extend_from_slice(suffix);
+                c.push(n);
+                inputs.push(c);
+            }
+        }
         inputs.extend([
             vec![0x55, 0x1d],
             vec![0x55, 0x1d, 0x81, 0x00],
             vec![0x2a, 0x03],
+            RSADSI.to_vec(),
+            [&RSADSI[..], &[9, 0x10]].concat(),
+            [&RSADSI[..], &[9, 0x10, 2, 0x81, 0x01]].concat(),
         ]);
         for c in inputs {
             assert_eq!(from_content(&c).ok(), Oid::from_bytes(&c).ok(), "{c:02x?}");
