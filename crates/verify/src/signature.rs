@@ -510,7 +510,8 @@ fn verify_view(
         signers.push(check_signer(&ctx, si, &target, 0));
     }
     Ok(SignedDataCheck {
-        content_type: sd.econtent_type.to_string(),
+        content_type: oid::dotted_static(&sd.econtent_type)
+            .map_or_else(|| oid::dotted(&sd.econtent_type), str::to_owned),
         content_attached: sd.econtent.is_some(),
         normalised_from_ber,
         signers,
@@ -654,7 +655,7 @@ fn check_signer(
                     c.check(
                         "signature",
                         true,
-                        format!("{} ({})", alg.name(), opts.backend.name()),
+                        [alg.name(), " (", opts.backend.name(), ")"].concat(),
                     );
                 }
                 Err(e) => match der_sorted_digest(si, alg.digest()) {
@@ -874,7 +875,7 @@ fn check_message_digest(
         c.check(
             "message-digest",
             true,
-            format!("{} matches", expected.algorithm().name()),
+            [expected.algorithm().name(), " matches"].concat(),
         );
     } else {
         c.check(
@@ -971,7 +972,7 @@ fn check_token(
     let imprint_intact = tst.and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
     let token_intact = verified.is_ok();
     let mut detail = match &verified {
-        Ok(v) => format!("token verifies (TSA {})", v.tsa_subject()),
+        Ok(v) => ["token verifies (TSA ", &v.tsa_subject(), ")"].concat(),
         Err(e) => format!("token does not verify: {e}"),
     };
     match imprint_intact {
