@@ -319,7 +319,7 @@ fn pem_body(body: &str, label: &str) -> Result<Vec<u8>, CertError> {
 }
 
 fn looks_like_pem(data: &[u8]) -> bool {
-    data.windows(11).any(|w| w == b"-----BEGIN ")
+    memchr::memmem::find(data, b"-----BEGIN ").is_some()
 }
 
 /// Loads one or more certificates from DER or PEM bytes.
@@ -338,7 +338,7 @@ pub fn certificates_from_pem_or_der(data: &[u8]) -> Result<Vec<Vec<u8>>, CertErr
         return Err(CertError::Empty("certificate"));
     }
     for c in &certs {
-        CertRef::parse(c)?;
+        crate::shared_cert::shared(c)?;
     }
     Ok(certs)
 }
@@ -346,7 +346,7 @@ pub fn certificates_from_pem_or_der(data: &[u8]) -> Result<Vec<Vec<u8>>, CertErr
 /// Loads a PKCS#8 private key (DER, or PEM `PRIVATE KEY`).
 pub fn pkcs8_from_pem_or_der(data: &[u8]) -> Result<Vec<u8>, CertError> {
     let der = if looks_like_pem(data) {
-        if data.windows(21).any(|w| w == b"ENCRYPTED PRIVATE KEY") {
+        if memchr::memmem::find(data, b"ENCRYPTED PRIVATE KEY").is_some() {
             return Err(CertError::Pem(
                 "encrypted PKCS#8 keys are not supported; use PKCS#12".into(),
             ));
