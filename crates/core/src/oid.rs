@@ -3,6 +3,7 @@
 //! Standard OIDs come from [`const_oid::db`] where it has them; CAdES, RFC 3161 and HPKI
 //! (保健医療福祉分野PKI) identifiers that it lacks are defined here.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
@@ -194,14 +195,15 @@ const COMMON: &[Oid] = {
     ]
 };
 
-/// The dotted form of the content types every signature names (id-data, id-signedData,
-/// id-ct-TSTInfo), without writing it out; `None` for any other OID.
-pub fn dotted_static(o: &Oid) -> Option<&'static str> {
+/// The dotted form of `o` as a report text: borrowed for the content types every
+/// signature names (id-data, id-signedData, id-ct-TSTInfo), written out ([`dotted`]) for
+/// any other OID.
+pub fn dotted_text(o: &Oid) -> Cow<'static, str> {
     match *o {
-        ID_DATA => Some("1.2.840.113549.1.7.1"),
-        ID_SIGNED_DATA => Some("1.2.840.113549.1.7.2"),
-        ID_CT_TST_INFO => Some("1.2.840.113549.1.9.16.1.4"),
-        _ => None,
+        ID_DATA => Cow::Borrowed("1.2.840.113549.1.7.1"),
+        ID_SIGNED_DATA => Cow::Borrowed("1.2.840.113549.1.7.2"),
+        ID_CT_TST_INFO => Cow::Borrowed("1.2.840.113549.1.9.16.1.4"),
+        _ => Cow::Owned(dotted(o)),
     }
 }
 
@@ -319,16 +321,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn static_dotted_forms_are_the_written_ones() {
-        for o in COMMON {
-            if let Some(d) = dotted_static(o) {
-                assert_eq!(d, dotted(o));
-            }
+    fn dotted_texts_are_the_written_forms() {
+        for o in COMMON.iter().chain([&HPKI_SIGNER_POLICY]) {
+            assert_eq!(dotted_text(o), dotted(o));
         }
         for o in [ID_DATA, ID_SIGNED_DATA, ID_CT_TST_INFO] {
-            assert_eq!(dotted_static(&o), Some(dotted(&o).as_str()));
+            assert!(matches!(dotted_text(&o), Cow::Borrowed(_)), "{o}");
         }
-        assert_eq!(dotted_static(&SHA256), None);
+        assert!(matches!(dotted_text(&SHA256), Cow::Owned(_)));
     }
 
     #[test]

@@ -510,8 +510,7 @@ fn verify_view(
         signers.push(check_signer(&ctx, si, &target, 0));
     }
     Ok(SignedDataCheck {
-        content_type: oid::dotted_static(&sd.econtent_type)
-            .map_or_else(|| oid::dotted(&sd.econtent_type), str::to_owned),
+        content_type: oid::dotted_text(&sd.econtent_type).into_owned(),
         content_attached: sd.econtent.is_some(),
         normalised_from_ber,
         signers,
@@ -835,10 +834,9 @@ fn check_content_type(
                 .then(|| oid::from_content(v.value).ok())
                 .flatten()
             {
-                Some(o) if o == *content_type => match oid::dotted_static(&o) {
-                    Some(d) => c.check("content-type", true, d),
-                    None => c.check("content-type", true, oid::dotted(&o)),
-                },
+                Some(o) if o == *content_type => {
+                    c.check("content-type", true, oid::dotted_text(&o))
+                }
                 Some(o) => c.check(
                     "content-type",
                     false,

@@ -192,12 +192,12 @@ impl PathMemo {
             return None;
         }
         // The leaf is parsed already; the entry holds the others parsed.
-        let (anchor, after_leaf) = entry.parsed.split_last()?;
+        let (parsed_anchor, after_leaf) = entry.parsed.split_last()?;
         let refs: Vec<&CertRef<'_>> = std::iter::once(leaf_cert)
             .chain(after_leaf.iter().map(|c| c.cert()))
             .collect();
         let mut checks = Vec::new();
-        check_revocation(opts, &refs, anchor.cert(), revocation, &mut checks).ok()?;
+        check_revocation(opts, &refs, parsed_anchor.cert(), revocation, &mut checks).ok()?;
         Some(Found::Replayed {
             base: entry.path.clone(),
             revocation: checks,

@@ -592,10 +592,9 @@ pub(crate) fn validate_without_revocation(
     })
 }
 
-/// `name[k]`, the report name of a check on the k-th certificate (written out directly: a
-/// warm verification names a dozen of them, and the formatting machinery costs more than
-/// the rest of such a check).
-pub(crate) fn indexed(name: &str, k: usize) -> String {
+/// `name[k]`, the report name of a check on the k-th certificate, written out directly
+/// rather than through the formatting machinery (a warm verification names a dozen).
+fn indexed(name: &str, k: usize) -> String {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     let mut rest = k;
