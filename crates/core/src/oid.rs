@@ -219,17 +219,10 @@ pub fn dotted(o: &Oid) -> String {
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
-    // id-ce (2.5.29.x), most extensions of every certificate: by index, no hashing.
-    if let [0x55, 0x1d, arc] = *content
-        && let Some(Some(o)) = id_ce_index().get(usize::from(arc))
-    {
-        return Ok(*o);
-    }
-    // 1.2.840.113549.1.{1,7,9}.n and 1.2.840.113549.1.9.16.{1,2}.n (PKCS #1, CMS content
-    // types, PKCS #9 and S/MIME attributes): every attribute of every SignerInfo.
-    if let Some(suffix) = content.strip_prefix(&RSADSI)
-        && let Some((family, arc)) = rsadsi_slot(suffix)
-        && let Some(o) = rsadsi_index()[family][arc].and_then(|i| COMMON.get(usize::from(i)))
+    // The OIDs of every certificate extension and every CMS attribute: by their last arc,
+    // no hashing (see `arc_slot`).
+    if let Some((family, arc)) = arc_slot(content)
+        && let Some(o) = arc_index()[family][arc].and_then(|i| COMMON.get(usize::from(i)))
     {
         return Ok(*o);
     }
@@ -242,29 +235,34 @@ pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
 /// 1.2.840.113549.1 (pkcs), encoded.
 const RSADSI: [u8; 7] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01];
 
-/// Where an encoding after [`RSADSI`] sits in [`rsadsi_index`]: its family (pkcs-1,
-/// pkcs-7, pkcs-9, id-ct, id-aa) and last arc (one octet, below 0x80).
-fn rsadsi_slot(suffix: &[u8]) -> Option<(usize, usize)> {
-    let (family, arc) = match *suffix {
-        [1, n] => (0, n),
-        [7, n] => (1, n),
-        [9, n] => (2, n),
-        [9, 0x10, 1, n] => (3, n),
-        [9, 0x10, 2, n] => (4, n),
-        _ => return None,
+/// Families of [`arc_index`]: id-ce (2.5.29), then under [`RSADSI`] pkcs-1, pkcs-7,
+/// pkcs-9, id-ct (pkcs-9.16.1) and id-aa (pkcs-9.16.2).
+const ARC_FAMILIES: usize = 6;
+
+/// Where an OID encoding sits in [`arc_index`]: its family and its last arc (one octet,
+/// below 0x80); `None` for any other shape.
+fn arc_slot(content: &[u8]) -> Option<(usize, usize)> {
+    let (family, arc) = match *content {
+        [0x55, 0x1d, n] => (0, n),
+        _ => match *content.strip_prefix(&RSADSI)? {
+            [1, n] => (1, n),
+            [7, n] => (2, n),
+            [9, n] => (3, n),
+            [9, 0x10, 1, n] => (4, n),
+            [9, 0x10, 2, n] => (5, n),
+            _ => return None,
+        },
     };
     (arc < 0x80).then_some((family, usize::from(arc)))
 }
 
-/// The [`COMMON`] OIDs under [`RSADSI`], as indexes into it, by [`rsadsi_slot`].
-fn rsadsi_index() -> &'static [[Option<u8>; 128]; 5] {
-    static INDEX: OnceLock<[[Option<u8>; 128]; 5]> = OnceLock::new();
+/// The [`COMMON`] OIDs that have an [`arc_slot`], as indexes into it.
+fn arc_index() -> &'static [[Option<u8>; 128]; ARC_FAMILIES] {
+    static INDEX: OnceLock<[[Option<u8>; 128]; ARC_FAMILIES]> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut t = [[None; 128]; 5];
+        let mut t = [[None; 128]; ARC_FAMILIES];
         for (i, o) in COMMON.iter().enumerate() {
-            if let Some(suffix) = o.as_bytes().strip_prefix(&RSADSI)
-                && let Some((family, arc)) = rsadsi_slot(suffix)
-            {
+            if let Some((family, arc)) = arc_slot(o.as_bytes()) {
                 t[family][arc] = u8::try_from(i).ok();
             }
         }
@@ -277,22 +275,6 @@ fn rsadsi_index() -> &'static [[Option<u8>; 128]; 5] {
 fn common_index() -> &'static HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>> {
     static INDEX: OnceLock<HashMap<&'static [u8], Oid, BuildHasherDefault<Fnv>>> = OnceLock::new();
     INDEX.get_or_init(|| COMMON.iter().map(|o| (o.as_bytes(), *o)).collect())
-}
-
-/// The id-ce OIDs of [`COMMON`] by their last arc (a single octet, below 0x80).
-fn id_ce_index() -> &'static [Option<Oid>; 128] {
-    static INDEX: OnceLock<[Option<Oid>; 128]> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let mut t = [None; 128];
-        for o in COMMON {
-            if let [0x55, 0x1d, arc] = *o.as_bytes()
-                && let Some(slot) = t.get_mut(usize::from(arc))
-            {
-                *slot = Some(*o);
-            }
-        }
-        t
-    })
 }
 
 /// FNV-1a, for the short keys of [`common_index`].

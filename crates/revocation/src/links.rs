@@ -7,13 +7,13 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, PoisonError};
 
+// The end octets hashed, as for every DerMemo: 128 bits of the certificate's signature
+// value and of the key's modulus or point, which differ between any two (the key still
+// compares everything, see `Link`).
+use kenpo_core::memo::HASHED_TAIL;
+
 /// Entries kept at most (then the cache starts afresh): a few MiB whatever the input.
 const MAX_LINKS: usize = 4096;
-
-/// Octets at the end of a certificate and of a key that are hashed: 128 bits of the
-/// certificate's signature value and of the key's modulus or point, which differ between
-/// any two (the key still compares everything, see [`Link`]).
-const HASHED_TAIL: usize = 16;
 
 /// One verified link: the whole certificate (tbsCertificate, algorithm and signature) and
 /// the issuer's SubjectPublicKeyInfo, compared in full.
