@@ -4,38 +4,32 @@
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use spki::AlgorithmIdentifierOwned;
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
 use crate::der_span::{Reader, SpanError, parse_one, tag};
+use crate::memo::DerMemo;
 
 /// Names formatted so far (formatting looks attribute types up in a large table; the same
-/// CA and TSA names recur in every file of a batch). Bounded: cleared when full.
-static NAME_STRINGS: OnceLock<Mutex<HashMap<Vec<u8>, String>>> = OnceLock::new();
+/// CA and TSA names recur in every file of a batch). Bounded: starts afresh when full.
+fn name_strings() -> &'static DerMemo<String> {
+    static NAME_STRINGS: OnceLock<DerMemo<String>> = OnceLock::new();
+    NAME_STRINGS.get_or_init(|| DerMemo::new(NAME_CACHE_LIMIT))
+}
 const NAME_CACHE_LIMIT: usize = 4096;
 
 /// A DER `Name` as an RFC 4514 string (as x509-cert formats it); empty when it does not
 /// decode. Results are memoised per encoding.
 pub fn name_string(name_der: &[u8]) -> String {
-    let cache = NAME_STRINGS.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(s) = cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(name_der)
-    {
-        return s.clone();
+    if let Some(s) = name_strings().get(name_der, |_| true) {
+        return s;
     }
     let s = x509_cert::name::Name::from_der(name_der)
         .map(|n| n.to_string())
         .unwrap_or_default();
-    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    if map.len() >= NAME_CACHE_LIMIT {
-        map.clear();
-    }
-    map.insert(name_der.to_vec(), s.clone());
+    name_strings().insert(name_der, s.clone(), |_| true);
     s
 }
 

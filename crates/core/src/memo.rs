@@ -8,7 +8,7 @@
 //! afresh.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{PoisonError, RwLock};
 
 /// Octets of an object's end that are hashed: 128 bits of a signature value. (Crafted
@@ -28,16 +28,38 @@ pub struct DerMemo<T> {
 /// An object (DER) and one value for it.
 type Entry<T> = (Vec<u8>, T);
 
+/// The table's own hasher: its keys are already hashes under the memo's process-random
+/// hasher, so they are used as they are (hashing them again would only cost time).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeyedHash(u64);
+
+impl Hasher for KeyedHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by the table; anything else still hashes soundly.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 #[derive(Debug)]
 struct Table<T> {
-    entries: HashMap<u64, Vec<Entry<T>>>,
+    entries: HashMap<u64, Vec<Entry<T>>, BuildHasherDefault<KeyedHash>>,
     len: usize,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Self {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             len: 0,
         }
     }

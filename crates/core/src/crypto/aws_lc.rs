@@ -291,23 +291,25 @@ impl SigningKey for LcKey {
 /// Parsed public keys, so that verifying many signatures of the same certificate (TSA
 /// tokens, a CA's certificates and CRLs) parses and checks its key once.
 mod key_cache {
-    use std::collections::HashMap;
-    use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+    use std::sync::{Arc, OnceLock};
 
     use aws_lc_rs::signature::ParsedPublicKey;
 
     use super::{ecdsa_params, rsa_params, spki_parts};
     use crate::alg::{AlgError, PublicKeyKind, SignatureAlgorithm};
     use crate::crypto::CryptoError;
+    use crate::memo::DerMemo;
 
-    /// Entries kept before the cache is emptied (bounded memory whatever the input).
+    /// Keys kept before the cache starts afresh (bounded memory whatever the input).
     const MAX_ENTRIES: usize = 4096;
 
-    type Map = HashMap<SignatureAlgorithm, HashMap<Vec<u8>, Arc<ParsedPublicKey>>>;
+    /// Per SubjectPublicKeyInfo encoding (found as every [`DerMemo`] finds objects: by its
+    /// end, the modulus or point, then compared whole), the key parsed for an algorithm.
+    type Keys = DerMemo<(SignatureAlgorithm, Arc<ParsedPublicKey>)>;
 
-    fn map() -> &'static RwLock<Map> {
-        static MAP: OnceLock<RwLock<Map>> = OnceLock::new();
-        MAP.get_or_init(RwLock::default)
+    fn keys() -> &'static Keys {
+        static KEYS: OnceLock<Keys> = OnceLock::new();
+        KEYS.get_or_init(|| DerMemo::new(MAX_ENTRIES))
     }
 
     fn parse(spki_der: &[u8], alg: SignatureAlgorithm) -> Result<ParsedPublicKey, CryptoError> {
@@ -327,22 +329,12 @@ mod key_cache {
         spki_der: &[u8],
         alg: SignatureAlgorithm,
     ) -> Result<Arc<ParsedPublicKey>, CryptoError> {
-        if let Some(k) = map()
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&alg)
-            .and_then(|m| m.get(spki_der))
-        {
-            return Ok(Arc::clone(k));
+        let for_alg = |(a, _): &(SignatureAlgorithm, _)| *a == alg;
+        if let Some((_, k)) = keys().get(spki_der, for_alg) {
+            return Ok(k);
         }
         let key = Arc::new(parse(spki_der, alg)?);
-        let mut w = map().write().unwrap_or_else(PoisonError::into_inner);
-        if w.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
-            w.clear();
-        }
-        w.entry(alg)
-            .or_default()
-            .insert(spki_der.to_vec(), Arc::clone(&key));
+        keys().insert(spki_der, (alg, Arc::clone(&key)), for_alg);
         Ok(key)
     }
 }
