@@ -140,6 +140,12 @@ impl Checker {
     /// RFC 5280 §6.3.3 over `crls`, whose time-independent part for `cert` is `scope`;
     /// `None` (with the reasons in `tried`) unless a CRL says revoked or the CRLs cover
     /// every reason.
+    ///
+    /// `sole` is set when the answer rests on one complete CRL alone, reached by steps that
+    /// do not depend on `at`: the first candidate that counted (those before it were passed
+    /// over for time-independent reasons, without a note), signed by the issuer's own key,
+    /// without a delta CRL, nothing noted. Asked at another time, the same steps reach the
+    /// same CRL, and its finding then decides the answer (see [`super::answers`]).
     #[allow(clippy::too_many_arguments)]
     fn crl_status(
         &self,
@@ -150,6 +156,7 @@ impl Checker {
         crls: &[Sourced],
         scope: &Scope,
         tried: &mut Vec<String>,
+        sole: &mut Option<(Arc<Crl>, Finding)>,
     ) -> Option<CheckReport> {
         let dps = match &scope.dps {
             Ok(d) => d,
@@ -163,6 +170,8 @@ impl Checker {
         let mut used: Vec<Used<'_>> = Vec::new();
         let mut relevant = false;
         let mut notes = Vec::new();
+        // Whether the first CRL used was signed by the issuer's key and had no delta.
+        let mut first_direct = false;
         for candidate in &scope.candidates {
             if mask == ALL_REASONS {
                 break;
@@ -196,9 +205,13 @@ impl Checker {
                 Some(d) => c.crl.finding_with_delta(&d.crl, cert, at, self.skew),
                 None => c.crl.finding_at(cert, at, self.skew),
             };
+            let direct = delta.is_none() && matches!(signer, CrlSigner::Issuer);
             let this = Used { complete: c, delta };
             match finding {
                 Ok(Finding::Revoked { time, reason }) => {
+                    if direct && used.is_empty() && notes.is_empty() {
+                        *sole = Some((Arc::clone(&c.crl), Finding::Revoked { time, reason }));
+                    }
                     let source = this.described();
                     let status = RevocationStatus::Revoked {
                         time,
@@ -211,12 +224,21 @@ impl Checker {
                 }
                 Ok(Finding::NotRevoked) => {
                     mask |= interim;
+                    if used.is_empty() {
+                        first_direct = direct;
+                    }
                     used.push(this);
                 }
                 Err(e) => notes.push(format!("{}: {e}", c.source)),
             }
         }
         if mask == ALL_REASONS {
+            if let [only] = used.as_slice()
+                && first_direct
+                && notes.is_empty()
+            {
+                *sole = Some((Arc::clone(&only.complete.crl), Finding::NotRevoked));
+            }
             let source = used
                 .iter()
                 .map(Used::described)
@@ -314,7 +336,17 @@ impl Checker {
         let (crls, unreadable) = &self.supplied_named;
         tried.extend(unreadable.iter().cloned());
         let scope = self.supplied_scopes.scope(cert, crls);
-        self.crl_status(cert, issuer, at, ctx, crls, &scope, tried)
+        let mut sole = None;
+        let report = self.crl_status(cert, issuer, at, ctx, crls, &scope, tried, &mut sole);
+        // Nothing tried before (no supplied OCSP response, no unreadable CRL): the answer is
+        // the whole of the check's.
+        if let (Some(r), Some((crl, finding))) = (&report, sole)
+            && tried.is_empty()
+            && self.supplied_ocsp.is_empty()
+        {
+            self.answers.remember(cert, issuer, crl, finding, r);
+        }
+        report
     }
 
     /// The CRL of `url`, its source and whether it was fetched in this run: held in
@@ -519,9 +551,16 @@ impl Checker {
             self.fetch_points(&fresh, cert.issuer, at, &mut crls, &mut scratch);
             last_attempt.clear();
             let scope = Scope::of(cert, &crls);
-            if let Some(r) =
-                self.crl_status(cert, issuer, at, ctx, &crls, &scope, &mut last_attempt)
-            {
+            if let Some(r) = self.crl_status(
+                cert,
+                issuer,
+                at,
+                ctx,
+                &crls,
+                &scope,
+                &mut last_attempt,
+                &mut None,
+            ) {
                 self.keep_on_disk(&crls[supplied..], &r, tried);
                 return Some(r);
             }

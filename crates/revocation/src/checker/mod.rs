@@ -41,6 +41,7 @@ use crate::crl::{Crl, CrlError};
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::names;
 
+mod answers;
 mod crls;
 mod ocsp_answers;
 mod scope;
@@ -199,6 +200,8 @@ pub struct Checker {
     supplied_named: (Vec<crls::Sourced>, Vec<String>),
     /// The time-independent part of CRL processing over `supplied_named`, per certificate.
     supplied_scopes: scope::ScopeMemo,
+    /// Answers the supplied CRLs gave, remembered (see [`answers`]).
+    answers: answers::AnswerMemo,
     supplied_ocsp: Vec<Result<Arc<OcspResponse>, ocsp::OcspError>>,
     responder_certs: Vec<Vec<u8>>,
     crl_signer_candidates: Vec<Vec<u8>>,
@@ -250,6 +253,7 @@ impl Checker {
             supplied_crls: Vec::new(),
             supplied_named: (Vec::new(), Vec::new()),
             supplied_scopes: scope::ScopeMemo::default(),
+            answers: answers::AnswerMemo::default(),
             supplied_ocsp: Vec::new(),
             responder_certs: Vec::new(),
             crl_signer_candidates: Vec::new(),
@@ -288,6 +292,7 @@ impl Checker {
         }));
         self.supplied_named = crls::named(&self.supplied_crls);
         self.supplied_scopes = scope::ScopeMemo::default();
+        self.answers = answers::AnswerMemo::default();
         self
     }
 
@@ -299,6 +304,7 @@ impl Checker {
         self.supplied_crls.extend(crls.into_iter().map(Ok));
         self.supplied_named = crls::named(&self.supplied_crls);
         self.supplied_scopes = scope::ScopeMemo::default();
+        self.answers = answers::AnswerMemo::default();
         self
     }
 
@@ -474,6 +480,34 @@ impl Checker {
         self.check_parsed(&cert, &issuer, at, ctx)
     }
 
+    /// A remembered answer for `cert` at `at` (see [`answers`]); never while supplied OCSP
+    /// responses, which are tried first, exist.
+    fn remembered(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+    ) -> Option<answers::Remembered> {
+        if !self.supplied_ocsp.is_empty() {
+            return None;
+        }
+        self.answers.get(cert, issuer, at, self.skew)
+    }
+
+    /// The status alone of [`Checker::check_parsed`].
+    fn status_parsed(
+        &self,
+        cert: &CertRef<'_>,
+        issuer: &CertRef<'_>,
+        at: OffsetDateTime,
+        ctx: &Ctx<'_>,
+    ) -> RevocationStatus {
+        match self.remembered(cert, issuer, at) {
+            Some(r) => r.report().status.clone(),
+            None => self.check_parsed(cert, issuer, at, ctx).status,
+        }
+    }
+
     fn check_parsed(
         &self,
         cert: &CertRef<'_>,
@@ -481,6 +515,9 @@ impl Checker {
         at: OffsetDateTime,
         ctx: &Ctx<'_>,
     ) -> CheckReport {
+        if let Some(r) = self.remembered(cert, issuer, at) {
+            return r.report().clone();
+        }
         if !names::names_equal(cert.issuer, issuer.subject) {
             return CheckReport::unknown(format!(
                 "the issuer certificate's subject \"{}\" is not the certificate's issuer \"{}\"",
@@ -541,7 +578,7 @@ impl RevocationCheck for Checker {
         issuer: &CertRef<'_>,
         at: OffsetDateTime,
     ) -> RevocationStatus {
-        self.check_parsed(cert, issuer, at, &Ctx::default()).status
+        self.status_parsed(cert, issuer, at, &Ctx::default())
     }
 
     fn status_on_path_parsed(
@@ -555,6 +592,6 @@ impl RevocationCheck for Checker {
             anchor: Some(anchor),
             ..Ctx::default()
         };
-        self.check_parsed(cert, issuer, at, &ctx).status
+        self.status_parsed(cert, issuer, at, &ctx)
     }
 }
