@@ -7,8 +7,9 @@
 //! supplied OCSP response or unreadable CRL was tried before, the CRL's scope for the
 //! certificate, the CRL signed by the issuer's own key, no delta CRL, nothing noted. At
 //! another time the same steps reach the same CRL; so a remembered answer is given again
-//! only when that CRL's finding at the new time ([`Crl::finding_at`], the same function the
-//! full check calls) is the one remembered. Otherwise (no longer current, revoked since, …)
+//! only when that CRL's finding at the new time is the one remembered: the finding
+//! [`Crl::finding_at`] makes (the full check's), from the certificate's entry looked up
+//! once ([`Crl::listing`]). Otherwise (no longer current, revoked since, …)
 //! the full check runs.
 
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::CheckReport;
 use crate::Finding;
-use crate::crl::Crl;
+use crate::crl::{Crl, CrlEntry};
 
 /// Answers kept at most (the memo then starts afresh).
 const MAX_ANSWERS: usize = 1024;
@@ -35,6 +36,8 @@ struct Decided {
     issuer: Vec<u8>,
     /// The CRL that decided it.
     crl: Arc<Crl>,
+    /// The certificate's entry on it ([`Crl::listing`], which does not depend on the time).
+    listed: Option<CrlEntry>,
     /// What that CRL said.
     finding: Finding,
     /// The whole answer.
@@ -66,7 +69,8 @@ impl AnswerMemo {
         skew: Duration,
     ) -> Option<Remembered> {
         let decided = self.answers.get(cert.raw, |d| d.issuer == issuer.raw)?;
-        let same = matches!(decided.crl.finding_at(cert, at, skew), Ok(f) if f == decided.finding);
+        let finding = decided.crl.finding_listed(decided.listed, cert, at, skew);
+        let same = matches!(finding, Ok(f) if f == decided.finding);
         same.then_some(Remembered(decided))
     }
 
@@ -82,9 +86,13 @@ impl AnswerMemo {
         if cert.raw.len() + issuer.raw.len() > MAX_KEPT_LEN {
             return;
         }
+        let Ok(listed) = crl.listing(cert) else {
+            return;
+        };
         let decided = Decided {
             issuer: issuer.raw.to_vec(),
             crl,
+            listed,
             finding,
             report: report.clone(),
         };

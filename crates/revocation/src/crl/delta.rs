@@ -139,13 +139,7 @@ impl Crl {
         at: OffsetDateTime,
         skew: Duration,
     ) -> Result<Finding, CrlError> {
-        let now = OffsetDateTime::now_utc();
-        for crl in std::iter::once(self).chain(delta) {
-            if crl.this_update > now + skew {
-                return Err(CrlError::NotYetIssued(crl.this_update));
-            }
-        }
-        let current = self.current_for(at, skew) || delta.is_some_and(|d| d.current_for(at, skew));
+        self.issued_by_now(delta, skew)?;
         let mut listed: Option<CrlEntry> = None;
         let mut removed = false;
         if let Some(d) = delta
@@ -158,10 +152,53 @@ impl Crl {
             }
         }
         if listed.is_none() && !removed {
-            listed = self
-                .entry_for(cert.issuer, cert.serial)?
-                .filter(|e| e.reason != Some(REASON_REMOVE_FROM_CRL));
+            listed = self.listing(cert)?;
         }
+        self.decide(delta, listed, cert, at, skew)
+    }
+
+    /// The entry of `cert` on this CRL (removeFromCRL entries aside): what
+    /// [`Crl::finding_at`] looks up before it looks at the time.
+    pub(crate) fn listing(&self, cert: &CertRef<'_>) -> Result<Option<CrlEntry>, CrlError> {
+        Ok(self
+            .entry_for(cert.issuer, cert.serial)?
+            .filter(|e| e.reason != Some(REASON_REMOVE_FROM_CRL)))
+    }
+
+    /// [`Crl::finding_at`] with the entry [`Crl::listing`] gave for `cert` (the same
+    /// steps, without looking it up again).
+    pub(crate) fn finding_listed(
+        &self,
+        listed: Option<CrlEntry>,
+        cert: &CertRef<'_>,
+        at: OffsetDateTime,
+        skew: Duration,
+    ) -> Result<Finding, CrlError> {
+        self.issued_by_now(None, skew)?;
+        self.decide(None, listed, cert, at, skew)
+    }
+
+    /// Refuses CRLs issued after now (with the skew).
+    fn issued_by_now(&self, delta: Option<&Crl>, skew: Duration) -> Result<(), CrlError> {
+        let now = OffsetDateTime::now_utc();
+        for crl in std::iter::once(self).chain(delta) {
+            if crl.this_update > now + skew {
+                return Err(CrlError::NotYetIssued(crl.this_update));
+            }
+        }
+        Ok(())
+    }
+
+    /// The finding at `at` from the entry `listed` (if any) and the CRLs' dates.
+    fn decide(
+        &self,
+        delta: Option<&Crl>,
+        listed: Option<CrlEntry>,
+        cert: &CertRef<'_>,
+        at: OffsetDateTime,
+        skew: Duration,
+    ) -> Result<Finding, CrlError> {
+        let current = self.current_for(at, skew) || delta.is_some_and(|d| d.current_for(at, skew));
         if let Some(entry) = listed {
             if entry.revocation_date > at {
                 return Ok(Finding::NotRevoked);
