@@ -1,12 +1,13 @@
 //! Validation reports: the JSON of the `verify` / `verify-cert` contract
 //! (`/work/shared/CLI.md`, schema in `docs/report-schema.md`), bilingual text, exit codes.
 
-use std::borrow::Cow;
-
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{Indication, SubIndication};
+
+mod text;
+pub use text::Text;
 
 /// Version of the JSON report schema (`schema_version`), see `docs/report-schema.md`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,25 +51,21 @@ impl Lang {
 
 /// One named check and what it found.
 ///
-/// Names and details are mostly fixed texts, which are kept borrowed (a verification
-/// reports a few dozen checks).
+/// Names and details are mostly fixed texts, kept borrowed, or texts shared with other
+/// reports (see [`Text`]); a verification reports a few dozen checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     /// Short name (`message-digest`, `signature`, `path`, `revocation[0]` …).
-    pub name: Cow<'static, str>,
+    pub name: Text,
     /// Whether it passed.
     pub passed: bool,
     /// What was found.
-    pub detail: Cow<'static, str>,
+    pub detail: Text,
 }
 
 impl CheckReport {
     /// A check.
-    pub fn new(
-        name: impl Into<Cow<'static, str>>,
-        passed: bool,
-        detail: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(name: impl Into<Text>, passed: bool, detail: impl Into<Text>) -> Self {
         Self {
             name: name.into(),
             passed,

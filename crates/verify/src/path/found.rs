@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{Check, ValidatedPath};
+use crate::report::CheckReport;
 
 /// A path that validated (see the module docs).
 #[derive(Debug)]
@@ -14,6 +15,8 @@ pub(crate) enum Found {
     /// excluded) and the revocation checks made now, which come after them.
     Replayed {
         base: Arc<ValidatedPath>,
+        /// `base`'s checks as report checks, their texts shared ([`Check::report`]).
+        reported: Arc<[CheckReport]>,
         revocation: Vec<Check>,
     },
 }
@@ -39,7 +42,9 @@ impl Found {
     pub(crate) fn into_path(self) -> ValidatedPath {
         match self {
             Self::Fresh(p) => p,
-            Self::Replayed { base, revocation } => {
+            Self::Replayed {
+                base, revocation, ..
+            } => {
                 let mut p = ValidatedPath::clone(&base);
                 p.checks.extend(revocation);
                 p

@@ -21,7 +21,8 @@ use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 
 use super::validate::{check_key, check_revocation, sha1_refused, whole_seconds};
-use super::{Found, ValidatedPath, ValidationOptions};
+use super::{Check, Found, ValidatedPath, ValidationOptions};
+use crate::report::CheckReport;
 
 /// Paths kept at most (then the memo starts afresh): bounded memory whatever the input.
 const MAX_PATHS: usize = 4096;
@@ -80,6 +81,8 @@ struct Entry {
     opts: ValidationOptions,
     /// The path and the checks it passed, revocation excluded.
     path: Arc<ValidatedPath>,
+    /// Those checks as report checks, their texts shared by every replay.
+    reported: Arc<[CheckReport]>,
     /// Per certificate, leaf first, without the anchor.
     links: Vec<Link>,
     anchor: Period,
@@ -200,6 +203,7 @@ impl PathMemo {
         check_revocation(opts, &refs, parsed_anchor.cert(), revocation, &mut checks).ok()?;
         Some(Found::Replayed {
             base: entry.path.clone(),
+            reported: entry.reported.clone(),
             revocation: checks,
         })
     }
@@ -252,6 +256,7 @@ fn entry(
         parsed,
         opts: opts.clone(),
         path: Arc::new(path.clone()),
+        reported: path.checks.iter().map(Check::shared_report).collect(),
         links,
         anchor: Period::of(anchor),
         anchor_key: PublicKeyKind::from_spki_der(anchor.spki).ok()?,

@@ -40,6 +40,8 @@ use const_oid::ObjectIdentifier as Oid;
 use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+use crate::report::CheckReport;
 pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
@@ -188,6 +190,24 @@ pub struct Check {
     pub passed: bool,
     /// Details.
     pub detail: String,
+}
+
+impl Check {
+    /// This check in a signature report, named `path:<name>`.
+    pub(crate) fn into_report(self) -> CheckReport {
+        CheckReport::new(["path:", &self.name].concat(), self.passed, self.detail)
+    }
+
+    /// As [`Check::into_report`], with texts that clone without copying (for checks
+    /// reported again and again).
+    pub(crate) fn shared_report(&self) -> CheckReport {
+        let r = self.clone().into_report();
+        CheckReport {
+            name: r.name.into_shared(),
+            passed: r.passed,
+            detail: r.detail.into_shared(),
+        }
+    }
 }
 
 /// A validated path.

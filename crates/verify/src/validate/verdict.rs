@@ -59,32 +59,23 @@ fn path_finding(e: &PathError, signing_time: Option<OffsetDateTime>, poe: bool) 
 
 /// The checks of a validated path, as report checks named `path:…`.
 pub(super) fn path_checks(p: ValidatedPath, out: &mut Vec<CheckReport>) {
-    out.extend(p.checks.into_iter().map(path_check));
+    out.extend(p.checks.into_iter().map(path::Check::into_report));
 }
 
 /// [`path_checks`] of a path built afresh or replayed from the memo (whose remembered
-/// checks are copied, not the path).
+/// checks are shared, not copied).
 fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
     match p {
         Found::Fresh(p) => path_checks(p, out),
-        Found::Replayed { base, revocation } => {
-            out.extend(
-                base.checks
-                    .iter()
-                    .map(|c| CheckReport::new(path_name(c), c.passed, c.detail.clone())),
-            );
-            out.extend(revocation.into_iter().map(path_check));
+        Found::Replayed {
+            reported,
+            revocation,
+            ..
+        } => {
+            out.extend(reported.iter().cloned());
+            out.extend(revocation.into_iter().map(path::Check::into_report));
         }
     }
-}
-
-fn path_check(c: path::Check) -> CheckReport {
-    CheckReport::new(path_name(&c), c.passed, c.detail)
-}
-
-/// A path check's name in the report.
-fn path_name(c: &path::Check) -> String {
-    ["path:", c.name.as_str()].concat()
 }
 
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
