@@ -216,6 +216,17 @@ pub fn dotted(o: &Oid) -> String {
     s
 }
 
+/// Whether `raw` is the DER encoding (tag, length, contents) of `oid`: what decoding it
+/// and comparing tells, without decoding (DER has one encoding per OID).
+pub fn der_is(raw: &[u8], oid: &Oid) -> bool {
+    // At most 39 content octets (const-oid's limit): the length is always one octet.
+    let content = oid.as_bytes();
+    match raw {
+        [0x06, len, rest @ ..] => usize::from(*len) == content.len() && rest == content,
+        _ => false,
+    }
+}
+
 /// The OID whose DER contents (the octets after tag and length) are `content`; the usual
 /// ones are matched by their encoding, any other is decoded and checked.
 pub fn from_content(content: &[u8]) -> Result<Oid, const_oid::Error> {
@@ -311,6 +322,34 @@ mod tests {
             assert!(matches!(dotted_text(&o), Cow::Borrowed(_)), "{o}");
         }
         assert!(matches!(dotted_text(&SHA256), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn der_is_says_what_decoding_says() {
+        use der::{Decode, Encode};
+        for o in COMMON.iter().chain([&HPKI_SIGNER_POLICY, &ID_CT_TST_INFO]) {
+            let der = o.to_der().unwrap_or_default();
+            let mut inputs = vec![der.clone(), der[..der.len() - 1].to_vec()];
+            for i in 0..der.len() {
+                for bit in [0x01, 0x80] {
+                    let mut m = der.clone();
+                    m[i] ^= bit;
+                    inputs.push(m);
+                }
+            }
+            let mut long_len = vec![0x06, 0x81];
+            long_len.extend_from_slice(&der[1..]);
+            inputs.push(long_len);
+            let mut padded = der.clone();
+            padded[1] += 1;
+            padded.insert(2, 0x80);
+            inputs.push(padded);
+            for raw in &inputs {
+                let decoded = Oid::from_der(raw).ok() == Some(*o);
+                assert_eq!(der_is(raw, o), decoded, "{o} {raw:02x?}");
+            }
+            assert!(der_is(&der, o));
+        }
     }
 
     #[test]

@@ -278,7 +278,7 @@ pub fn verify_token_view(
         .single(oid::ATTR_CONTENT_TYPE)
         .map_err(|e| bad_attr("content-type", e))?
         .ok_or(TokenError::MissingAttribute("content-type"))?;
-    if ct.tag != tag::OID || Oid::from_der(ct.raw).ok() != Some(oid::ID_CT_TST_INFO) {
+    if !oid::der_is(ct.raw, &oid::ID_CT_TST_INFO) {
         return Err(bad_attr("content-type", "is not id-ct-TSTInfo"));
     }
     let md = attrs
