@@ -8,6 +8,8 @@
 //! question of path validation: pass a [`TsaCertValidator`] (kenpo-verify supplies the full
 //! RFC 5280 one; [`crate::chain::AnchorChain`] is a simple anchor-and-signature check).
 
+use std::sync::Arc;
+
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
@@ -18,7 +20,7 @@ use kenpo_core::der_span::tag;
 use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
-use kenpo_core::shared_cert::shared;
+use kenpo_core::shared_cert::{SharedCert, shared};
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
@@ -245,6 +247,49 @@ pub fn verify_token_view(
     sd: &SignedDataView<'_>,
     opts: &VerifyOptions<'_>,
 ) -> Result<VerifiedToken, TokenError> {
+    check_token_view(sd, opts).map(CheckedToken::into_owned)
+}
+
+/// A token that passed every check of [`verify_token`], its certificates not yet copied
+/// out of the token (see [`check_token_view`]).
+#[derive(Debug, Clone)]
+pub struct CheckedToken<'a> {
+    /// The TSTInfo.
+    pub tst_info: TstInfo,
+    /// The TSA certificate that signed it.
+    pub tsa: Arc<SharedCert>,
+    /// The validated path from the validator hook (TSA first), empty without a hook.
+    pub path: Vec<Vec<u8>>,
+    /// All certificates embedded in the token.
+    pub embedded_certs: Vec<&'a [u8]>,
+    /// The TSA's signature algorithm.
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+impl CheckedToken<'_> {
+    /// Subject of the TSA certificate.
+    pub fn tsa_subject(&self) -> String {
+        self.tsa.cert().subject_string()
+    }
+
+    /// The [`VerifiedToken`], with its certificates copied.
+    pub fn into_owned(self) -> VerifiedToken {
+        VerifiedToken {
+            tst_info: self.tst_info,
+            tsa_cert: self.tsa.cert().raw.to_vec(),
+            path: self.path,
+            embedded_certs: self.embedded_certs.iter().map(|c| c.to_vec()).collect(),
+            signature_algorithm: self.signature_algorithm,
+        }
+    }
+}
+
+/// [`verify_token_view`] without copying the certificates out of the token: for callers
+/// that only read what the token says (a verifier reporting on thousands of files).
+pub fn check_token_view<'a>(
+    sd: &SignedDataView<'a>,
+    opts: &VerifyOptions<'_>,
+) -> Result<CheckedToken<'a>, TokenError> {
     if sd.econtent_type != oid::ID_CT_TST_INFO {
         return Err(TokenError::NotTstInfo(sd.econtent_type.to_string()));
     }
@@ -309,7 +354,8 @@ pub fn verify_token_view(
         .filter_map(|c| shared(c).ok())
         .find(|c| sid_matches(&si.sid, c.cert()))
         .ok_or(TokenError::TsaCertNotFound)?;
-    let tsa = tsa.cert();
+    let tsa_shared = tsa;
+    let tsa = tsa_shared.cert();
 
     // ESSCertIDv2 (RFC 5816) or ESSCertID (RFC 3161) must name that very certificate.
     let v2 = attrs
@@ -381,11 +427,11 @@ pub fn verify_token_view(
         }
         None => Vec::new(),
     };
-    Ok(VerifiedToken {
+    Ok(CheckedToken {
         tst_info,
-        tsa_cert: tsa.raw.to_vec(),
+        tsa: Arc::clone(&tsa_shared),
         path,
-        embedded_certs: embedded.iter().map(|c| c.to_vec()).collect(),
+        embedded_certs: embedded,
         signature_algorithm: sig_alg,
     })
 }

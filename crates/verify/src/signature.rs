@@ -952,11 +952,20 @@ fn check_token(
         .token_views
         .iter()
         .find(|v| std::ptr::eq(v.raw, token));
-    let verified = match parsed {
-        Some(view) => kenpo_tsa::verify_token_view(view, &token_opts),
-        None => kenpo_tsa::verify_token(token, &token_opts),
-    }
-    .map_err(|e| e.to_string());
+    let unparsed;
+    let view = match parsed {
+        Some(view) => Ok(view),
+        None => {
+            unparsed = SignedDataView::parse(token);
+            // As `verify_token` reports it.
+            unparsed
+                .as_ref()
+                .map_err(|e| kenpo_tsa::TokenError::Structure(e.to_string()))
+        }
+    };
+    let verified = view
+        .and_then(|v| kenpo_tsa::check_token_view(v, &token_opts))
+        .map_err(|e| e.to_string());
     // A token that verifies carries its TSTInfo; one that does not is read for what it says.
     let unverified;
     let tst = match &verified {
