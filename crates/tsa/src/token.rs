@@ -133,6 +133,8 @@ pub struct VerifyOptions<'a> {
     pub required_policy: Option<Oid>,
     /// Certificates to search for the TSA certificate when the token does not embed it.
     pub extra_certs: &'a [Vec<u8>],
+    /// More, borrowed, searched after `extra_certs`.
+    pub more_certs: &'a [&'a [u8]],
     /// Chain and revocation check of the TSA certificate.
     pub validator: Option<&'a dyn TsaCertValidator>,
     /// Crypto backend.
@@ -149,6 +151,7 @@ impl Default for VerifyOptions<'_> {
             expected_nonce: None,
             required_policy: None,
             extra_certs: &[],
+            more_certs: &[],
             validator: None,
             backend: default_backend(),
             cert_digests: None,
@@ -342,7 +345,8 @@ pub fn check_token_view<'a>(
     let candidates = embedded
         .iter()
         .copied()
-        .chain(opts.extra_certs.iter().map(Vec::as_slice));
+        .chain(opts.extra_certs.iter().map(Vec::as_slice))
+        .chain(opts.more_certs.iter().copied());
     let tsa = candidates
         .filter(|c| match si.sid {
             // Cheap pre-filter: only the named certificate is parsed in full.

@@ -93,6 +93,9 @@ impl std::fmt::Debug for Content<'_> {
 pub struct Options<'a> {
     /// More certificates to search for signer and TSA certificates.
     pub extra_certs: &'a [Vec<u8>],
+    /// Yet more, borrowed (e.g. what the signature carries elsewhere: certificate-values,
+    /// the tokens' certificates), searched after `extra_certs`.
+    pub more_certs: &'a [&'a [u8]],
     /// Crypto backend.
     pub backend: &'a dyn CryptoBackend,
     /// Path/revocation hook for TSA certificates, passed to [`kenpo_tsa::verify_token`].
@@ -111,6 +114,7 @@ impl Default for Options<'_> {
     fn default() -> Self {
         Self {
             extra_certs: &[],
+            more_certs: &[],
             backend: default_backend(),
             tsa_validator: None,
             max_items: DEFAULT_MAX_ITEMS,
@@ -124,6 +128,7 @@ impl std::fmt::Debug for Options<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("extra_certs", &self.extra_certs.len())
+            .field("more_certs", &self.more_certs.len())
             .field("backend", &self.backend.name())
             .field("tsa_validator", &self.tsa_validator.is_some())
             .field("max_items", &self.max_items)
@@ -488,6 +493,7 @@ fn verify_view(
 
     let mut certs: Vec<&[u8]> = sd.x509_certificates().collect();
     certs.extend(opts.extra_certs.iter().map(Vec::as_slice));
+    certs.extend(opts.more_certs);
     let ctx = Ctx {
         certs,
         opts,
@@ -942,6 +948,7 @@ fn check_token(
     // `token` is part of the SignedData's DER form (see `verify_view`): DER already.
     let token_opts = kenpo_tsa::VerifyOptions {
         extra_certs: ctx.opts.extra_certs,
+        more_certs: ctx.opts.more_certs,
         validator: ctx.opts.tsa_validator,
         backend: ctx.opts.backend,
         cert_digests: ctx.opts.cert_digests,

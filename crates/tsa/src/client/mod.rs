@@ -224,6 +224,7 @@ fn process_reply(
         expected_nonce: request.nonce.as_deref(),
         required_policy: config.policy,
         extra_certs: &config.extra_certs,
+        more_certs: &[],
         validator: config.validator.as_deref(),
         backend: config.backend,
         cert_digests: None,

@@ -15,8 +15,8 @@ const MAX_TOKEN_DEPTH: usize = 2;
 /// What the SignedData carries besides what [`crate::signature::verify`] reports.
 #[derive(Debug, Default)]
 pub(super) struct Embedded<'a> {
-    /// Certificates (DER).
-    pub(super) certs: Vec<Vec<u8>>,
+    /// Certificates (DER), borrowed from the signature.
+    pub(super) certs: Vec<&'a [u8]>,
     /// CRLs (CertificateList DER).
     pub(super) crls: Vec<Vec<u8>>,
     /// OCSP responses (OCSPResponse or BasicOCSPResponse DER).
@@ -107,7 +107,7 @@ fn token_facts(sd: &SignedDataView<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
 /// attributes and its time-stamp tokens (recursively, up to [`MAX_TOKEN_DEPTH`]); at depth
 /// 0 also the token order of each SignerInfo (each token is parsed once for both).
 fn collect<'a>(sd: &SignedDataView<'a>, e: &mut Embedded<'a>, depth: usize) {
-    e.certs.extend(sd.x509_certificates().map(<[u8]>::to_vec));
+    e.certs.extend(sd.x509_certificates());
     for c in &sd.crls {
         if c.tag == tag::SEQUENCE {
             e.crls.push(c.raw.to_vec());
@@ -122,7 +122,7 @@ fn collect<'a>(sd: &SignedDataView<'a>, e: &mut Embedded<'a>, depth: usize) {
         if let Some(attrs) = &si.unsigned_attrs {
             for a in attrs.all_of(oid::ATTR_CERTIFICATE_VALUES) {
                 for v in &a.values {
-                    e.certs.extend(seq_items(*v).map(|c| c.raw.to_vec()));
+                    e.certs.extend(seq_items(*v).map(|c| c.raw));
                 }
             }
             for a in attrs.all_of(oid::ATTR_REVOCATION_VALUES) {

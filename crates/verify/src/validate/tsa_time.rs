@@ -33,8 +33,10 @@ pub(super) struct TsaValidation {
 }
 
 /// A [`TsaCertValidator`] applying the control-time rule (see the module docs).
-pub(super) struct ControlTimeValidator {
+pub(super) struct ControlTimeValidator<'a> {
     inner: PathValidator,
+    /// Certificates the signature carries (candidates besides the token's own).
+    carried: &'a [&'a [u8]],
     checker: Arc<dyn RevocationCheck>,
     validation_time: OffsetDateTime,
     /// Per token: (genTime, signer, control time; `None` = validation time).
@@ -45,11 +47,13 @@ pub(super) struct ControlTimeValidator {
     log: Mutex<Vec<TsaValidation>>,
 }
 
-impl ControlTimeValidator {
+impl<'a> ControlTimeValidator<'a> {
     /// `order`: per SignerInfo, its tokens in attribute order; archive time-stamps whose
-    /// genTime is in `excluded` (found invalid) protect nothing.
+    /// genTime is in `excluded` (found invalid) protect nothing; `carried`: certificates
+    /// the signature carries, path candidates besides each token's own.
     pub(super) fn new(
         inner: PathValidator,
+        carried: &'a [&'a [u8]],
         checker: Arc<dyn RevocationCheck>,
         validation_time: OffsetDateTime,
         order: &[Vec<TokenEntry>],
@@ -76,6 +80,7 @@ impl ControlTimeValidator {
         archive_times.sort();
         Self {
             inner,
+            carried,
             checker,
             validation_time,
             controls,
@@ -169,7 +174,7 @@ impl ControlTimeValidator {
     }
 }
 
-impl TsaCertValidator for ControlTimeValidator {
+impl TsaCertValidator for ControlTimeValidator<'_> {
     fn validate(
         &self,
         tsa_cert: &[u8],
@@ -177,7 +182,10 @@ impl TsaCertValidator for ControlTimeValidator {
         gen_time: OffsetDateTime,
     ) -> Result<Vec<Vec<u8>>, String> {
         let control = self.control_time(tsa_cert, gen_time);
-        let result = TsaCertValidator::validate(&self.inner, tsa_cert, candidates, gen_time)
+        // In the order of a store holding the carried certificates: before the token's.
+        let mut all = self.carried.to_vec();
+        all.extend(candidates);
+        let result = TsaCertValidator::validate(&self.inner, tsa_cert, &all, gen_time)
             .and_then(|path| self.check_until(&path, gen_time, control).map(|()| path));
         self.log
             .lock()

@@ -107,13 +107,16 @@ pub(super) struct SigCtx<'a> {
     pub(super) opts: &'a VerifyOptions,
     pub(super) at: OffsetDateTime,
     pub(super) anchors: &'a Arc<Vec<Vec<u8>>>,
+    /// The caller's certificate store (shared, never copied).
     pub(super) store: &'a Arc<Vec<Vec<u8>>>,
+    /// The certificates the signature carries (borrowed), candidates after the store.
+    pub(super) carried: &'a [&'a [u8]],
     pub(super) checker: &'a Arc<dyn RevocationCheck>,
     pub(super) mode: path::RevocationMode,
     pub(super) no_source: bool,
     pub(super) content_available: bool,
     /// The TSA validator used for this file's tokens (control times).
-    pub(super) tsa: &'a ControlTimeValidator,
+    pub(super) tsa: &'a ControlTimeValidator<'a>,
     /// Certificate signatures verified before (shared by the run).
     pub(super) links: &'a Arc<crate::path::LinkCache>,
     /// Paths validated by earlier calls of the same verifier.
@@ -290,7 +293,7 @@ impl SigCtx<'_> {
                 v = v.with_path_memo(memo.clone());
             }
             let v = super::online(v, self.opts.offline);
-            match v.validate_found(cert, &[]) {
+            match v.validate_found(cert, self.carried) {
                 Ok(p) => {
                     checks.push(CheckReport::new(
                         "path",

@@ -90,7 +90,7 @@ impl VerifyRequest<'_> {
 pub struct Verifier {
     opts: VerifyOptions,
     anchors: Arc<Vec<Vec<u8>>>,
-    store: Vec<Vec<u8>>,
+    store: Arc<Vec<Vec<u8>>>,
     parsed_crls: Vec<Arc<Crl>>,
     unreadable_crls: Vec<Vec<u8>>,
     shared: Arc<dyn RevocationCheck>,
@@ -143,7 +143,7 @@ impl Verifier {
         let mut v = Self {
             opts,
             anchors: Arc::new(anchors),
-            store,
+            store: Arc::new(store),
             parsed_crls,
             unreadable_crls,
             shared: Arc::new(Checker::new()),
@@ -206,9 +206,8 @@ impl Verifier {
         sd: &SignedDataView<'_>,
         der: &[u8],
         content: Option<&Path>,
-        store: &[Vec<u8>],
+        emb: &Embedded<'_>,
         validator: &ControlTimeValidator,
-        token_views: &[SignedDataView<'_>],
     ) -> Result<Result<SignedDataCheck, String>, VerifyError> {
         let mut file;
         let content_reader = match content {
@@ -222,10 +221,11 @@ impl Verifier {
             None => Content::None,
         };
         let opts = signature::Options {
-            extra_certs: store,
+            extra_certs: &self.store,
+            more_certs: &emb.certs,
             tsa_validator: Some(validator),
             cert_digests: self.digests.as_ref(),
-            token_views,
+            token_views: &emb.token_views,
             ..signature::Options::default()
         };
         // `der` is the output of `ber::to_der` already, and `sd` its view.
@@ -257,10 +257,10 @@ impl Verifier {
                 ));
             }
         };
-        let mut emb = embedded(&sd);
-        let mut store = self.store.clone();
-        store.append(&mut emb.certs);
-        let store = Arc::new(store);
+        let emb = embedded(&sd);
+        // Candidates: the caller's store (shared, never copied), then what the signature
+        // carries (borrowed).
+        let store = &self.store;
 
         let no_source = self.opts.crls.is_empty()
             && self.opts.ocsp_responses.is_empty()
@@ -271,7 +271,12 @@ impl Verifier {
         let checker: Arc<dyn RevocationCheck> = if emb.crls.is_empty() && emb.ocsp.is_empty() {
             self.shared.clone()
         } else {
-            Arc::new(self.checker(&emb, &store))
+            let candidates: Vec<Vec<u8>> = store
+                .iter()
+                .cloned()
+                .chain(emb.certs.iter().map(|c| c.to_vec()))
+                .collect();
+            Arc::new(self.checker(&emb, &candidates))
         };
         let mode = self.opts.revocation.path_mode();
         let mut tsa_path = PathValidator::with_shared_anchors(
@@ -298,16 +303,16 @@ impl Verifier {
         let (mut checked, tsa_validator) = loop {
             let validator = ControlTimeValidator::new(
                 tsa_path.clone(),
+                &emb.certs,
                 checker.clone(),
                 at,
                 &emb.token_order,
                 &excluded,
             );
-            let checked =
-                match self.check(&sd, &der, content, &store, &validator, &emb.token_views)? {
-                    Ok(c) => c,
-                    Err(detail) => return Ok(format_failure(at, detail)),
-                };
+            let checked = match self.check(&sd, &der, content, &emb, &validator)? {
+                Ok(c) => c,
+                Err(detail) => return Ok(format_failure(at, detail)),
+            };
             let invalid: Vec<OffsetDateTime> = checked
                 .signers
                 .iter()
@@ -335,7 +340,8 @@ impl Verifier {
             opts: &self.opts,
             at,
             anchors: &self.anchors,
-            store: &store,
+            store,
+            carried: &emb.certs,
             checker: &checker,
             mode,
             no_source,
