@@ -31,7 +31,7 @@ pub use request::TimeStampRequest;
 pub use response::TimeStampResponse;
 pub use status::{FailInfo, PkiStatus, StatusInfo};
 pub use token::{
-    CheckedToken, TokenError, TsaCertValidator, VerifiedToken, VerifyOptions, check_token_view,
-    verify_token, verify_token_view,
+    CheckedToken, ParsedToken, TokenError, TsaCertValidator, VerifiedToken, VerifyOptions,
+    check_token_view, verify_token, verify_token_view,
 };
 pub use tstinfo::{Accuracy, TstInfo};

@@ -293,13 +293,56 @@ pub fn check_token_view<'a>(
     sd: &SignedDataView<'a>,
     opts: &VerifyOptions<'_>,
 ) -> Result<CheckedToken<'a>, TokenError> {
+    check_with(sd, || sd.econtent.map(TstInfo::parse), opts)
+}
+
+/// A time-stamp token read but not verified: its SignedData and its eContent read as a
+/// TSTInfo, once for every use (a verifier orders a signature's tokens by genTime before
+/// it verifies them).
+#[derive(Debug, Clone)]
+pub struct ParsedToken<'a> {
+    view: SignedDataView<'a>,
+    /// `TstInfo::parse` of the eContent, when there is one (whatever eContentType says).
+    tst_info: Option<Result<TstInfo, FormatError>>,
+}
+
+impl<'a> ParsedToken<'a> {
+    /// Reads the TSTInfo of `view`.
+    pub fn new(view: SignedDataView<'a>) -> Self {
+        let tst_info = view.econtent.map(TstInfo::parse);
+        Self { view, tst_info }
+    }
+
+    /// The SignedData.
+    pub fn view(&self) -> &SignedDataView<'a> {
+        &self.view
+    }
+
+    /// The eContent read as a TSTInfo, if it reads as one (unverified; eContentType not
+    /// looked at).
+    pub fn tst_info(&self) -> Option<&TstInfo> {
+        self.tst_info.as_ref()?.as_ref().ok()
+    }
+
+    /// [`check_token_view`] of this token, its TSTInfo not read again.
+    pub fn check(&self, opts: &VerifyOptions<'_>) -> Result<CheckedToken<'a>, TokenError> {
+        check_with(&self.view, || self.tst_info.clone(), opts)
+    }
+}
+
+/// [`check_token_view`], the eContent read as a TSTInfo by `tst_info` (`None`: absent).
+fn check_with<'a>(
+    sd: &SignedDataView<'a>,
+    tst_info: impl FnOnce() -> Option<Result<TstInfo, FormatError>>,
+    opts: &VerifyOptions<'_>,
+) -> Result<CheckedToken<'a>, TokenError> {
     if sd.econtent_type != oid::ID_CT_TST_INFO {
         return Err(TokenError::NotTstInfo(sd.econtent_type.to_string()));
     }
     let econtent = sd
         .econtent
         .ok_or_else(|| structure("TSTInfo content is absent"))?;
-    let tst_info = TstInfo::parse(econtent)?;
+    let tst_info = tst_info().ok_or_else(|| structure("TSTInfo content is absent"))??;
     let [si] = sd.signer_infos.as_slice() else {
         return Err(TokenError::SignerCount(sd.signer_infos.len()));
     };

@@ -181,3 +181,62 @@ fn each_failure_names_its_cause() {
         assert!(verify_token(&good[..cut], &base).is_err());
     }
 }
+
+#[test]
+fn a_token_parsed_once_checks_as_one_parsed_each_time() {
+    use kenpo_core::cms::SignedDataView;
+    use kenpo_tsa::{ParsedToken, check_token_view};
+    let pki = common::pki();
+    let t = tsa("tsa");
+    let req = TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"parsed once"));
+    let der = token(&t, &req);
+    let extra = vec![pki.cert("tsa")];
+    let opts = VerifyOptions {
+        extra_certs: &extra,
+        ..VerifyOptions::default()
+    };
+    let said = |r: Result<kenpo_tsa::CheckedToken<'_>, TokenError>| {
+        r.map(|c| {
+            (
+                c.tst_info,
+                c.tsa.cert().raw.to_vec(),
+                c.embedded_certs.len(),
+            )
+        })
+        .map_err(|e| e.to_string())
+    };
+    // The token as issued, then with each octet of its end (signature, certificates) and
+    // of its TSTInfo flipped: the TSTInfo read once gives the same answer as read anew.
+    let mut inputs = vec![der.clone()];
+    for i in (0..der.len()).step_by(7) {
+        let mut m = der.clone();
+        m[i] ^= 0x01;
+        inputs.push(m);
+    }
+    let mut answered = 0;
+    for input in &inputs {
+        let Ok(view) = SignedDataView::parse(input) else {
+            continue;
+        };
+        let parsed = ParsedToken::new(view.clone());
+        assert_eq!(
+            said(parsed.check(&opts)),
+            said(check_token_view(&view, &opts))
+        );
+        assert_eq!(
+            parsed.tst_info(),
+            view.econtent
+                .and_then(|c| kenpo_tsa::TstInfo::parse(c).ok())
+                .as_ref()
+        );
+        answered += 1;
+    }
+    assert!(
+        answered > inputs.len() / 2,
+        "{answered} of {}",
+        inputs.len()
+    );
+    let ok = ParsedToken::new(SignedDataView::parse(&der).unwrap());
+    assert!(ok.check(&opts).is_ok());
+    assert_eq!(ok.tst_info().unwrap().imprint, req.imprint);
+}

@@ -107,7 +107,7 @@ pub struct Options<'a> {
     pub cert_digests: Option<&'a CertDigests>,
     /// Time-stamp tokens of the SignedData parsed already (found by their span, so only
     /// the very bytes verified); any other token is parsed here.
-    pub token_views: &'a [SignedDataView<'a>],
+    pub token_views: &'a [kenpo_tsa::ParsedToken<'a>],
 }
 
 impl Default for Options<'_> {
@@ -958,21 +958,15 @@ fn check_token(
         .opts
         .token_views
         .iter()
-        .find(|v| std::ptr::eq(v.raw, token));
-    let unparsed;
-    let view = match parsed {
-        Some(view) => Ok(view),
-        None => {
-            unparsed = SignedDataView::parse(token);
+        .find(|v| std::ptr::eq(v.view().raw, token));
+    let verified = match parsed {
+        Some(p) => p.check(&token_opts),
+        None => SignedDataView::parse(token)
             // As `verify_token` reports it.
-            unparsed
-                .as_ref()
-                .map_err(|e| kenpo_tsa::TokenError::Structure(e.to_string()))
-        }
-    };
-    let verified = view
-        .and_then(|v| kenpo_tsa::check_token_view(v, &token_opts))
-        .map_err(|e| e.to_string());
+            .map_err(|e| kenpo_tsa::TokenError::Structure(e.to_string()))
+            .and_then(|v| kenpo_tsa::check_token_view(&v, &token_opts)),
+    }
+    .map_err(|e| e.to_string());
     // A token that verifies carries its TSTInfo; one that does not is read for what it says.
     let unverified;
     let tst = match &verified {

@@ -121,7 +121,7 @@ fn a_token_parsed_beforehand_gives_the_same_result() {
     let copy = token.to_vec();
     let plain = check(&der, Content::Bytes(DOC));
     for view in [SignedDataView::parse(token), SignedDataView::parse(&copy)] {
-        let views = [view.unwrap()];
+        let views = [kenpo_tsa::ParsedToken::new(view.unwrap())];
         let opts = Options {
             token_views: &views,
             ..Options::default()

@@ -6,7 +6,7 @@ use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::cms::{SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::der_span::{self, Tlv, tag};
 use kenpo_core::oid;
-use kenpo_tsa::tstinfo::TstInfo;
+use kenpo_tsa::ParsedToken;
 use time::OffsetDateTime;
 
 /// Time-stamp tokens nested deeper than this are not searched for validation data.
@@ -27,9 +27,9 @@ pub(super) struct Embedded<'a> {
     /// Per SignerInfo, its unsigned time-stamp tokens in attribute order (unverified):
     /// each archive time-stamp covers the tokens before it.
     pub(super) token_order: Vec<Vec<TokenEntry>>,
-    /// The unsigned time-stamp tokens read here (at every depth searched), parsed: their
-    /// verification reads them from here instead of parsing them again.
-    pub(super) token_views: Vec<SignedDataView<'a>>,
+    /// The unsigned time-stamp tokens read here (at every depth searched), parsed with
+    /// their TSTInfo: their verification reads them from here instead of parsing them again.
+    pub(super) token_views: Vec<ParsedToken<'a>>,
 }
 
 /// One time-stamp token of a SignerInfo's unsigned attributes, as far as ordering needs.
@@ -92,9 +92,9 @@ pub(super) fn embedded<'a>(sd: &SignedDataView<'a>) -> Embedded<'a> {
 }
 
 /// genTime and signer of a token, unverified (ordering only).
-fn token_facts(sd: &SignedDataView<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
-    let gen_time = TstInfo::parse(sd.econtent?).ok()?.gen_time;
-    let sid = match sd.signer_infos.first()?.sid {
+fn token_facts(token: &ParsedToken<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
+    let gen_time = token.tst_info()?.gen_time;
+    let sid = match token.view().signer_infos.first()?.sid {
         SignerId::IssuerSerial { issuer, serial } => {
             OwnedSid::IssuerSerial(issuer.to_vec(), serial.to_vec())
         }
@@ -132,9 +132,10 @@ fn collect<'a>(sd: &SignedDataView<'a>, e: &mut Embedded<'a>, depth: usize) {
             }
             if depth < MAX_TOKEN_DEPTH {
                 for (kind, token) in tokens(si, &TOKEN_KINDS) {
-                    let Ok(inner) = SignedDataView::parse(token.raw) else {
+                    let Ok(view) = SignedDataView::parse(token.raw) else {
                         continue;
                     };
+                    let inner = ParsedToken::new(view);
                     if depth == 0
                         && let Some((gen_time, sid)) = token_facts(&inner)
                     {
@@ -144,7 +145,7 @@ fn collect<'a>(sd: &SignedDataView<'a>, e: &mut Embedded<'a>, depth: usize) {
                             archive: kind != oid::ATTR_SIGNATURE_TIME_STAMP,
                         });
                     }
-                    collect(&inner, e, depth + 1);
+                    collect(inner.view(), e, depth + 1);
                     e.token_views.push(inner);
                 }
             }
