@@ -26,42 +26,35 @@ pub(super) struct Embedded<'a> {
     pub(super) lt_data: Vec<bool>,
     /// Per SignerInfo, its unsigned time-stamp tokens in attribute order (unverified):
     /// each archive time-stamp covers the tokens before it.
-    pub(super) token_order: Vec<Vec<TokenEntry>>,
+    pub(super) token_order: Vec<Vec<TokenEntry<'a>>>,
     /// The unsigned time-stamp tokens read here (at every depth searched), parsed with
     /// their TSTInfo: their verification reads them from here instead of parsing them again.
     pub(super) token_views: Vec<ParsedToken<'a>>,
 }
 
 /// One time-stamp token of a SignerInfo's unsigned attributes, as far as ordering needs.
-#[derive(Debug, Clone)]
-pub(super) struct TokenEntry {
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TokenEntry<'a> {
     /// genTime (unverified).
     pub(super) gen_time: OffsetDateTime,
-    /// The token's SignerInfo sid: issuer Name TLV and serial contents, or a key id.
-    pub(super) sid: OwnedSid,
+    /// The token's SignerInfo sid.
+    pub(super) sid: SignerId<'a>,
     /// An archive time-stamp (v2 or v3)?
     pub(super) archive: bool,
 }
 
-/// An owned [`kenpo_core::cms::SignerId`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum OwnedSid {
-    /// issuerAndSerialNumber.
-    IssuerSerial(Vec<u8>, Vec<u8>),
-    /// subjectKeyIdentifier.
-    KeyId(Vec<u8>),
-}
-
-impl OwnedSid {
-    /// Whether `cert` is the one named.
-    pub(super) fn matches(&self, cert: &[u8]) -> bool {
+impl TokenEntry<'_> {
+    /// Whether `cert` is the one the token's sid names.
+    pub(super) fn names(&self, cert: &[u8]) -> bool {
         use kenpo_core::cert::CertRef;
-        match self {
+        match self.sid {
             // Issuer and serial are read without parsing the rest.
-            Self::IssuerSerial(issuer, serial) => CertRef::issuer_and_serial(cert)
-                .is_ok_and(|(i, s)| i == issuer.as_slice() && s == serial.as_slice()),
-            Self::KeyId(k) => CertRef::parse(cert)
-                .is_ok_and(|c| crate::signature::sid_matches(&SignerId::SubjectKeyId(k), &c)),
+            SignerId::IssuerSerial { issuer, serial } => {
+                CertRef::issuer_and_serial(cert).is_ok_and(|(i, s)| i == issuer && s == serial)
+            }
+            SignerId::SubjectKeyId(_) => {
+                CertRef::parse(cert).is_ok_and(|c| crate::signature::sid_matches(&self.sid, &c))
+            }
         }
     }
 }
@@ -92,15 +85,9 @@ pub(super) fn embedded<'a>(sd: &SignedDataView<'a>) -> Embedded<'a> {
 }
 
 /// genTime and signer of a token, unverified (ordering only).
-fn token_facts(token: &ParsedToken<'_>) -> Option<(OffsetDateTime, OwnedSid)> {
+fn token_facts<'a>(token: &ParsedToken<'a>) -> Option<(OffsetDateTime, SignerId<'a>)> {
     let gen_time = token.tst_info()?.gen_time;
-    let sid = match token.view().signer_infos.first()?.sid {
-        SignerId::IssuerSerial { issuer, serial } => {
-            OwnedSid::IssuerSerial(issuer.to_vec(), serial.to_vec())
-        }
-        SignerId::SubjectKeyId(k) => OwnedSid::KeyId(k.to_vec()),
-    };
-    Some((gen_time, sid))
+    Some((gen_time, token.view().signer_infos.first()?.sid))
 }
 
 /// Certificates and revocation data of one SignedData, its SignerInfos' validation-data

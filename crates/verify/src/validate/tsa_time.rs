@@ -40,7 +40,7 @@ pub(super) struct ControlTimeValidator<'a> {
     checker: Arc<dyn RevocationCheck>,
     validation_time: OffsetDateTime,
     /// Per token: (genTime, signer, control time; `None` = validation time).
-    controls: Vec<(TokenEntry, Option<OffsetDateTime>)>,
+    controls: Vec<(&'a TokenEntry<'a>, Option<OffsetDateTime>)>,
     /// genTimes of the archive time-stamps that count, for tokens not listed (content
     /// time-stamps, tokens inside tokens).
     archive_times: Vec<OffsetDateTime>,
@@ -56,7 +56,7 @@ impl<'a> ControlTimeValidator<'a> {
         carried: &'a [&'a [u8]],
         checker: Arc<dyn RevocationCheck>,
         validation_time: OffsetDateTime,
-        order: &[Vec<TokenEntry>],
+        order: &'a [Vec<TokenEntry<'a>>],
         excluded: &[OffsetDateTime],
     ) -> Self {
         let counts = |t: &TokenEntry| t.archive && !excluded.contains(&t.gen_time);
@@ -68,7 +68,7 @@ impl<'a> ControlTimeValidator<'a> {
                     .skip(i + 1)
                     .find(|n| counts(n))
                     .map(|n| n.gen_time);
-                controls.push((t.clone(), next));
+                controls.push((t, next));
             }
         }
         let mut archive_times: Vec<OffsetDateTime> = order
@@ -94,7 +94,7 @@ impl<'a> ControlTimeValidator<'a> {
         let mut listed = self
             .controls
             .iter()
-            .filter(|(t, _)| t.gen_time == gen_time && t.sid.matches(tsa_cert))
+            .filter(|(t, _)| t.gen_time == gen_time && t.names(tsa_cert))
             .map(|(_, c)| c.unwrap_or(self.validation_time))
             .peekable();
         let control = if listed.peek().is_some() {
