@@ -39,7 +39,13 @@ impl CertDigests {
             return d;
         }
         let d = alg.digest(cert);
-        self.memo.insert(cert, d, |d| d.algorithm() == alg);
+        // Kept as the shared certificate's encoding, the one callers hold (found then
+        // without comparing octets); an unreadable one as a copy.
+        let which = |d: &Digest| d.algorithm() == alg;
+        match crate::shared_cert::shared(cert) {
+            Ok(c) => self.memo.insert_kept(c.der_shared(), d, which),
+            Err(_) => self.memo.insert(cert, d, which),
+        }
         d
     }
 

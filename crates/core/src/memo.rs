@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Octets of an object's end that are hashed: 128 bits of a signature value. (Crafted
 /// objects can share any tail whatever its length; they then share a bucket, where the
@@ -65,7 +65,16 @@ impl TailHasher {
 }
 
 /// An object (DER) and one value for it.
-type Entry<T> = (Vec<u8>, T);
+type Entry<T> = (Arc<[u8]>, T);
+
+/// Whether `kept`, an encoding a memo keeps, and `der` are the same octets. When `der` is
+/// `kept` itself (a caller holding the very encoding the memo keeps, e.g. a shared
+/// certificate's, see [`DerMemo::insert_kept`]) that is known without comparing them: the
+/// memo holds `kept` alive and never changes it, so no other object can sit at its
+/// address. Else the octets are compared.
+pub fn same_octets(kept: &[u8], der: &[u8]) -> bool {
+    (std::ptr::eq(kept.as_ptr(), der.as_ptr()) && kept.len() == der.len()) || kept == der
+}
 
 /// The table's own hasher: its keys are already hashes under the memo's process-random
 /// hasher, so they are used as they are (hashing them again would only cost time).
@@ -126,22 +135,30 @@ impl<T: Clone> DerMemo<T> {
             .entries
             .get(&self.key(der))?
             .iter()
-            .find(|(d, v)| d == der && which(v))
+            .find(|(d, v)| same_octets(d, der) && which(v))
             .map(|(_, v)| v.clone())
     }
 
-    /// Remembers `value` for `der` in place of the values `which` accepts for it.
+    /// Remembers `value` for `der` (a copy is kept) in place of the values `which`
+    /// accepts for it.
     pub fn insert(&self, der: &[u8], value: T, which: impl Fn(&T) -> bool) {
-        let key = self.key(der);
+        self.insert_kept(Arc::from(der), value, which);
+    }
+
+    /// [`DerMemo::insert`] keeping `der` itself, not a copy: callers that look the object
+    /// up with that very encoding (a [`crate::shared_cert::SharedCert`]'s) are found
+    /// without comparing its octets ([`same_octets`]).
+    pub fn insert_kept(&self, der: Arc<[u8]>, value: T, which: impl Fn(&T) -> bool) {
+        let key = self.key(&der);
         let mut w = self.table.write().unwrap_or_else(PoisonError::into_inner);
         if w.len >= self.capacity {
             *w = Table::default();
         }
         let list = w.entries.entry(key).or_default();
         let before = list.len();
-        list.retain(|(d, v)| !(d == der && which(v)));
+        list.retain(|(d, v)| !(same_octets(d, &der) && which(v)));
         let removed = before - list.len();
-        list.push((der.to_vec(), value));
+        list.push((der, value));
         w.len = w.len + 1 - removed;
     }
 
@@ -204,6 +221,33 @@ mod tests {
         assert_ne!(h.hash(&[]), h.hash(&[0]));
         assert_ne!(h.hash(&[0]), h.hash(&[0, 0]));
         assert_ne!(TailHasher::new().hash(&base), k, "keys are per memo");
+    }
+
+    #[test]
+    fn a_kept_encoding_is_found_by_itself_and_by_its_copies() {
+        let memo: DerMemo<&str> = DerMemo::new(10);
+        let kept: Arc<[u8]> = Arc::from(vec![7u8; 64]);
+        memo.insert_kept(Arc::clone(&kept), "kept", |_| true);
+        let copy = kept.to_vec(); // the same octets elsewhere
+        assert_eq!(memo.get(&kept, |_| true), Some("kept"));
+        assert_eq!(memo.get(&copy, |_| true), Some("kept"));
+        assert_eq!(
+            memo.get(&kept[..63], |_| true),
+            None,
+            "a prefix is another object"
+        );
+        let mut other = kept.to_vec();
+        other[0] = 8; // same length and tail
+        assert_eq!(memo.get(&other, |_| true), None);
+        assert!(same_octets(&kept, &kept));
+        assert!(same_octets(&kept, &copy));
+        assert!(!same_octets(&kept, &other));
+        assert!(!same_octets(&kept, &kept[..63]));
+        assert!(same_octets(&[], &[]));
+        // Replacing by a copy: one value, still found by the kept memory.
+        memo.insert(&copy, "copy", |_| true);
+        assert_eq!(memo.len(), 1);
+        assert_eq!(memo.get(&kept, |_| true), Some("copy"));
     }
 
     #[test]

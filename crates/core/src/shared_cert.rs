@@ -18,8 +18,8 @@ use crate::memo::DerMemo;
 const MAX_CERTS: usize = 1024;
 
 /// Larger encodings are parsed but not kept (real certificates are a few KiB): with
-/// [`MAX_CERTS`], the memo never holds more than 32 MiB (each kept encoding is stored
-/// twice, as key and as the certificate) whatever the input.
+/// [`MAX_CERTS`], the memo never holds more than 16 MiB of them (the certificate's own
+/// encoding is the memo's key) whatever the input.
 pub const MAX_KEPT_LEN: usize = 16 * 1024;
 
 /// A certificate's encoding and its [`CertRef`] over it, kept together.
@@ -42,6 +42,13 @@ impl SharedCert {
     pub fn der(&self) -> &[u8] {
         self.0.backing_cart()
     }
+
+    /// The certificate's encoding, shared (this very memory: memos keyed with it find a
+    /// caller holding this certificate without comparing octets, see
+    /// [`crate::memo::DerMemo::insert_kept`]).
+    pub fn der_shared(&self) -> Arc<[u8]> {
+        Arc::clone(self.0.backing_cart())
+    }
 }
 
 fn memo() -> &'static DerMemo<Arc<SharedCert>> {
@@ -60,7 +67,7 @@ pub fn shared(der: &[u8]) -> Result<Arc<SharedCert>, CertError> {
         return Ok(c);
     }
     let c = Arc::new(SharedCert::parse(der)?);
-    memo().insert(der, Arc::clone(&c), |_| true);
+    memo().insert_kept(c.der_shared(), Arc::clone(&c), |_| true);
     Ok(c)
 }
 

@@ -15,7 +15,8 @@
 use std::sync::Arc;
 
 use kenpo_core::cert::CertRef;
-use kenpo_core::memo::DerMemo;
+use kenpo_core::memo::{DerMemo, same_octets};
+use kenpo_core::shared_cert::shared;
 use time::{Duration, OffsetDateTime};
 
 use super::CheckReport;
@@ -32,8 +33,10 @@ const MAX_KEPT_LEN: usize = 32 * 1024;
 /// One remembered answer.
 #[derive(Debug)]
 struct Decided {
-    /// The issuer certificate (DER) the answer was for.
-    issuer: Vec<u8>,
+    /// The issuer certificate (DER) the answer was for: the shared certificate's own
+    /// encoding (see [`kenpo_core::shared_cert`]), which a caller holding that certificate
+    /// matches without comparing octets.
+    issuer: Arc<[u8]>,
     /// The CRL that decided it.
     crl: Arc<Crl>,
     /// The certificate's entry on it ([`Crl::listing`], which does not depend on the time).
@@ -68,7 +71,9 @@ impl AnswerMemo {
         at: OffsetDateTime,
         skew: Duration,
     ) -> Option<Remembered> {
-        let decided = self.answers.get(cert.raw, |d| d.issuer == issuer.raw)?;
+        let decided = self
+            .answers
+            .get(cert.raw, |d| same_octets(&d.issuer, issuer.raw))?;
         let finding = decided.crl.finding_listed(decided.listed, cert, at, skew);
         let same = matches!(finding, Ok(f) if f == decided.finding);
         same.then_some(Remembered(decided))
@@ -89,8 +94,12 @@ impl AnswerMemo {
         let Ok(listed) = crl.listing(cert) else {
             return;
         };
+        // Kept as the shared certificates' encodings (the ones callers hold).
+        let (Ok(cert_shared), Ok(issuer_shared)) = (shared(cert.raw), shared(issuer.raw)) else {
+            return;
+        };
         let decided = Decided {
-            issuer: issuer.raw.to_vec(),
+            issuer: issuer_shared.der_shared(),
             crl,
             listed,
             finding,
@@ -98,7 +107,9 @@ impl AnswerMemo {
         };
         let issuer = issuer.raw;
         self.answers
-            .insert(cert.raw, Arc::new(decided), |d| d.issuer == issuer);
+            .insert_kept(cert_shared.der_shared(), Arc::new(decided), |d| {
+                same_octets(&d.issuer, issuer)
+            });
     }
 }
 

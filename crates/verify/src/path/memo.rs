@@ -223,8 +223,15 @@ impl PathMemo {
         let Some(leaf) = path.certs.first() else {
             return;
         };
-        self.paths
-            .insert(leaf, Arc::new(entry), |e| same_but_time(&e.opts, opts));
+        // Kept as the shared certificate's encoding, the one a caller holds (found then
+        // without comparing octets).
+        let which = |e: &Arc<Entry>| same_but_time(&e.opts, opts);
+        match shared(leaf) {
+            Ok(c) => self
+                .paths
+                .insert_kept(c.der_shared(), Arc::new(entry), which),
+            Err(_) => self.paths.insert(leaf, Arc::new(entry), which),
+        }
     }
 }
 
