@@ -51,6 +51,15 @@ impl SharedCert {
     }
 }
 
+/// Two shared certificates are equal when their encodings are.
+impl PartialEq for SharedCert {
+    fn eq(&self, other: &Self) -> bool {
+        crate::memo::same_octets(self.der(), other.der())
+    }
+}
+
+impl Eq for SharedCert {}
+
 fn memo() -> &'static DerMemo<Arc<SharedCert>> {
     static MEMO: OnceLock<DerMemo<Arc<SharedCert>>> = OnceLock::new();
     MEMO.get_or_init(|| DerMemo::new(MAX_CERTS))

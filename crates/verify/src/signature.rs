@@ -24,6 +24,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Read;
+use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
@@ -200,8 +201,9 @@ pub struct TimestampCheck {
 /// The cryptographic checks of one SignerInfo (or countersignature).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SignerCheck {
-    /// The signer certificate (DER) named by `sid`, when found.
-    pub signer_cert: Option<Vec<u8>>,
+    /// The signer certificate named by `sid`, when found (parsed and shared, see
+    /// [`kenpo_core::shared_cert`]; its encoding: [`SharedCert::der`]).
+    pub signer_cert: Option<Arc<SharedCert>>,
     /// Every check made, in order.
     pub checks: Vec<Check>,
     /// The signature value verifies with the signer certificate's key.
@@ -569,11 +571,11 @@ fn check_signer(
     } else {
         0
     };
-    let cert = cert.into_iter().nth(chosen);
-    let cert = cert.as_deref().map(SharedCert::cert);
+    let chosen = cert.into_iter().nth(chosen);
+    let cert = chosen.as_deref().map(SharedCert::cert);
     match &cert {
         Some(cert) => {
-            c.signer_cert = Some(cert.raw.to_vec());
+            c.signer_cert.clone_from(&chosen);
             c.check("signer-certificate", true, cert.subject_string());
         }
         None => c.check(

@@ -263,7 +263,11 @@ pub fn start_of(d: Date) -> OffsetDateTime {
 /// The key of certificate `cert` (DER): its size and, when one is set, the instant its
 /// sunset begins. `None` when the certificate or its key cannot be read.
 pub fn key_sunset_of_cert(cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
-    let spki = kenpo_core::cert::CertRef::spki_of(cert).ok()?;
+    key_sunset_of_spki(kenpo_core::cert::CertRef::spki_of(cert).ok()?)
+}
+
+/// As [`key_sunset_of_cert`] for a certificate's SubjectPublicKeyInfo (DER).
+pub fn key_sunset_of_spki(spki: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
     let size = key_size_from_spki(spki).ok()?;
     let at = size.sunset().map(start_of);
     Some((size, at))

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use kenpo_core::shared_cert::SharedCert;
 use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::RevocationCheck;
 use kenpo_sign::Profile;
@@ -230,7 +231,7 @@ impl SigCtx<'_> {
         let best = poe.unwrap_or(self.at);
         // Algorithm sunset of the signer's key at the best-signature-time.
         if let Some(cert) = &s.signer_cert
-            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_cert(cert)
+            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_spki(cert.cert().spki)
         {
             if best >= sunset {
                 checks.push(CheckReport::new(
@@ -293,7 +294,7 @@ impl SigCtx<'_> {
                 v = v.with_path_memo(memo.clone());
             }
             let v = super::online(v, self.opts.offline);
-            match v.validate_found(cert, self.carried) {
+            match v.validate_found(cert.der(), self.carried) {
                 Ok(p) => {
                     checks.push(CheckReport::new(
                         "path",
@@ -343,7 +344,8 @@ impl SigCtx<'_> {
             indication,
             sub_indication,
             level,
-            signer: summary.unwrap_or_else(|| signer_report(s.signer_cert.as_deref())),
+            signer: summary
+                .unwrap_or_else(|| signer_report(s.signer_cert.as_deref().map(SharedCert::der))),
             signing_time: s.signing_time,
             best_signature_time: best,
             timestamps,
