@@ -120,6 +120,18 @@ pub trait TsaCertValidator: Send + Sync {
         candidates: &[&[u8]],
         at: OffsetDateTime,
     ) -> Result<Vec<Vec<u8>>, String>;
+
+    /// As [`TsaCertValidator::validate`] for a caller that keeps no path
+    /// ([`VerifyOptions::keep_path`] false): only whether it validates, or why not. The
+    /// default calls `validate`; implementations may skip copying the path out.
+    fn accepts(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<(), String> {
+        self.validate(tsa_cert, candidates, at).map(drop)
+    }
 }
 
 /// What to check besides the token's own consistency.
@@ -137,6 +149,9 @@ pub struct VerifyOptions<'a> {
     pub more_certs: &'a [&'a [u8]],
     /// Chain and revocation check of the TSA certificate.
     pub validator: Option<&'a dyn TsaCertValidator>,
+    /// Whether the validator's path is kept ([`VerifiedToken::path`]); when false the
+    /// path is only validated ([`TsaCertValidator::accepts`]) and left empty. Default true.
+    pub keep_path: bool,
     /// Crypto backend.
     pub backend: &'a dyn CryptoBackend,
     /// Certificate hashes remembered across tokens (the ESS certHash of a TSA certificate
@@ -153,6 +168,7 @@ impl Default for VerifyOptions<'_> {
             extra_certs: &[],
             more_certs: &[],
             validator: None,
+            keep_path: true,
             backend: default_backend(),
             cert_digests: None,
         }
@@ -165,6 +181,7 @@ impl std::fmt::Debug for VerifyOptions<'_> {
             .field("expected_imprint", &self.expected_imprint)
             .field("required_policy", &self.required_policy)
             .field("validator", &self.validator.is_some())
+            .field("keep_path", &self.keep_path)
             .field("backend", &self.backend.name())
             .finish()
     }
@@ -177,7 +194,8 @@ pub struct VerifiedToken {
     pub tst_info: TstInfo,
     /// The TSA certificate (DER) that signed it.
     pub tsa_cert: Vec<u8>,
-    /// The validated path from the validator hook (TSA first), empty without a hook.
+    /// The validated path from the validator hook (TSA first), empty without a hook or
+    /// when [`VerifyOptions::keep_path`] is false.
     pub path: Vec<Vec<u8>>,
     /// All certificates embedded in the token.
     pub embedded_certs: Vec<Vec<u8>>,
@@ -261,7 +279,8 @@ pub struct CheckedToken<'a> {
     pub tst_info: TstInfo,
     /// The TSA certificate that signed it.
     pub tsa: Arc<SharedCert>,
-    /// The validated path from the validator hook (TSA first), empty without a hook.
+    /// The validated path from the validator hook (TSA first), empty without a hook or
+    /// when [`VerifyOptions::keep_path`] is false.
     pub path: Vec<Vec<u8>>,
     /// All certificates embedded in the token.
     pub embedded_certs: Vec<&'a [u8]>,
@@ -469,8 +488,13 @@ fn check_with<'a>(
     let path = match opts.validator {
         Some(v) => {
             let others: Vec<&[u8]> = embedded.iter().copied().filter(|c| *c != tsa.raw).collect();
-            v.validate(tsa.raw, &others, tst_info.gen_time)
-                .map_err(TokenError::Untrusted)?
+            if opts.keep_path {
+                v.validate(tsa.raw, &others, tst_info.gen_time)
+            } else {
+                v.accepts(tsa.raw, &others, tst_info.gen_time)
+                    .map(|()| Vec::new())
+            }
+            .map_err(TokenError::Untrusted)?
         }
         None => Vec::new(),
     };

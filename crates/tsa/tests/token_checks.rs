@@ -240,3 +240,34 @@ fn a_token_parsed_once_checks_as_one_parsed_each_time() {
     assert!(ok.check(&opts).is_ok());
     assert_eq!(ok.tst_info().unwrap().imprint, req.imprint);
 }
+
+#[test]
+fn a_token_checked_without_keeping_the_path_gets_the_same_verdict() {
+    let pki = common::pki();
+    let t = tsa("tsa");
+    let req = TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"no path kept"));
+    let der = token(&t, &req);
+    let trusted = AnchorChain::new(vec![pki.cert("tsa-ca")]);
+    let untrusted = AnchorChain::new(vec![pki.cert("root-ca")]);
+    for (validator, ok) in [(&trusted, true), (&untrusted, false)] {
+        let verdict = |keep_path| {
+            let opts = VerifyOptions {
+                validator: Some(validator),
+                keep_path,
+                ..VerifyOptions::default()
+            };
+            verify_token(&der, &opts)
+        };
+        let (kept, not_kept) = (verdict(true), verdict(false));
+        assert_eq!(kept.is_ok(), ok);
+        match (kept, not_kept) {
+            (Ok(k), Ok(n)) => {
+                assert!(!k.path.is_empty(), "the path is kept by default");
+                assert!(n.path.is_empty());
+                assert_eq!((k.tst_info, k.tsa_cert), (n.tst_info, n.tsa_cert));
+            }
+            (Err(k), Err(n)) => assert_eq!(k.to_string(), n.to_string()),
+            (k, n) => panic!("kept {k:?}, not kept {n:?}"),
+        }
+    }
+}

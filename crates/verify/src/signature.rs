@@ -952,6 +952,8 @@ fn check_token(
         extra_certs: ctx.opts.extra_certs,
         more_certs: ctx.opts.more_certs,
         validator: ctx.opts.tsa_validator,
+        // The report names the TSA and the token's verdict, not its path.
+        keep_path: false,
         backend: ctx.opts.backend,
         cert_digests: ctx.opts.cert_digests,
         ..Default::default()

@@ -226,6 +226,7 @@ fn process_reply(
         extra_certs: &config.extra_certs,
         more_certs: &[],
         validator: config.validator.as_deref(),
+        keep_path: true,
         backend: config.backend,
         cert_digests: None,
     };

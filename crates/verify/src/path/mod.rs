@@ -361,13 +361,16 @@ impl PathValidator {
     }
 }
 
-impl kenpo_tsa::token::TsaCertValidator for PathValidator {
-    fn validate(
+impl PathValidator {
+    /// The TSA certificate's path at `at` (the [`kenpo_tsa::token::TsaCertValidator`]
+    /// rules: id-kp-timeStamping required, no signer policy or key usage), not copied
+    /// when replayed; the error as the token reports it.
+    pub(crate) fn tsa_found(
         &self,
         tsa_cert: &[u8],
         candidates: &[&[u8]],
         at: OffsetDateTime,
-    ) -> Result<Vec<Vec<u8>>, String> {
+    ) -> Result<Found, String> {
         let mut opts = self.options.clone();
         opts.time = at;
         opts.required_eku = Some(kenpo_core::oid::KP_TIME_STAMPING);
@@ -376,7 +379,27 @@ impl kenpo_tsa::token::TsaCertValidator for PathValidator {
         opts.forbidden_leaf_policy_prefixes.clear();
         opts.required_key_usage.clear();
         build::build_and_validate_found(self, &opts, tsa_cert, candidates)
-            .map(Found::into_certs)
             .map_err(|e| format!("{} ({})", e, e.sub_indication()))
+    }
+}
+
+impl kenpo_tsa::token::TsaCertValidator for PathValidator {
+    fn validate(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        self.tsa_found(tsa_cert, candidates, at)
+            .map(Found::into_certs)
+    }
+
+    fn accepts(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        at: OffsetDateTime,
+    ) -> Result<(), String> {
+        self.tsa_found(tsa_cert, candidates, at).map(drop)
     }
 }

@@ -19,7 +19,7 @@ use kenpo_tsa::token::TsaCertValidator;
 use time::OffsetDateTime;
 
 use super::embedded::TokenEntry;
-use crate::path::PathValidator;
+use crate::path::{Found, PathValidator};
 
 /// One TSA path validation: for which genTime, at which control time, with what outcome.
 #[derive(Debug, Clone)]
@@ -174,19 +174,26 @@ impl<'a> ControlTimeValidator<'a> {
     }
 }
 
-impl TsaCertValidator for ControlTimeValidator<'_> {
-    fn validate(
+impl ControlTimeValidator<'_> {
+    /// The TSA path at `gen_time`, checked up to the control time (see the module docs);
+    /// every validation is logged.
+    fn found(
         &self,
         tsa_cert: &[u8],
         candidates: &[&[u8]],
         gen_time: OffsetDateTime,
-    ) -> Result<Vec<Vec<u8>>, String> {
+    ) -> Result<Found, String> {
         let control = self.control_time(tsa_cert, gen_time);
         // In the order of a store holding the carried certificates: before the token's.
         let mut all = self.carried.to_vec();
         all.extend(candidates);
-        let result = TsaCertValidator::validate(&self.inner, tsa_cert, &all, gen_time)
-            .and_then(|path| self.check_until(&path, gen_time, control).map(|()| path));
+        let result = self
+            .inner
+            .tsa_found(tsa_cert, &all, gen_time)
+            .and_then(|found| {
+                self.check_until(found.certs(), gen_time, control)
+                    .map(|()| found)
+            });
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -196,5 +203,26 @@ impl TsaCertValidator for ControlTimeValidator<'_> {
                 ok: result.is_ok(),
             });
         result
+    }
+}
+
+impl TsaCertValidator for ControlTimeValidator<'_> {
+    fn validate(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        gen_time: OffsetDateTime,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        self.found(tsa_cert, candidates, gen_time)
+            .map(Found::into_certs)
+    }
+
+    fn accepts(
+        &self,
+        tsa_cert: &[u8],
+        candidates: &[&[u8]],
+        gen_time: OffsetDateTime,
+    ) -> Result<(), String> {
+        self.found(tsa_cert, candidates, gen_time).map(drop)
     }
 }
