@@ -141,10 +141,14 @@ impl SigCtx<'_> {
         let checkable = !s.checks.iter().any(|c| {
             c.name == "signature" && !c.passed && c.detail.starts_with("cannot be checked")
         });
-        let mut checks: Vec<CheckReport> = std::mem::take(&mut s.checks)
-            .into_iter()
-            .map(|c| CheckReport::new(c.name, c.passed, c.detail))
-            .collect();
+        // Room for what follows (profile, time-stamps, sunset, path and its checks: about
+        // thirty for a B-T signature), so the list is not copied as it grows.
+        let mut checks: Vec<CheckReport> = Vec::with_capacity(s.checks.len() + 32);
+        checks.extend(
+            std::mem::take(&mut s.checks)
+                .into_iter()
+                .map(|c| CheckReport::new(c.name, c.passed, c.detail)),
+        );
         let mut findings: Vec<Finding> = Vec::new();
 
         // Identification of the signing certificate.
