@@ -201,6 +201,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// How many TLVs are left, read without moving this reader: the error [`Reader::all`]
+    /// would give, else the count (to size what they are parsed into).
+    pub fn count(&self) -> Result<usize, SpanError> {
+        let mut r = self.clone();
+        let mut n = 0;
+        while !r.is_empty() {
+            r.read()?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Reads every remaining TLV.
     pub fn all(&mut self) -> Result<Vec<Tlv<'a>>, SpanError> {
         let mut v = Vec::new();
@@ -277,6 +289,22 @@ mod tests {
         assert_eq!(o.value, b"ab");
         assert_eq!(o.offset, 5);
         assert!(r.finish().is_ok());
+    }
+
+    #[test]
+    fn count_says_what_all_says_without_reading() {
+        let ok = [0x02, 0x01, 0x05, 0x30, 0x00, 0x04, 0x02, 0xaa, 0xbb];
+        let bad = [0x02, 0x01, 0x05, 0x30, 0x05, 0x00];
+        for input in [&ok[..], &bad, &[]] {
+            let r = Reader::new(input);
+            let counted = r.count();
+            assert_eq!(r.clone().all().map(|v| v.len()), counted, "{input:02x?}");
+            assert_eq!(
+                r.peek_tag(),
+                input.first().copied(),
+                "the reader has not moved"
+            );
+        }
     }
 
     #[test]

@@ -178,12 +178,13 @@ impl<'a> SignedDataView<'a> {
         };
         let signer_infos_field = r.expect(tag::SET)?;
         r.finish()?;
-        let signer_infos = signer_infos_field
-            .reader()
-            .all()?
-            .into_iter()
-            .map(SignerInfoView::parse)
-            .collect::<Result<Vec<_>, _>>()?;
+        // Every SignerInfo TLV read first (the errors of a list read whole), then each
+        // parsed in order.
+        let mut sr = signer_infos_field.reader();
+        let mut signer_infos = Vec::with_capacity(sr.count()?);
+        while !sr.is_empty() {
+            signer_infos.push(SignerInfoView::parse(sr.read()?)?);
+        }
         Ok(Self {
             raw,
             signed_data: sd,
@@ -268,7 +269,8 @@ impl<'a> Attributes<'a> {
     /// Parses an `[n] IMPLICIT SET OF Attribute` field.
     pub fn parse(t: Tlv<'a>) -> Result<Self, CmsError> {
         let mut r = t.reader();
-        let mut list = Vec::new();
+        // Sized by a first look (its errors are the loop's to report, in order).
+        let mut list = Vec::with_capacity(r.count().unwrap_or(0));
         while !r.is_empty() {
             let a = r.expect(tag::SEQUENCE)?;
             let mut ar = a.reader();
