@@ -5,11 +5,9 @@
 
 mod common;
 
-use common::crlgen::{Entry, Spec};
-use kenpo_core::cert::CertRef;
+use common::crlgen::{Entry, Spec, fixture};
 use kenpo_revocation::crl::{REASON_CERTIFICATE_HOLD, REASON_REMOVE_FROM_CRL};
 use kenpo_revocation::{CheckReport, Checker, Evidence, RevocationCheck};
-use kenpo_testpki::{Config, TestPki};
 use time::{Duration, OffsetDateTime};
 
 /// What a report says, evidence named by source.
@@ -43,26 +41,6 @@ fn same_as_fresh(crls: &[Vec<u8>], cert: &[u8], issuer: &[u8], times: &[OffsetDa
             format!("{:?}", fresh().status_at(cert, issuer, *at)),
             "status, round {round} at {at}"
         );
-    }
-}
-
-struct Fixture {
-    pki: TestPki,
-    ee: Vec<u8>,
-    ca: Vec<u8>,
-    serial: Vec<u8>,
-}
-
-fn fixture() -> Fixture {
-    let pki = kenpo_testpki::generate(&Config::default()).unwrap();
-    let ee = pki.entity("hpki-signer").unwrap().cert_der.clone();
-    let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
-    let serial = CertRef::parse(&ee).unwrap().serial.to_vec();
-    Fixture {
-        pki,
-        ee,
-        ca,
-        serial,
     }
 }
 

@@ -4,34 +4,14 @@
 
 mod common;
 
-use common::crlgen::{AKI, Entry, IDP, Spec, idp};
+use common::crlgen::{AKI, Entry, IDP, Spec, fixture, idp};
 use kenpo_core::cert::CertRef;
 use kenpo_revocation::crl::{
     Crl, CrlError, DeltaMismatch, REASON_CERTIFICATE_HOLD, REASON_REMOVE_FROM_CRL,
 };
 use kenpo_revocation::{Checker, DEFAULT_CLOCK_SKEW, Finding, RevocationStatus};
-use kenpo_testpki::{Config, TestPki};
+use kenpo_testpki::TestPki;
 use time::Duration;
-
-struct Fixture {
-    pki: TestPki,
-    ee: Vec<u8>,
-    ca: Vec<u8>,
-    serial: Vec<u8>,
-}
-
-fn fixture() -> Fixture {
-    let pki = kenpo_testpki::generate(&Config::default()).unwrap();
-    let ee = pki.entity("hpki-signer").unwrap().cert_der.clone();
-    let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
-    let serial = CertRef::parse(&ee).unwrap().serial.to_vec();
-    Fixture {
-        pki,
-        ee,
-        ca,
-        serial,
-    }
-}
 
 fn crl(spec: Spec, pki: &TestPki) -> Crl {
     Crl::from_der(spec.build(pki)).unwrap()

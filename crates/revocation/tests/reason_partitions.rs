@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::crlgen::{Entry, IDP, Spec, idp};
+use common::crlgen::{Entry, IDP, Spec, fixture, idp};
 use kenpo_core::cert::CertRef;
 use kenpo_revocation::crl::{Crl, CrlError, ScopeMismatch, effective_distribution_points};
 use kenpo_revocation::names::ALL_REASONS;
 use kenpo_revocation::{Checker, RevocationStatus};
-use kenpo_testpki::{Config, TestPki};
+use kenpo_testpki::TestPki;
 use time::Duration;
 
 /// keyCompromise (1) and cACompromise (2).
@@ -22,26 +22,6 @@ fn partition(pki: &TestPki, reasons: &[u8], entries: Vec<Entry>) -> Vec<u8> {
     let mut spec = Spec::new(pki, "hpki-sign-ca").ext(IDP, true, &idp(None, Some(reasons), false));
     spec.entries = entries;
     spec.build(pki)
-}
-
-struct Fixture {
-    pki: TestPki,
-    ee: Vec<u8>,
-    ca: Vec<u8>,
-    serial: Vec<u8>,
-}
-
-fn fixture() -> Fixture {
-    let pki = kenpo_testpki::generate(&Config::default()).unwrap();
-    let ee = pki.entity("hpki-signer").unwrap().cert_der.clone();
-    let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
-    let serial = CertRef::parse(&ee).unwrap().serial.to_vec();
-    Fixture {
-        pki,
-        ee,
-        ca,
-        serial,
-    }
 }
 
 #[test]

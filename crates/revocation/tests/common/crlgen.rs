@@ -190,3 +190,30 @@ pub fn subject(pki: &TestPki, name: &str) -> Vec<u8> {
     let der = pki.entity(name).unwrap().cert_der.clone();
     CertRef::parse(&der).unwrap().subject.to_vec()
 }
+
+/// The test PKI with its HPKI signer (`ee`), the signer's CA (`ca`) and the signer's serial
+/// (INTEGER contents): what the CRL tests revoke and look up.
+pub struct Fixture {
+    /// The test PKI.
+    pub pki: TestPki,
+    /// hpki-signer's certificate.
+    pub ee: Vec<u8>,
+    /// hpki-sign-ca's certificate.
+    pub ca: Vec<u8>,
+    /// hpki-signer's serial.
+    pub serial: Vec<u8>,
+}
+
+/// A fresh [`Fixture`].
+pub fn fixture() -> Fixture {
+    let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default()).unwrap();
+    let ee = pki.entity("hpki-signer").unwrap().cert_der.clone();
+    let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
+    let serial = CertRef::parse(&ee).unwrap().serial.to_vec();
+    Fixture {
+        pki,
+        ee,
+        ca,
+        serial,
+    }
+}
