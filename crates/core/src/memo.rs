@@ -79,7 +79,7 @@ pub fn same_octets(kept: &[u8], der: &[u8]) -> bool {
 /// The table's own hasher: its keys are already hashes under the memo's process-random
 /// hasher, so they are used as they are (hashing them again would only cost time).
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct KeyedHash(u64);
+struct KeyedHash(u64);
 
 impl Hasher for KeyedHash {
     fn finish(&self) -> u64 {
