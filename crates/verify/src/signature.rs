@@ -532,7 +532,11 @@ fn check_signer(
     target: &Target<'_>,
     depth: usize,
 ) -> SignerCheck {
-    let mut c = SignerCheck::default();
+    // Room for the dozen checks of a signer (the list is not copied as it grows).
+    let mut c = SignerCheck {
+        checks: Vec::with_capacity(16),
+        ..SignerCheck::default()
+    };
     let opts = ctx.opts;
 
     // The signer certificate. (`ctx.certs` holds the SignedData's certificates and then

@@ -80,14 +80,14 @@ fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
 }
 
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
-    certs
-        .iter()
-        .map(|c| {
-            kenpo_core::cert::CertRef::subject_of(c)
-                .map(kenpo_core::cert::name_string)
-                .unwrap_or_default()
-        })
-        .collect()
+    certs.iter().map(|c| subject(c)).collect()
+}
+
+/// A certificate's subject as text (empty when unreadable).
+fn subject(cert: &[u8]) -> String {
+    kenpo_core::cert::CertRef::subject_of(cert)
+        .map(kenpo_core::cert::name_string)
+        .unwrap_or_default()
 }
 
 pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
@@ -307,13 +307,7 @@ impl SigCtx<'_> {
                             "validated at ",
                             &rfc3339(best),
                             " to ",
-                            &subjects(
-                                p.certs()
-                                    .last()
-                                    .map(std::slice::from_ref)
-                                    .unwrap_or_default(),
-                            )
-                            .concat(),
+                            &p.certs().last().map(|a| subject(a)).unwrap_or_default(),
                         ]
                         .concat(),
                     ));
