@@ -21,7 +21,8 @@
 //! remembers already, so the count is that of a warm call.
 //! The ratio printed is bound ÷ ours (goal ≥ 0.8: within 25 % of pure RSA-verify cost).
 //! Every figure is the median of three rounds, each right after its own
-//! `openssl speed -seconds 2 rsa2048`.
+//! `openssl speed -seconds 2 rsa2048`. The benchmark runs pinned to one CPU, and the
+//! `openssl speed` it starts too (`support/pin.rs`; `-- --no-pin` runs it unpinned).
 //!
 //! CRL lookup in a 100,000-entry CRL is measured by `crates/revocation/benches/crl.rs`
 //! (`cargo bench -p kenpo-revocation --bench crl`), not repeated here.
@@ -29,6 +30,8 @@
 
 #[path = "support/openssl_speed.rs"]
 mod openssl_speed;
+#[path = "support/pin.rs"]
+mod pin;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -109,6 +112,7 @@ fn bt_signature(pki: &TestPki) -> Vec<u8> {
 }
 
 fn main() {
+    let pinned = pin::pin_to_one_cpu();
     let n = signatures_arg();
     let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default()).unwrap();
     let sig = bt_signature(&pki);
@@ -148,7 +152,7 @@ fn main() {
         verifier.verify(&sig, None).unwrap();
     });
     println!(
-        "kenpo-verify benchmark: offline B-T verification, backend {}, {n} signatures/round, median of {ROUNDS} rounds",
+        "kenpo-verify benchmark: offline B-T verification, backend {}, {n} signatures/round, median of {ROUNDS} rounds, {pinned}",
         default_backend().name()
     );
     println!(
