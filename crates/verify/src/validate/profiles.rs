@@ -1,6 +1,9 @@
-//! [`ProfileMemo`]: profile checks of signer certificates, remembered by a verifier (the
+//! [`ProfileMemo`]: profile checks of signer certificates, remembered by the process (the
 //! check is a pure function of the profile and the certificate, and a batch meets the
-//! same signers in file after file), kept as the report's signer fields they give.
+//! same signers in file after file, one-shot verifications too), kept as the report's
+//! signer fields they give.
+
+use std::sync::OnceLock;
 
 use kenpo_core::memo::DerMemo;
 use kenpo_core::shared_cert::SharedCert;
@@ -39,8 +42,15 @@ impl Default for ProfileMemo {
 }
 
 impl ProfileMemo {
+    /// The process's memo: every verifier, one-shot ones too, asks it (its answers do not
+    /// depend on a verifier's options; it keeps at most [`MAX_ENTRIES`] answers).
+    pub(super) fn process() -> &'static Self {
+        static MEMO: OnceLock<ProfileMemo> = OnceLock::new();
+        MEMO.get_or_init(Self::default)
+    }
+
     /// [`check_profile`] of `cert` under `profile` as signer fields, computed once per
-    /// verifier.
+    /// memo.
     pub(super) fn check(&self, profile: Profile, cert: &SharedCert) -> Answer {
         let same = |(p, _): &(Profile, Answer)| *p == profile;
         if let Some((_, a)) = self.answers.get(cert.der(), same) {

@@ -99,8 +99,6 @@ pub struct Verifier {
     /// Paths validated by earlier calls (none for a one-shot verification, which has no
     /// later call to serve).
     paths: Option<Arc<PathMemo>>,
-    /// Profile answers of earlier calls.
-    profiles: ProfileMemo,
     /// Certificate hashes (ESS signing-certificate checks) of earlier calls (none for a
     /// one-shot verification).
     digests: Option<CertDigests>,
@@ -130,13 +128,14 @@ impl Verifier {
         let mut parsed_crls = Vec::new();
         let mut unreadable_crls = Vec::new();
         for c in &opts.crls {
+            // DER CRLs are parsed once per process (`Crl::shared`).
             let parsed = if c.first() == Some(&0x30) {
-                Crl::from_der(c.clone())
+                Crl::shared(c)
             } else {
-                Crl::from_pem_or_der(c)
+                Crl::from_pem_or_der(c).map(Arc::new)
             };
             match parsed {
-                Ok(crl) => parsed_crls.push(Arc::new(crl)),
+                Ok(crl) => parsed_crls.push(crl),
                 Err(_) => unreadable_crls.push(c.clone()),
             }
         }
@@ -149,7 +148,6 @@ impl Verifier {
             shared: Arc::new(Checker::new()),
             links: Arc::new(LinkCache::new()),
             paths: Some(Arc::new(PathMemo::new())),
-            profiles: ProfileMemo::default(),
             digests: Some(CertDigests::new()),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
@@ -349,7 +347,7 @@ impl Verifier {
             tsa: &tsa_validator,
             links: &self.links,
             paths: self.paths.as_ref(),
-            profiles: &self.profiles,
+            profiles: ProfileMemo::process(),
         };
         let signatures: Vec<SignatureReport> = std::mem::take(&mut checked.signers)
             .into_iter()
