@@ -63,10 +63,10 @@ fn tlv(b: &[u8]) -> Result<(u8, usize, usize), String> {
     Ok((tag, hdr, len))
 }
 
-/// Version number (0 = v1, 2 = v3) and the inner signature AlgorithmIdentifier, read from
-/// the tbsCertificate encoding without decoding the rest (x509-cert refuses some legal
-/// encodings, e.g. UTCTime years before 1970).
-fn tbs_head(tbs: &[u8]) -> Result<(u8, spki::AlgorithmIdentifierOwned), String> {
+/// Version number (0 = v1, 2 = v3) and the inner signature AlgorithmIdentifier's encoding,
+/// read from the tbsCertificate encoding without decoding the rest (x509-cert refuses some
+/// legal encodings, e.g. UTCTime years before 1970).
+fn tbs_head(tbs: &[u8]) -> Result<(u8, &[u8]), String> {
     let (_, hdr, _) = tlv(tbs)?;
     let mut rest = &tbs[hdr..];
     let mut version = 0;
@@ -86,9 +86,17 @@ fn tbs_head(tbs: &[u8]) -> Result<(u8, spki::AlgorithmIdentifierOwned), String> 
     if tag != 0x30 {
         return Err("tbsCertificate signature is not an AlgorithmIdentifier".into());
     }
-    let ai = spki::AlgorithmIdentifierOwned::from_der(&rest[..h + len])
-        .map_err(|e| format!("tbsCertificate signature: {e}"))?;
-    Ok((version, ai))
+    Ok((version, &rest[..h + len]))
+}
+
+/// The outer signatureAlgorithm's encoding: the element after the tbsCertificate.
+fn outer_algorithm(cert: &[u8]) -> Result<&[u8], String> {
+    let (_, h, _) = tlv(cert)?;
+    let rest = &cert[h..];
+    let (_, h, len) = tlv(rest)?;
+    let rest = &rest[h + len..];
+    let (_, h, len) = tlv(rest)?;
+    Ok(&rest[..h + len])
 }
 
 /// Decoded extensions of one certificate.
@@ -144,10 +152,12 @@ fn info<'a>(c: &CertRef<'a>, index: usize) -> Result<Info<'a>, PathError> {
             && c.serial.iter().any(|b| *b != 0)
             && (c.serial.len() <= 20 || (c.serial.len() == 21 && c.serial[0] == 0)),
     };
-    let (version, tbs_alg) =
-        tbs_head(c.tbs).map_err(|reason| PathError::Malformed { index, reason })?;
+    let malformed = |reason| PathError::Malformed { index, reason };
+    let (version, tbs_alg) = tbs_head(c.tbs).map_err(malformed)?;
     out.v3 = version == 2;
-    if tbs_alg != c.signature_algorithm {
+    // The two fields must be the same value (RFC 5280 §4.1.1.2); the outer one decoded as
+    // DER, whose encodings are unique, so the same value is the same octets.
+    if tbs_alg != outer_algorithm(c.raw).map_err(malformed)? {
         return Err(PathError::Malformed {
             index,
             reason: "signature algorithm differs from the one inside tbsCertificate".into(),
@@ -786,5 +796,47 @@ mod tests {
             assert_eq!(indexed("revocation", k), format!("revocation[{k}]"));
         }
         assert_eq!(indexed("", 3), "[3]");
+    }
+
+    /// The outer signatureAlgorithm must be the tbsCertificate's, octet for octet.
+    #[test]
+    fn outer_and_inner_signature_algorithms_must_agree() {
+        use kenpo_core::cert::CertRef;
+
+        let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let der = pki
+            .entity("hpki-signer")
+            .map(|e| e.cert_der.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let info_of = |der: &[u8]| {
+            let c = CertRef::parse(der).unwrap_or_else(|e| panic!("{e}"));
+            super::info(&c, 0).map(|_| ())
+        };
+        assert!(info_of(&der).is_ok());
+        // sha256WithRSAEncryption (…1.11) outside; make it sha384WithRSAEncryption (…1.12),
+        // then sha512WithRSAEncryption (…1.13): the tbsCertificate still says sha256.
+        let sha256_rsa = [
+            0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+        ];
+        let outer = der
+            .windows(sha256_rsa.len())
+            .rposition(|w| w == sha256_rsa)
+            .unwrap_or_else(|| panic!("no sha256WithRSAEncryption"));
+        let inner = der
+            .windows(sha256_rsa.len())
+            .position(|w| w == sha256_rsa)
+            .unwrap_or_else(|| panic!("no sha256WithRSAEncryption"));
+        assert!(inner < outer);
+        for last in [0x0c, 0x0d] {
+            let mut other = der.clone();
+            other[outer + sha256_rsa.len() - 1] = last;
+            match info_of(&other) {
+                Err(super::PathError::Malformed { index: 0, reason }) => {
+                    assert!(reason.contains("differs"), "{reason}");
+                }
+                r => panic!("expected a mismatch, got {r:?}"),
+            }
+        }
     }
 }
