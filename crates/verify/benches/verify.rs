@@ -6,12 +6,13 @@
 //! The signature: RSA-2048 `hpki-signer` of kenpo-testpki, attached, B-T with a token of the
 //! testpki RSA-2048 TSA (issued in-process by `kenpo_tsa::server::Tsa`); verified by
 //! `verify_signature` offline with the HPKI profile, anchors root-ca and tsa-ca, and the
-//! three CRLs (hpki-sign-ca, root-ca ARL, tsa-ca) supplied — every check on, no check
-//! remembered between calls (each call builds its own revocation checker; only the
-//! process-wide decoding caches stay warm: parsed public keys, parsed certificates
-//! (`kenpo_core::shared_cert`), formatted names); and by one reused `Verifier` (CRLs parsed
-//! once, CRL signatures checked once). `-- --case one-shot` or
-//! `-- --case reused` runs one of the two.
+//! three CRLs (hpki-sign-ca, root-ca ARL, tsa-ca) supplied — every check on, no signature,
+//! path or revocation check remembered between calls (each call builds its own revocation
+//! checker and path builder; only the process-wide memos of pure functions of the octets
+//! stay warm: parsed public keys, certificates (`kenpo_core::shared_cert`) and CRLs
+//! (`Crl::shared`), formatted names, and the signer-profile answer of a certificate); and by
+//! one reused `Verifier` (CRL signatures checked once, paths and revocation answers
+//! remembered). `-- --case one-shot` or `-- --case reused` runs one of the two.
 //!
 //! The bound: a verification needs `count` RSA-2048 signature checks, so it cannot be
 //! faster than `count / (openssl verify/s)`. `count` is counted by the built-in crypto
