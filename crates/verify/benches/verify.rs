@@ -208,8 +208,12 @@ fn measure(label: &str, count: usize, n: usize, f: &dyn Fn()) {
             ratios.push(count as f64 / v * 1e6 / us);
         }
     }
+    let rounds: Vec<String> = ours.iter().map(|us| format!("{us:.1}")).collect();
     let us = median(ours).unwrap_or(f64::NAN);
-    print!("{label:<36} {us:>8.1} µs/signature");
+    print!(
+        "{label:<36} {us:>8.1} µs/signature (rounds {})",
+        rounds.join(" / ")
+    );
     match (median(refs), median(ratios)) {
         (Some(v), Some(r)) => println!(
             "  | openssl {v:.0} verify/s → bound {count} / {v:.0} = {:.1} µs; ratio bound ÷ ours = {r:.3} (goal ≥ 0.8)",
