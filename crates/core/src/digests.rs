@@ -33,6 +33,13 @@ impl CertDigests {
         Self::default()
     }
 
+    /// The process's memo (a digest is a pure function of the octets, so every verifier,
+    /// one-shot ones too, may share it; it keeps at most 4,096 certificates' digests).
+    pub fn process() -> &'static Self {
+        static MEMO: std::sync::OnceLock<CertDigests> = std::sync::OnceLock::new();
+        MEMO.get_or_init(Self::new)
+    }
+
     /// `alg` over `cert` (DER, as received): remembered, or computed and remembered.
     pub fn digest(&self, alg: DigestAlgorithm, cert: &[u8]) -> Digest {
         if let Some(d) = self.memo.get(cert, |d| d.algorithm() == alg) {

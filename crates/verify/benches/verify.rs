@@ -10,7 +10,8 @@
 //! path or revocation check remembered between calls (each call builds its own revocation
 //! checker and path builder; only the process-wide memos of pure functions of the octets
 //! stay warm: parsed public keys, certificates (`kenpo_core::shared_cert`) and CRLs
-//! (`Crl::shared`), formatted names, and the signer-profile answer of a certificate); and by
+//! (`Crl::shared`), formatted names, certificate digests (`CertDigests::process`) and the
+//! signer-profile answer of a certificate); and by
 //! one reused `Verifier` (CRL signatures checked once, paths and revocation answers
 //! remembered). `-- --case one-shot` or `-- --case reused` runs one of the two.
 //!

@@ -99,9 +99,6 @@ pub struct Verifier {
     /// Paths validated by earlier calls (none for a one-shot verification, which has no
     /// later call to serve).
     paths: Option<Arc<PathMemo>>,
-    /// Certificate hashes (ESS signing-certificate checks) of earlier calls (none for a
-    /// one-shot verification).
-    digests: Option<CertDigests>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -148,7 +145,6 @@ impl Verifier {
             shared: Arc::new(Checker::new()),
             links: Arc::new(LinkCache::new()),
             paths: Some(Arc::new(PathMemo::new())),
-            digests: Some(CertDigests::new()),
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
@@ -158,7 +154,6 @@ impl Verifier {
     pub(crate) fn one_shot(opts: VerifyOptions) -> Self {
         Self {
             paths: None,
-            digests: None,
             ..Self::new(opts)
         }
     }
@@ -222,7 +217,8 @@ impl Verifier {
             extra_certs: &self.store,
             more_certs: &emb.certs,
             tsa_validator: Some(validator),
-            cert_digests: self.digests.as_ref(),
+            // Certificate hashes (ESS signing-certificate checks) are the process's.
+            cert_digests: Some(CertDigests::process()),
             token_views: &emb.token_views,
             ..signature::Options::default()
         };
