@@ -90,4 +90,17 @@ mod tests {
             memo.digest(DigestAlgorithm::Sha256, &b)
         );
     }
+
+    #[test]
+    fn the_process_memo_is_one_memo_and_answers_as_computed() {
+        let memo = CertDigests::process();
+        assert!(std::ptr::eq(memo, CertDigests::process()));
+        let cert = vec![0x30u8, 0x03, 0x02, 0x01, 0x07];
+        for _ in 0..2 {
+            for alg in [DigestAlgorithm::Sha1, DigestAlgorithm::Sha256] {
+                assert_eq!(memo.digest(alg, &cert), alg.digest(&cert));
+            }
+        }
+        assert!(!memo.is_empty());
+    }
 }
