@@ -385,15 +385,24 @@ fn prepared_eq(a: &str, b: &str) -> bool {
             .flat_map(char::to_lowercase)
     }
     // Printable ASCII with single inner spaces is prepared already: only case can differ.
+    // One pass: no octet outside 0x20..0x7f, no space first, last or after a space.
     fn plain(s: &str) -> bool {
-        let b = s.as_bytes();
-        b.first() != Some(&b' ')
-            && b.last() != Some(&b' ')
-            && b.iter().all(|c| (0x20..0x7f).contains(c))
-            && !b.windows(2).any(|w| w == b"  ")
+        let mut after_space = true;
+        for &c in s.as_bytes() {
+            if !(0x20..0x7f).contains(&c) || (c == b' ' && after_space) {
+                return false;
+            }
+            after_space = c == b' ';
+        }
+        !after_space || s.is_empty()
+    }
+    // Equal but for ASCII case: equal once prepared (the same whitespace, the same
+    // non-ASCII characters).
+    if a.eq_ignore_ascii_case(b) {
+        return true;
     }
     if plain(a) && plain(b) {
-        return a.eq_ignore_ascii_case(b);
+        return false;
     }
     // str::to_lowercase maps a word-final capital sigma to ς, which char::to_lowercase
     // cannot know: such strings take the allocating way.
