@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// Octets of an object's end that are hashed: 128 bits of a signature value. (Crafted
 /// objects can share any tail whatever its length; they then share a bucket, where the
@@ -43,11 +43,15 @@ fn folded_multiply(x: u64, y: u64) -> u64 {
 }
 
 impl TailHasher {
+    /// A hasher under the process's keys, drawn once (a verifier builds several memos for
+    /// every one-shot call; drawing four keys costs four SipHash runs).
     fn new() -> Self {
-        let random = RandomState::new();
-        Self {
-            keys: [0u64, 1, 2, 3].map(|i| random.hash_one(i)),
-        }
+        static KEYS: OnceLock<[u64; 4]> = OnceLock::new();
+        let keys = *KEYS.get_or_init(|| {
+            let random = RandomState::new();
+            [0u64, 1, 2, 3].map(|i| random.hash_one(i))
+        });
+        Self { keys }
     }
 
     fn hash(&self, der: &[u8]) -> u64 {
@@ -220,7 +224,8 @@ mod tests {
         assert_ne!(h.hash(&longer), k);
         assert_ne!(h.hash(&[]), h.hash(&[0]));
         assert_ne!(h.hash(&[0]), h.hash(&[0, 0]));
-        assert_ne!(TailHasher::new().hash(&base), k, "keys are per memo");
+        // The keys are drawn once per process: every memo hashes alike.
+        assert_eq!(TailHasher::new().hash(&base), k, "keys are the process's");
     }
 
     #[test]
