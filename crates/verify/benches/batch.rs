@@ -26,6 +26,8 @@
 //! child can be run again alone (under a profiler, say).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "support/openssl_speed.rs"]
@@ -467,6 +469,7 @@ fn main() {
         return;
     }
     let a = args();
+    println!("kenpo-verify batch benchmark, {}", allocator::NAME);
     let pki_dir = Scratch::new(&a, "pki");
     common::test_pki().write_to(pki_dir.path()).unwrap();
     small_files(&a, pki_dir.path());

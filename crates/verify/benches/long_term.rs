@@ -13,6 +13,8 @@
 //! local service, archive time-stamp from the local TSA, guards).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "support/openssl_speed.rs"]
@@ -84,6 +86,7 @@ fn main() {
         last = extend(bt, None, &opts(&tsa1)).unwrap().der;
     }
     let per_extension = t.elapsed().as_secs_f64() * 1e3 / extensions as f64;
+    println!("kenpo-verify long-term benchmark, {}", allocator::NAME);
     println!(
         "B-T → B-LTA extension (local TSA and OCSP/CRL service): {per_extension:.2} ms per file ({extensions} files)"
     );

@@ -24,12 +24,16 @@
 //! The ratio printed is bound ÷ ours (goal ≥ 0.8: within 25 % of pure RSA-verify cost).
 //! Every figure is the median of three rounds, each right after its own
 //! `openssl speed -seconds 2 rsa2048`. The benchmark runs pinned to one CPU, and the
-//! `openssl speed` it starts too (`support/pin.rs`; `-- --no-pin` runs it unpinned).
+//! `openssl speed` it starts too (`support/pin.rs`; `-- --no-pin` runs it unpinned). It
+//! allocates with mimalloc, as the kenpo-sign binary does (`support/allocator.rs`;
+//! `--features bench-system-alloc` measures with the system allocator).
 //!
 //! CRL lookup in a 100,000-entry CRL is measured by `crates/revocation/benches/crl.rs`
 //! (`cargo bench -p kenpo-revocation --bench crl`), not repeated here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/openssl_speed.rs"]
 mod openssl_speed;
 #[path = "support/pin.rs"]
@@ -154,8 +158,9 @@ fn main() {
         verifier.verify(&sig, None).unwrap();
     });
     println!(
-        "kenpo-verify benchmark: offline B-T verification, backend {}, {n} signatures/round, median of {ROUNDS} rounds, {pinned}",
-        default_backend().name()
+        "kenpo-verify benchmark: offline B-T verification, backend {}, {}, {n} signatures/round, median of {ROUNDS} rounds, {pinned}",
+        default_backend().name(),
+        allocator::NAME
     );
     println!(
         "RSA-2048 signature checks per verification, counted by the crypto backend: {oneshot} one-shot \
