@@ -67,7 +67,7 @@ mod tests {
     fn other_octets_are_other_crls_and_errors_are_not_kept() {
         let der = crl_der();
         let first = Crl::shared(&der).unwrap_or_else(|e| panic!("{e}"));
-        // The same tail and length, another signature algorithm octet: not the same CRL.
+        // The same tail and length, another octet in the middle: not the same CRL.
         let mut other = der.clone();
         other[der.len() / 2] ^= 1;
         match Crl::shared(&other) {
