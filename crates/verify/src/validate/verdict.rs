@@ -233,6 +233,8 @@ impl SigCtx<'_> {
             findings.push((I, S::TIMESTAMP_ORDER_FAILURE));
         }
         let best = poe.unwrap_or(self.at);
+        // Written once for the checks below that name it.
+        let best_text = rfc3339(best);
         // Algorithm sunset of the signer's key at the best-signature-time.
         if let Some(cert) = &s.signer_cert
             && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_spki(cert.cert().spki)
@@ -258,7 +260,7 @@ impl SigCtx<'_> {
                         " sunset ",
                         &rfc3339(sunset),
                         ": proof of existence ",
-                        &rfc3339(best),
+                        &best_text,
                         " is before it",
                     ]
                     .concat(),
@@ -269,9 +271,9 @@ impl SigCtx<'_> {
             "best-signature-time",
             true,
             match poe {
-                Some(_) => [&rfc3339(best), " (earliest valid signature time-stamp)"].concat(),
+                Some(_) => [&best_text, " (earliest valid signature time-stamp)"].concat(),
                 None => [
-                    &rfc3339(best),
+                    &best_text,
                     " (validation time: no valid signature time-stamp)",
                 ]
                 .concat(),
@@ -305,7 +307,7 @@ impl SigCtx<'_> {
                         true,
                         [
                             "validated at ",
-                            &rfc3339(best),
+                            &best_text,
                             " to ",
                             &p.certs().last().map(|a| subject(a)).unwrap_or_default(),
                         ]
@@ -317,7 +319,7 @@ impl SigCtx<'_> {
                     checks.push(CheckReport::new(
                         "path",
                         false,
-                        format!("at {}: {e}", kenpo_core::timefmt::rfc3339(best)),
+                        format!("at {best_text}: {e}"),
                     ));
                     findings.push(path_finding(&e, s.signing_time, poe.is_some()));
                 }
