@@ -55,13 +55,17 @@ impl TailHasher {
     }
 
     fn hash(&self, der: &[u8]) -> u64 {
-        let tail = der
-            .get(der.len().saturating_sub(HASHED_TAIL)..)
-            .unwrap_or_default();
+        // The last 16 octets, read in place; a shorter object is padded with zeros in front.
         let mut words = [0u8; HASHED_TAIL];
-        words[HASHED_TAIL - tail.len()..].copy_from_slice(tail);
-        let [a, b] = [&words[..8], &words[8..]]
-            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        let tail: &[u8; HASHED_TAIL] = match der.last_chunk() {
+            Some(t) => t,
+            None => {
+                words[HASHED_TAIL - der.len()..].copy_from_slice(der);
+                &words
+            }
+        };
+        let (lo, hi) = tail.split_at(8);
+        let [a, b] = [lo, hi].map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
         let len = u64::try_from(der.len()).unwrap_or(u64::MAX);
         let [k0, k1, k2, k3] = self.keys;
         folded_multiply(folded_multiply(a ^ k0, b ^ k1) ^ k2, len ^ k3)
