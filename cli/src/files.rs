@@ -1,6 +1,5 @@
 //! File input and atomic output.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::exit::CliError;
@@ -54,28 +53,15 @@ pub fn der_or_pem(path: &Path) -> Result<Vec<u8>, CliError> {
         .map_err(|e| CliError::op(format!("bad PEM in {}", path.display()), e))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
-/// rename, fsync of the directory. Nothing is left behind on failure.
+/// Writes `bytes` to `path` atomically: a locked temporary file in the same directory,
+/// fsync, rename, fsync of the directory. Nothing is left behind on failure; stale
+/// temporary files that killed runs left in that directory are removed first. A replaced
+/// file keeps its permission bits (and owner and group where allowed); a new one gets the
+/// usual mode of new files (0666 less the umask). See [`kenpo_verify::batch::atomic`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let ctx = || format!("cannot write {}", path.display());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kenpo-tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| CliError::op(ctx(), e))?;
-    tmp.write_all(bytes).map_err(|e| CliError::op(ctx(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| CliError::op(ctx(), e))?;
-    tmp.persist(path)
-        .map_err(|e| CliError::op(ctx(), e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    kenpo_verify::batch::atomic::AtomicWriter::new()
+        .write(path, bytes)
+        .map_err(|e| CliError::op(format!("cannot write {}", path.display()), e))
 }
 
 /// Hashes a file as a stream (constant memory).

@@ -4,8 +4,9 @@
 //!
 //! One JSON line per signature or unsigned file, written and flushed as it finishes, then
 //! the summary line (`kenpo_verify::batch`). Exit code: 4 when any line carries an error or
-//! the report cannot be written (the lines already written stay intact), else the worst
-//! verdict (1 over 3 over 0). A progress line is drawn on stderr when it is a terminal.
+//! the report cannot be written (it is then cut back to its last complete line, so every
+//! line it holds is whole), else the worst verdict (1 over 3 over 0). A progress line is
+//! drawn on stderr when it is a terminal.
 
 use std::fs::File;
 use std::io::{IsTerminal, Seek, SeekFrom, Write};
@@ -125,22 +126,92 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// Opens the report: appended to after the last complete line with `--resume`, else new.
-fn open_report(path: &Path, resume: bool) -> Result<(File, Option<ResumeIndex>), CliError> {
+fn open_report(path: &Path, resume: bool) -> Result<(Report, Option<ResumeIndex>), CliError> {
     let ctx = || format!("cannot open the report {}", path.display());
     if resume && path.exists() {
         let old = files::read(path)?;
         let (index, keep) = ResumeIndex::from_report(&old);
+        let keep = u64::try_from(keep).unwrap_or(u64::MAX);
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| CliError::op(ctx(), e))?;
-        f.set_len(u64::try_from(keep).unwrap_or(u64::MAX))
-            .and_then(|()| f.seek(SeekFrom::End(0)).map(drop))
+        f.set_len(keep)
+            .and_then(|()| f.seek(SeekFrom::Start(keep)).map(drop))
             .map_err(|e| CliError::op(ctx(), e))?;
-        return Ok((f, Some(index)));
+        return Ok((Report::new(f, path, keep), Some(index)));
     }
     let f = File::create(path).map_err(|e| CliError::op(ctx(), e))?;
-    Ok((f, None))
+    Ok((Report::new(f, path, 0), None))
+}
+
+/// The report file, which only ever ends with a complete line: a line that cannot be
+/// written whole (full disk, file-size limit) is cut off again.
+struct Report {
+    file: File,
+    path: PathBuf,
+    /// Length of the report up to the end of its last complete line.
+    complete: u64,
+    /// Lines this run has written.
+    written: u64,
+}
+
+impl Report {
+    fn new(file: File, path: &Path, complete: u64) -> Self {
+        Self {
+            file,
+            path: path.to_path_buf(),
+            complete,
+            written: 0,
+        }
+    }
+
+    /// Appends one line (`\n` added). On failure the report is truncated back to its last
+    /// complete line and the error says what the report now holds.
+    fn append(&mut self, json: &serde_json::Value, what: &str) -> Result<(), CliError> {
+        let mut line = json.to_string().into_bytes();
+        line.push(b'\n');
+        match self.file.write_all(&line).and_then(|()| self.file.flush()) {
+            Ok(()) => {
+                self.complete += line.len() as u64;
+                self.written += 1;
+                Ok(())
+            }
+            Err(e) => Err(self.cut_back(what, &e)),
+        }
+    }
+
+    /// Truncates to the last complete line after a failed write and describes the state.
+    fn cut_back(&mut self, what: &str, e: &std::io::Error) -> CliError {
+        let cut = self
+            .file
+            .set_len(self.complete)
+            .and_then(|()| self.file.seek(SeekFrom::Start(self.complete)).map(drop))
+            .and_then(|()| self.file.sync_all());
+        let state = match cut {
+            Ok(()) => format!(
+                "the report ends with its last complete line ({} line(s) written by this run)",
+                self.written
+            ),
+            Err(e2) => format!(
+                "its last line may be incomplete: it could not be cut back to the last \
+                 complete line ({e2}); {} line(s) before it were written by this run",
+                self.written
+            ),
+        };
+        CliError::Operational(format!(
+            "cannot write {what} to the report {}: {e}; {state}. Free space (or raise the \
+             file-size limit) and run again with --resume to finish",
+            self.path.display()
+        ))
+    }
+
+    /// Makes the report durable.
+    fn sync(&mut self) -> Result<(), CliError> {
+        self.file
+            .sync_all()
+            .map_err(|e| CliError::op(format!("cannot sync the report {}", self.path.display()), e))
+    }
 }
 
 /// Runs the command.
@@ -192,27 +263,22 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ProgressArg::Always => true,
         ProgressArg::Never => false,
     };
-    drive(batch, &mut report, &args.report, show)
+    drive(batch, &mut report, show)
 }
 
 /// Writes the lines as they come, then the summary.
-fn drive(mut batch: Batch, report: &mut File, path: &Path, show: bool) -> Result<u8, CliError> {
+fn drive(mut batch: Batch, report: &mut Report, show: bool) -> Result<u8, CliError> {
     let mut bar = show.then(Bar::new);
-    let mut written = 0u64;
     let mut failure = None;
     loop {
         match batch.recv_timeout(Duration::from_millis(200)) {
             Poll::Result(r) => {
-                if r.resumed.is_none() && failure.is_none() {
-                    let mut line = r.to_json().to_string().into_bytes();
-                    line.push(b'\n');
-                    match report.write_all(&line).and_then(|()| report.flush()) {
-                        Ok(()) => written += 1,
-                        Err(e) => {
-                            batch.cancel();
-                            failure = Some(e);
-                        }
-                    }
+                if r.resumed.is_none()
+                    && failure.is_none()
+                    && let Err(e) = report.append(&r.to_json(), "a line (the run was stopped)")
+                {
+                    batch.cancel();
+                    failure = Some(e);
                 }
             }
             Poll::Pending => {}
@@ -229,31 +295,16 @@ fn drive(mut batch: Batch, report: &mut File, path: &Path, show: bool) -> Result
         eprintln!("kenpo-sign: warning: {w}");
     }
     if let Some(e) = failure {
-        return Err(CliError::Operational(format!(
-            "cannot write the report {}: {e}; the {written} line(s) before it are intact, the run was stopped",
-            path.display()
-        )));
+        return Err(e);
     }
     let summary = batch.summary();
-    let mut line = summary.to_json().to_string().into_bytes();
-    line.push(b'\n');
-    report
-        .write_all(&line)
-        .and_then(|()| report.sync_all())
-        .map_err(|e| {
-            CliError::op(
-                format!(
-                    "cannot write the summary to {} ({written} line(s) before it are intact)",
-                    path.display()
-                ),
-                e,
-            )
-        })?;
+    report.append(&summary.to_json(), "the summary")?;
+    report.sync()?;
     if summary.errors > 0 {
         eprintln!(
             "kenpo-sign: {} file(s) could not be processed; see the \"error\" fields of {}",
             summary.errors,
-            path.display()
+            report.path.display()
         );
     }
     Ok(summary.exit_code().min(OPERATIONAL))

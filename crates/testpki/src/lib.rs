@@ -171,7 +171,7 @@ impl TestPki {
 
     /// Writes the PKI to `dir` (created if missing) and returns the files written:
     /// `<name>.pem`, `<name>.der`, `<name>.key.pem` per entity, `<issuer>.crl` (DER) per CRL,
-    /// and `KEYS-ARE-TEST-ONLY.txt`.
+    /// and `KEYS-ARE-TEST-ONLY.txt`. Private keys are created with mode 0600 (Unix).
     pub fn write_to(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
         write::write_to(self, dir)
     }

@@ -1,5 +1,6 @@
-//! Writing the test PKI to a directory.
+//! Writing the test PKI to a directory (private keys readable by their owner only).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::{Error, TestPki};
@@ -24,6 +25,46 @@ fn write_file(path: PathBuf, contents: &[u8], written: &mut Vec<PathBuf>) -> Res
     Ok(())
 }
 
+/// Writes a private key readable by its owner only: a new file created with mode 0600
+/// (never wider, not even for a moment), renamed over `path`, so that an older key file
+/// of wider mode is replaced rather than rewritten in place.
+fn write_key(path: PathBuf, contents: &[u8], written: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(path.file_name().unwrap_or_default());
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    // A leftover of a killed run of this process id: ours to replace.
+    let _ = std::fs::remove_file(&tmp);
+    let result = private_file(&tmp)
+        .and_then(|mut f| {
+            f.write_all(contents)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    written.push(path);
+    Ok(())
+}
+
+/// Creates `path` (which must not exist) readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
 /// See [`TestPki::write_to`].
 pub(crate) fn write_to(pki: &TestPki, dir: &Path) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -43,7 +84,7 @@ pub(crate) fn write_to(pki: &TestPki, dir: &Path) -> Result<Vec<PathBuf>, Error>
             &e.cert_der,
             &mut written,
         )?;
-        write_file(
+        write_key(
             dir.join(format!("{}.key.pem", e.name)),
             e.key_pem().as_bytes(),
             &mut written,

@@ -4,7 +4,6 @@
 //! requests are retried with back-off. Originals are only read.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use kenpo_core::alg::Digest;
 use kenpo_tsa::client::{BlockingTsaClient, ClientConfig, ClientError, TimeStamp};
 use time::OffsetDateTime;
 
+use super::atomic::AtomicWriter;
 use super::result::FileError;
 use super::walk::Job;
 #[cfg(doc)]
@@ -78,11 +78,12 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// The shared TSA client, its request bound and the output directory.
+/// The shared TSA client, its request bound, the output directory and its writer.
 pub(crate) struct Archiver {
     client: BlockingTsaClient,
     permits: Permits,
     config: ArchiveConfig,
+    writer: AtomicWriter,
 }
 
 impl Archiver {
@@ -95,7 +96,20 @@ impl Archiver {
                 cv: Condvar::new(),
             },
             config,
+            writer: AtomicWriter::new(),
         })
+    }
+
+    /// Writes an output file atomically (creating its directory), sweeping stale
+    /// temporary files of killed runs from that directory first.
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .and_then(|()| self.writer.write(path, bytes))
+            .map_err(|source| FileError::Output {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// Runs `op` under a TSA permit, retrying with back-off while `retry` says so.
@@ -141,10 +155,7 @@ impl Archiver {
             .bounded(|| extend(signature, job.content.as_deref(), opts), retry)
             .map_err(|e| FileError::Extension(e.to_string()))?;
         let out = self.config.out.join(&job.rel_path);
-        write_atomic(&out, &ext.der).map_err(|source| FileError::Output {
-            path: out.clone(),
-            source,
-        })?;
+        self.write(&out, &ext.der)?;
         Ok(out)
     }
 
@@ -161,40 +172,16 @@ impl Archiver {
         let mut name = OsString::from(self.config.out.join(&job.rel_path));
         name.push(".tsr");
         let tsr = PathBuf::from(name);
-        write_atomic(&tsr, &ts.response_der).map_err(|source| FileError::Output {
-            path: tsr.clone(),
-            source,
-        })?;
+        self.write(&tsr, &ts.response_der)?;
         Ok((ts.gen_time(), tsr))
     }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory (created with
-/// its parents), fsync and rename; the temporary file is removed on failure.
+/// its parents), fsync and rename; the temporary file is removed on failure. Stale
+/// temporary files of killed runs in that directory are removed first (see
+/// [`super::atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp_name = OsString::from(".kenpo-tmp-");
-    tmp_name.push(path.file_name().unwrap_or_default());
-    tmp_name.push(format!(".{}.{}", std::process::id(), unique()));
-    let tmp = dir.join(tmp_name);
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+    AtomicWriter::new().write(path, bytes)
 }

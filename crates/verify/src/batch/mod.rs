@@ -20,6 +20,8 @@
 //! * **Archive** ([`archive`]): unsigned files get an RFC 3161 intake time-stamp, written as
 //!   `OUT/REL.tsr`; passing signatures are extended to B-LTA ([`crate::lt::extend`]) and
 //!   written as `OUT/REL`. TSA work is bounded and retried; originals are only read.
+//! * **Output files** ([`atomic`]) are written atomically; stale temporary files of killed
+//!   runs are removed by the next run that writes in their directory.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -39,6 +41,7 @@
 //! ```
 
 pub mod archive;
+pub mod atomic;
 pub mod engine;
 mod job;
 mod queue;
