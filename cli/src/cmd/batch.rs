@@ -105,7 +105,7 @@ pub struct Args {
 }
 
 /// `123`, `64K`, `256M`, `2G` (binary multiples).
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let (num, mult) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
             let m = match c.to_ascii_uppercase() {

@@ -1,7 +1,8 @@
-//! `kenpo-sign inspect FILE [--format text|json]`
+//! `kenpo-sign inspect FILE [--format text|json] [--max-input-bytes N]`
 //!
 //! Structural dump without validation ([`kenpo_verify::inspect`]). Exit 0 when the file is
-//! a recognised structure, 1 when it is not, 4 when it cannot be read.
+//! a recognised structure, 1 when it is not, 4 when it cannot be read or is larger than
+//! `--max-input-bytes`.
 
 use std::path::PathBuf;
 
@@ -19,11 +20,14 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Size limit of the file (it is held in memory).
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let data = files::read(&args.file)?;
+    let data = files::read_limited(&args.file, args.limit)?;
     let found = inspect(&data)
         .map_err(|e| CliError::Refused(format!("{}: FORMAT: {e}", args.file.display())))?;
     let out = match args.format {

@@ -1,14 +1,16 @@
 //! `kenpo-sign plan FILE_OR_DIR... --trust PEM_OR_DIR... [--cert-store PEM_OR_DIR]...
-//! [--margin-days N] [--at RFC3339] [--format text|json] [--lang ja|en]`
+//! [--margin-days N] [--at RFC3339] [--format text|json] [--lang ja|en] [--max-input-bytes N]`
 //!
 //! The renewal planner ([`kenpo_verify::plan`]): per signature file, the date by which the
 //! next archive time-stamp is due and why. Exit 0 when nothing is overdue, 1 when something
-//! is, 4 when a file or directory could not be read.
+//! is, 4 when a file or directory could not be read (or a file is larger than
+//! `--max-input-bytes`: each signature file is held in memory while it is planned).
 
 use std::path::PathBuf;
 
 use kenpo_verify::plan::{
-    DEFAULT_MARGIN_DAYS, MAX_MARGIN_DAYS, PlanOptions, collect_inputs, plan_inputs,
+    DEFAULT_MARGIN_DAYS, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanReport, collect_inputs,
+    plan_bytes,
 };
 
 use crate::exit::CliError;
@@ -39,6 +41,9 @@ pub struct Args {
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Size limit of each file (held in memory while it is planned).
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// Now, to the second (as `verify` gives its default validation time).
@@ -50,14 +55,29 @@ fn now() -> time::OffsetDateTime {
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
     let opts = PlanOptions {
-        anchors: files::certificates(&args.trust)?,
-        cert_store: files::certificates(&args.cert_store)?,
+        anchors: files::certificates_limited(&args.trust, args.limit)?,
+        cert_store: files::certificates_limited(&args.cert_store, args.limit)?,
         margin_days: args.margin_days,
         at: files::parse_at(args.at.as_deref())?.unwrap_or_else(now),
     };
     let inputs = collect_inputs(&args.inputs)
         .map_err(|(p, e)| CliError::op(format!("cannot read {}", p.display()), e))?;
-    let report = plan_inputs(&inputs, &opts);
+    // One file in memory at a time, each within the limit; a file that cannot be read is
+    // that file's line (and said on stderr), the others are still planned.
+    let plans = inputs
+        .iter()
+        .map(|i| {
+            let name = i.path.display().to_string();
+            match files::read_limited(&i.path, args.limit) {
+                Ok(data) => plan_bytes(&name, &data, i.signature_name, &opts),
+                Err(e) => {
+                    eprintln!("kenpo-sign: error: {e}");
+                    FilePlan::unreadable(&name, e.to_string())
+                }
+            }
+        })
+        .collect();
+    let report = PlanReport::new(plans, &opts);
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default() + "\n",
         Format::Text => report.render_text(LangArg::resolve(args.lang)),

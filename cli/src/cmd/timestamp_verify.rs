@@ -1,4 +1,8 @@
-//! `kenpo-sign timestamp-verify TSR_OR_TOKEN --data FILE --trust PEM... [--format text|json]`
+//! `kenpo-sign timestamp-verify TSR_OR_TOKEN --data FILE --trust PEM... [--format text|json]
+//! [--max-input-bytes N]`
+//!
+//! The data is hashed as a stream; the token and certificates are held in memory, each up
+//! to `--max-input-bytes`.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +32,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Size limit of the token and certificate files (held in memory; the data is
+    /// streamed).
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// The JSON report.
@@ -46,9 +54,9 @@ struct Report {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let raw = files::der_or_pem(&args.token)?;
-    let anchors = files::certificates(&args.trust)?;
-    let extra = files::certificates(&args.untrusted)?;
+    let raw = files::der_or_pem_limited(&args.token, args.limit)?;
+    let anchors = files::certificates_limited(&args.trust, args.limit)?;
+    let extra = files::certificates_limited(&args.untrusted, args.limit)?;
     let outcome = check(&raw, &args.data, anchors, &extra)?;
     let report = match &outcome {
         Ok(v) => Report {

@@ -1,6 +1,10 @@
 //! `kenpo-sign verify SIG [--content DOC] --trust PEM_OR_DIR... [--cert-store PEM_OR_DIR]...
 //! [--crl FILE]... [--ocsp-response FILE]... [--profile hpki|accredited|any] [--offline]
-//! [--at RFC3339] [--revocation soft|hard|require] [--format text|json] [--lang ja|en]`
+//! [--at RFC3339] [--revocation soft|hard|require] [--format text|json] [--lang ja|en]
+//! [--max-input-bytes N]`
+//!
+//! The signature and the certificate, CRL and OCSP files are held in memory, each up to
+//! `--max-input-bytes`; the detached content is hashed as a stream (any size).
 //!
 //! Input that is not a parsable signature is a verdict (TOTAL_FAILED / FORMAT_FAILURE,
 //! exit 1), not an error; exit 0 / 1 / 3 follow the worst signature's indication.
@@ -76,18 +80,22 @@ pub struct Args {
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let signature = files::read(&args.sig)?;
+    let limit = args.limit;
+    let signature = files::read_limited(&args.sig, limit)?;
     let req = VerifyRequest {
         signature: &signature,
         content: args.content.as_deref(),
-        anchors: files::certificates(&args.trust)?,
-        cert_store: files::certificates(&args.cert_store)?,
-        crls: files::der_files(&args.crl)?,
-        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        anchors: files::certificates_limited(&args.trust, limit)?,
+        cert_store: files::certificates_limited(&args.cert_store, limit)?,
+        crls: files::der_files_limited(&args.crl, limit)?,
+        ocsp_responses: files::der_files_limited(&args.ocsp_response, limit)?,
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),

@@ -1,5 +1,6 @@
 //! `kenpo-sign verify-cert CERT [--chain PEM]... --trust PEM_OR_DIR... [--crl FILE]...
-//! [--at RFC3339] [--offline] [--profile hpki|accredited|any] [--format text|json] [--lang ja|en]`
+//! [--at RFC3339] [--offline] [--profile hpki|accredited|any] [--format text|json] [--lang ja|en]
+//! [--max-input-bytes N]`
 
 use std::path::PathBuf;
 
@@ -42,11 +43,15 @@ pub struct Args {
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let cert = files::certificates(std::slice::from_ref(&args.cert))?
+    let limit = args.limit;
+    let cert = files::certificates_limited(std::slice::from_ref(&args.cert), limit)?
         .into_iter()
         .next()
         .ok_or_else(|| {
@@ -54,9 +59,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         })?;
     let req = CertRequest {
         cert: &cert,
-        chain: files::certificates(&args.chain)?,
-        anchors: files::certificates(&args.trust)?,
-        crls: files::der_files(&args.crl)?,
+        chain: files::certificates_limited(&args.chain, limit)?,
+        anchors: files::certificates_limited(&args.trust, limit)?,
+        crls: files::der_files_limited(&args.crl, limit)?,
         at: files::parse_at(args.at.as_deref())?,
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),

@@ -6,6 +6,8 @@
 //! [`inspect`] never panics on junk: input that is none of these gives
 //! [`InspectError::NotRecognised`].
 
+use std::borrow::Cow;
+
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::cert::CertRef;
@@ -43,10 +45,10 @@ pub struct Inspection {
 
 /// DER (or BER) bytes of a possibly PEM-armoured input: the first PEM block of any label
 /// when the input is PEM (read leniently: any line length, headers skipped), else the
-/// input.
-pub(crate) fn cms_der(input: &[u8]) -> Vec<u8> {
+/// input itself, borrowed (an input of any size is never copied).
+pub(crate) fn cms_der(input: &[u8]) -> Cow<'_, [u8]> {
     let Some(start) = input.windows(11).position(|w| w == b"-----BEGIN ") else {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     };
     let text = String::from_utf8_lossy(&input[start..]);
     let body: String = text
@@ -55,7 +57,7 @@ pub(crate) fn cms_der(input: &[u8]) -> Vec<u8> {
         .take_while(|l| !l.starts_with("-----END "))
         .filter(|l| !l.contains(':'))
         .collect();
-    base64_decode(&body).unwrap_or_else(|| input.to_vec())
+    base64_decode(&body).map_or(Cow::Borrowed(input), Cow::Owned)
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
@@ -92,13 +94,13 @@ pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
     }
 }
 
-/// Inspects a file's bytes (DER, BER or PEM).
+/// Inspects a file's bytes (DER, BER or PEM). DER input is read in place: the only copies
+/// made are of PEM-decoded or BER-converted input, and of a CRL or OCSP response.
 pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
     let raw = cms_der(data);
     let (first, trailing) = first_value(&raw);
     let der = kenpo_core::ber::to_der(first)
-        .map_err(|e| InspectError::NotRecognised(format!("not BER/DER: {e}")))?
-        .into_owned();
+        .map_err(|e| InspectError::NotRecognised(format!("not BER/DER: {e}")))?;
     let mut found = inspect_der(&der)?;
     if trailing > 0
         && let Value::Object(m) = &mut found.fields
@@ -145,13 +147,18 @@ fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
             fields: cert_json(&c),
         });
     }
-    if let Ok(c) = Crl::from_der(der.to_vec()) {
+    // The CRL and OCSP parsers own their input: only input of their outer shape is copied.
+    if crl_shaped(der)
+        && let Ok(c) = Crl::from_der(der.to_vec())
+    {
         return Ok(Inspection {
             kind: "crl",
             fields: crl_json(&c),
         });
     }
-    if let Ok(o) = OcspResponse::from_der(der.to_vec()) {
+    if ocsp_shaped(der)
+        && let Ok(o) = OcspResponse::from_der(der.to_vec())
+    {
         return Ok(Inspection {
             kind: "ocsp-response",
             fields: ocsp_json(&o),
@@ -168,6 +175,26 @@ fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
         der.len(),
         der.first().copied().unwrap_or(0)
     )))
+}
+
+/// `SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }`: a CertificateList (or a certificate).
+fn crl_shaped(der: &[u8]) -> bool {
+    let Ok(outer) = kenpo_core::der_span::parse_one(der) else {
+        return false;
+    };
+    let mut r = outer.reader();
+    outer.tag == tag::SEQUENCE
+        && r.expect(tag::SEQUENCE).is_ok()
+        && r.expect(tag::SEQUENCE).is_ok()
+        && r.expect(tag::BIT_STRING).is_ok()
+        && r.is_empty()
+}
+
+/// `SEQUENCE { ENUMERATED, ... }`: an OCSPResponse.
+fn ocsp_shaped(der: &[u8]) -> bool {
+    const ENUMERATED: u8 = 0x0a;
+    kenpo_core::der_span::parse_one(der)
+        .is_ok_and(|t| t.tag == tag::SEQUENCE && t.reader().peek_tag() == Some(ENUMERATED))
 }
 
 fn ts(t: time::OffsetDateTime) -> String {
@@ -539,5 +566,34 @@ impl Inspection {
         let mut out = format!("kind: {}\n", self.kind);
         text(&self.fields, 0, &mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{cms_der, crl_shaped, inspect, ocsp_shaped};
+
+    #[test]
+    fn der_input_is_read_in_place_not_copied() {
+        let data = vec![0u8; 1 << 20];
+        assert!(matches!(cms_der(&data), Cow::Borrowed(b) if b.as_ptr() == data.as_ptr()));
+        let pem = b"-----BEGIN CMS-----\nMAMCAQE=\n-----END CMS-----\n";
+        assert_eq!(cms_der(pem).as_ref(), [0x30, 0x03, 0x02, 0x01, 0x01]);
+        assert!(inspect(&data).is_err());
+    }
+
+    #[test]
+    fn only_crl_and_ocsp_shapes_are_handed_to_their_parsers() {
+        // SEQUENCE { SEQUENCE {}, SEQUENCE {}, BIT STRING 0 }
+        assert!(crl_shaped(&[
+            0x30, 0x07, 0x30, 0x00, 0x30, 0x00, 0x03, 0x01, 0x00
+        ]));
+        assert!(!crl_shaped(&[0x30, 0x04, 0x30, 0x00, 0x30, 0x00]));
+        // SEQUENCE { ENUMERATED 6 }
+        assert!(ocsp_shaped(&[0x30, 0x03, 0x0a, 0x01, 0x06]));
+        assert!(!ocsp_shaped(&[0x30, 0x03, 0x02, 0x01, 0x06]));
+        assert!(!ocsp_shaped(&[0x30]));
     }
 }

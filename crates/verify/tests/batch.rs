@@ -593,3 +593,115 @@ fn excluded_files_inside_the_tree_are_not_walked() {
     assert_eq!(lines.keys().collect::<Vec<_>>(), ["a.csv"]);
     assert_eq!(summary.files, 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn links_that_leave_the_folder_are_skipped_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    write(&outside, "passwd", b"root:x:0:0\n");
+    write(
+        &outside,
+        "deep/signed.p7m",
+        &sign("hpki-signer", b"s", Level::BB, true),
+    );
+    let root = dir.path().join("in");
+    let out = dir.path().join("out");
+    write(&root, "sub/application.csv", b"intake\n");
+    symlink(outside.join("passwd"), root.join("passwd.csv")).unwrap();
+    symlink("../../outside/deep/signed.p7m", root.join("sub/signed.p7m")).unwrap();
+    symlink(&outside, root.join("elsewhere")).unwrap();
+    // A chain of links that ends outside, through a link inside.
+    symlink("elsewhere/deep", root.join("chained")).unwrap();
+    symlink("sub/application.csv", root.join("inside.csv")).unwrap();
+    symlink("..", root.join("sub/up")).unwrap();
+
+    let mut c = config(verifier());
+    c.archive = Some(ArchiveConfig::new(
+        ClientConfig::new([tsa_url()]),
+        out.clone(),
+    ));
+    let mut batch = start(&root, c).unwrap();
+    let mut lines = BTreeMap::new();
+    for r in batch.by_ref() {
+        lines.insert(r.rel_path.to_string_lossy().into_owned(), r);
+    }
+    let warnings = batch.take_warnings();
+    let summary = batch.summary();
+    let target = |p: &Path| p.canonicalize().unwrap().to_string_lossy().into_owned();
+    for (rel, to) in [
+        ("passwd.csv", target(&outside.join("passwd"))),
+        ("sub/signed.p7m", target(&outside.join("deep/signed.p7m"))),
+        ("elsewhere", target(&outside)),
+        ("chained", target(&outside.join("deep"))),
+    ] {
+        let r = &lines[rel];
+        assert_eq!(r.kind, FileKind::Skipped, "{rel}");
+        assert!(r.sha256.is_none() && r.verdict.is_none() && r.intake.is_none());
+        let err = r.error.as_ref().unwrap().to_string();
+        assert!(err.contains(&to) && err.contains("outside"), "{err}");
+        let j = r.to_json();
+        assert_eq!(j["kind"], "skipped");
+        assert_eq!(j["error"], err.as_str());
+        assert!(
+            warnings.iter().any(|w| w.contains(rel) && w.contains(&to)),
+            "{warnings:?}"
+        );
+    }
+    assert_eq!(lines["inside.csv"].kind, FileKind::Unsigned);
+    assert!(lines["inside.csv"].intake.is_some());
+    assert!(lines["sub/application.csv"].intake.is_some());
+    assert!(
+        !lines
+            .keys()
+            .any(|k| k.starts_with("elsewhere/") || k.starts_with("chained/")),
+        "{:?}",
+        lines.keys()
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("sub/up")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        (
+            summary.files,
+            summary.skipped,
+            summary.unsigned,
+            summary.errors
+        ),
+        (6, 4, 2, 0)
+    );
+    assert_eq!(summary.exit_code(), 0, "skipped links are not errors");
+    assert_eq!(summary.to_json()["summary"]["skipped"], 4);
+    // Only what is inside was time-stamped.
+    let mut made: Vec<_> = walk_files(&out);
+    made.sort();
+    assert_eq!(
+        made,
+        [
+            out.join("inside.csv.tsr"),
+            out.join("sub/application.csv.tsr")
+        ]
+    );
+
+    // A link loop ends with that link's error line.
+    symlink("loop-b.csv", root.join("loop-a.csv")).unwrap();
+    symlink("loop-a.csv", root.join("loop-b.csv")).unwrap();
+    let (lines, summary) = run(&root, config(verifier()));
+    assert!(lines["loop-a.csv"].error.is_some());
+    assert_eq!((summary.skipped, summary.errors), (4, 2));
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

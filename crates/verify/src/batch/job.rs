@@ -32,7 +32,7 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     let outcome = match job.kind {
         FileKind::Signed => signed(ctx, job, &mut r),
         FileKind::Unsigned => unsigned(ctx, job, &mut r),
-        FileKind::Directory => Ok(()),
+        FileKind::Directory | FileKind::Skipped => Ok(()),
     };
     if let Err(e) = outcome {
         r.error = Some(e);

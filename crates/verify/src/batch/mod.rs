@@ -3,9 +3,11 @@
 //!
 //! * **Walk** ([`walk`]): `*.p7s`, `*.p7m`, `*.pkcs7` (any case) are signatures; `X.p7s` is
 //!   paired with its detached content `X` in the same folder, which then has no result of
-//!   its own; every other file is *unsigned*. Symbolic links are followed, a link back to a
-//!   directory already walked is skipped (no loops); broken links, special files and
-//!   unreadable directories get a result carrying the error.
+//!   its own; every other file is *unsigned*. Symbolic links are followed when their target
+//!   is inside the folder, a link back to a directory already walked is skipped (no
+//!   loops); a link out of the folder is not read and gets a *skipped* result (not an
+//!   error); broken links, special files and unreadable directories get a result carrying
+//!   the error.
 //! * **Work** ([`engine`]): `jobs` worker threads share one [`SignatureVerifier`] (by
 //!   default [`crate::validate::Verifier`]: trust anchors, intermediates and CRLs parsed
 //!   once, revocation fetches cached across files), each file under `catch_unwind` (a

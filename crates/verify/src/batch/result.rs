@@ -19,15 +19,20 @@ pub enum FileKind {
     Unsigned,
     /// A directory that could not be walked (its line carries the error).
     Directory,
+    /// A symbolic link (to a file or a directory) whose target is outside the walked
+    /// folder: not read, not walked; its line names the link and the target
+    /// ([`FileError::OutsideRoot`]) and counts as skipped, not as an error.
+    Skipped,
 }
 
 impl FileKind {
-    /// `signed`, `unsigned` or `directory` (the JSON `kind`).
+    /// `signed`, `unsigned`, `directory` or `skipped` (the JSON `kind`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Signed => "signed",
             Self::Unsigned => "unsigned",
             Self::Directory => "directory",
+            Self::Skipped => "skipped",
         }
     }
 }
@@ -66,6 +71,18 @@ pub enum FileError {
     /// Not a regular file (FIFO, socket, device): never opened.
     #[error("not a regular file ({0})")]
     NotRegular(&'static str),
+    /// A symbolic link whose target is outside the walked folder: not followed.
+    #[error(
+        "symbolic link to {}, outside the folder being walked ({}); not read",
+        target.display(),
+        root.display()
+    )]
+    OutsideRoot {
+        /// The link's target, resolved (canonical).
+        target: PathBuf,
+        /// The walked folder, resolved (canonical).
+        root: PathBuf,
+    },
     /// Larger than the per-file size limit; not read.
     #[error("{size} bytes, over the per-file limit of {limit} bytes")]
     TooLarge {
@@ -189,6 +206,9 @@ impl FileResult {
         if let Some(c) = self.resumed {
             return c;
         }
+        if self.kind == FileKind::Skipped {
+            return Category::Skipped;
+        }
         if self.error.is_some() {
             return Category::Error;
         }
@@ -222,12 +242,14 @@ pub enum Category {
     Unsigned,
     /// Any line with an error (a verdict on such a line is not counted).
     Error,
+    /// A symbolic link out of the walked folder, not followed ([`FileKind::Skipped`]).
+    Skipped,
 }
 
 /// Counts over a run: the last line of the report.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
-    /// Lines (signature files, unsigned files, unwalkable directories).
+    /// Lines (signature files, unsigned files, unwalkable directories, skipped links).
     pub files: u64,
     /// TOTAL_PASSED lines.
     pub passed: u64,
@@ -239,6 +261,8 @@ pub struct Summary {
     pub unsigned: u64,
     /// Lines with an error.
     pub errors: u64,
+    /// Symbolic links out of the walked folder, not followed (not errors).
+    pub skipped: u64,
     /// Of `files`, how many were taken from the previous report (`--resume`).
     pub resumed: u64,
     /// Wall time of the run.
@@ -258,11 +282,12 @@ impl Summary {
             Category::Verdict(Indication::Indeterminate) => self.indeterminate += 1,
             Category::Unsigned => self.unsigned += 1,
             Category::Error => self.errors += 1,
+            Category::Skipped => self.skipped += 1,
         }
     }
 
     /// The exit code of the contract: 4 when any line has an error, else the worst
-    /// verdict (1 over 3 over 0).
+    /// verdict (1 over 3 over 0). Skipped links do not count.
     pub fn exit_code(&self) -> u8 {
         if self.errors > 0 {
             4
@@ -276,7 +301,7 @@ impl Summary {
     }
 
     /// `{"summary": {"files", "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "unsigned",
-    /// "errors", "seconds", "resumed"}}`.
+    /// "errors", "seconds", "resumed", "skipped"}}`.
     pub fn to_json(&self) -> Value {
         json!({ "summary": {
             "files": self.files,
@@ -287,6 +312,7 @@ impl Summary {
             "errors": self.errors,
             "seconds": (self.seconds * 1000.0).round() / 1000.0,
             "resumed": self.resumed,
+            "skipped": self.skipped,
         }})
     }
 }

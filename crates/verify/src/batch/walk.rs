@@ -2,6 +2,11 @@
 //! directory), signatures paired with their detached content, symbolic links followed
 //! once (a link back to a directory already walked is skipped with a warning), special
 //! files and broken links reported, the report and output locations left out.
+//!
+//! A symbolic link (to a file or a directory) is followed only when its resolved target is
+//! inside the resolved root: a link out of the folder (to `/etc/passwd`, to `..`) is never
+//! read nor walked; it gets a [`FileKind::Skipped`] line naming the link and its target,
+//! and a warning.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
@@ -107,10 +112,16 @@ pub fn walk(root: &Path, exclude: &HashSet<FileId>, mut emit: impl FnMut(Found) 
     if let Some(id) = FileId::of_path(root) {
         visited.insert(id);
     }
+    // Unresolvable, the root as given: then every link is outside (never followed).
+    let tree = Tree {
+        root,
+        resolved: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+        exclude,
+    };
     let mut stack = vec![PathBuf::new()];
     while let Some(rel_dir) = stack.pop() {
         let dir = root.join(&rel_dir);
-        let Some(entries) = read_dir(root, &rel_dir, &dir, exclude, &mut emit) else {
+        let Some(entries) = read_dir(&tree, &rel_dir, &dir, &mut emit) else {
             return;
         };
         let mut files = Vec::new();
@@ -168,14 +179,33 @@ pub fn walk(root: &Path, exclude: &HashSet<FileId>, mut emit: impl FnMut(Found) 
     }
 }
 
+/// The walked folder.
+struct Tree<'a> {
+    /// As given.
+    root: &'a Path,
+    /// Resolved (canonical): links must stay under it.
+    resolved: PathBuf,
+    /// Files and directories left out.
+    exclude: &'a HashSet<FileId>,
+}
+
+impl Tree<'_> {
+    /// The resolved target of the link `path` when it is outside the tree (`None` when it
+    /// is inside, or cannot be resolved: broken links and loops are examined as before).
+    fn outside(&self, path: &Path) -> Option<PathBuf> {
+        let target = std::fs::canonicalize(path).ok()?;
+        (!target.starts_with(&self.resolved)).then_some(target)
+    }
+}
+
 /// The entries of one directory; problems become lines. `None` when `emit` said stop.
 fn read_dir(
-    root: &Path,
+    tree: &Tree<'_>,
     rel_dir: &Path,
     dir: &Path,
-    exclude: &HashSet<FileId>,
     emit: &mut impl FnMut(Found) -> bool,
 ) -> Option<Vec<Entry>> {
+    let (root, exclude) = (tree.root, tree.exclude);
     let line = |rel: PathBuf, kind, error| {
         Found::Done(Box::new(
             FileResult::new(root.join(&rel), rel, kind).with_error(error),
@@ -222,7 +252,20 @@ fn read_dir(
         let path = e.path();
         let rel = rel_dir.join(&name);
         let meta = match e.file_type() {
-            Ok(t) if t.is_symlink() => std::fs::metadata(&path),
+            Ok(t) if t.is_symlink() => {
+                if let Some(target) = tree.outside(&path) {
+                    let err = FileError::OutsideRoot {
+                        target,
+                        root: tree.resolved.clone(),
+                    };
+                    let warning = format!("{}: {err}", path.display());
+                    if !emit(line(rel, FileKind::Skipped, err)) || !emit(Found::Warning(warning)) {
+                        return None;
+                    }
+                    continue;
+                }
+                std::fs::metadata(&path)
+            }
             _ => e.metadata(),
         };
         let m = match meta {
