@@ -67,6 +67,11 @@ pub struct Args {
     /// current (also with --offline).
     #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
     pub revocation_cache: Option<PathBuf>,
+    /// Fetch revocation data and issuer certificates only from HOST (its default port)
+    /// or HOST:PORT (repeatable; default: wherever the certificates point). Redirects never
+    /// leave the host and port first asked either way.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Skip files whose error-free line in the existing report has the same SHA-256; the
     /// old summary is replaced.
     #[arg(long)]
@@ -230,6 +235,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),
+        fetch_allow: args.fetch_allow.clone(),
         at: files::parse_at(args.at.as_deref())?,
         revocation: args.revocation.into(),
     };
@@ -250,6 +256,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             profile: opts.profile,
             offline: opts.offline,
             revocation_cache: opts.revocation_cache.clone(),
+            fetch_allow: opts.fetch_allow.clone(),
             ..ExtendOptions::new(Target::BLta, Some(tsa), opts.anchors)
         });
         config.archive = Some(a);

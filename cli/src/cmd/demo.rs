@@ -203,6 +203,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         profile: Profile::Hpki,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     })

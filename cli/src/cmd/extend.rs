@@ -63,6 +63,11 @@ pub struct Args {
     /// current (also with --offline).
     #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
     pub revocation_cache: Option<PathBuf>,
+    /// Fetch revocation data and issuer certificates only from HOST (its default port)
+    /// or HOST:PORT (repeatable; default: wherever the certificates point). Redirects never
+    /// leave the host and port first asked either way.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Certificate profile the signer must satisfy.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
@@ -149,6 +154,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),
+        fetch_allow: args.fetch_allow.clone(),
         legacy_values: args.legacy_values,
         ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
     };

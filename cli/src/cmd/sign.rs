@@ -108,6 +108,11 @@ pub struct Args {
     /// Never fetch revocation data over the network.
     #[arg(long)]
     pub offline: bool,
+    /// Fetch revocation data and issuer certificates only from HOST (its default port)
+    /// or HOST:PORT (repeatable; default: wherever the certificates point). Redirects never
+    /// leave the host and port first asked either way.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Also time-stamp the document before signing (content-time-stamp).
     #[arg(long)]
     pub content_timestamp: bool,
@@ -223,7 +228,8 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
     }
     let checker = kenpo_revocation::Checker::new()
         .with_crls(crls)
-        .offline(args.offline);
+        .offline(args.offline)
+        .with_fetch_allow(args.fetch_allow.clone());
     let audit = match &args.audit_log {
         Some(p) => Some(Arc::new(
             kenpo_sign::audit::AuditLog::open(p).map_err(|e| CliError::op("audit log", e))?,
@@ -331,6 +337,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             crls: files::der_files(&args.crl)?,
             profile: args.profile.into(),
             offline: args.offline,
+            fetch_allow: args.fetch_allow.clone(),
             ..ExtendOptions::new(
                 to,
                 crate::cmd::extend::tsa_config(&args.tsa, &anchors),

@@ -68,6 +68,11 @@ pub struct Args {
     /// current (also with --offline).
     #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
     pub revocation_cache: Option<PathBuf>,
+    /// Fetch revocation data and issuer certificates only from HOST (its default port)
+    /// or HOST:PORT (repeatable; default: wherever the certificates point). Redirects never
+    /// leave the host and port first asked either way.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Validation time (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
@@ -99,6 +104,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),
+        fetch_allow: args.fetch_allow.clone(),
         at: files::parse_at(args.at.as_deref())?,
         revocation: args.revocation.into(),
     };

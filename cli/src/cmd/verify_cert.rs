@@ -34,6 +34,11 @@ pub struct Args {
     /// current (also with --offline).
     #[arg(long, value_name = "DIR", env = "KENPO_REVOCATION_CACHE")]
     pub revocation_cache: Option<PathBuf>,
+    /// Fetch revocation data and issuer certificates only from HOST (its default port)
+    /// or HOST:PORT (repeatable; default: wherever the certificates point). Redirects never
+    /// leave the host and port first asked either way.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Certificate profile to apply.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
@@ -65,6 +70,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         at: files::parse_at(args.at.as_deref())?,
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),
+        fetch_allow: args.fetch_allow.clone(),
         profile: args.profile.into(),
     };
     let report = verify_certificate(&req);

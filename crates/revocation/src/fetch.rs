@@ -1,15 +1,38 @@
-//! HTTP for revocation data: GET of CRLs, POST of OCSP requests.
+//! HTTP for revocation data and issuer certificates: GET of CRLs and caIssuers
+//! certificates, POST of OCSP requests, to URLs taken from certificates.
 //!
-//! Only `http` and `https` URLs are fetched (LDAP and DirName distribution points cannot
-//! be: supply those CRLs). Every fetch has a connect timeout, a total deadline and a
-//! response-size limit checked both against Content-Length and while reading, so a hostile
-//! or hanging server costs bounded time and memory.
+//! # Network policy
+//!
+//! The URLs come from certificates, so from whoever made them: the policy keeps a
+//! certificate from steering the verifier at other services.
+//!
+//! * Only `http` and `https` URLs are fetched. Other distribution points and responders
+//!   (`ldap:`, `file:`, `ftp:`, DirName…) are skipped by the callers with a note saying
+//!   so, and the other URLs of the certificate are still tried; [`Fetcher`] itself
+//!   refuses them with [`FetchError::UnsupportedScheme`].
+//! * A redirect of a GET is followed only within the origin (scheme, host and port) of
+//!   the URL first asked, at most [`MAX_REDIRECTS`] times; a redirect elsewhere is
+//!   [`FetchError::CrossOriginRedirect`], naming both URLs, and nothing is sent there.
+//! * A POST (OCSP) is never redirected: a 3xx answer is [`FetchError::PostRedirect`]
+//!   (following it would re-send the request, or turn it into a GET as browsers do).
+//! * With an allow-list ([`FetchConfig::allow`], `--fetch-allow HOST[:PORT]` on the
+//!   command line), only the listed hosts and ports are contacted: any other URL is
+//!   [`FetchError::NotAllowed`] before a connection is made.
+//! * [`FetchConfig::offline`] refuses every fetch ([`FetchError::Offline`]).
+//! * Every fetch has a connect timeout, a total deadline and a response-size limit checked
+//!   against Content-Length and while reading: the body is read in chunks and the read
+//!   stops at the first byte past the limit, so memory stays within about the limit
+//!   whatever the server sends (chunked, close-delimited or with a false length).
 //!
 //! Each request runs on a short-lived helper thread with reqwest's blocking client, so a
 //! [`Fetcher`] may be used from any thread, inside an async runtime included (where the
 //! blocking client must not run directly).
 
-use std::io::Read;
+mod body;
+mod origin;
+
+pub use origin::{AllowedOrigin, AllowedOriginError};
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -22,6 +45,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default limit on an OCSP response: 1 MiB.
 pub const DEFAULT_MAX_OCSP_BYTES: u64 = 1024 * 1024;
+/// Most redirects followed for one GET (all within the origin first asked).
+pub const MAX_REDIRECTS: usize = 3;
 
 /// HTTP settings for fetching revocation data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +69,10 @@ pub struct FetchConfig {
     /// between runs and reads them back while they are current (offline too: the cache
     /// is local data). Default none: fetched data lives only as long as the checker.
     pub cache_dir: Option<PathBuf>,
+    /// The only hosts and ports contacted, when not empty (see the
+    /// [module documentation](self)); default empty: any http(s) URL. Redirects must stay
+    /// within the origin first asked either way.
+    pub allow: Vec<AllowedOrigin>,
 }
 
 impl Default for FetchConfig {
@@ -57,6 +86,7 @@ impl Default for FetchConfig {
             user_agent: concat!("kenpo-sign/", env!("CARGO_PKG_VERSION")).to_owned(),
             offline: false,
             cache_dir: None,
+            allow: Vec::new(),
         }
     }
 }
@@ -80,6 +110,44 @@ pub enum FetchError {
     UnsupportedScheme {
         /// The scheme.
         scheme: String,
+    },
+    /// The URL's host and port are not in the allow-list; nothing was sent.
+    #[error(
+        "{url}: not fetched, its host and port are not in the fetch allow-list (add it with --fetch-allow HOST[:PORT] to fetch from it)"
+    )]
+    NotAllowed {
+        /// The URL.
+        url: String,
+    },
+    /// A redirect to another origin (scheme, host or port); nothing was sent there.
+    #[error(
+        "redirect from {from} to {to} refused: another origin (scheme, host or port); only redirects within the origin first asked are followed"
+    )]
+    CrossOriginRedirect {
+        /// The URL that answered with the redirect.
+        from: String,
+        /// Where it pointed.
+        to: String,
+    },
+    /// A POST answered with a redirect, which is never followed.
+    #[error(
+        "HTTP {status} redirect of a POST from {from} to {to} refused: a POST is never re-sent elsewhere nor turned into a GET; configure the URL it points to"
+    )]
+    PostRedirect {
+        /// The status (301, 302, 303, 307, 308…).
+        status: u16,
+        /// The URL POSTed to.
+        from: String,
+        /// Where it pointed (as the Location header says).
+        to: String,
+    },
+    /// More redirects than [`MAX_REDIRECTS`].
+    #[error("more than {max} redirects, starting at {url}")]
+    TooManyRedirects {
+        /// The URL first asked.
+        url: String,
+        /// The limit.
+        max: usize,
     },
     /// The connection could not be established.
     #[error("connect: {0}")]
@@ -146,6 +214,22 @@ impl Fetcher {
         &self.config
     }
 
+    /// Whether `url` may be fetched at all under the configuration: not offline, an
+    /// http(s) URL, on the allow-list when there is one. Answers kept from earlier fetches
+    /// should be reused only when this is `Ok`.
+    pub fn permits(&self, url: &str) -> Result<(), FetchError> {
+        self.permitted(url).map(|_| ())
+    }
+
+    fn permitted(&self, url: &str) -> Result<Url, FetchError> {
+        if self.config.offline {
+            return Err(FetchError::Offline);
+        }
+        let url = parse_url(url)?;
+        self.check_allowed(&url)?;
+        Ok(url)
+    }
+
     /// GETs `url`, accepting at most `limit` bytes.
     pub fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
         self.on_helper_thread(url, None, limit)
@@ -168,10 +252,7 @@ impl Fetcher {
         post: Option<(&str, &[u8])>,
         limit: u64,
     ) -> Result<Vec<u8>, FetchError> {
-        if self.config.offline {
-            return Err(FetchError::Offline);
-        }
-        let url = parse_url(url)?;
+        let url = self.permitted(url)?;
         std::thread::scope(|s| {
             let worker = std::thread::Builder::new()
                 .name("kenpo-revocation-http".into())
@@ -189,7 +270,8 @@ impl Fetcher {
                 let mut b = reqwest::blocking::Client::builder()
                     .timeout(self.config.timeout)
                     .connect_timeout(self.config.connect_timeout.min(self.config.timeout))
-                    .redirect(reqwest::redirect::Policy::limited(3))
+                    // Redirects are followed by `fetch`, under the policy of the module.
+                    .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.config.user_agent.clone())
                     .pool_max_idle_per_host(2);
                 if !self.config.use_system_proxy {
@@ -210,53 +292,93 @@ impl Fetcher {
         let started = Instant::now();
         let timeout = self.config.timeout;
         let client = self.client()?;
-        let request = match post {
-            None => client.get(url),
-            Some((ct, body)) => client
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, ct)
-                .body(body.to_vec()),
+        let first = url.clone();
+        let mut url = url;
+        let mut redirects = 0;
+        let resp = loop {
+            self.check_allowed(&url)?;
+            let request = match post {
+                None => client.get(url.clone()),
+                Some((ct, body)) => client
+                    .post(url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, ct)
+                    .body(body.to_vec()),
+            };
+            let resp = request.send().map_err(|e| self.transport(e))?;
+            let status = resp.status();
+            if !status.is_redirection() {
+                break resp;
+            }
+            let to = redirect_target(&url, &resp);
+            if post.is_some() {
+                return Err(FetchError::PostRedirect {
+                    status: status.as_u16(),
+                    from: url.to_string(),
+                    to: to.map_or_else(|s| s, |u| u.to_string()),
+                });
+            }
+            let to = to.map_err(|location| FetchError::BadUrl {
+                url: location,
+                reason: format!("unusable redirect Location from {url}"),
+            })?;
+            if !origin::same_origin(&first, &to) {
+                return Err(FetchError::CrossOriginRedirect {
+                    from: url.to_string(),
+                    to: to.to_string(),
+                });
+            }
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects {
+                    url: first.to_string(),
+                    max: MAX_REDIRECTS,
+                });
+            }
+            url = to;
         };
-        let mut resp = request.send().map_err(|e| self.transport(e))?;
         let status = resp.status();
         if !status.is_success() {
             return Err(FetchError::HttpStatus(status.as_u16()));
         }
-        if resp.content_length().is_some_and(|n| n > limit) {
+        let announced = resp.content_length();
+        if announced.is_some_and(|n| n > limit) {
             return Err(FetchError::TooLarge { limit });
         }
-        let cap = resp
-            .content_length()
-            .unwrap_or(64 * 1024)
-            .min(limit)
-            .min(16 * 1024 * 1024);
-        let mut body = Vec::with_capacity(usize::try_from(cap).unwrap_or(0));
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            if started.elapsed() > timeout {
-                return Err(FetchError::Timeout(timeout));
-            }
-            let n = match resp.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    if e.kind() == std::io::ErrorKind::TimedOut
-                        || started.elapsed() >= timeout
-                        || describe_chain(&e).contains("timed out")
-                    {
-                        return Err(FetchError::Timeout(timeout));
-                    }
-                    return Err(FetchError::Transport(describe_chain(&e)));
+        let mut resp = resp;
+        body::read_limited(
+            &mut resp,
+            limit,
+            announced,
+            || {
+                if started.elapsed() > timeout {
+                    Err(FetchError::Timeout(timeout))
+                } else {
+                    Ok(())
                 }
-            };
-            let total = body.len() as u64 + n as u64;
-            if total > limit {
-                return Err(FetchError::TooLarge { limit });
-            }
-            body.extend_from_slice(&buf[..n]);
+            },
+            |e| {
+                if e.kind() == std::io::ErrorKind::TimedOut
+                    || started.elapsed() >= timeout
+                    || describe_chain(&e).contains("timed out")
+                {
+                    FetchError::Timeout(timeout)
+                } else {
+                    FetchError::Transport(describe_chain(&e))
+                }
+            },
+        )
+    }
+
+    /// [`FetchError::NotAllowed`] when there is an allow-list and `url` is not on it.
+    fn check_allowed(&self, url: &Url) -> Result<(), FetchError> {
+        let allow = &self.config.allow;
+        if allow.is_empty() || allow.iter().any(|a| a.allows(url)) {
+            Ok(())
+        } else {
+            Err(FetchError::NotAllowed {
+                url: url.to_string(),
+            })
         }
-        Ok(body)
     }
 
     fn transport(&self, e: reqwest::Error) -> FetchError {
@@ -280,6 +402,16 @@ impl Fetcher {
             FetchError::Transport(m.to_owned())
         }
     }
+}
+
+/// Where a redirect points: the Location resolved against `from`, or the raw Location
+/// (or a note) when it is missing or does not resolve to an http(s) URL.
+fn redirect_target(from: &Url, resp: &reqwest::blocking::Response) -> Result<Url, String> {
+    let Some(location) = resp.headers().get(reqwest::header::LOCATION) else {
+        return Err("(no Location header)".to_owned());
+    };
+    let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+    from.join(location.trim()).map_err(|_| location)
 }
 
 /// Parses an http(s) URL.

@@ -134,6 +134,7 @@ fn main() {
         profile: Profile::Hpki,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     };

@@ -51,6 +51,7 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
         profile: kenpo_sign::Profile::Accredited,
         offline,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Soft,
     };

@@ -64,6 +64,7 @@ fn request(sig: &[u8], crls: Vec<Vec<u8>>) -> VerifyRequest<'_> {
         profile: Profile::Hpki,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     }
@@ -322,6 +323,7 @@ fn hostile_server(
         profile,
         offline: false,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     };

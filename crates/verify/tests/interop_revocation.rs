@@ -72,6 +72,7 @@ fn verify(pki: &TestPki, sig: &[u8], root: &str, profile: Profile) -> Report {
         profile,
         offline: false,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     })

@@ -95,6 +95,7 @@ fn verify_offline(w: &World, sig: &[u8], at: Option<OffsetDateTime>) -> Report {
         profile: kenpo_sign::Profile::Hpki,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at,
         revocation: kenpo_verify::validate::RevocationMode::Hard,
     })

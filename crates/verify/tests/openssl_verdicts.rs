@@ -60,6 +60,7 @@ fn request<'a>(
         profile,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
     }

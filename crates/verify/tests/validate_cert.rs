@@ -33,6 +33,7 @@ fn request(leaf: &[u8]) -> CertRequest<'_> {
         at: None,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         profile: Profile::Hpki,
     }
 }
@@ -147,6 +148,7 @@ fn real_hpki_chain_passes_offline_with_crl_and_arl() {
         at: Some(datetime!(2022-09-08 00:00 UTC)),
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         profile: Profile::Hpki,
     };
     let rep = verify_certificate(&req);

@@ -64,6 +64,7 @@ fn request(sig: &[u8]) -> VerifyRequest<'_> {
         profile: Profile::Hpki,
         offline: true,
         revocation_cache: None,
+        fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::default(),
     }

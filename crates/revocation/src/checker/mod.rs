@@ -406,6 +406,14 @@ impl Checker {
         self.with_fetch_config(c)
     }
 
+    /// Fetches only from these hosts and ports when the list is not empty (see
+    /// [`FetchConfig::allow`] and the network policy of [`crate::fetch`]).
+    pub fn with_fetch_allow(self, allow: Vec<crate::fetch::AllowedOrigin>) -> Self {
+        let mut c = self.fetch_config.clone();
+        c.allow = allow;
+        self.with_fetch_config(c)
+    }
+
     /// Replaces all HTTP settings (the offline flag included).
     pub fn with_fetch_config(mut self, config: FetchConfig) -> Self {
         self.fetcher = Fetcher::new(config.clone());

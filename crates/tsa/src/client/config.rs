@@ -63,6 +63,9 @@ impl std::fmt::Debug for BasicAuth {
 #[derive(Clone)]
 pub struct ClientConfig {
     /// TSA URLs (`http` or `https`), tried in order until one issues a valid token.
+    /// Redirects are never followed, as for every POST of this project (see
+    /// `kenpo_revocation::fetch`): a 3xx answer fails the attempt with its status, and the
+    /// request is neither re-sent elsewhere nor turned into a GET.
     ///
     /// Credentials in a URL (`https://user:pass@host/`) are sent as basic authentication
     /// to that URL unless [`basic_auth`](Self::basic_auth) is set; error reports show

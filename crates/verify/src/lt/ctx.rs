@@ -65,23 +65,30 @@ pub(super) struct Ctx {
     sources: Sources,
     profile: Profile,
     offline: bool,
+    fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
 }
 
 impl Ctx {
     pub(super) fn new(opts: &ExtendOptions) -> Self {
         let anchors = certs_of(&opts.anchors);
         let store = certs_of(&opts.cert_store);
-        let online = Checker::new()
-            .with_trust_anchors(anchors.clone())
-            .with_crl_signer_candidates(store.clone())
-            .offline(opts.offline);
-        let all = crate::validate::with_cache(
+        let online = crate::validate::with_allow(
             Checker::new()
-                .with_crls(opts.crls.clone())
-                .with_ocsp_responses(opts.ocsp_responses.clone())
                 .with_trust_anchors(anchors.clone())
                 .with_crl_signer_candidates(store.clone())
                 .offline(opts.offline),
+            &opts.fetch_allow,
+        );
+        let all = crate::validate::with_cache(
+            crate::validate::with_allow(
+                Checker::new()
+                    .with_crls(opts.crls.clone())
+                    .with_ocsp_responses(opts.ocsp_responses.clone())
+                    .with_trust_anchors(anchors.clone())
+                    .with_crl_signer_candidates(store.clone())
+                    .offline(opts.offline),
+                &opts.fetch_allow,
+            ),
             opts.revocation_cache.as_deref(),
         );
         Self {
@@ -93,6 +100,7 @@ impl Ctx {
             },
             profile: opts.profile,
             offline: opts.offline,
+            fetch_allow: opts.fetch_allow.clone(),
         }
     }
 
@@ -107,6 +115,7 @@ impl Ctx {
             .with_intermediates(store)
             .with_revocation(self.sources.all.clone()),
             self.offline,
+            &self.fetch_allow,
         )
     }
 

@@ -81,6 +81,9 @@ pub struct ExtendOptions {
     /// verification before extending (data to embed is always fetched fresh, as it must be
     /// issued after the signature time-stamp).
     pub revocation_cache: Option<PathBuf>,
+    /// The only hosts and ports fetched from (revocation data, issuer certificates), when
+    /// not empty; see `kenpo_revocation::fetch`. The TSAs are contacted whatever it says.
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
 }
 
 impl ExtendOptions {
@@ -97,6 +100,7 @@ impl ExtendOptions {
             offline: false,
             legacy_values: false,
             revocation_cache: None,
+            fetch_allow: Vec::new(),
         }
     }
 
@@ -109,6 +113,7 @@ impl ExtendOptions {
             profile: self.profile,
             offline: self.offline,
             revocation_cache: self.revocation_cache.clone(),
+            fetch_allow: self.fetch_allow.clone(),
             at: None,
             revocation: RevocationMode::Hard,
         }

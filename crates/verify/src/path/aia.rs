@@ -3,7 +3,7 @@
 //!
 //! Starting at the leaf, while a certificate's issuer is neither an anchor nor among the
 //! known candidates, its caIssuers URLs are fetched (size and time limits of the
-//! [`Fetcher`]; nothing when offline); every certificate in the answer whose subject is
+//! [`Fetcher`]; only http(s) URLs its policy permits, nothing when offline); every certificate in the answer whose subject is
 //! that issuer — a DER or PEM certificate, or a certs-only CMS — joins the candidates,
 //! and the walk goes on from it, at most `max_depth` steps. Fetched certificates are only
 //! candidates: the path is validated exactly as with local ones.
@@ -26,6 +26,9 @@ const MAX_CACHED_URLS: usize = 256;
 
 /// The certificates at `url`, fetched once per process (successful answers only).
 fn fetch_cached(fetcher: &Fetcher, url: &str) -> Option<Vec<Vec<u8>>> {
+    // Offline, another scheme, off the allow-list: neither fetched nor taken from answers
+    // kept under other settings.
+    fetcher.permits(url).ok()?;
     let cache = FETCHED.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(c) = cache
         .lock()
@@ -85,10 +88,7 @@ pub(super) fn chase(
         }
         let urls = ca_issuers_urls(&cert).unwrap_or_default();
         let mut next = None;
-        for url in urls
-            .iter()
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        {
+        for url in urls.iter().filter(|u| fetcher.permits(u).is_ok()) {
             let Some(found) = fetch_cached(fetcher, url) else {
                 continue;
             };

@@ -49,7 +49,7 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
     let anchors = certs_of(&req.anchors);
     let chain = certs_of(&req.chain);
     let checker: Arc<dyn RevocationCheck> = Arc::new(super::with_cache(
-        Checker::new()
+        super::with_allow(Checker::new(), &req.fetch_allow)
             .with_crls(req.crls.clone())
             .with_trust_anchors(anchors.clone())
             .with_crl_signer_candidates(chain.clone())
@@ -72,6 +72,7 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
         .with_intermediates(chain)
         .with_revocation(checker),
         req.offline,
+        &req.fetch_allow,
     );
     let mut path = Vec::new();
     match v.validate(&leaf, &[]) {

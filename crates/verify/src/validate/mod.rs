@@ -26,6 +26,7 @@ pub use verifier::{Verifier, VerifyOptions};
 use std::path::{Path, PathBuf};
 
 use kenpo_revocation::Checker;
+use kenpo_revocation::fetch::AllowedOrigin;
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
@@ -94,6 +95,9 @@ pub struct VerifyRequest<'a> {
     /// Directory where fetched CRLs and OCSP responses are kept between runs and read
     /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
     pub revocation_cache: Option<PathBuf>,
+    /// The only hosts and ports fetched from (revocation data, issuer certificates), when
+    /// not empty; see `kenpo_revocation::fetch`.
+    pub fetch_allow: Vec<AllowedOrigin>,
     /// Validation time (default now).
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
@@ -131,6 +135,9 @@ pub struct CertRequest<'a> {
     /// Directory where fetched CRLs and OCSP responses are kept between runs and read
     /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
     pub revocation_cache: Option<PathBuf>,
+    /// The only hosts and ports fetched from (revocation data, issuer certificates), when
+    /// not empty; see `kenpo_revocation::fetch`.
+    pub fetch_allow: Vec<AllowedOrigin>,
     /// Profile the certificate must meet.
     pub profile: Profile,
 }
@@ -166,20 +173,28 @@ pub(crate) fn cms_der(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     input.into()
 }
 
-/// `v`, fetching missing issuer certificates from caIssuers URLs unless `offline` (one
-/// HTTP client for the whole process).
-pub(crate) fn online(v: PathValidator, offline: bool) -> PathValidator {
-    use std::sync::{Arc, OnceLock};
-    static FETCHER: OnceLock<Arc<kenpo_revocation::fetch::Fetcher>> = OnceLock::new();
+/// `v`, fetching missing issuer certificates from caIssuers URLs unless `offline`, only
+/// from the hosts and ports of `allow` when it is not empty (the network policy of
+/// `kenpo_revocation::fetch`). The HTTP client is built on the first fetch.
+pub(crate) fn online(v: PathValidator, offline: bool, allow: &[AllowedOrigin]) -> PathValidator {
     if offline {
         return v;
     }
-    let f = FETCHER.get_or_init(|| {
-        Arc::new(kenpo_revocation::fetch::Fetcher::new(
-            kenpo_revocation::FetchConfig::default(),
-        ))
-    });
-    v.with_ca_issuers_fetch(f.clone())
+    let config = kenpo_revocation::FetchConfig {
+        allow: allow.to_vec(),
+        ..kenpo_revocation::FetchConfig::default()
+    };
+    v.with_ca_issuers_fetch(std::sync::Arc::new(kenpo_revocation::fetch::Fetcher::new(
+        config,
+    )))
+}
+
+/// `checker` fetching only from the hosts and ports of `allow`, when it is not empty.
+pub(crate) fn with_allow(checker: Checker, allow: &[AllowedOrigin]) -> Checker {
+    if allow.is_empty() {
+        return checker;
+    }
+    checker.with_fetch_allow(allow.to_vec())
 }
 
 pub(crate) fn path_options(

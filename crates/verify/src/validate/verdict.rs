@@ -299,7 +299,7 @@ impl SigCtx<'_> {
             if let Some(memo) = self.paths {
                 v = v.with_path_memo(memo.clone());
             }
-            let v = super::online(v, self.opts.offline);
+            let v = super::online(v, self.opts.offline, &self.opts.fetch_allow);
             match v.validate_found(cert.der(), self.carried) {
                 Ok(p) => {
                     checks.push(CheckReport::new(

@@ -42,6 +42,9 @@ pub struct VerifyOptions {
     /// Directory where fetched CRLs and OCSP responses are kept between runs and read
     /// back while current (offline too); see `kenpo_revocation::Checker::with_cache_dir`.
     pub revocation_cache: Option<std::path::PathBuf>,
+    /// The only hosts and ports fetched from (revocation data, issuer certificates), when
+    /// not empty; see `kenpo_revocation::fetch`.
+    pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
     /// Validation time (default: the time of each [`Verifier::verify`] call).
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
@@ -59,6 +62,7 @@ impl VerifyRequest<'_> {
             profile: self.profile,
             offline: self.offline,
             revocation_cache: self.revocation_cache.clone(),
+            fetch_allow: self.fetch_allow.clone(),
             at: self.at,
             revocation: self.revocation,
         }
@@ -189,7 +193,10 @@ impl Verifier {
             )
             .offline(self.opts.offline)
             .with_link_cache(self.links.clone());
-        super::with_cache(checker, self.opts.revocation_cache.as_deref())
+        super::with_cache(
+            super::with_allow(checker, &self.opts.fetch_allow),
+            self.opts.revocation_cache.as_deref(),
+        )
     }
 
     /// The cryptographic checks of every SignerInfo (`Err(Ok(detail))` is not an error
@@ -283,7 +290,7 @@ impl Verifier {
         if let Some(memo) = &self.paths {
             tsa_path = tsa_path.with_path_memo(memo.clone());
         }
-        let tsa_path = super::online(tsa_path, self.opts.offline);
+        let tsa_path = super::online(tsa_path, self.opts.offline, &self.opts.fetch_allow);
         // Archive time-stamps that turn out invalid give no proof of existence: validate
         // again without them until the set is stable (at most once per archive token).
         let mut excluded: Vec<OffsetDateTime> = Vec::new();
