@@ -133,7 +133,10 @@ impl SigCtx<'_> {
         use SubIndication as S;
         // Structure of the SignerInfo (attributes and algorithms).
         let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
-            "content-type" | "digest-algorithm" | "signature-algorithm" | "signing-time" => true,
+            "content-type" | "signing-time" => true,
+            // An algorithm this build does not implement is not a format error (see
+            // `unsupported_algorithm` below); malformed parameters are.
+            "digest-algorithm" | "signature-algorithm" => !c.detail.starts_with("unsupported "),
             // Absent or not an OCTET STRING (a mismatch sets data_intact).
             "message-digest" => s.data_intact.is_none(),
             _ => false,
@@ -168,8 +171,27 @@ impl SigCtx<'_> {
         if malformed {
             findings.push((F, S::FORMAT_FAILURE));
         }
-        // Cryptographic verification.
-        match s.data_intact {
+        // Cryptographic verification. An algorithm that cannot be checked here leaves the
+        // signature unchecked, neither intact nor broken: INDETERMINATE with
+        // CRYPTO_CONSTRAINTS_FAILURE_NO_POE, as DSS reports an algorithm its validation
+        // policy does not cover (EN 319 102-1 §5.2.8: the algorithm cannot be shown to be
+        // reliable, and no proof of existence helps).
+        if let Some(what) = &s.unsupported_algorithm {
+            checks.push(CheckReport::new(
+                "algorithm-support",
+                false,
+                format!("not checked, this build cannot verify it: {what}"),
+            ));
+            findings.push((I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE));
+        }
+        // Without signed attributes the signature value is computed over the content
+        // itself: a mismatch is the signature's (SIG_CRYPTO_FAILURE below), there is no
+        // message-digest attribute to fail.
+        let data_intact = match s.data_intact {
+            Some(_) if !s.signed_attributes => Some(true),
+            d => d,
+        };
+        match data_intact {
             Some(false) => findings.push((F, S::HASH_FAILURE)),
             Some(true) => {}
             None if !self.content_available => {
@@ -180,10 +202,14 @@ impl SigCtx<'_> {
                 ));
                 findings.push((I, S::SIGNED_DATA_NOT_FOUND));
             }
-            None if malformed => {}
+            None if malformed || s.unsupported_algorithm.is_some() => {}
             None => findings.push((F, S::HASH_FAILURE)),
         }
-        if s.signer_cert.is_some() && !s.signature_intact && checkable {
+        if s.signer_cert.is_some()
+            && !s.signature_intact
+            && checkable
+            && s.unsupported_algorithm.is_none()
+        {
             findings.push((F, S::SIG_CRYPTO_FAILURE));
         }
         // Signature acceptance: profile.
