@@ -1,7 +1,8 @@
 //! Verdicts on signatures of an independent producer (EU DSS test resources in
 //! `/work/shared/conformance/dss-cades`, LGPL-2.1): SHA-3 digests and signature
-//! algorithms, an unknown signature algorithm, an Adobe-style CMS followed by zero padding.
-//! Skipped (with a message) when the corpus is absent, a failure under CI.
+//! algorithms, an unknown signature algorithm, an Adobe-style CMS followed by zero padding,
+//! and OCSP responses in `SignedData.crls` without a time-stamp. Skipped (with a message)
+//! when the corpus is absent, a failure under CI.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -187,4 +188,14 @@ fn zero_padded_cms_is_accepted() {
         "{}",
         failed_checks(&r)
     );
+}
+
+/// OCSP responses in SignedData.crls (RevocationInfoChoice other) but no time-stamp: the
+/// signature is B-B; B-LT needs B-T first.
+#[test]
+fn validation_data_without_time_stamp_is_b_b() {
+    let Some(dir) = corpus() else { return };
+    let sig = std::fs::read(dir.join("evidence-record/C-B-B-basic.p7m")).unwrap();
+    let r = validate(&sig, None);
+    assert_eq!(r.signatures[0].level, "B-B", "{}", failed_checks(&r));
 }

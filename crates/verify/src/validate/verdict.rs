@@ -241,11 +241,24 @@ impl SigCtx<'_> {
                 valid: ts.intact,
             });
             let name = ["timestamp:", ts.kind.name()].concat();
-            checks.push(CheckReport::new(
-                name,
-                ts.intact,
-                std::mem::take(&mut ts.detail),
-            ));
+            let detail = std::mem::take(&mut ts.detail);
+            // A failed time-stamp is named: which one, then why.
+            let detail = if ts.intact {
+                detail
+            } else {
+                let when = ts
+                    .gen_time
+                    .map_or_else(|| "unknown time".to_owned(), rfc3339);
+                [
+                    ts_kind(ts.kind),
+                    " time-stamp of ",
+                    &when,
+                    " is not valid: ",
+                    &detail,
+                ]
+                .concat()
+            };
+            checks.push(CheckReport::new(name, ts.intact, detail));
             if ts.kind == TimestampKind::Signature
                 && ts.intact
                 && let Some(g) = ts.gen_time
@@ -353,19 +366,7 @@ impl SigCtx<'_> {
         }
 
         let (indication, sub_indication) = pick(&findings);
-        let has_archive = s
-            .timestamps
-            .iter()
-            .any(|t| matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3));
-        let level = if has_archive {
-            "B-LTA"
-        } else if lt_data {
-            "B-LT"
-        } else if poe.is_some() {
-            "B-T"
-        } else {
-            "B-B"
-        };
+        let level = level_of(&s, lt_data, poe.is_some(), &mut checks);
         SignatureReport {
             indication,
             sub_indication,
@@ -378,6 +379,52 @@ impl SigCtx<'_> {
             checks,
         }
     }
+}
+
+/// The baseline level the valid evidence supports, each level needing the one below:
+/// B-T a valid signature time-stamp (`t_valid`), B-LT validation data on top of B-T, B-LTA
+/// a valid archive time-stamp on top of B-LT. When a time-stamp that was present but failed
+/// keeps the signature below the level its attributes claim, a failed `level` check says so.
+fn level_of(
+    s: &SignerCheck,
+    lt_data: bool,
+    t_valid: bool,
+    checks: &mut Vec<CheckReport>,
+) -> &'static str {
+    let archive = |t: &&crate::signature::TimestampCheck| {
+        matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3)
+    };
+    let has_signature_ts = s
+        .timestamps
+        .iter()
+        .any(|t| t.kind == TimestampKind::Signature);
+    let has_archive = s.timestamps.iter().any(|t| archive(&t));
+    let archive_valid = s.timestamps.iter().filter(archive).any(|t| t.intact);
+    let lt_valid = t_valid && lt_data;
+    let level = if lt_valid && archive_valid {
+        "B-LTA"
+    } else if lt_valid {
+        "B-LT"
+    } else if t_valid {
+        "B-T"
+    } else {
+        "B-B"
+    };
+    let limited = if has_signature_ts && !t_valid {
+        Some("no signature time-stamp is valid, so neither B-T nor any level above it")
+    } else if lt_valid && has_archive && !archive_valid {
+        Some("no archive time-stamp is valid, so not B-LTA")
+    } else {
+        None
+    };
+    if let Some(why) = limited {
+        checks.push(CheckReport::new(
+            "level",
+            false,
+            [level, ": ", why].concat(),
+        ));
+    }
+    level
 }
 
 impl SigCtx<'_> {
