@@ -43,6 +43,14 @@ pub enum DigestAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SHA3-224 (FIPS 202): verification of material made with it.
+    Sha3_224,
+    /// SHA3-256.
+    Sha3_256,
+    /// SHA3-384.
+    Sha3_384,
+    /// SHA3-512.
+    Sha3_512,
 }
 
 impl DigestAlgorithm {
@@ -53,6 +61,10 @@ impl DigestAlgorithm {
             Self::Sha256 => oid::SHA256,
             Self::Sha384 => oid::SHA384,
             Self::Sha512 => oid::SHA512,
+            Self::Sha3_224 => oid::SHA3_224,
+            Self::Sha3_256 => oid::SHA3_256,
+            Self::Sha3_384 => oid::SHA3_384,
+            Self::Sha3_512 => oid::SHA3_512,
         }
     }
 
@@ -63,6 +75,10 @@ impl DigestAlgorithm {
             oid::SHA256 => Self::Sha256,
             oid::SHA384 => Self::Sha384,
             oid::SHA512 => Self::Sha512,
+            oid::SHA3_224 => Self::Sha3_224,
+            oid::SHA3_256 => Self::Sha3_256,
+            oid::SHA3_384 => Self::Sha3_384,
+            oid::SHA3_512 => Self::Sha3_512,
             other => return Err(AlgError::UnsupportedDigest(other)),
         })
     }
@@ -71,9 +87,10 @@ impl DigestAlgorithm {
     pub fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
-            Self::Sha256 => 32,
-            Self::Sha384 => 48,
-            Self::Sha512 => 64,
+            Self::Sha3_224 => 28,
+            Self::Sha256 | Self::Sha3_256 => 32,
+            Self::Sha384 | Self::Sha3_384 => 48,
+            Self::Sha512 | Self::Sha3_512 => 64,
         }
     }
 
@@ -84,16 +101,25 @@ impl DigestAlgorithm {
             Self::Sha256 => "SHA-256",
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",
+            Self::Sha3_224 => "SHA3-224",
+            Self::Sha3_256 => "SHA3-256",
+            Self::Sha3_384 => "SHA3-384",
+            Self::Sha3_512 => "SHA3-512",
         }
     }
 
-    /// Parses a name as used on command lines (`sha256`, `SHA-256`, …).
+    /// Parses a name as used on command lines (`sha256`, `SHA-256`, `SHA3-256`,
+    /// `sha3_256`, …).
     pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().replace('-', "").as_str() {
+        match name.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
             "sha1" => Some(Self::Sha1),
             "sha256" => Some(Self::Sha256),
             "sha384" => Some(Self::Sha384),
             "sha512" => Some(Self::Sha512),
+            "sha3224" => Some(Self::Sha3_224),
+            "sha3256" => Some(Self::Sha3_256),
+            "sha3384" => Some(Self::Sha3_384),
+            "sha3512" => Some(Self::Sha3_512),
             _ => None,
         }
     }
@@ -113,6 +139,10 @@ impl DigestAlgorithm {
             Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
             Self::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
             Self::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+            Self::Sha3_224 => Hasher::Sha3_224(sha3::Sha3_224::new()),
+            Self::Sha3_256 => Hasher::Sha3_256(sha3::Sha3_256::new()),
+            Self::Sha3_384 => Hasher::Sha3_384(sha3::Sha3_384::new()),
+            Self::Sha3_512 => Hasher::Sha3_512(sha3::Sha3_512::new()),
         }
     }
 
@@ -135,6 +165,14 @@ pub enum Hasher {
     Sha384(sha2::Sha384),
     /// SHA-512.
     Sha512(sha2::Sha512),
+    /// SHA3-224.
+    Sha3_224(sha3::Sha3_224),
+    /// SHA3-256.
+    Sha3_256(sha3::Sha3_256),
+    /// SHA3-384.
+    Sha3_384(sha3::Sha3_384),
+    /// SHA3-512.
+    Sha3_512(sha3::Sha3_512),
 }
 
 impl std::fmt::Debug for Hasher {
@@ -151,6 +189,10 @@ impl Hasher {
             Self::Sha256(_) => DigestAlgorithm::Sha256,
             Self::Sha384(_) => DigestAlgorithm::Sha384,
             Self::Sha512(_) => DigestAlgorithm::Sha512,
+            Self::Sha3_224(_) => DigestAlgorithm::Sha3_224,
+            Self::Sha3_256(_) => DigestAlgorithm::Sha3_256,
+            Self::Sha3_384(_) => DigestAlgorithm::Sha3_384,
+            Self::Sha3_512(_) => DigestAlgorithm::Sha3_512,
         }
     }
 
@@ -161,6 +203,10 @@ impl Hasher {
             Self::Sha256(h) => h.update(data),
             Self::Sha384(h) => h.update(data),
             Self::Sha512(h) => h.update(data),
+            Self::Sha3_224(h) => h.update(data),
+            Self::Sha3_256(h) => h.update(data),
+            Self::Sha3_384(h) => h.update(data),
+            Self::Sha3_512(h) => h.update(data),
         }
     }
 
@@ -173,6 +219,10 @@ impl Hasher {
             Self::Sha256(h) => bytes[..32].copy_from_slice(&h.finalize()),
             Self::Sha384(h) => bytes[..48].copy_from_slice(&h.finalize()),
             Self::Sha512(h) => bytes.copy_from_slice(&h.finalize()),
+            Self::Sha3_224(h) => bytes[..28].copy_from_slice(&h.finalize()),
+            Self::Sha3_256(h) => bytes[..32].copy_from_slice(&h.finalize()),
+            Self::Sha3_384(h) => bytes[..48].copy_from_slice(&h.finalize()),
+            Self::Sha3_512(h) => bytes.copy_from_slice(&h.finalize()),
         }
         Digest { alg, bytes }
     }
@@ -317,6 +367,26 @@ impl SignatureAlgorithm {
             Self::Ecdsa(Sha256) => "ECDSA-SHA256",
             Self::Ecdsa(Sha384) => "ECDSA-SHA384",
             Self::Ecdsa(Sha512) => "ECDSA-SHA512",
+            Self::RsaPkcs1(Sha3_224) => "RSA-PKCS1-SHA3-224",
+            Self::RsaPkcs1(Sha3_256) => "RSA-PKCS1-SHA3-256",
+            Self::RsaPkcs1(Sha3_384) => "RSA-PKCS1-SHA3-384",
+            Self::RsaPkcs1(Sha3_512) => "RSA-PKCS1-SHA3-512",
+            Self::RsaPss {
+                digest: Sha3_224, ..
+            } => "RSA-PSS-SHA3-224",
+            Self::RsaPss {
+                digest: Sha3_256, ..
+            } => "RSA-PSS-SHA3-256",
+            Self::RsaPss {
+                digest: Sha3_384, ..
+            } => "RSA-PSS-SHA3-384",
+            Self::RsaPss {
+                digest: Sha3_512, ..
+            } => "RSA-PSS-SHA3-512",
+            Self::Ecdsa(Sha3_224) => "ECDSA-SHA3-224",
+            Self::Ecdsa(Sha3_256) => "ECDSA-SHA3-256",
+            Self::Ecdsa(Sha3_384) => "ECDSA-SHA3-384",
+            Self::Ecdsa(Sha3_512) => "ECDSA-SHA3-512",
         }
     }
 
@@ -340,11 +410,19 @@ impl SignatureAlgorithm {
             | oid::SHA256_WITH_RSA
             | oid::SHA384_WITH_RSA
             | oid::SHA512_WITH_RSA
+            | oid::SHA3_224_WITH_RSA
+            | oid::SHA3_256_WITH_RSA
+            | oid::SHA3_384_WITH_RSA
+            | oid::SHA3_512_WITH_RSA
             | oid::RSA_ENCRYPTION => null_or_absent,
             oid::ECDSA_WITH_SHA1
             | oid::ECDSA_WITH_SHA256
             | oid::ECDSA_WITH_SHA384
-            | oid::ECDSA_WITH_SHA512 => ai.parameters.is_none(),
+            | oid::ECDSA_WITH_SHA512
+            | oid::ECDSA_WITH_SHA3_224
+            | oid::ECDSA_WITH_SHA3_256
+            | oid::ECDSA_WITH_SHA3_384
+            | oid::ECDSA_WITH_SHA3_512 => ai.parameters.is_none(),
             _ => true,
         };
         if !ok {
@@ -365,6 +443,14 @@ impl SignatureAlgorithm {
             oid::ECDSA_WITH_SHA256 => Self::Ecdsa(Sha256),
             oid::ECDSA_WITH_SHA384 => Self::Ecdsa(Sha384),
             oid::ECDSA_WITH_SHA512 => Self::Ecdsa(Sha512),
+            oid::SHA3_224_WITH_RSA => Self::RsaPkcs1(Sha3_224),
+            oid::SHA3_256_WITH_RSA => Self::RsaPkcs1(Sha3_256),
+            oid::SHA3_384_WITH_RSA => Self::RsaPkcs1(Sha3_384),
+            oid::SHA3_512_WITH_RSA => Self::RsaPkcs1(Sha3_512),
+            oid::ECDSA_WITH_SHA3_224 => Self::Ecdsa(Sha3_224),
+            oid::ECDSA_WITH_SHA3_256 => Self::Ecdsa(Sha3_256),
+            oid::ECDSA_WITH_SHA3_384 => Self::Ecdsa(Sha3_384),
+            oid::ECDSA_WITH_SHA3_512 => Self::Ecdsa(Sha3_512),
             oid::RSASSA_PSS => Self::from_pss_params(ai)?,
             other => return Err(AlgError::UnsupportedSignature(other)),
         })
@@ -428,6 +514,10 @@ impl SignatureAlgorithm {
                     Sha256 => oid::SHA256_WITH_RSA,
                     Sha384 => oid::SHA384_WITH_RSA,
                     Sha512 => oid::SHA512_WITH_RSA,
+                    Sha3_224 => oid::SHA3_224_WITH_RSA,
+                    Sha3_256 => oid::SHA3_256_WITH_RSA,
+                    Sha3_384 => oid::SHA3_384_WITH_RSA,
+                    Sha3_512 => oid::SHA3_512_WITH_RSA,
                 },
                 parameters: Some(null()?),
             },
@@ -437,6 +527,10 @@ impl SignatureAlgorithm {
                     Sha256 => oid::ECDSA_WITH_SHA256,
                     Sha384 => oid::ECDSA_WITH_SHA384,
                     Sha512 => oid::ECDSA_WITH_SHA512,
+                    Sha3_224 => oid::ECDSA_WITH_SHA3_224,
+                    Sha3_256 => oid::ECDSA_WITH_SHA3_256,
+                    Sha3_384 => oid::ECDSA_WITH_SHA3_384,
+                    Sha3_512 => oid::ECDSA_WITH_SHA3_512,
                 },
                 parameters: None,
             },
@@ -758,6 +852,58 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let raw = pss.to_der().unwrap_or_default();
         assert_eq!(algorithm_identifier_from_der(&raw), Ok(pss));
+    }
+
+    #[test]
+    fn sha3_known_answers_and_names() {
+        // FIPS 202 example values for "abc".
+        for (alg, hex_prefix) in [
+            (
+                DigestAlgorithm::Sha3_224,
+                "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf",
+            ),
+            (
+                DigestAlgorithm::Sha3_256,
+                "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532",
+            ),
+            (
+                DigestAlgorithm::Sha3_384,
+                "ec01498288516fc926459f58e2c6ad8df9b473cb0fc08c2596da7cf0e49be4b2",
+            ),
+            (
+                DigestAlgorithm::Sha3_512,
+                "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e",
+            ),
+        ] {
+            let d = alg.digest(b"abc");
+            assert_eq!(d.as_bytes().len(), alg.output_len());
+            assert!(
+                d.to_hex().starts_with(hex_prefix),
+                "{alg:?}: {}",
+                d.to_hex()
+            );
+            assert_eq!(DigestAlgorithm::from_oid(&alg.oid()), Ok(alg));
+            assert_eq!(DigestAlgorithm::from_name(alg.name()), Some(alg));
+        }
+        // The signature algorithm OIDs of the NIST arc round-trip.
+        for d in [
+            DigestAlgorithm::Sha3_224,
+            DigestAlgorithm::Sha3_256,
+            DigestAlgorithm::Sha3_384,
+            DigestAlgorithm::Sha3_512,
+        ] {
+            for alg in [
+                SignatureAlgorithm::RsaPkcs1(d),
+                SignatureAlgorithm::Ecdsa(d),
+            ] {
+                let ai = alg.algorithm_identifier().unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    SignatureAlgorithm::from_algorithm_identifier(&ai, None),
+                    Ok(alg)
+                );
+                assert!(alg.name().ends_with(d.name()), "{}", alg.name());
+            }
+        }
     }
 
     #[test]

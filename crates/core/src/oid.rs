@@ -49,6 +49,30 @@ pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
 /// ecdsa-with-SHA512.
 pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+/// SHA3-224 (FIPS 202; NIST arc 2.16.840.1.101.3.4.2).
+pub const SHA3_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.7");
+/// SHA3-256.
+pub const SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.8");
+/// SHA3-384.
+pub const SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.9");
+/// SHA3-512.
+pub const SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.10");
+/// id-ecdsa-with-sha3-224 (NIST arc 2.16.840.1.101.3.4.3, RFC 8702 context).
+pub const ECDSA_WITH_SHA3_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.9");
+/// id-ecdsa-with-sha3-256.
+pub const ECDSA_WITH_SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.10");
+/// id-ecdsa-with-sha3-384.
+pub const ECDSA_WITH_SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.11");
+/// id-ecdsa-with-sha3-512.
+pub const ECDSA_WITH_SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.12");
+/// id-rsassa-pkcs1-v1_5-with-sha3-224.
+pub const SHA3_224_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.13");
+/// id-rsassa-pkcs1-v1_5-with-sha3-256.
+pub const SHA3_256_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.14");
+/// id-rsassa-pkcs1-v1_5-with-sha3-384.
+pub const SHA3_384_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.15");
+/// id-rsassa-pkcs1-v1_5-with-sha3-512.
+pub const SHA3_512_WITH_RSA: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.16");
 
 // ---- CMS (RFC 5652) and ESS (RFC 2634 / 5035) ------------------------------------------
 /// id-data.

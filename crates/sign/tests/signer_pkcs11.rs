@@ -229,6 +229,10 @@ impl Hsm {
             DigestAlgorithm::Sha384 => "sha384",
             DigestAlgorithm::Sha512 => "sha512",
             DigestAlgorithm::Sha1 => "sha1",
+            DigestAlgorithm::Sha3_224 => "sha3-224",
+            DigestAlgorithm::Sha3_256 => "sha3-256",
+            DigestAlgorithm::Sha3_384 => "sha3-384",
+            DigestAlgorithm::Sha3_512 => "sha3-512",
         };
         let mut cmd = Command::new("openssl");
         cmd.args(["pkeyutl", "-verify", "-pubin", "-inkey"])

@@ -28,11 +28,11 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
-use kenpo_core::alg::{Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
+use kenpo_core::alg::{AlgError, Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
 use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
-use kenpo_core::crypto::{CryptoBackend, default_backend};
+use kenpo_core::crypto::{CryptoBackend, CryptoError, default_backend};
 use kenpo_core::der_span::{Tlv, tag};
 use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
@@ -221,6 +221,13 @@ pub struct SignerCheck {
     pub timestamps: Vec<TimestampCheck>,
     /// Countersignatures (attribute 1.2.840.113549.1.9.6), checked over this signature.
     pub counter_signatures: Vec<SignerCheck>,
+    /// An algorithm of this SignerInfo that this build cannot check (an unknown digest or
+    /// signature algorithm OID, or a combination the crypto backend lacks), named: the
+    /// signature is then neither intact nor broken but unchecked.
+    pub unsupported_algorithm: Option<String>,
+    /// Whether the SignerInfo has signed attributes; without them the signature value is
+    /// computed over the content itself (RFC 5652 §5.4).
+    pub signed_attributes: bool,
 }
 
 impl SignerCheck {
@@ -392,19 +399,30 @@ pub fn verify(
     content: Content<'_>,
     opts: &Options<'_>,
 ) -> Result<SignedDataCheck, SignatureError> {
-    let der = match ber::to_der(cms) {
-        // Zero padding after the ContentInfo (fixed-size buffers) is tolerated.
-        Err(BerError::TrailingData(n))
-            if cms
-                .get(cms.len().saturating_sub(n)..)
-                .is_some_and(|t| t.iter().all(|&b| b == 0)) =>
-        {
-            ber::to_der(cms.get(..cms.len().saturating_sub(n)).unwrap_or_default())?
-        }
-        other => other?,
-    };
+    let (cms, der) = to_der_padded(cms)?;
     let normalised_from_ber = matches!(der, std::borrow::Cow::Owned(_));
     verify_normalised(&der, cms, normalised_from_ber, content, opts)
+}
+
+/// The input without zero octets after its outer ContentInfo, and that ContentInfo's DER
+/// form ([`kenpo_core::ber::to_der`]).
+///
+/// Adobe and others write the CMS into a fixed-size buffer and leave the rest zero; OpenSSL
+/// and DSS accept that, and so do we. Any other octet after the ContentInfo stays
+/// [`BerError::TrailingData`]. The returned input is a prefix of `cms`, so every span
+/// (signed attributes, signature value, tokens) keeps its offsets.
+pub fn to_der_padded(cms: &[u8]) -> Result<(&[u8], Cow<'_, [u8]>), BerError> {
+    match ber::to_der(cms) {
+        Err(BerError::TrailingData(n)) => {
+            let (body, tail) = cms.split_at(cms.len().saturating_sub(n));
+            if tail.iter().all(|&b| b == 0) {
+                Ok((body, ber::to_der(body)?))
+            } else {
+                Err(BerError::TrailingData(n))
+            }
+        }
+        other => other.map(|der| (cms, der)),
+    }
 }
 
 /// [`verify`] for input that is already DER, such as the output of
@@ -590,12 +608,16 @@ fn check_signer(
     }
 
     // Algorithms.
+    c.signed_attributes = si.signed_attrs.is_some();
     let digest_alg = match si.digest_alg() {
         Ok(a) => {
             c.check("digest-algorithm", true, a.name());
             Some(a)
         }
         Err(e) => {
+            if unsupported(&e) {
+                c.unsupported_algorithm = Some(e.to_string());
+            }
             c.check("digest-algorithm", false, e.to_string());
             None
         }
@@ -607,6 +629,9 @@ fn check_signer(
                 Some(a)
             }
             Err(e) => {
+                if unsupported(&e) {
+                    c.unsupported_algorithm.get_or_insert_with(|| e.to_string());
+                }
                 c.check("signature-algorithm", false, e.to_string());
                 None
             }
@@ -684,15 +709,29 @@ fn check_signer(
                             ),
                         );
                     }
-                    _ => c.check("signature", false, e.to_string()),
+                    _ => {
+                        if let CryptoError::Unsupported { .. }
+                        | CryptoError::Algorithm(
+                            AlgError::UnsupportedDigest(_)
+                            | AlgError::UnsupportedSignature(_)
+                            | AlgError::UnsupportedPssParams(_),
+                        ) = e
+                        {
+                            c.unsupported_algorithm.get_or_insert_with(|| e.to_string());
+                        }
+                        c.check("signature", false, e.to_string());
+                    }
                 },
             }
         }
-        _ => c.check(
-            "signature",
-            false,
-            "cannot be checked (certificate, algorithm or content missing)",
-        ),
+        _ => match &c.unsupported_algorithm {
+            Some(what) => c.check("signature", false, format!("cannot be checked: {what}")),
+            None => c.check(
+                "signature",
+                false,
+                "cannot be checked (certificate, algorithm or content missing)",
+            ),
+        },
     }
     if c.checks
         .iter()
@@ -818,6 +857,16 @@ fn check_algorithm_protection(
             "differs from the SignerInfo's digestAlgorithm/signatureAlgorithm (RFC 6211 §3)",
         );
     }
+}
+
+/// An algorithm this build does not implement (as opposed to malformed parameters).
+fn unsupported(e: &AlgError) -> bool {
+    matches!(
+        e,
+        AlgError::UnsupportedDigest(_)
+            | AlgError::UnsupportedSignature(_)
+            | AlgError::UnsupportedPssParams(_)
+    )
 }
 
 fn signed_digest_available(target: &Target<'_>, sig_alg: Option<SignatureAlgorithm>) -> bool {

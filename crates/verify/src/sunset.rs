@@ -126,12 +126,19 @@ fn ecdsa_sunset(bits: usize) -> Option<Date> {
     }
 }
 
-/// The sunset date of a digest algorithm kenpo-sign computes (SHA-1: 2012-08-01; the
-/// SHA-2 family above SHA-224 has none).
+/// The sunset date of a digest algorithm kenpo-sign computes (SHA-1: 2012-08-01;
+/// SHA3-224: 2029-01-01, the date of SHA-224, whose 112-bit collision strength it shares;
+/// SHA-256/384/512 and SHA3-256/384/512 have none).
 pub fn digest_sunset(alg: DigestAlgorithm) -> Option<Date> {
     match alg {
         DigestAlgorithm::Sha1 => Some(date!(2012 - 08 - 01)),
-        DigestAlgorithm::Sha256 | DigestAlgorithm::Sha384 | DigestAlgorithm::Sha512 => None,
+        DigestAlgorithm::Sha3_224 => Some(date!(2029 - 01 - 01)),
+        DigestAlgorithm::Sha256
+        | DigestAlgorithm::Sha384
+        | DigestAlgorithm::Sha512
+        | DigestAlgorithm::Sha3_256
+        | DigestAlgorithm::Sha3_384
+        | DigestAlgorithm::Sha3_512 => None,
     }
 }
 
@@ -327,6 +334,19 @@ mod tests {
         assert_eq!(digest_oid_sunset(&MD5), Ok(Some(date!(2004 - 08 - 01))));
         assert_eq!(digest_oid_sunset(&oid::SHA256), Ok(None));
         assert_eq!(digest_oid_sunset(&SHA3[0]), Ok(None));
+        // SHA-3, now computed: no date, except SHA3-224 with SHA-224's.
+        for d in [
+            DigestAlgorithm::Sha3_256,
+            DigestAlgorithm::Sha3_384,
+            DigestAlgorithm::Sha3_512,
+        ] {
+            assert_eq!(digest_sunset(d), None, "{d:?}");
+            assert_eq!(digest_oid_sunset(&d.oid()), Ok(None), "{d:?}");
+        }
+        assert_eq!(
+            digest_oid_sunset(&oid::SHA3_224),
+            Ok(Some(date!(2029 - 01 - 01)))
+        );
         assert_eq!(
             digest_oid_sunset(&oid::SHA1),
             Ok(Some(date!(2012 - 08 - 01)))

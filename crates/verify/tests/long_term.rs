@@ -468,3 +468,184 @@ fn legacy_values_attributes_are_added_on_request() {
     assert_eq!(r.indication, Indication::TotalPassed, "{}", explain(&r));
     assert_eq!(r.signatures[0].level, "B-LT");
 }
+
+/// Where `part` (a slice of `buf`) starts in `buf`.
+fn offset_in(buf: &[u8], part: &[u8]) -> usize {
+    let at = part.as_ptr() as usize - buf.as_ptr() as usize;
+    assert!(at + part.len() <= buf.len());
+    at
+}
+
+/// The first time-stamp token of unsigned attribute `attr` of SignerInfo 0, as its offset
+/// and length in `der`.
+fn token_span(der: &[u8], attr: const_oid::ObjectIdentifier) -> (usize, usize) {
+    let sd = SignedDataView::parse(der).unwrap();
+    let attrs = sd.signer_infos[0].unsigned_attrs.as_ref().unwrap();
+    let token = attrs.all_of(attr).next().unwrap().values[0].raw;
+    (offset_in(der, token), token.len())
+}
+
+/// `der` with one octet of the signature value of the token of attribute `attr` flipped.
+fn flip_token_signature(der: &[u8], attr: const_oid::ObjectIdentifier) -> Vec<u8> {
+    let (at, len) = token_span(der, attr);
+    let token = &der[at..at + len];
+    let tsd = SignedDataView::parse(token).unwrap();
+    let value = tsd.signer_infos[0].signature;
+    let pos = at + offset_in(token, value) + value.len() / 2;
+    let mut out = der.to_vec();
+    out[pos] ^= 0x01;
+    out
+}
+
+/// `der` with one octet of the signature time-stamp's imprint (the hash of the signature
+/// value, inside the TSTInfo) flipped.
+fn flip_signature_token_imprint(der: &[u8]) -> Vec<u8> {
+    let sd = SignedDataView::parse(der).unwrap();
+    let imprint = kenpo_core::alg::DigestAlgorithm::Sha256.digest(sd.signer_infos[0].signature);
+    let (at, len) = token_span(der, oid::ATTR_SIGNATURE_TIME_STAMP);
+    let token = &der[at..at + len];
+    let i = token
+        .windows(32)
+        .position(|w| w == imprint.as_bytes())
+        .expect("a SHA-256 imprint of the signature value");
+    let mut out = der.to_vec();
+    out[at + i + 5] ^= 0x01;
+    out
+}
+
+/// `der` with one octet of the archive time-stamp's ats-hash-index-v3 (an unsigned
+/// attribute of the token, covered by its imprint) flipped: the imprint no longer matches.
+fn flip_hash_index(der: &[u8]) -> Vec<u8> {
+    let (at, len) = token_span(der, oid::ATTR_ARCHIVE_TIME_STAMP_V3);
+    let token = &der[at..at + len];
+    let tsd = SignedDataView::parse(token).unwrap();
+    let index = tsd.signer_infos[0]
+        .unsigned_attrs
+        .as_ref()
+        .unwrap()
+        .all_of(oid::ATTR_ATS_HASH_INDEX_V3)
+        .next()
+        .unwrap()
+        .values[0]
+        .raw;
+    let pos = at + offset_in(token, index) + index.len() - 2;
+    let mut out = der.to_vec();
+    out[pos] ^= 0x01;
+    out
+}
+
+/// The report names the failed time-stamp of `kind` (`signature`, `archive`): a failed
+/// check saying which one and why, and `valid: false` in the time-stamp list.
+fn assert_named_failure(r: &Report, kind: &str, why: &str) {
+    let s = &r.signatures[0];
+    let ts = s
+        .timestamps
+        .iter()
+        .find(|t| t.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} time-stamp: {:?}", s.timestamps));
+    assert!(
+        !ts.valid,
+        "{kind} time-stamp reported valid: {}",
+        explain(r)
+    );
+    let when = kenpo_core::timefmt::rfc3339(ts.gen_time.unwrap());
+    let named = s.checks.iter().any(|c| {
+        !c.passed
+            && c.name.starts_with("timestamp:")
+            && c.detail
+                .contains(&format!("{kind} time-stamp of {when} is not valid"))
+            && c.detail.contains(why)
+    });
+    assert!(
+        named,
+        "no failed check names the {kind} time-stamp ({why}): {}",
+        explain(r)
+    );
+}
+
+/// Offline with the CA's current CRLs supplied (a B-T carries no validation data), trusting
+/// `anchors`.
+fn verify_with_crls(w: &World, sig: &[u8], anchors: Vec<Vec<u8>>) -> Report {
+    verify_signature(&VerifyRequest {
+        signature: sig,
+        content: Some(content_file()),
+        anchors,
+        cert_store: Vec::new(),
+        crls: w.pki.crls().iter().map(|c| c.der.clone()).collect(),
+        ocsp_responses: Vec::new(),
+        profile: kenpo_sign::Profile::Hpki,
+        offline: true,
+        revocation_cache: None,
+        at: None,
+        revocation: kenpo_verify::validate::RevocationMode::Soft,
+    })
+    .unwrap()
+}
+
+#[test]
+fn failing_signature_time_stamp_gives_no_t_or_lt_level() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", false);
+    let r = verify_with_crls(w, &bt, anchors(w));
+    assert_eq!(r.signatures[0].level, "B-T", "{}", explain(&r));
+
+    let flipped = flip_token_signature(&bt, oid::ATTR_SIGNATURE_TIME_STAMP);
+    let r = verify_with_crls(w, &flipped, anchors(w));
+    assert_eq!(r.signatures[0].level, "B-B", "{}", explain(&r));
+    assert_named_failure(&r, "signature", "does not verify");
+
+    let r = verify_with_crls(w, &flip_signature_token_imprint(&bt), anchors(w));
+    assert_eq!(r.signatures[0].level, "B-B", "{}", explain(&r));
+    assert_named_failure(&r, "signature", "does not verify");
+
+    // An untrusted TSA: the token's own signature is fine, its TSA chain is not.
+    let signer_root = vec![w.pki.entity("root-ca").unwrap().cert_der.clone()];
+    let r = verify_with_crls(w, &bt, signer_root);
+    assert_eq!(r.signatures[0].level, "B-B", "{}", explain(&r));
+    assert_named_failure(&r, "signature", "not valid");
+
+    // B-LT data on top of a failing signature time-stamp: still B-B.
+    let blt = extend(
+        &bt,
+        Some(content_file()),
+        &options(w, Target::BLt, &w.tsa_short),
+    )
+    .unwrap();
+    assert_eq!(
+        verify_offline(w, &blt.der, None).signatures[0].level,
+        "B-LT"
+    );
+    let r = verify_offline(
+        w,
+        &flip_token_signature(&blt.der, oid::ATTR_SIGNATURE_TIME_STAMP),
+        None,
+    );
+    assert_eq!(r.signatures[0].level, "B-B", "{}", explain(&r));
+    assert_named_failure(&r, "signature", "does not verify");
+}
+
+#[test]
+fn failing_archive_time_stamp_gives_no_lta_level() {
+    let w = world();
+    let bt = sign_bt(w, "hpki-signer", false);
+    let lta = extend(
+        &bt,
+        Some(content_file()),
+        &options(w, Target::BLta, &w.tsa_short),
+    )
+    .unwrap();
+    let r = verify_offline(w, &lta.der, None);
+    assert_eq!(r.signatures[0].level, "B-LTA", "{}", explain(&r));
+
+    let r = verify_offline(
+        w,
+        &flip_token_signature(&lta.der, oid::ATTR_ARCHIVE_TIME_STAMP_V3),
+        None,
+    );
+    assert_eq!(r.signatures[0].level, "B-LT", "{}", explain(&r));
+    assert_named_failure(&r, "archive", "does not verify");
+
+    let r = verify_offline(w, &flip_hash_index(&lta.der), None);
+    assert_eq!(r.signatures[0].level, "B-LT", "{}", explain(&r));
+    assert_named_failure(&r, "archive", "imprint does NOT match");
+}

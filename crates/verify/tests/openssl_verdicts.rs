@@ -273,3 +273,42 @@ fn timestamped_openssl_signature_passes_after_signer_expiry() {
         }
     }
 }
+
+/// `openssl cms -sign -noattr`: without signed attributes the signature is over the content
+/// itself, so one flipped octet of the signature value is SIG_CRYPTO_FAILURE (HASH_FAILURE
+/// is for a message-digest attribute that does not match the content).
+#[test]
+fn noattr_flipped_signature_is_sig_crypto_failure() {
+    if !openssl_available() {
+        return;
+    }
+    for (signer, root, profile) in SIGNERS {
+        let sig = cms_sign(dir(), test_pki(), signer, &doc(), &["-nodetach", "-noattr"]);
+        let r = verify_signature(&request(&sig, None, root, profile)).unwrap();
+        assert_eq!(
+            r.indication,
+            Indication::TotalPassed,
+            "{signer}: {}",
+            r.render_text(Lang::En)
+        );
+        // The signature value's octets, found by their place in the parsed SignerInfo.
+        let at = {
+            let sd = kenpo_core::cms::SignedDataView::parse(&sig).unwrap();
+            let value = sd.signer_infos[0].signature;
+            assert!(sd.signer_infos[0].signed_attrs.is_none());
+            value.as_ptr() as usize - sig.as_ptr() as usize + value.len() / 2
+        };
+        let mut bad = sig.clone();
+        bad[at] ^= 0x01;
+        let r = verify_signature(&request(&bad, None, root, profile)).unwrap();
+        assert_eq!(
+            (r.indication, r.sub_indication),
+            (
+                Indication::TotalFailed,
+                Some(SubIndication::SIG_CRYPTO_FAILURE)
+            ),
+            "{signer}: {}",
+            r.render_text(Lang::En)
+        );
+    }
+}

@@ -22,18 +22,36 @@ fn unsupported(what: impl Into<String>) -> CryptoError {
     }
 }
 
-fn lc_digest_alg(d: DigestAlgorithm) -> &'static lc_digest::Algorithm {
-    match d {
+fn lc_digest_alg(d: DigestAlgorithm) -> Option<&'static lc_digest::Algorithm> {
+    Some(match d {
         DigestAlgorithm::Sha1 => &lc_digest::SHA1_FOR_LEGACY_USE_ONLY,
         DigestAlgorithm::Sha256 => &lc_digest::SHA256,
         DigestAlgorithm::Sha384 => &lc_digest::SHA384,
         DigestAlgorithm::Sha512 => &lc_digest::SHA512,
-    }
+        DigestAlgorithm::Sha3_256 => &lc_digest::SHA3_256,
+        DigestAlgorithm::Sha3_384 => &lc_digest::SHA3_384,
+        DigestAlgorithm::Sha3_512 => &lc_digest::SHA3_512,
+        // aws-lc-rs 1.19 has no SHA3-224 digest.
+        DigestAlgorithm::Sha3_224 => return None,
+    })
 }
 
 fn import(digest: &Digest) -> Result<lc_digest::Digest, CryptoError> {
-    lc_digest::Digest::import_less_safe(digest.as_bytes(), lc_digest_alg(digest.algorithm()))
+    let alg = lc_digest_alg(digest.algorithm())
+        .ok_or_else(|| unsupported(format!("{} digests", digest.algorithm().name())))?;
+    lc_digest::Digest::import_less_safe(digest.as_bytes(), alg)
         .map_err(|_| unsupported("digest import"))
+}
+
+/// Whether `d` is a SHA-3 digest (aws-lc-rs 1.19 has no RSA signature with them).
+fn is_sha3(d: DigestAlgorithm) -> bool {
+    matches!(
+        d,
+        DigestAlgorithm::Sha3_224
+            | DigestAlgorithm::Sha3_256
+            | DigestAlgorithm::Sha3_384
+            | DigestAlgorithm::Sha3_512
+    )
 }
 
 fn rsa_params(
@@ -66,6 +84,10 @@ fn rsa_params(
                 Sha384 => &lc::RSA_PSS_2048_8192_SHA384,
                 Sha512 => &lc::RSA_PSS_2048_8192_SHA512,
                 Sha1 => return Err(unsupported("RSA-PSS with SHA-1")),
+                // Verified with `rsa_public` before (see `verify_digest`).
+                Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 => {
+                    return Err(unsupported(format!("{} with RSA-{bits}", alg.name())));
+                }
             };
             if usize::from(salt_len) == digest.output_len() {
                 base
@@ -108,6 +130,7 @@ fn pss_custom_salt(
         DigestAlgorithm::Sha384 => lc::RSA_PSS_2048_8192_SHA384,
         DigestAlgorithm::Sha512 => lc::RSA_PSS_2048_8192_SHA512,
         DigestAlgorithm::Sha1 => return Err(unsupported("RSA-PSS with SHA-1")),
+        other => return Err(unsupported(format!("RSA-PSS with {}", other.name()))),
     };
     let salt = lc::RsaPssSaltLength::Custom(salt_len);
     let params: &'static lc::RsaParameters = Box::leak(Box::new(base.with_pss_salt_length(salt)));
@@ -128,6 +151,7 @@ fn ecdsa_params(
         (PublicKeyKind::P384, SignatureAlgorithm::Ecdsa(Sha256)) => &lc::ECDSA_P384_SHA256_ASN1,
         (PublicKeyKind::P384, SignatureAlgorithm::Ecdsa(Sha384)) => &lc::ECDSA_P384_SHA384_ASN1,
         (PublicKeyKind::P384, SignatureAlgorithm::Ecdsa(Sha512)) => &lc::ECDSA_P384_SHA512_ASN1,
+        (PublicKeyKind::P384, SignatureAlgorithm::Ecdsa(Sha3_384)) => &lc::ECDSA_P384_SHA3_384_ASN1,
         (k, a) => return Err(unsupported(format!("{} with {}", a.name(), k.name()))),
     })
 }
@@ -146,6 +170,16 @@ impl CryptoBackend for AwsLc {
     ) -> Result<(), CryptoError> {
         super::count_verification();
         check_digest(&alg, digest)?;
+        if let SignatureAlgorithm::RsaPkcs1(d) | SignatureAlgorithm::RsaPss { digest: d, .. } = alg
+            && is_sha3(d)
+        {
+            // Not in aws-lc-rs 1.19: the public-key operation of the `rsa` crate.
+            let (kind, key) = spki_parts(spki_der)?;
+            if !kind.fits(&alg) {
+                return Err(crate::alg::AlgError::KeyMismatch.into());
+            }
+            return super::rsa_public::verify(&key, alg, digest, signature);
+        }
         key_cache::parsed(spki_der, alg)?
             .verify_digest_sig(&import(digest)?, signature)
             .map_err(|_| CryptoError::BadSignature)
@@ -257,6 +291,9 @@ impl SigningKey for LcKey {
                             Sha384 => &lc::RSA_PSS_SHA384,
                             Sha512 => &lc::RSA_PSS_SHA512,
                             Sha1 => return Err(unsupported("signing with SHA-1")),
+                            other => {
+                                return Err(unsupported(format!("signing with {}", other.name())));
+                            }
                         }
                     }
                     other => return Err(unsupported(format!("signing with {}", other.name()))),

@@ -19,6 +19,7 @@ compile_error!("kenpo-core needs at least one crypto backend: enable `aws-lc` or
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
+mod rsa_public;
 #[cfg(feature = "rustcrypto")]
 mod rustcrypto;
 

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use pkcs8::DecodePrivateKey;
-use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::RsaPrivateKey;
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 
-use super::{CryptoBackend, CryptoError, SigningKey, check_digest, spki_parts};
+use super::rsa_public::{pkcs1_scheme, pss_scheme};
+use super::{CryptoBackend, CryptoError, SigningKey, check_digest, rsa_public, spki_parts};
 use crate::alg::{AlgError, Digest, DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 
 const NAME: &str = "rustcrypto";
@@ -19,24 +19,6 @@ const NAME: &str = "rustcrypto";
 /// The pure-Rust backend.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustCrypto;
-
-fn pkcs1_scheme(d: DigestAlgorithm) -> Pkcs1v15Sign {
-    match d {
-        DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-        DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-        DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-        DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
-    }
-}
-
-fn pss_scheme(d: DigestAlgorithm, salt: usize) -> Pss {
-    match d {
-        DigestAlgorithm::Sha1 => Pss::new_with_salt::<sha1::Sha1>(salt),
-        DigestAlgorithm::Sha256 => Pss::new_with_salt::<sha2::Sha256>(salt),
-        DigestAlgorithm::Sha384 => Pss::new_with_salt::<sha2::Sha384>(salt),
-        DigestAlgorithm::Sha512 => Pss::new_with_salt::<sha2::Sha512>(salt),
-    }
-}
 
 fn bad_key(e: impl std::fmt::Display) -> CryptoError {
     CryptoError::BadPublicKey(e.to_string())
@@ -62,14 +44,8 @@ impl CryptoBackend for RustCrypto {
         }
         let hashed = digest.as_bytes();
         let ok = match (kind, alg) {
-            (PublicKeyKind::Rsa { .. }, SignatureAlgorithm::RsaPkcs1(d)) => {
-                let pk = RsaPublicKey::from_pkcs1_der(&key).map_err(bad_key)?;
-                pk.verify(pkcs1_scheme(d), hashed, signature).is_ok()
-            }
-            (PublicKeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss { digest, salt_len }) => {
-                let pk = RsaPublicKey::from_pkcs1_der(&key).map_err(bad_key)?;
-                pk.verify(pss_scheme(digest, usize::from(salt_len)), hashed, signature)
-                    .is_ok()
+            (PublicKeyKind::Rsa { .. }, _) => {
+                return rsa_public::verify(&key, alg, digest, signature);
             }
             (PublicKeyKind::P256, SignatureAlgorithm::Ecdsa(_)) => {
                 let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&key).map_err(bad_key)?;

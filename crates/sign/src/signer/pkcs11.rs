@@ -428,6 +428,12 @@ fn digest_info_prefix(d: DigestAlgorithm) -> Result<&'static [u8], CryptoError> 
                 what: "new signatures with SHA-1".into(),
             });
         }
+        other => {
+            return Err(CryptoError::Unsupported {
+                backend: "kenpo-sign",
+                what: format!("{} on a PKCS#11 token", other.name()),
+            });
+        }
     })
 }
 
@@ -440,6 +446,12 @@ fn pss_hash(d: DigestAlgorithm) -> Result<(MechanismType, PkcsMgfType), CryptoEr
             return Err(CryptoError::Unsupported {
                 backend: "kenpo-sign",
                 what: "new signatures with SHA-1".into(),
+            });
+        }
+        other => {
+            return Err(CryptoError::Unsupported {
+                backend: "kenpo-sign",
+                what: format!("{} on a PKCS#11 token", other.name()),
             });
         }
     })

@@ -133,7 +133,10 @@ impl SigCtx<'_> {
         use SubIndication as S;
         // Structure of the SignerInfo (attributes and algorithms).
         let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
-            "content-type" | "digest-algorithm" | "signature-algorithm" | "signing-time" => true,
+            "content-type" | "signing-time" => true,
+            // An algorithm this build does not implement is not a format error (see
+            // `unsupported_algorithm` below); malformed parameters are.
+            "digest-algorithm" | "signature-algorithm" => !c.detail.starts_with("unsupported "),
             // Absent or not an OCTET STRING (a mismatch sets data_intact).
             "message-digest" => s.data_intact.is_none(),
             _ => false,
@@ -168,8 +171,27 @@ impl SigCtx<'_> {
         if malformed {
             findings.push((F, S::FORMAT_FAILURE));
         }
-        // Cryptographic verification.
-        match s.data_intact {
+        // Cryptographic verification. An algorithm that cannot be checked here leaves the
+        // signature unchecked, neither intact nor broken: INDETERMINATE with
+        // CRYPTO_CONSTRAINTS_FAILURE_NO_POE, as DSS reports an algorithm its validation
+        // policy does not cover (EN 319 102-1 §5.2.8: the algorithm cannot be shown to be
+        // reliable, and no proof of existence helps).
+        if let Some(what) = &s.unsupported_algorithm {
+            checks.push(CheckReport::new(
+                "algorithm-support",
+                false,
+                format!("not checked, this build cannot verify it: {what}"),
+            ));
+            findings.push((I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE));
+        }
+        // Without signed attributes the signature value is computed over the content
+        // itself: a mismatch is the signature's (SIG_CRYPTO_FAILURE below), there is no
+        // message-digest attribute to fail.
+        let data_intact = match s.data_intact {
+            Some(_) if !s.signed_attributes => Some(true),
+            d => d,
+        };
+        match data_intact {
             Some(false) => findings.push((F, S::HASH_FAILURE)),
             Some(true) => {}
             None if !self.content_available => {
@@ -180,10 +202,14 @@ impl SigCtx<'_> {
                 ));
                 findings.push((I, S::SIGNED_DATA_NOT_FOUND));
             }
-            None if malformed => {}
+            None if malformed || s.unsupported_algorithm.is_some() => {}
             None => findings.push((F, S::HASH_FAILURE)),
         }
-        if s.signer_cert.is_some() && !s.signature_intact && checkable {
+        if s.signer_cert.is_some()
+            && !s.signature_intact
+            && checkable
+            && s.unsupported_algorithm.is_none()
+        {
             findings.push((F, S::SIG_CRYPTO_FAILURE));
         }
         // Signature acceptance: profile.
@@ -215,11 +241,24 @@ impl SigCtx<'_> {
                 valid: ts.intact,
             });
             let name = ["timestamp:", ts.kind.name()].concat();
-            checks.push(CheckReport::new(
-                name,
-                ts.intact,
-                std::mem::take(&mut ts.detail),
-            ));
+            let detail = std::mem::take(&mut ts.detail);
+            // A failed time-stamp is named: which one, then why.
+            let detail = if ts.intact {
+                detail
+            } else {
+                let when = ts
+                    .gen_time
+                    .map_or_else(|| "unknown time".to_owned(), rfc3339);
+                [
+                    ts_kind(ts.kind),
+                    " time-stamp of ",
+                    &when,
+                    " is not valid: ",
+                    &detail,
+                ]
+                .concat()
+            };
+            checks.push(CheckReport::new(name, ts.intact, detail));
             if ts.kind == TimestampKind::Signature
                 && ts.intact
                 && let Some(g) = ts.gen_time
@@ -327,19 +366,7 @@ impl SigCtx<'_> {
         }
 
         let (indication, sub_indication) = pick(&findings);
-        let has_archive = s
-            .timestamps
-            .iter()
-            .any(|t| matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3));
-        let level = if has_archive {
-            "B-LTA"
-        } else if lt_data {
-            "B-LT"
-        } else if poe.is_some() {
-            "B-T"
-        } else {
-            "B-B"
-        };
+        let level = level_of(&s, lt_data, poe.is_some(), &mut checks);
         SignatureReport {
             indication,
             sub_indication,
@@ -352,6 +379,52 @@ impl SigCtx<'_> {
             checks,
         }
     }
+}
+
+/// The baseline level the valid evidence supports, each level needing the one below:
+/// B-T a valid signature time-stamp (`t_valid`), B-LT validation data on top of B-T, B-LTA
+/// a valid archive time-stamp on top of B-LT. When a time-stamp that was present but failed
+/// keeps the signature below the level its attributes claim, a failed `level` check says so.
+fn level_of(
+    s: &SignerCheck,
+    lt_data: bool,
+    t_valid: bool,
+    checks: &mut Vec<CheckReport>,
+) -> &'static str {
+    let archive = |t: &&crate::signature::TimestampCheck| {
+        matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3)
+    };
+    let has_signature_ts = s
+        .timestamps
+        .iter()
+        .any(|t| t.kind == TimestampKind::Signature);
+    let has_archive = s.timestamps.iter().any(|t| archive(&t));
+    let archive_valid = s.timestamps.iter().filter(archive).any(|t| t.intact);
+    let lt_valid = t_valid && lt_data;
+    let level = if lt_valid && archive_valid {
+        "B-LTA"
+    } else if lt_valid {
+        "B-LT"
+    } else if t_valid {
+        "B-T"
+    } else {
+        "B-B"
+    };
+    let limited = if has_signature_ts && !t_valid {
+        Some("no signature time-stamp is valid, so neither B-T nor any level above it")
+    } else if lt_valid && has_archive && !archive_valid {
+        Some("no archive time-stamp is valid, so not B-LTA")
+    } else {
+        None
+    };
+    if let Some(why) = limited {
+        checks.push(CheckReport::new(
+            "level",
+            false,
+            [level, ": ", why].concat(),
+        ));
+    }
+    level
 }
 
 impl SigCtx<'_> {

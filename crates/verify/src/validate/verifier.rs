@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use kenpo_core::ber;
 use kenpo_core::cms::SignedDataView;
 use kenpo_core::digests::CertDigests;
 use kenpo_revocation::{Checker, Crl, RevocationCheck};
@@ -245,8 +244,9 @@ impl Verifier {
     pub fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
         let at = self.opts.at.unwrap_or_else(now);
         let raw = cms_der(signature);
-        let der = match ber::to_der(&raw) {
-            Ok(d) => d,
+        // Zero padding after the ContentInfo is tolerated, as `signature::verify` does.
+        let der = match signature::to_der_padded(&raw) {
+            Ok((_, d)) => d,
             Err(e) => return Ok(format_failure(at, format!("not BER/DER: {e}"))),
         };
         let sd = match SignedDataView::parse(&der) {
