@@ -70,10 +70,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         config = config.with_accuracy(Some(Duration::from_millis(ms)));
     }
     let tsa = Arc::new(Tsa::open(config, &args.state).map_err(|e| CliError::op("TSA", e))?);
-    let options = HttpOptions {
-        max_request_bytes: args.max_request_bytes,
-        ..HttpOptions::default()
-    };
+    let options = HttpOptions::default().with_max_request_bytes(args.max_request_bytes);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
