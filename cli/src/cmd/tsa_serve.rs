@@ -1,7 +1,12 @@
 //! `kenpo-sign tsa serve --listen 127.0.0.1:PORT --cert PEM --key PEM [--chain PEM]...
-//! --policy OID --state DIR [--accuracy-ms N]`
+//! --policy OID --state DIR [--accuracy-ms N] [--max-request-bytes N]
+//! [--header-timeout-secs S] [--body-timeout-secs S] [--idle-timeout-secs S]
+//! [--max-connections N] [--max-requests-per-connection N]`
 //!
-//! Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. Serial
+//! Connection limits (timeouts, connection cap, requests per connection) keep clients that
+//! hold connections open without sending (slowloris) from blocking real requests; see
+//! [`kenpo_tsa::server::http`]. Serves until SIGINT or SIGTERM, then finishes in-flight
+//! requests and exits 0. Serial
 //! numbers persist in `--state`; every token is logged as one JSON line in
 //! `STATE/audit.jsonl`.
 
@@ -10,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use const_oid::ObjectIdentifier as Oid;
-use kenpo_tsa::server::http::{HttpOptions, serve_with};
+use kenpo_tsa::server::http::{self, HttpOptions, serve_with};
 use kenpo_tsa::server::{Tsa, TsaConfig};
 
 use crate::exit::{self, CliError};
@@ -45,6 +50,29 @@ pub struct Args {
     /// Largest accepted request in bytes.
     #[arg(long, default_value_t = kenpo_tsa::server::http::DEFAULT_MAX_REQUEST_BYTES)]
     pub max_request_bytes: usize,
+    /// Seconds a client has to send a request's header (from connecting, or from the
+    /// first byte of a further request); slower connections are closed.
+    #[arg(long, value_name = "SECS", default_value_t = http::DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body once the header is in (else 408 and
+    /// a badRequest rejection), and to take the answer.
+    #[arg(long, value_name = "SECS", default_value_t = http::DEFAULT_BODY_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection is kept open between requests.
+    #[arg(long, value_name = "SECS", default_value_t = http::DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Open connections at most; more are answered 503 and closed at once. Keep it well
+    /// below the process's file-descriptor limit (`ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = http::DEFAULT_MAX_CONNECTIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Requests served on one connection before it is closed.
+    #[arg(long, value_name = "N", default_value_t = http::DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests_per_connection: u64,
 }
 
 fn oid(s: &str) -> Result<Oid, CliError> {
@@ -70,10 +98,13 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         config = config.with_accuracy(Some(Duration::from_millis(ms)));
     }
     let tsa = Arc::new(Tsa::open(config, &args.state).map_err(|e| CliError::op("TSA", e))?);
-    let options = HttpOptions {
-        max_request_bytes: args.max_request_bytes,
-        ..HttpOptions::default()
-    };
+    let options = HttpOptions::default()
+        .with_max_request_bytes(args.max_request_bytes)
+        .with_header_timeout(Duration::from_secs(args.header_timeout_secs))
+        .with_body_timeout(Duration::from_secs(args.body_timeout_secs))
+        .with_idle_timeout(Duration::from_secs(args.idle_timeout_secs))
+        .with_max_connections(usize::try_from(args.max_connections).unwrap_or(usize::MAX))
+        .with_max_requests_per_connection(args.max_requests_per_connection);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

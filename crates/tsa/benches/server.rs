@@ -340,10 +340,7 @@ fn main() {
         (Client::Reqwest, false),
         (Client::Reqwest, true),
     ] {
-        let options = HttpOptions {
-            sign_on_blocking_pool: blocking,
-            ..HttpOptions::default()
-        };
+        let options = HttpOptions::default().with_sign_on_blocking_pool(blocking);
         let (p, busy) = run(&tsa, options, client, args.clients, args.requests, cores);
         let mode = if blocking { "spawn_blocking" } else { "inline" };
         let label = format!("HTTP, {client:?} clients, signing {mode}");

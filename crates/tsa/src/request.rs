@@ -12,10 +12,10 @@
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::{Digest, DigestAlgorithm};
-use kenpo_core::der_span::{Reader, parse_one, tag, tlv};
+use kenpo_core::der_span::{MAX_DEPTH, Reader, SpanError, Tlv, parse_one, tag, tlv};
 use rand_core::RngCore;
 
-use crate::asn1::{check_integer, integer, oid, read_bool, read_oid, read_u64, uint_contents};
+use crate::asn1::{check_integer, integer, oid, read_oid, read_u64, uint_contents};
 use crate::error::FormatError;
 use crate::status::FailInfo;
 
@@ -111,10 +111,18 @@ impl TimeStampRequest {
     }
 
     /// Parses a DER request, classifying every refusal by its RFC 3161 failInfo.
+    ///
+    /// Only DER is accepted (X.690 §10): definite lengths in their shortest form, nothing
+    /// after the request, minimal INTEGERs and OID sub-identifiers, BOOLEAN TRUE as `FF`
+    /// and certReq FALSE (the DEFAULT) left out. A BER-only encoding is refused with
+    /// badDataFormat and a detail starting with "not DER".
     pub fn parse(der: &[u8]) -> Result<Self, RequestError> {
         let seq = parse_one(der)?.expect(tag::SEQUENCE)?;
+        check_der(&seq, 0)?;
         let mut r = seq.reader();
-        let version = read_u64(r.expect(tag::INTEGER)?, "TimeStampReq.version")?;
+        let version = r.expect(tag::INTEGER)?;
+        der_integer(version, "version")?;
+        let version = read_u64(version, "TimeStampReq.version")?;
         if version != 1 {
             return Err(RequestError {
                 fail: FailInfo::BadDataFormat,
@@ -134,13 +142,34 @@ impl TimeStampRequest {
         };
         let nonce = match r.optional(tag::INTEGER)? {
             Some(t) => {
-                check_integer(t, "nonce")?;
+                der_integer(t, "nonce")?;
                 Some(t.value.to_vec())
             }
             None => None,
         };
         let cert_req = match r.optional(tag::BOOLEAN)? {
-            Some(t) => read_bool(t, "certReq")?,
+            Some(t) => match t.value {
+                [0xff] => true,
+                [0x00] => {
+                    return Err(not_der(
+                        "certReq FALSE is the DEFAULT and must be left out".into(),
+                    ));
+                }
+                [b] => {
+                    return Err(not_der(format!(
+                        "certReq BOOLEAN TRUE must be FF, got {b:02X}"
+                    )));
+                }
+                v => {
+                    return Err(RequestError {
+                        fail: FailInfo::BadDataFormat,
+                        detail: format!(
+                            "malformed certReq: BOOLEAN with {} content octets, expected 1",
+                            v.len()
+                        ),
+                    });
+                }
+            },
             None => false,
         };
         let has_extensions = r.optional(tag::context(0))?.is_some();
@@ -154,6 +183,70 @@ impl TimeStampRequest {
         })
     }
 }
+
+/// A badDataFormat refusal for an encoding that is valid BER but not DER.
+fn not_der(detail: String) -> RequestError {
+    RequestError {
+        fail: FailInfo::BadDataFormat,
+        detail: format!("not DER: {detail}"),
+    }
+}
+
+/// An INTEGER in its shortest two's-complement form.
+fn der_integer(t: Tlv<'_>, field: &str) -> Result<(), RequestError> {
+    check_integer(t, "INTEGER").map_err(|_| {
+        not_der(format!(
+            "{field} INTEGER is empty or not in its shortest form"
+        ))
+    })
+}
+
+/// Walks every TLV below `t` and checks the DER rules the span reader leaves to its
+/// callers: length octets in their shortest form and OID sub-identifiers without padding.
+/// (Indefinite lengths, high tags and truncation are refused by the reader itself.)
+fn check_der(t: &Tlv<'_>, depth: usize) -> Result<(), RequestError> {
+    if depth > MAX_DEPTH {
+        return Err(SpanError::TooDeep.into());
+    }
+    let header = t.raw.len() - t.value.len();
+    let len = t.value.len();
+    let shortest = if len < 0x80 {
+        2
+    } else {
+        2 + (usize::BITS - len.leading_zeros()).div_ceil(8) as usize
+    };
+    if header != shortest {
+        return Err(not_der(format!(
+            "the length of the value at offset {} takes {} octets where {} suffice",
+            t.offset,
+            header - 1,
+            shortest - 1
+        )));
+    }
+    if t.tag == tag::OID {
+        let padded = t
+            .value
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == 0x80 && (i == 0 || t.value[i - 1] & 0x80 == 0));
+        if padded {
+            return Err(not_der(format!(
+                "the OBJECT IDENTIFIER at offset {} has a sub-identifier padded with 80",
+                t.offset
+            )));
+        }
+    }
+    if t.tag & CONSTRUCTED != 0 {
+        let mut r = t.reader();
+        while !r.is_empty() {
+            check_der(&r.read()?, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// The constructed bit of an identifier octet.
+const CONSTRUCTED: u8 = 0x20;
 
 /// Reads `MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }`.
 /// Reads a MessageImprint; SHA-1 is *read* (old tokens carry it) and refused only where
@@ -199,6 +292,22 @@ mod tests {
         let back = TimeStampRequest::parse(&req.to_der()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, req);
         assert_ne!(random_nonce(), random_nonce());
+    }
+
+    #[test]
+    fn long_form_lengths_in_their_shortest_form_are_der() {
+        // A 300-octet nonce: the nonce takes 82 01 2C, the SEQUENCE 82 01 xx.
+        let mut req = TimeStampRequest::new(DigestAlgorithm::Sha512.digest(b"long"));
+        let mut nonce = vec![0x5a; 300];
+        nonce[0] = 0x01;
+        req.nonce = Some(nonce);
+        let der = req.to_der();
+        assert_eq!(&der[..2], &[tag::SEQUENCE, 0x82]);
+        let back = TimeStampRequest::parse(&der).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, req);
+        // 0x80..=0xFF octets take one length octet.
+        req.nonce = Some(vec![0x01; 0x80]);
+        assert!(TimeStampRequest::parse(&req.to_der()).is_ok());
     }
 
     #[test]

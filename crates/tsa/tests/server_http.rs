@@ -226,10 +226,7 @@ fn malformed_requests_get_200_rejections_and_the_server_keeps_serving() {
 
 #[test]
 fn oversize_bodies_get_413_and_the_server_keeps_serving() {
-    let srv = Running::start(HttpOptions {
-        max_request_bytes: 1024,
-        ..HttpOptions::default()
-    });
+    let srv = Running::start(HttpOptions::default().with_max_request_bytes(1024));
     let (status, ct, body) = srv.post(Some(QUERY_CONTENT_TYPE), vec![0x30; 1025]);
     assert_eq!(status, 413);
     assert_eq!(ct.as_deref(), Some(REPLY_CONTENT_TYPE));
@@ -329,10 +326,7 @@ fn concurrent_clients_get_unique_serials() {
 
 #[test]
 fn blocking_pool_mode_serves_too() {
-    let srv = Running::start(HttpOptions {
-        sign_on_blocking_pool: true,
-        ..HttpOptions::default()
-    });
+    let srv = Running::start(HttpOptions::default().with_sign_on_blocking_pool(true));
     srv.timestamp(b"blocking pool");
     assert_eq!(
         rejection(&srv.post(Some(QUERY_CONTENT_TYPE), b"x".to_vec()).2),

@@ -1,6 +1,6 @@
 //! An RFC 3161 time-stamping authority: token issuance ([`Tsa::respond`]), serial numbers
 //! that stay unique and increasing across restarts ([`serial`]), a JSON-lines audit log
-//! ([`audit`]) and an axum HTTP front ([`http`]).
+//! ([`audit`]) and an HTTP front ([`http`]) that limits what hostile clients can hold.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,6 +24,7 @@
 //! `benches/server.rs` benchmark measures a token within a few per cent of a bare signature).
 
 pub mod audit;
+mod conn;
 pub mod http;
 pub mod issue;
 pub mod serial;
