@@ -44,6 +44,7 @@ fn validate(sig: &[u8], content: Option<&Path>) -> Report {
         revocation_cache: None,
         at: None,
         revocation: RevocationMode::Soft,
+        fetch_allow: Vec::new(),
     })
     .unwrap()
 }

@@ -578,6 +578,7 @@ fn verify_with_crls(w: &World, sig: &[u8], anchors: Vec<Vec<u8>>) -> Report {
         revocation_cache: None,
         at: None,
         revocation: kenpo_verify::validate::RevocationMode::Soft,
+        fetch_allow: Vec::new(),
     })
     .unwrap()
 }
