@@ -10,12 +10,12 @@ all_targets=(ber cms cert crl ocsp tsa_request tsa_response)
 
 # SanitizerCoverage through stable rustc codegen flags (what cargo-fuzz passes, minus the
 # nightly-only -Zsanitizer): inline 8-bit counters + PC table for libFuzzer's coverage,
-# trace-compares for its value profile; --cfg fuzzing for libfuzzer-sys. Debug assertions
-# and overflow checks on, so arithmetic overflow is a finding too. `--target` keeps the
+# trace-compares for its value profile; --cfg fuzzing for libfuzzer-sys. (Debug assertions
+# and overflow checks are on in fuzz/libfuzzer's release profile.) `--target` keeps the
 # flags off build scripts and proc macros.
 fuzz_rustflags="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
 
 fuzz_build() {
   echo "== building the fuzz targets (instrumented, $fuzz_target_dir)"
