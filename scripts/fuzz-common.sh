@@ -30,7 +30,9 @@ fuzz_seeds() {
   local shared=()
   [ -d "$root/../shared/conformance" ] && shared=("$root/../shared")
   echo "== writing seed corpora to $1"
-  (cd "$root" && cargo run -q -p kenpo-fuzz-targets --example seeds -- "$1" "${shared[@]}")
+  # Built as scripts/test builds it (same features: nothing to compile after a test run).
+  (cd "$root" && cargo build -q --workspace --all-features --examples)
+  "${CARGO_TARGET_DIR:-$root/target}/debug/examples/seeds" "$1" "${shared[@]}"
 }
 
 # fuzz_check_instrumented LOG: fails unless libFuzzer saw coverage counters.
