@@ -287,12 +287,14 @@ pub fn pem_blocks(data: &[u8], label: &str) -> Result<Vec<Vec<u8>>, CertError> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(b) = rest.find(&begin) {
-        let after = &rest[b..];
-        let e = after
+        // The END marker is looked for after the whole BEGIN marker: the two may share
+        // dashes (`-----BEGIN X--------END X-----`), which is no block.
+        let body = &rest[b + begin.len()..];
+        let e = body
             .find(&end)
             .ok_or_else(|| CertError::Pem(format!("unterminated {label}")))?;
-        out.push(pem_body(&after[begin.len()..e], label)?);
-        rest = &after[e + end.len()..];
+        out.push(pem_body(&body[..e], label)?);
+        rest = &body[e + end.len()..];
     }
     Ok(out)
 }

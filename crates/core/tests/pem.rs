@@ -67,3 +67,24 @@ fn every_line_width_and_crlf_give_the_same_certificate() {
     bad[i] = b'*';
     assert!(certificates_from_pem_or_der(&bad).is_err());
 }
+
+/// Found by fuzzing (fuzz/regressions/cert/pem-begin-and-end-markers-overlap): the END
+/// marker was searched from the start of the BEGIN marker, so dashes shared by both
+/// (`-----BEGIN X--------END X-----`) made the body's end fall before its start, and
+/// slicing panicked. Such text is an unterminated block, an error like any other.
+#[test]
+fn overlapping_begin_and_end_markers_are_an_error_not_a_panic() {
+    for text in [
+        &b"-----BEGIN CERTIFICATE--------END CERTIFICATE----------\n"[..],
+        b"-----BEGIN CERTIFICATE-----END CERTIFICATE-----",
+    ] {
+        assert!(certificates_from_pem_or_der(text).is_err(), "{text:?}");
+        assert!(kenpo_core::cert::pem_blocks(text, "CERTIFICATE").is_err());
+    }
+    // An empty block right after the marker is still read (as nothing).
+    let empty = kenpo_core::cert::pem_blocks(
+        b"-----BEGIN CERTIFICATE----------END CERTIFICATE-----",
+        "CERTIFICATE",
+    );
+    assert_eq!(empty.map(|b| b.len()), Ok(1));
+}
