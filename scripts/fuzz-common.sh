@@ -21,7 +21,11 @@ fuzz_build() {
   echo "== building the fuzz targets (instrumented, $fuzz_target_dir)"
   (cd "$root/fuzz/libfuzzer" &&
     RUSTFLAGS="$fuzz_rustflags" CARGO_TARGET_DIR="$fuzz_target_dir" \
-      cargo build --release --locked --target "$host" --bins)
+      cargo build --release --locked --target "$host" --bins) || {
+    echo "error: the fuzz build failed; if fuzz/libfuzzer/Cargo.lock is stale, refresh it" \
+      "from the workspace's (docs/FUZZING.md, 'Its lock file')" >&2
+    return 1
+  }
   fuzz_bin_dir="$fuzz_target_dir/$host/release"
 }
 
