@@ -147,9 +147,9 @@ pub fn der_or_pem_limited(path: &Path, limit: InputLimit) -> Result<Vec<u8>, Cli
 /// fsync, rename, fsync of the directory. Nothing is left behind on failure; stale
 /// temporary files that killed runs left in that directory are removed first. A replaced
 /// file keeps its permission bits (and owner and group where allowed); a new one gets the
-/// usual mode of new files (0666 less the umask). See [`kenpo_verify::batch::atomic`].
+/// usual mode of new files (0666 less the umask). See [`kenpo_core::atomic`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    kenpo_verify::batch::atomic::AtomicWriter::new()
+    kenpo_core::atomic::AtomicWriter::new()
         .write(path, bytes)
         .map_err(|e| CliError::op(format!("cannot write {}", path.display()), e))
 }

@@ -12,7 +12,7 @@ use kenpo_core::alg::Digest;
 use kenpo_tsa::client::{BlockingTsaClient, ClientConfig, ClientError, TimeStamp};
 use time::OffsetDateTime;
 
-use super::atomic::AtomicWriter;
+use kenpo_core::atomic::AtomicWriter;
 use super::result::FileError;
 use super::walk::Job;
 #[cfg(doc)]

@@ -43,7 +43,7 @@
 //! ```
 
 pub mod archive;
-pub mod atomic;
+pub use kenpo_core::atomic;
 pub mod engine;
 mod job;
 mod queue;
