@@ -123,6 +123,9 @@ pub struct Args {
     /// Output file (written atomically).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 fn level_arg_name(level: Option<LevelArg>) -> &'static str {
@@ -134,16 +137,24 @@ fn level_arg_name(level: Option<LevelArg>) -> &'static str {
     }
 }
 
-/// A temporary file in the output's directory (removed when dropped).
-fn staging_file(out: &std::path::Path) -> Result<tempfile::NamedTempFile, CliError> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".kenpo-bt-")
-        .tempfile_in(dir)
-        .map_err(|e| CliError::op(format!("cannot write in {}", dir.display()), e))
+/// The B-T intermediate of a B-LT/B-LTA signature: a locked temporary file beside the
+/// output, named in the pattern of [`kenpo_core::atomic`] so that one left by a killed run
+/// is removed by the next writer in that directory; removed when dropped.
+fn staging_file(out: &std::path::Path) -> Result<kenpo_core::atomic::Staged, CliError> {
+    kenpo_core::atomic::AtomicWriter::new()
+        .stage(out)
+        .map_err(|e| CliError::op(format!("cannot write beside {}", out.display()), e))
+}
+
+/// Reads the B-T signature just renamed onto `path` under a lock of its own (the rename
+/// replaced the staging file locked by [`staging_file`]): once open, its bytes are ours
+/// even if another run's sweep removes the name.
+fn read_staged(path: &std::path::Path, limit: files::InputLimit) -> Result<Vec<u8>, CliError> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| CliError::op(format!("cannot read {}", path.display()), e))?;
+    // Without locks (some network filesystems) there is nothing to hold: read anyway.
+    let _ = f.lock_shared();
+    files::read_open(&f, path, limit)
 }
 
 fn signer_error(e: SignerError) -> CliError {
@@ -156,7 +167,7 @@ fn signer_error(e: SignerError) -> CliError {
 
 fn load_signer(args: &Args) -> Result<Box<dyn Signer>, CliError> {
     let backend = kenpo_core::crypto::default_backend();
-    let extra = files::certificates(&args.chain)?;
+    let extra = files::certificates_limited(&args.chain, args.limit)?;
     let with_extra = |mut chain: Vec<Vec<u8>>| {
         for c in &extra {
             if !chain.contains(c) {
@@ -212,14 +223,14 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
             level_arg_name(args.level)
         )));
     }
-    let anchors = files::certificates(&args.trust)?;
+    let anchors = files::certificates_limited(&args.trust, args.limit)?;
     let tsa = (!args.tsa.is_empty()).then(|| ClientConfig {
         validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors.clone())) as _),
         ..ClientConfig::new(args.tsa.clone())
     });
     let mut crls = Vec::new();
     for c in &args.crl {
-        crls.push(files::der_or_pem(c)?);
+        crls.push(files::der_or_pem_limited(c, args.limit)?);
     }
     let checker = kenpo_revocation::Checker::new()
         .with_crls(crls)
@@ -321,14 +332,16 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         Some(_) => Some(staging_file(&args.out)?),
         None => None,
     };
-    let bt_path = staging.as_ref().map_or(args.out.as_path(), |t| t.path());
+    let bt_path = staging
+        .as_ref()
+        .map_or(args.out.as_path(), kenpo_core::atomic::Staged::temp_path);
     let signed =
         cades::sign_file_to(signer.as_ref(), &args.doc, bt_path, &opts).map_err(sign_error)?;
     if let (Some(to), Some(_)) = (target, &staging) {
-        let bt = files::read(bt_path)?;
-        let anchors = files::certificates(&args.trust)?;
+        let bt = read_staged(bt_path, args.limit)?;
+        let anchors = files::certificates_limited(&args.trust, args.limit)?;
         let x_opts = ExtendOptions {
-            crls: files::der_files(&args.crl)?,
+            crls: files::der_files_limited(&args.crl, args.limit)?,
             profile: args.profile.into(),
             offline: args.offline,
             ..ExtendOptions::new(
