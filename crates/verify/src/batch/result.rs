@@ -12,6 +12,7 @@ use crate::{Indication, SubIndication};
 
 /// What a report line is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileKind {
     /// A signature file (`*.p7s`, `*.p7m`, `*.pkcs7`), with its detached content if paired.
     Signed,
@@ -235,6 +236,7 @@ fn non_utf8_hex(_: &Path) -> Option<String> {
 
 /// Which summary counter a line adds to; the counters are disjoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Category {
     /// A verified signature file, by indication.
     Verdict(Indication),
