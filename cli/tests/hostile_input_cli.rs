@@ -144,7 +144,12 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("a.txt"), "x").unwrap();
     let folder_s = folder.to_str().unwrap().to_owned();
-    let report_s = work.path().join("report.jsonl").to_str().unwrap().to_owned();
+    let report_s = work
+        .path()
+        .join("report.jsonl")
+        .to_str()
+        .unwrap()
+        .to_owned();
     let cases: Vec<Vec<&str>> = vec![
         vec!["verify", big_s, "--trust", &root, "--offline"],
         vec!["verify-cert", big_s, "--trust", &root, "--offline"],
@@ -165,7 +170,9 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
         vec!["verify-cert", &root, "--trust", big_s],
         // The commands that write: extend's signature and its validation data, sign's
         // chain and trust files, timestamp's trust files, batch's CRLs and anchors.
-        vec!["extend", big_s, "--to", "b-lt", "--trust", &root, "-o", &out_s],
+        vec![
+            "extend", big_s, "--to", "b-lt", "--trust", &root, "-o", &out_s,
+        ],
         vec![
             "extend", small_s, "--to", "b-lt", "--trust", &root, "--crl", big_s, "-o", &out_s,
         ],
@@ -178,7 +185,13 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
             &out_s,
         ],
         vec![
-            "timestamp", small_s, "--tsa", "http://127.0.0.1:9/", "--trust", big_s, "-o",
+            "timestamp",
+            small_s,
+            "--tsa",
+            "http://127.0.0.1:9/",
+            "--trust",
+            big_s,
+            "-o",
             &out_s,
         ],
         vec![

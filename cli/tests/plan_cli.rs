@@ -214,8 +214,16 @@ fn links_leaving_the_folder_are_skipped_and_reported() {
     let skipped = j["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1, "{j}");
     assert!(skipped[0]["path"].as_str().unwrap().ends_with("link.p7s"));
-    assert!(skipped[0]["target"].as_str().unwrap().ends_with("other.p7s"));
+    assert!(
+        skipped[0]["target"]
+            .as_str()
+            .unwrap()
+            .ends_with("other.p7s")
+    );
     let (code, _, out) = plan(&[d]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[skipped]") && out.contains("link.p7s"), "{out}");
+    assert!(
+        out.contains("[skipped]") && out.contains("link.p7s"),
+        "{out}"
+    );
 }

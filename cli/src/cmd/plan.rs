@@ -9,8 +9,7 @@
 use std::path::PathBuf;
 
 use kenpo_verify::plan::{
-    DEFAULT_MARGIN_DAYS, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanReport, collect,
-    plan_bytes,
+    DEFAULT_MARGIN_DAYS, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanReport, collect, plan_bytes,
 };
 
 use crate::exit::CliError;

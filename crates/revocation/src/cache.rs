@@ -13,10 +13,10 @@
 //! current. Unreadable, oversized or corrupt files are ignored and replaced by the next
 //! fetch.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::atomic::AtomicWriter;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 /// Subdirectory of CRLs.
 const CRL_DIR: &str = "crl";

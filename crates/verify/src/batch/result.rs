@@ -84,6 +84,12 @@ pub enum FileError {
         /// The walked folder, resolved (canonical).
         root: PathBuf,
     },
+    /// The file opened for processing is not the one the walk found (replaced meanwhile,
+    /// e.g. by a symbolic link out of the folder): refused, not read.
+    #[error(
+        "replaced since the folder was walked ({0}); not read. Run the batch again once the folder is no longer changing"
+    )]
+    Replaced(&'static str),
     /// Larger than the per-file size limit; not read.
     #[error("{size} bytes, over the per-file limit of {limit} bytes")]
     TooLarge {
