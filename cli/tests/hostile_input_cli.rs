@@ -185,6 +185,13 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
             &out_s,
         ],
         vec![
+            "sign", small_s, "--cert", big_s, "--key", &key, "--yes", "-o", &out_s,
+        ],
+        vec![
+            "sign", small_s, "--cert", &cert, "--key", big_s, "--yes", "-o", &out_s,
+        ],
+        vec!["sign", small_s, "--pkcs12", big_s, "--yes", "-o", &out_s],
+        vec![
             "timestamp",
             small_s,
             "--tsa",

@@ -177,14 +177,37 @@ fn load_signer(args: &Args) -> Result<Box<dyn Signer>, CliError> {
         chain
     };
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        let s = SoftwareSigner::from_pem_files(cert, key, &[], backend).map_err(signer_error)?;
+        // Read within --max-input-bytes; the reader's own error (naming file, limit and
+        // flag) is the one reported.
+        let mut refused = None;
+        let mut read = |p: &std::path::Path| {
+            files::read_limited(p, args.limit).map_err(|e| {
+                let source = std::io::Error::other(e.to_string());
+                refused = Some(e);
+                SignerError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                }
+            })
+        };
+        let s = SoftwareSigner::from_pem_files_with(cert, key, &[], backend, &mut read);
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let s = s.map_err(signer_error)?;
         let chain = with_extra(s.chain().to_vec());
         return Ok(Box::new(s.with_chain(chain)));
     }
     if let Some(p12) = &args.pkcs12 {
+        let data = files::read_limited(p12, args.limit)?;
         let pw =
             secret_from_env_or_prompt(PASSWORD_ENV, "PKCS#12 password: ").map_err(signer_error)?;
-        let s = SoftwareSigner::from_pkcs12_file(p12, &pw, backend).map_err(signer_error)?;
+        let s = SoftwareSigner::from_pkcs12(&data, &pw, backend)
+            .map_err(|e| match e {
+                SignerError::Pkcs12(m) => SignerError::Pkcs12(format!("{}: {m}", p12.display())),
+                other => other,
+            })
+            .map_err(signer_error)?;
         let chain = with_extra(s.chain().to_vec());
         return Ok(Box::new(s.with_chain(chain)));
     }
