@@ -60,9 +60,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
 /// bytes are ever read. A regular file whose size is already over the limit is refused
 /// without reading.
 pub fn read_limited(path: &Path, limit: InputLimit) -> Result<Vec<u8>, CliError> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| CliError::op(format!("cannot read {}", path.display()), e))?;
+    read_open(&f, path, limit)
+}
+
+/// [`read_limited`] of a file already open as `f` (named `path` in errors).
+pub fn read_open(f: &std::fs::File, path: &Path, limit: InputLimit) -> Result<Vec<u8>, CliError> {
     use std::io::Read;
     let ctx = || format!("cannot read {}", path.display());
-    let f = std::fs::File::open(path).map_err(|e| CliError::op(ctx(), e))?;
     // The size of a regular file is only a hint (it may still grow): `take` bounds it.
     let hint = f
         .metadata()
@@ -125,13 +131,8 @@ fn cert_file(p: &Path, limit: InputLimit) -> Result<Vec<Vec<u8>>, CliError> {
         .map_err(|e| CliError::op(format!("{} holds no usable certificate", p.display()), e))
 }
 
-/// DER bytes of a file given as DER or PEM (first PEM block, any label); no size limit
-/// (see [`der_or_pem_limited`]).
-pub fn der_or_pem(path: &Path) -> Result<Vec<u8>, CliError> {
-    der_or_pem_limited(path, InputLimit::NONE)
-}
-
-/// [`der_or_pem`] of a file of at most `limit` bytes.
+/// DER bytes of a file given as DER or PEM (first PEM block, any label), of at most
+/// `limit` bytes.
 pub fn der_or_pem_limited(path: &Path, limit: InputLimit) -> Result<Vec<u8>, CliError> {
     let data = read_limited(path, limit)?;
     let Some(start) = data.windows(11).position(|w| w == b"-----BEGIN ") else {
@@ -147,9 +148,9 @@ pub fn der_or_pem_limited(path: &Path, limit: InputLimit) -> Result<Vec<u8>, Cli
 /// fsync, rename, fsync of the directory. Nothing is left behind on failure; stale
 /// temporary files that killed runs left in that directory are removed first. A replaced
 /// file keeps its permission bits (and owner and group where allowed); a new one gets the
-/// usual mode of new files (0666 less the umask). See [`kenpo_verify::batch::atomic`].
+/// usual mode of new files (0666 less the umask). See [`kenpo_core::atomic`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    kenpo_verify::batch::atomic::AtomicWriter::new()
+    kenpo_core::atomic::AtomicWriter::new()
         .write(path, bytes)
         .map_err(|e| CliError::op(format!("cannot write {}", path.display()), e))
 }
@@ -166,13 +167,7 @@ pub fn hash_file(
     Ok(h.finalize())
 }
 
-/// DER bytes of each file (DER or PEM), in order (no size limit: see
-/// [`der_files_limited`]).
-pub fn der_files(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, CliError> {
-    der_files_limited(paths, InputLimit::NONE)
-}
-
-/// [`der_files`], each file at most `limit` bytes.
+/// DER bytes of each file (DER or PEM), in order, each at most `limit` bytes.
 pub fn der_files_limited(
     paths: &[std::path::PathBuf],
     limit: InputLimit,

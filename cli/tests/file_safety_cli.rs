@@ -332,3 +332,84 @@ fn batch_report_over_a_size_limit_ends_with_a_complete_line() {
     assert_eq!(lines.len(), 65, "64 files and the summary");
     assert!(lines[64]["summary"].is_object());
 }
+
+/// `sign -o` to a new output under `umask`, at `level`, in `dir`.
+fn sign_to(dir: &Path, out: &Path, level: &str, umask: &str) -> Output {
+    let doc = dir.join("application.csv");
+    if !doc.exists() {
+        std::fs::write(&doc, "保険者番号,氏名\n06270001,山田太郎\n").unwrap();
+    }
+    let (root, tsa_ca) = (f("root-ca.pem"), f("tsa-ca.pem"));
+    run_sh(
+        "",
+        umask,
+        &[
+            "sign",
+            doc.to_str().unwrap(),
+            "--cert",
+            &f("hpki-signer.pem"),
+            "--key",
+            &f("hpki-signer.key.pem"),
+            "--chain",
+            &f("hpki-sign-ca.pem"),
+            "--tsa",
+            &env().tsa.url,
+            "--trust",
+            &root,
+            "--trust",
+            &tsa_ca,
+            "--level",
+            level,
+            "--profile",
+            "hpki",
+            "--yes",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    )
+}
+
+/// `sign -o` wrote through a private (0600) temporary file that a kill left behind for
+/// good: a new output now gets 0666 less the umask, a replaced one keeps its mode.
+#[test]
+fn sign_gives_new_outputs_the_usual_mode_and_keeps_a_replaced_ones() {
+    let work = tempfile::tempdir().unwrap();
+    for level in ["b-t", "b-lt"] {
+        for (umask, want) in [("022", 0o644), ("027", 0o640)] {
+            let out = work.path().join(format!("{level}-{umask}.p7s"));
+            let o = sign_to(work.path(), &out, level, umask);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            assert_eq!(mode(&out), want, "new {level} output under umask {umask}");
+            std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o604)).unwrap();
+            let o = sign_to(work.path(), &out, level, "077");
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            assert_eq!(mode(&out), 0o604, "replaced {level} output");
+        }
+    }
+}
+
+/// `sign` (B-T, and B-LT with its B-T staging file) removes the temporary files a killed
+/// run left in the output's folder, keeps live ones, and leaves none of its own.
+#[test]
+fn sign_removes_stale_temporaries_and_leaves_none() {
+    for level in ["b-t", "b-lt"] {
+        let work = tempfile::tempdir().unwrap();
+        let stale = work.path().join(".kenpo-tmp-out.p7s.0123456789abcdef.wip");
+        std::fs::write(&stale, vec![0x30; 4096]).unwrap();
+        let live = work.path().join(".kenpo-tmp-out.p7s.fedcba9876543210.wip");
+        let live_file = std::fs::File::create(&live).unwrap();
+        live_file.lock().unwrap();
+        let out = work.path().join("out.p7s");
+        let o = sign_to(work.path(), &out, level, "022");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert_eq!(
+            names(work.path()),
+            [
+                ".kenpo-tmp-out.p7s.fedcba9876543210.wip",
+                "application.csv",
+                "out.p7s"
+            ],
+            "{level}"
+        );
+    }
+}

@@ -137,6 +137,19 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
     std::fs::write(&small, "x").unwrap();
     let small_s = small.to_str().unwrap();
     let root = p("root-ca.pem");
+    let (cert, key) = (p("hpki-signer.pem"), p("hpki-signer.key.pem"));
+    let out = work.path().join("out.p7s");
+    let out_s = out.to_str().unwrap().to_owned();
+    let folder = work.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.txt"), "x").unwrap();
+    let folder_s = folder.to_str().unwrap().to_owned();
+    let report_s = work
+        .path()
+        .join("report.jsonl")
+        .to_str()
+        .unwrap()
+        .to_owned();
     let cases: Vec<Vec<&str>> = vec![
         vec!["verify", big_s, "--trust", &root, "--offline"],
         vec!["verify-cert", big_s, "--trust", &root, "--offline"],
@@ -155,11 +168,49 @@ fn oversized_inputs_are_refused_with_exit_4_naming_file_limit_and_flag() {
         vec!["verify", small_s, "--trust", big_s, "--offline"],
         vec!["verify", small_s, "--trust", &root, "--crl", big_s],
         vec!["verify-cert", &root, "--trust", big_s],
+        // The commands that write: extend's signature and its validation data, sign's
+        // chain and trust files, timestamp's trust files, batch's CRLs and anchors.
+        vec![
+            "extend", big_s, "--to", "b-lt", "--trust", &root, "-o", &out_s,
+        ],
+        vec![
+            "extend", small_s, "--to", "b-lt", "--trust", &root, "--crl", big_s, "-o", &out_s,
+        ],
+        vec![
+            "sign", small_s, "--cert", &cert, "--key", &key, "--chain", big_s, "--yes", "-o",
+            &out_s,
+        ],
+        vec![
+            "sign", small_s, "--cert", &cert, "--key", &key, "--trust", big_s, "--yes", "-o",
+            &out_s,
+        ],
+        vec![
+            "sign", small_s, "--cert", big_s, "--key", &key, "--yes", "-o", &out_s,
+        ],
+        vec![
+            "sign", small_s, "--cert", &cert, "--key", big_s, "--yes", "-o", &out_s,
+        ],
+        vec!["sign", small_s, "--pkcs12", big_s, "--yes", "-o", &out_s],
+        vec![
+            "timestamp",
+            small_s,
+            "--tsa",
+            "http://127.0.0.1:9/",
+            "--trust",
+            big_s,
+            "-o",
+            &out_s,
+        ],
+        vec![
+            "batch", &folder_s, "--trust", &root, "--crl", big_s, "--report", &report_s,
+        ],
+        vec!["batch", &folder_s, "--trust", big_s, "--report", &report_s],
     ];
     for args in &cases {
         let r = run_measured(args);
         assert_refused(&r, &big, DEFAULT_LIMIT);
         assert!(r.peak_kib < 512 * 1024, "{args:?}: peak {} KiB", r.peak_kib);
+        assert!(!out.exists(), "{args:?} wrote its output");
     }
     // The limit is the caller's: a real certificate over a lower limit is refused, under
     // a raised one accepted.

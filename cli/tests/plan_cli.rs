@@ -189,3 +189,41 @@ fn unreadable_input_is_exit_4() {
     let (code, _, out) = plan(&["/nonexistent/kenpo/x.p7s", "--format", "json"]);
     assert_eq!(code, Some(4), "{out}");
 }
+
+/// A symbolic link in the planned folder that points outside it is not read (the file
+/// outside, here a real signature, is not planned) and is reported, in JSON and in text.
+#[cfg(unix)]
+#[test]
+fn links_leaving_the_folder_are_skipped_and_reported() {
+    let work = tempfile::tempdir().unwrap();
+    let outside = work.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let doc = outside.join("claim.csv");
+    std::fs::write(&doc, "資格取得届,12345678\n").unwrap();
+    sign(doc.to_str().unwrap(), &outside.join("other.p7s"), None);
+    let dir = work.path().join("archive");
+    std::fs::create_dir_all(&dir).unwrap();
+    sign(doc.to_str().unwrap(), &dir.join("own.p7s"), None);
+    std::os::unix::fs::symlink(outside.join("other.p7s"), dir.join("link.p7s")).unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, j, out) = plan(&[d, "--format", "json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let files = j["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{j}");
+    assert!(files[0]["path"].as_str().unwrap().ends_with("own.p7s"));
+    let skipped = j["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{j}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("link.p7s"));
+    assert!(
+        skipped[0]["target"]
+            .as_str()
+            .unwrap()
+            .ends_with("other.p7s")
+    );
+    let (code, _, out) = plan(&[d]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("[skipped]") && out.contains("link.p7s"),
+        "{out}"
+    );
+}

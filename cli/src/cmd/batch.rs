@@ -107,6 +107,9 @@ pub struct Args {
     /// Progress line on stderr.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// `123`, `64K`, `256M`, `2G` (binary multiples).
@@ -228,10 +231,10 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         )));
     }
     let opts = VerifyOptions {
-        anchors: files::certificates(&args.trust)?,
-        cert_store: files::certificates(&args.cert_store)?,
-        crls: files::der_files(&args.crl)?,
-        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        anchors: files::certificates_limited(&args.trust, args.limit)?,
+        cert_store: files::certificates_limited(&args.cert_store, args.limit)?,
+        crls: files::der_files_limited(&args.crl, args.limit)?,
+        ocsp_responses: files::der_files_limited(&args.ocsp_response, args.limit)?,
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),

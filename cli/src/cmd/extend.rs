@@ -86,6 +86,9 @@ pub struct Args {
     /// Replace SIG (atomically).
     #[arg(long)]
     pub in_place: bool,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// TSA client settings: the TSA certificate must chain to `anchors` at genTime.
@@ -136,8 +139,9 @@ pub fn print_summary(out: &Path, x: &Extended) {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let signature = files::read(&args.sig)?;
-    let anchors = files::certificates(&args.trust)?;
+    let limit = args.limit;
+    let signature = files::read_limited(&args.sig, limit)?;
+    let anchors = files::certificates_limited(&args.trust, limit)?;
     let to = match args.to {
         TargetArg::Blt => Target::BLt,
         TargetArg::Blta => Target::BLta,
@@ -148,9 +152,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ));
     }
     let opts = ExtendOptions {
-        cert_store: files::certificates(&args.cert_store)?,
-        crls: files::der_files(&args.crl)?,
-        ocsp_responses: files::der_files(&args.ocsp_response)?,
+        cert_store: files::certificates_limited(&args.cert_store, limit)?,
+        crls: files::der_files_limited(&args.crl, limit)?,
+        ocsp_responses: files::der_files_limited(&args.ocsp_response, limit)?,
         profile: args.profile.into(),
         offline: args.offline,
         revocation_cache: args.revocation_cache.clone(),

@@ -9,8 +9,7 @@
 use std::path::PathBuf;
 
 use kenpo_verify::plan::{
-    DEFAULT_MARGIN_DAYS, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanReport, collect_inputs,
-    plan_bytes,
+    DEFAULT_MARGIN_DAYS, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanReport, collect, plan_bytes,
 };
 
 use crate::exit::CliError;
@@ -60,8 +59,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         margin_days: args.margin_days,
         at: files::parse_at(args.at.as_deref())?.unwrap_or_else(now),
     };
-    let inputs = collect_inputs(&args.inputs)
+    let collected = collect(&args.inputs)
         .map_err(|(p, e)| CliError::op(format!("cannot read {}", p.display()), e))?;
+    let inputs = &collected.inputs;
     // One file in memory at a time, each within the limit; a file that cannot be read is
     // that file's line (and said on stderr), the others are still planned.
     let plans = inputs
@@ -77,7 +77,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             }
         })
         .collect();
-    let report = PlanReport::new(plans, &opts);
+    let report = PlanReport::new(plans, &opts).with_skipped(collected.skipped.clone());
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default() + "\n",
         Format::Text => report.render_text(LangArg::resolve(args.lang)),

@@ -128,6 +128,9 @@ pub struct Args {
     /// Output file (written atomically).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 fn level_arg_name(level: Option<LevelArg>) -> &'static str {
@@ -139,16 +142,24 @@ fn level_arg_name(level: Option<LevelArg>) -> &'static str {
     }
 }
 
-/// A temporary file in the output's directory (removed when dropped).
-fn staging_file(out: &std::path::Path) -> Result<tempfile::NamedTempFile, CliError> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".kenpo-bt-")
-        .tempfile_in(dir)
-        .map_err(|e| CliError::op(format!("cannot write in {}", dir.display()), e))
+/// The B-T intermediate of a B-LT/B-LTA signature: a locked temporary file beside the
+/// output, named in the pattern of [`kenpo_core::atomic`] so that one left by a killed run
+/// is removed by the next writer in that directory; removed when dropped.
+fn staging_file(out: &std::path::Path) -> Result<kenpo_core::atomic::Staged, CliError> {
+    kenpo_core::atomic::AtomicWriter::new()
+        .stage(out)
+        .map_err(|e| CliError::op(format!("cannot write beside {}", out.display()), e))
+}
+
+/// Reads the B-T signature just renamed onto `path` under a lock of its own (the rename
+/// replaced the staging file locked by [`staging_file`]): once open, its bytes are ours
+/// even if another run's sweep removes the name.
+fn read_staged(path: &std::path::Path, limit: files::InputLimit) -> Result<Vec<u8>, CliError> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| CliError::op(format!("cannot read {}", path.display()), e))?;
+    // Without locks (some network filesystems) there is nothing to hold: read anyway.
+    let _ = f.lock_shared();
+    files::read_open(&f, path, limit)
 }
 
 fn signer_error(e: SignerError) -> CliError {
@@ -161,7 +172,7 @@ fn signer_error(e: SignerError) -> CliError {
 
 fn load_signer(args: &Args) -> Result<Box<dyn Signer>, CliError> {
     let backend = kenpo_core::crypto::default_backend();
-    let extra = files::certificates(&args.chain)?;
+    let extra = files::certificates_limited(&args.chain, args.limit)?;
     let with_extra = |mut chain: Vec<Vec<u8>>| {
         for c in &extra {
             if !chain.contains(c) {
@@ -171,14 +182,37 @@ fn load_signer(args: &Args) -> Result<Box<dyn Signer>, CliError> {
         chain
     };
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        let s = SoftwareSigner::from_pem_files(cert, key, &[], backend).map_err(signer_error)?;
+        // Read within --max-input-bytes; the reader's own error (naming file, limit and
+        // flag) is the one reported.
+        let mut refused = None;
+        let mut read = |p: &std::path::Path| {
+            files::read_limited(p, args.limit).map_err(|e| {
+                let source = std::io::Error::other(e.to_string());
+                refused = Some(e);
+                SignerError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                }
+            })
+        };
+        let s = SoftwareSigner::from_pem_files_with(cert, key, &[], backend, &mut read);
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let s = s.map_err(signer_error)?;
         let chain = with_extra(s.chain().to_vec());
         return Ok(Box::new(s.with_chain(chain)));
     }
     if let Some(p12) = &args.pkcs12 {
+        let data = files::read_limited(p12, args.limit)?;
         let pw =
             secret_from_env_or_prompt(PASSWORD_ENV, "PKCS#12 password: ").map_err(signer_error)?;
-        let s = SoftwareSigner::from_pkcs12_file(p12, &pw, backend).map_err(signer_error)?;
+        let s = SoftwareSigner::from_pkcs12(&data, &pw, backend)
+            .map_err(|e| match e {
+                SignerError::Pkcs12(m) => SignerError::Pkcs12(format!("{}: {m}", p12.display())),
+                other => other,
+            })
+            .map_err(signer_error)?;
         let chain = with_extra(s.chain().to_vec());
         return Ok(Box::new(s.with_chain(chain)));
     }
@@ -217,14 +251,14 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
             level_arg_name(args.level)
         )));
     }
-    let anchors = files::certificates(&args.trust)?;
+    let anchors = files::certificates_limited(&args.trust, args.limit)?;
     let tsa = (!args.tsa.is_empty()).then(|| ClientConfig {
         validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors.clone())) as _),
         ..ClientConfig::new(args.tsa.clone())
     });
     let mut crls = Vec::new();
     for c in &args.crl {
-        crls.push(files::der_or_pem(c)?);
+        crls.push(files::der_or_pem_limited(c, args.limit)?);
     }
     let checker = kenpo_revocation::Checker::new()
         .with_crls(crls)
@@ -327,14 +361,16 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         Some(_) => Some(staging_file(&args.out)?),
         None => None,
     };
-    let bt_path = staging.as_ref().map_or(args.out.as_path(), |t| t.path());
+    let bt_path = staging
+        .as_ref()
+        .map_or(args.out.as_path(), kenpo_core::atomic::Staged::temp_path);
     let signed =
         cades::sign_file_to(signer.as_ref(), &args.doc, bt_path, &opts).map_err(sign_error)?;
     if let (Some(to), Some(_)) = (target, &staging) {
-        let bt = files::read(bt_path)?;
-        let anchors = files::certificates(&args.trust)?;
+        let bt = read_staged(bt_path, args.limit)?;
+        let anchors = files::certificates_limited(&args.trust, args.limit)?;
         let x_opts = ExtendOptions {
-            crls: files::der_files(&args.crl)?,
+            crls: files::der_files_limited(&args.crl, args.limit)?,
             profile: args.profile.into(),
             offline: args.offline,
             fetch_allow: args.fetch_allow.clone(),

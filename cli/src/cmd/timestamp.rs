@@ -46,6 +46,9 @@ pub struct Args {
     /// Output file (DER TimeStampResp), written atomically.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
+    /// Size limit of the input files held in memory.
+    #[command(flatten)]
+    pub limit: files::InputLimit,
 }
 
 /// Runs the command.
@@ -57,8 +60,8 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .as_deref()
         .map(|p| Oid::new(p).map_err(|e| CliError::Usage(format!("--policy {p}: {e}"))))
         .transpose()?;
-    let anchors = files::certificates(&args.trust)?;
-    let extra = files::certificates(&args.tsa_cert)?;
+    let anchors = files::certificates_limited(&args.trust, args.limit)?;
+    let extra = files::certificates_limited(&args.tsa_cert, args.limit)?;
     let basic_auth = match &args.tsa_user {
         Some(user) => {
             let pw = std::env::var("KENPO_TSA_PASSWORD").map_err(|_| {

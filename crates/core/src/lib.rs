@@ -12,10 +12,13 @@
 //! * [`ess`]: ESS signing-certificate attributes (RFC 2634, RFC 5035), with [`digests`]
 //!   remembering certificate hashes across verifications;
 //! * [`oid`]: object identifiers, including HPKI ones;
-//! * [`timefmt`]: conversions between ASN.1 times and RFC 3339.
+//! * [`timefmt`]: conversions between ASN.1 times and RFC 3339;
+//! * [`atomic`]: atomic output files under a lock, stale temporary files of killed runs
+//!   swept, modes of replaced files kept.
 #![forbid(unsafe_code)]
 
 pub mod alg;
+pub mod atomic;
 pub mod ber;
 pub mod cert;
 pub mod cms;

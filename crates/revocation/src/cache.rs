@@ -6,17 +6,17 @@
 //!   the `OCSPResponse` last fetched from that responder for that certificate (hashes
 //!   SHA-256, serial as its canonical INTEGER contents).
 //!
-//! Files are written atomically (a temporary file in the same directory, then a rename),
-//! so concurrent runs never see half a file. What is read back is data like any other: the
+//! Files are written atomically ([`kenpo_core::atomic`]: a locked temporary file in the
+//! same directory, then a rename), so concurrent runs never see half a file, and a
+//! temporary file left by a killed run is removed by the next write in its directory. What is read back is data like any other: the
 //! checker applies every signature and scope check to it, and decides whether it is
 //! current. Unreadable, oversized or corrupt files are ignored and replaced by the next
 //! fetch.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use kenpo_core::alg::DigestAlgorithm;
+use kenpo_core::atomic::AtomicWriter;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 /// Subdirectory of CRLs.
 const CRL_DIR: &str = "crl";
@@ -96,37 +96,16 @@ pub(crate) fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(body))
 }
 
-/// Distinguishes the temporary files of one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `data` to `path` atomically (creating its directory): a temporary file in the
-/// same directory, then a rename over `path`. Says why not.
+/// Writes `data` to `path` atomically (creating its directory) with
+/// [`kenpo_core::atomic`]: a locked temporary file in the same directory, then a rename
+/// over `path`; temporary files of killed runs in that directory are removed. Says why not.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("cache {} not written: {e}", path.display());
     let dir = path
         .parent()
         .ok_or_else(|| format!("cache {} not written: no directory", path.display()))?;
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(
-        ".{file_name}.{}.{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = std::fs::File::create(&temp)
-        .and_then(|mut f| {
-            f.write_all(data)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(fail(e));
-    }
-    Ok(())
+    AtomicWriter::new().write(path, data).map_err(fail)
 }
 
 #[cfg(test)]
@@ -160,5 +139,23 @@ mod tests {
         assert_eq!(read(&path, 10), Ok(Some(b"new".to_vec())));
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_killed_writers_temporary_file_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = crl_path(dir.path(), "http://127.0.0.1/a.crl");
+        let crl_dir = path.parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(&crl_dir).unwrap();
+        // What a run killed mid-write leaves: our temporary name, nobody holding its lock.
+        let stale = crl_dir.join(".kenpo-tmp-x.crl.0123456789abcdef.wip");
+        std::fs::write(&stale, b"partial").unwrap();
+        write_atomic(&path, b"crl").unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(&crl_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [path.file_name().unwrap().to_owned()]);
     }
 }

@@ -1,67 +1,50 @@
-//! Writing signatures to files atomically: a temporary file in the output's directory,
-//! written, synced and renamed over the output only when everything succeeded. On any error
-//! the temporary file is removed and the output path is left untouched.
+//! Writing signatures to files atomically ([`kenpo_core::atomic`]): a locked temporary
+//! file in the output's directory, written and synced; only when everything succeeded is
+//! it renamed over the output, still under its lock. On any error the temporary file is
+//! removed and the output path is left untouched; one left by a killed run is removed by
+//! the next writer in that directory. A replaced output keeps its mode, a new one gets
+//! the usual mode of new files (0666 less the umask).
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kenpo_core::alg::DigestAlgorithm;
-use tempfile::NamedTempFile;
+use kenpo_core::atomic::{AtomicWriter, Staged};
 
 use super::assemble::Framing;
 use super::digest::{DocumentDigests, DocumentHasher, stream};
 use super::error::SignError;
 
-/// A fully written, synced temporary file waiting to be renamed over `out`.
+/// A fully written, synced temporary file waiting to be renamed over its output (locked
+/// until then).
 #[derive(Debug)]
 pub(crate) struct Pending {
-    tmp: NamedTempFile,
-    out: PathBuf,
+    tmp: Staged,
     pub len: u64,
 }
 
-fn dir_of(out: &Path) -> &Path {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-fn temp_for(out: &Path) -> Result<NamedTempFile, SignError> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "signature".into());
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir_of(out))
-        .map_err(|e| {
-            SignError::io(
-                format!("creating a temporary file for {}", out.display()),
-                e,
-            )
-        })
-}
-
-fn finish(tmp: NamedTempFile, out: &Path, len: u64) -> Result<Pending, SignError> {
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| SignError::io(format!("syncing {}", tmp.path().display()), e))?;
-    Ok(Pending {
-        tmp,
-        out: out.to_path_buf(),
-        len,
+fn temp_for(out: &Path) -> Result<Staged, SignError> {
+    AtomicWriter::new().stage(out).map_err(|e| {
+        SignError::io(
+            format!("creating a temporary file for {}", out.display()),
+            e,
+        )
     })
+}
+
+fn finish(tmp: Staged, len: u64) -> Result<Pending, SignError> {
+    tmp.sync()
+        .map_err(|e| SignError::io(format!("syncing {}", tmp.temp_path().display()), e))?;
+    Ok(Pending { tmp, len })
 }
 
 /// Writes `bytes` to a temporary file for `out`.
 pub(crate) fn write_bytes(out: &Path, bytes: &[u8]) -> Result<Pending, SignError> {
     let mut tmp = temp_for(out)?;
     tmp.write_all(bytes)
-        .map_err(|e| SignError::io(format!("writing {}", tmp.path().display()), e))?;
-    finish(tmp, out, bytes.len() as u64)
+        .map_err(|e| SignError::io(format!("writing {}", tmp.temp_path().display()), e))?;
+    finish(tmp, bytes.len() as u64)
 }
 
 /// Writes `prefix ‖ document ‖ suffix` to a temporary file for `out`, streaming the
@@ -78,7 +61,7 @@ pub(crate) fn write_attached(
     };
     let mut tmp = temp_for(out)?;
     let werr = |p: &Path, e| SignError::io(format!("writing {}", p.display()), e);
-    let tmp_path = tmp.path().to_path_buf();
+    let tmp_path = tmp.temp_path().to_path_buf();
     tmp.write_all(&framing.prefix)
         .map_err(|e| werr(&tmp_path, e))?;
     let file =
@@ -87,7 +70,7 @@ pub(crate) fn write_attached(
     let mut hasher = DocumentHasher::new(alg);
     let mut write_failed = None;
     let copied = {
-        let f = tmp.as_file_mut();
+        let f = tmp.file();
         stream(file, |chunk| {
             hasher.update(chunk);
             f.write_all(chunk).inspect_err(|_| write_failed = Some(()))
@@ -104,21 +87,17 @@ pub(crate) fn write_attached(
     }
     tmp.write_all(&framing.suffix)
         .map_err(|e| werr(&tmp_path, e))?;
-    finish(tmp, out, framing.total_len(expected.len))
+    finish(tmp, framing.total_len(expected.len))
 }
 
 impl Pending {
-    /// Renames the temporary file over the output and syncs the directory.
+    /// Renames the temporary file over the output (under its lock) and syncs the
+    /// directory.
     pub(crate) fn commit(self) -> Result<u64, SignError> {
-        let out = self.out;
-        let len = self.len;
+        let out = self.tmp.out_path().to_path_buf();
         self.tmp
-            .persist(&out)
-            .map_err(|e| SignError::io(format!("renaming into {}", out.display()), e.error))?;
-        // Make the rename durable (best effort: not every platform can sync directories).
-        if let Ok(d) = File::open(dir_of(&out)) {
-            let _ = d.sync_all();
-        }
-        Ok(len)
+            .commit()
+            .map_err(|e| SignError::io(format!("renaming into {}", out.display()), e))?;
+        Ok(self.len)
     }
 }

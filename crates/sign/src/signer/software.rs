@@ -82,6 +82,19 @@ impl SoftwareSigner {
         chain: &[PathBuf],
         backend: &'static dyn CryptoBackend,
     ) -> Result<Self, SignerError> {
+        Self::from_pem_files_with(cert, key, chain, backend, &mut read_file)
+    }
+
+    /// [`from_pem_files`](Self::from_pem_files), each file read by `read` (e.g. one that
+    /// bounds how much it reads), in the same order: certificate, chain, key.
+    pub fn from_pem_files_with(
+        cert: &Path,
+        key: &Path,
+        chain: &[PathBuf],
+        backend: &'static dyn CryptoBackend,
+        read: &mut dyn FnMut(&Path) -> Result<Vec<u8>, SignerError>,
+    ) -> Result<Self, SignerError> {
+        let read_file = read;
         let bad_cert = |p: &Path, e: &dyn std::fmt::Display| {
             SignerError::Certificate(format!("{}: {e}", p.display()))
         };

@@ -12,12 +12,12 @@ use kenpo_core::alg::Digest;
 use kenpo_tsa::client::{BlockingTsaClient, ClientConfig, ClientError, TimeStamp};
 use time::OffsetDateTime;
 
-use super::atomic::AtomicWriter;
 use super::result::FileError;
 use super::walk::Job;
 #[cfg(doc)]
 use crate::lt::Target;
 use crate::lt::{ExtendError, ExtendOptions, Extended, extend};
+use kenpo_core::atomic::AtomicWriter;
 
 /// Settings of `--archive`.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use super::SignatureVerifier;
 use super::archive::Archiver;
 use super::result::{Category, FileError, FileKind, FileResult, Intake, Verdict};
 use super::resume::ResumeIndex;
-use super::walk::Job;
+use super::walk::{FileId, Job, check_opened};
 use crate::Indication;
 use crate::report::Report;
 
@@ -23,6 +23,8 @@ pub(crate) struct Ctx {
     pub max_file_bytes: u64,
     pub resume: Option<ResumeIndex>,
     pub archive: Option<Archiver>,
+    /// The walked folder, resolved: opened files must still be inside it.
+    pub root: std::path::PathBuf,
 }
 
 /// Processes one file; never panics on its own account (the caller catches the rest).
@@ -41,9 +43,12 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     r
 }
 
-/// Opens a regular file of at most `limit` bytes; returns it with its size.
+/// Opens a regular file of at most `limit` bytes, the one the walk found (`walked`, see
+/// [`check_opened`]); returns it with its size.
 fn open_limited(
+    ctx: &Ctx,
     path: &Path,
+    walked: Option<&FileId>,
     limit: u64,
     op: &'static str,
 ) -> Result<(std::fs::File, u64), FileError> {
@@ -54,6 +59,7 @@ fn open_limited(
     if !m.is_file() {
         return Err(FileError::NotRegular("not a regular file"));
     }
+    check_opened(&m, path, walked, &ctx.root)?;
     if m.len() > limit {
         return Err(FileError::TooLarge {
             size: m.len(),
@@ -91,7 +97,7 @@ fn resumed(ctx: &Ctx, r: &FileResult) -> Option<Category> {
 
 fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     let limit = ctx.max_file_bytes;
-    let (f, len) = open_limited(&job.path, limit, "open")?;
+    let (f, len) = open_limited(ctx, &job.path, job.walked.as_ref(), limit, "open")?;
     // Room for the whole file and the end-of-file probe: one read, then one that returns 0
     // (the file may still grow; `take` bounds it).
     let mut bytes = Vec::with_capacity(usize::try_from(len).map_or(0, |n| n.saturating_add(1)));
@@ -105,7 +111,11 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     r.sha256 = Some(DigestAlgorithm::Sha256.digest(&bytes).to_hex());
     if let Some(c) = &job.content {
         let op = "read the detached content";
-        let d = sha256_of(open_limited(c, limit, op)?.0, limit, op)?;
+        let d = sha256_of(
+            open_limited(ctx, c, job.content_walked.as_ref(), limit, op)?.0,
+            limit,
+            op,
+        )?;
         r.content_sha256 = Some(d.to_hex());
     }
     if let Some(c) = resumed(ctx, r) {
@@ -124,7 +134,11 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
 
 fn unsigned(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     let limit = ctx.max_file_bytes;
-    let digest = sha256_of(open_limited(&job.path, limit, "open")?.0, limit, "read")?;
+    let digest = sha256_of(
+        open_limited(ctx, &job.path, job.walked.as_ref(), limit, "open")?.0,
+        limit,
+        "read",
+    )?;
     r.sha256 = Some(digest.to_hex());
     if let Some(c) = resumed(ctx, r) {
         r.resumed = Some(c);

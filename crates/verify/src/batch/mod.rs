@@ -43,7 +43,7 @@
 //! ```
 
 pub mod archive;
-pub mod atomic;
+pub use kenpo_core::atomic;
 pub mod engine;
 mod job;
 mod queue;
@@ -189,6 +189,7 @@ pub fn start(root: &Path, config: BatchConfig) -> Result<Batch, BatchError> {
         max_file_bytes: config.max_file_bytes,
         resume: config.resume,
         archive: archiver,
+        root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
     };
     engine::launch(
         root.to_path_buf(),

@@ -12,6 +12,7 @@ use crate::{Indication, SubIndication};
 
 /// What a report line is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileKind {
     /// A signature file (`*.p7s`, `*.p7m`, `*.pkcs7`), with its detached content if paired.
     Signed,
@@ -83,6 +84,12 @@ pub enum FileError {
         /// The walked folder, resolved (canonical).
         root: PathBuf,
     },
+    /// The file opened for processing is not the one the walk found (replaced meanwhile,
+    /// e.g. by a symbolic link out of the folder): refused, not read.
+    #[error(
+        "replaced since the folder was walked ({0}); not read. Run the batch again once the folder is no longer changing"
+    )]
+    Replaced(&'static str),
     /// Larger than the per-file size limit; not read.
     #[error("{size} bytes, over the per-file limit of {limit} bytes")]
     TooLarge {
@@ -235,6 +242,7 @@ fn non_utf8_hex(_: &Path) -> Option<String> {
 
 /// Which summary counter a line adds to; the counters are disjoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Category {
     /// A verified signature file, by indication.
     Verdict(Indication),

@@ -29,6 +29,10 @@ pub struct Job {
     pub kind: FileKind,
     /// Detached content paired with a signature.
     pub content: Option<PathBuf>,
+    /// The identity of the file the walk found at `path` (see [`check_opened`]).
+    pub walked: Option<FileId>,
+    /// The identity of the detached content the walk found.
+    pub content_walked: Option<FileId>,
 }
 
 impl Job {
@@ -101,7 +105,7 @@ fn kind_of(name: &OsStr) -> FileKind {
 }
 
 enum Entry {
-    File(OsString),
+    File(OsString, Option<FileId>),
     Dir(OsString, FileId),
 }
 
@@ -125,10 +129,14 @@ pub fn walk(root: &Path, exclude: &HashSet<FileId>, mut emit: impl FnMut(Found) 
             return;
         };
         let mut files = Vec::new();
+        let mut ids: HashMap<OsString, Option<FileId>> = HashMap::new();
         let mut dirs = Vec::new();
         for e in entries {
             match e {
-                Entry::File(n) => files.push(n),
+                Entry::File(n, id) => {
+                    ids.insert(n.clone(), id);
+                    files.push(n);
+                }
                 Entry::Dir(n, id) => dirs.push((n, id)),
             }
         }
@@ -151,11 +159,14 @@ pub fn walk(root: &Path, exclude: &HashSet<FileId>, mut emit: impl FnMut(Found) 
                 continue;
             }
             let rel_path = rel_dir.join(f);
+            let content = content_of.get(f.as_os_str());
             let job = Job {
                 path: root.join(&rel_path),
                 rel_path,
                 kind,
-                content: content_of.get(f.as_os_str()).map(|c| dir.join(c)),
+                content: content.map(|c| dir.join(c)),
+                walked: ids.get(f).cloned().flatten(),
+                content_walked: content.and_then(|c| ids.get(*c).cloned().flatten()),
             };
             if !emit(Found::Job(job)) {
                 return;
@@ -245,7 +256,7 @@ fn read_dir(
             && let Some(id) = listed_file_id(dir_dev, &e)
         {
             if !exclude.contains(&id) {
-                out.push(Entry::File(name));
+                out.push(Entry::File(name, Some(id)));
             }
             continue;
         }
@@ -288,7 +299,7 @@ fn read_dir(
         if m.is_dir() {
             out.push(Entry::Dir(name, id));
         } else if m.is_file() {
-            out.push(Entry::File(name));
+            out.push(Entry::File(name, Some(id)));
         } else if !emit(line(
             rel,
             kind_of(&name),
@@ -347,4 +358,99 @@ fn special(m: &Metadata) -> &'static str {
 #[cfg(not(unix))]
 fn special(_: &Metadata) -> &'static str {
     "special file"
+}
+
+/// Checks that the file just opened at `path` (its metadata `opened`) is the one the walk
+/// found there (`walked`), so that a file swapped for a symbolic link between the walk and
+/// the open is not followed. When the identities differ (the file was replaced, or the
+/// filesystem reports listing and file identities differently), the file is accepted only
+/// if `path` is still a regular file, not a link, that is the opened file, and resolves
+/// inside `root` (resolved).
+pub(crate) fn check_opened(
+    opened: &Metadata,
+    path: &Path,
+    walked: Option<&FileId>,
+    root: &Path,
+) -> Result<(), FileError> {
+    let got = FileId::of(opened, path);
+    if walked == Some(&got) {
+        return Ok(());
+    }
+    let now = std::fs::symlink_metadata(path).map_err(|_| FileError::Replaced("it is gone"))?;
+    if now.file_type().is_symlink() {
+        return Err(FileError::Replaced("it is now a symbolic link"));
+    }
+    if !now.is_file() || FileId::of(&now, path) != got {
+        return Err(FileError::Replaced("it is no longer the file opened"));
+    }
+    match std::fs::canonicalize(path) {
+        Ok(p) if p.starts_with(root) => Ok(()),
+        _ => Err(FileError::Replaced("it is no longer inside the folder")),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    /// The first job the walk of `root` hands on.
+    fn first_job(root: &Path) -> Job {
+        let mut job = None;
+        walk(root, &HashSet::new(), |f| {
+            if let Found::Job(j) = f {
+                job = Some(j);
+                return false;
+            }
+            true
+        });
+        job.unwrap()
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_link_out_of_the_folder_after_the_walk_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.p7s");
+        std::fs::write(&secret, b"secret").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let file = root.join("a.p7s");
+        std::fs::write(&file, b"mine").unwrap();
+        let job = first_job(&root);
+        assert_eq!(job.path, file);
+        assert!(job.walked.is_some());
+        // Unchanged: accepted.
+        let m = std::fs::File::open(&job.path).unwrap().metadata().unwrap();
+        check_opened(&m, &job.path, job.walked.as_ref(), &root).unwrap();
+        // Swapped for a link out of the folder between the walk and the open: refused.
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(&secret, &file).unwrap();
+        let m = std::fs::File::open(&job.path).unwrap().metadata().unwrap();
+        let e = check_opened(&m, &job.path, job.walked.as_ref(), &root).unwrap_err();
+        assert!(matches!(e, FileError::Replaced(_)), "{e}");
+        // Even with no identity from the walk.
+        let e = check_opened(&m, &job.path, None, &root).unwrap_err();
+        assert!(matches!(e, FileError::Replaced(_)), "{e}");
+        // Replaced by another regular file in the folder: still inside, accepted.
+        std::fs::remove_file(&file).unwrap();
+        std::fs::write(&file, b"other").unwrap();
+        let m = std::fs::File::open(&job.path).unwrap().metadata().unwrap();
+        check_opened(&m, &job.path, job.walked.as_ref(), &root).unwrap();
+    }
+
+    #[test]
+    fn a_folder_replaced_by_a_link_out_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("a.p7s"), b"secret").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.p7s"), b"mine").unwrap();
+        let job = first_job(&root);
+        std::fs::remove_dir_all(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("sub")).unwrap();
+        let m = std::fs::File::open(&job.path).unwrap().metadata().unwrap();
+        let e = check_opened(&m, &job.path, job.walked.as_ref(), &root).unwrap_err();
+        assert!(matches!(e, FileError::Replaced(_)), "{e}");
+    }
 }

@@ -24,7 +24,7 @@ use kenpo_core::cms::SignedDataView;
 use time::{Date, OffsetDateTime};
 
 pub use stamps::Protection;
-pub use walk::{PlanInput, collect_inputs};
+pub use walk::{Collected, PlanInput, SkippedLink, collect, collect_inputs};
 
 /// Version of the planner JSON (`schema_version`), see `docs/plan-schema.md`.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -186,6 +186,8 @@ pub struct PlanReport {
     pub margin_days: i64,
     /// One entry per file, sorted by due date (files without one last).
     pub files: Vec<FilePlan>,
+    /// Symbolic links leaving a walked folder: not read (see [`collect`]).
+    pub skipped: Vec<SkippedLink>,
 }
 
 impl PlanReport {
@@ -198,7 +200,15 @@ impl PlanReport {
             at: opts.at,
             margin_days: opts.margin_days,
             files,
+            skipped: Vec::new(),
         }
+    }
+
+    /// The report with the links skipped by the walk ([`Collected::skipped`]).
+    #[must_use]
+    pub fn with_skipped(mut self, skipped: Vec<SkippedLink>) -> Self {
+        self.skipped = skipped;
+        self
     }
 
     /// The earliest due date.
@@ -237,8 +247,9 @@ pub fn plan_inputs(inputs: &[PlanInput], opts: &PlanOptions) -> PlanReport {
 pub fn plan_bytes(path: &str, data: &[u8], expect_signature: bool, opts: &PlanOptions) -> FilePlan {
     let pem_decoded = crate::inspect::cms_der(data);
     let (first, trailing) = crate::inspect::first_value(&pem_decoded);
+    // Borrowed when the input is DER already: the file's bytes are the only copy.
     let der = match kenpo_core::ber::to_der(first) {
-        Ok(d) => d.into_owned(),
+        Ok(d) => d,
         Err(e) => return not_cms(path, expect_signature, format!("not BER/DER: {e}")),
     };
     let sd = match SignedDataView::parse(&der) {

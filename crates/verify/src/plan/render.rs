@@ -97,6 +97,11 @@ impl PlanReport {
             "margin_days": self.margin_days,
             "files": self.files.iter().map(file_json).collect::<Vec<_>>(),
             "earliest_due": self.earliest_due().map(ymd),
+            "skipped": self.skipped.iter().map(|k| json!({
+                "path": k.path.display().to_string(),
+                "target": k.target.as_ref().map(|t| t.display().to_string()),
+                "reason": "symbolic link leaving the folder; not read",
+            })).collect::<Vec<_>>(),
         })
     }
 
@@ -143,6 +148,17 @@ impl PlanReport {
             for n in &f.notes {
                 out.push_str(&format!("  {}: {n}\n", l.note));
             }
+        }
+        for k in &self.skipped {
+            let target = k
+                .target
+                .as_ref()
+                .map(|t| format!(" -> {}", t.display()))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "[skipped] {}{target}\n  symbolic link leaving the folder; not read\n",
+                k.path.display()
+            ));
         }
         let earliest = self
             .earliest_due()

@@ -52,28 +52,30 @@ impl AtomicWriter {
     /// Writes `bytes` to `path` atomically (the directory must exist). On failure the
     /// temporary file is removed and `path` is left as it was.
     pub fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut staged = self.stage(path)?;
+        staged.write_all(bytes)?;
+        staged.commit()
+    }
+
+    /// Starts writing `path` atomically (the directory must exist): a locked temporary
+    /// file the caller fills through [`Staged`], renamed over `path` only by
+    /// [`Staged::commit`]. The lock is held until then; a [`Staged`] dropped without a
+    /// commit removes its temporary file and leaves `path` as it was.
+    pub fn stage(&self, path: &Path) -> io::Result<Staged> {
         let dir = dir_of(path);
         self.sweep_once(dir);
         let existing = std::fs::metadata(path).ok().filter(|m| m.is_file());
-        let (mut file, tmp) = create_locked(dir, path.file_name(), existing.as_ref())?;
-        let written = (|| {
-            if let Some(old) = &existing {
-                keep_owner_and_mode(&file, old)?;
-            }
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        let (file, tmp) = create_locked(dir, path.file_name(), existing.as_ref())?;
+        let staged = Staged {
+            file,
+            tmp,
+            out: path.to_path_buf(),
+            done: false,
+        };
+        if let Some(old) = &existing {
+            keep_owner_and_mode(&staged.file, old)?;
         }
-        drop(file);
-        written?;
-        // Make the rename durable (best effort: not every platform syncs directories).
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        Ok(staged)
     }
 
     /// Sweeps `dir` unless this writer already did.
@@ -85,6 +87,76 @@ impl AtomicWriter {
             .insert(dir.to_path_buf());
         if first {
             sweep(dir);
+        }
+    }
+}
+
+/// An output being written: a locked temporary file beside it (see
+/// [`AtomicWriter::stage`]). Write through [`Write`] or [`Staged::file`], then
+/// [`Staged::commit`]; dropped uncommitted, the temporary file is removed.
+#[derive(Debug)]
+pub struct Staged {
+    file: File,
+    tmp: PathBuf,
+    out: PathBuf,
+    done: bool,
+}
+
+impl Staged {
+    /// The temporary file (open for writing, locked).
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// The temporary file's path.
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The output's path.
+    pub fn out_path(&self) -> &Path {
+        &self.out
+    }
+
+    /// Syncs the temporary file to disk (the first half of a two-phase commit: after it,
+    /// only the rename of [`Staged::commit`] is left).
+    pub fn sync(&self) -> io::Result<()> {
+        self.file.sync_all()
+    }
+
+    /// Syncs the temporary file, renames it over the output (still under its lock) and
+    /// syncs the directory. On failure the temporary file is removed.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.file.sync_all()?;
+        std::fs::rename(&self.tmp, &self.out)?;
+        self.done = true;
+        // Make the rename durable (best effort: not every platform syncs directories).
+        if let Ok(d) = File::open(dir_of(&self.out)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.done {
+            // Removed while still locked: no sweeper can mistake it for another's file.
+            let _ = std::fs::remove_file(&self.tmp);
         }
     }
 }
