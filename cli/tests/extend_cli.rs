@@ -5,37 +5,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use common::{BIN, Server, run, served_pki, text};
-use kenpo_testpki::service::RevocationService;
-
-/// A PKI pointed at a running revocation service, written to a directory, and a TSA.
-struct Env {
-    dir: tempfile::TempDir,
-    _service: RevocationService,
-    tsa: Server,
-    _state: tempfile::TempDir,
-}
-
-fn env() -> &'static Env {
-    static E: OnceLock<Env> = OnceLock::new();
-    E.get_or_init(|| {
-        let (dir, service) = served_pki();
-        let state = tempfile::tempdir().unwrap();
-        let tsa = Server::start_with(dir.path(), "tsa", state.path());
-        Env {
-            dir,
-            _service: service,
-            tsa,
-            _state: state,
-        }
-    })
-}
-
-fn f(name: &str) -> String {
-    env().dir.path().join(name).to_str().unwrap().to_owned()
-}
+use common::{BIN, env, f, run, text};
 
 fn doc(dir: &Path) -> PathBuf {
     let d = dir.join("application.csv");

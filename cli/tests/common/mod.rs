@@ -140,3 +140,33 @@ pub fn served_pki() -> (tempfile::TempDir, kenpo_testpki::service::RevocationSer
     pki.write_to(dir.path()).unwrap();
     (dir, bound.start(pki).unwrap())
 }
+
+/// A PKI pointed at a running revocation service, written to a directory, and a TSA
+/// (`kenpo-sign tsa serve`) over it: one per test binary.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    _service: kenpo_testpki::service::RevocationService,
+    pub tsa: Server,
+    _state: tempfile::TempDir,
+}
+
+/// This test binary's [`Env`].
+pub fn env() -> &'static Env {
+    static E: OnceLock<Env> = OnceLock::new();
+    E.get_or_init(|| {
+        let (dir, service) = served_pki();
+        let state = tempfile::tempdir().unwrap();
+        let tsa = Server::start_with(dir.path(), "tsa", state.path());
+        Env {
+            dir,
+            _service: service,
+            tsa,
+            _state: state,
+        }
+    })
+}
+
+/// The path of `name` in [`env`]'s PKI directory.
+pub fn f(name: &str) -> String {
+    env().dir.path().join(name).to_str().unwrap().to_owned()
+}
