@@ -348,3 +348,80 @@ fn demo_runs_the_main_job() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["signatures"][0]["level"], "B-LTA");
 }
+
+/// `tsa serve --header-timeout-secs --max-connections`: an idle connection is closed by the
+/// server, a connection over the cap is told 503 and closed, and a real request is still
+/// answered meanwhile.
+#[test]
+fn serve_limits_flags_close_idle_and_excess_connections() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let work = tempfile::tempdir().unwrap();
+    let server = Server::start_with_args(
+        common::pki(),
+        "tsa",
+        &work.path().join("state"),
+        &["--header-timeout-secs", "1", "--max-connections", "2"],
+    );
+    let addr = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+
+    // Two idle connections take both slots; a third is refused with 503 at once.
+    let mut idle = TcpStream::connect(addr).unwrap();
+    let second = TcpStream::connect(addr).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 503"),
+        "over the cap: {answer:?}"
+    );
+
+    // The idle one is closed by the server after the header timeout (EOF, not our timeout).
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = idle.read(&mut buf).unwrap();
+    assert_eq!(n, 0, "the server closes an idle connection");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    drop(idle);
+    drop(second);
+    drop(third);
+
+    // Slots free again: a real time-stamp is granted.
+    let doc = work.path().join("doc.txt");
+    std::fs::write(&doc, "intake\n").unwrap();
+    let out = work.path().join("doc.tsr");
+    let mut granted = None;
+    for _ in 0..50 {
+        let o = run(&[
+            "timestamp",
+            doc.to_str().unwrap(),
+            "--tsa",
+            &server.url,
+            "--trust",
+            &p("tsa-ca.pem"),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        if o.status.code() == Some(0) {
+            granted = Some(o);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        granted.is_some(),
+        "a request after the attackers left is answered"
+    );
+    assert!(out.is_file());
+}

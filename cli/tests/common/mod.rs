@@ -49,6 +49,11 @@ impl Server {
 
     /// `kenpo-sign tsa serve` for TSA entity `name` of the test PKI written in `dir`.
     pub fn start_with(dir: &Path, name: &str, state: &Path) -> Self {
+        Self::start_with_args(dir, name, state, &[])
+    }
+
+    /// [`Server::start_with`] with `extra` arguments for `tsa serve`.
+    pub fn start_with_args(dir: &Path, name: &str, state: &Path, extra: &[&str]) -> Self {
         let f = |n: &str| dir.join(n).to_str().unwrap().to_owned();
         let mut child = Command::new(BIN)
             .args([
@@ -70,6 +75,7 @@ impl Server {
                 "500",
             ])
             .args(["--state", state.to_str().unwrap()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
