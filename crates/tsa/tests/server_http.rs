@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
-use kenpo_core::crypto::default_backend;
 use kenpo_tsa::server::http::{HttpOptions, LocalServer, QUERY_CONTENT_TYPE, REPLY_CONTENT_TYPE};
-use kenpo_tsa::server::{AuditLog, SerialStore, Tsa, TsaConfig};
+use kenpo_tsa::server::{AuditLog, Tsa};
 use kenpo_tsa::{
     FailInfo, PkiStatus, TimeStampRequest, TimeStampResponse, VerifyOptions, verify_token,
 };
@@ -36,25 +35,7 @@ impl Running {
     }
 
     fn start_with(options: HttpOptions, audit: Option<AuditLog>) -> Self {
-        let pki = common::pki();
-        let key = default_backend().load_pkcs8(&pki.key("tsa")).unwrap();
-        let tsa = Arc::new(
-            Tsa::new(
-                TsaConfig::new(pki.cert("tsa"), key, POLICY),
-                SerialStore::in_memory(),
-                audit,
-            )
-            .unwrap(),
-        );
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt
-            .block_on(LocalServer::start(Arc::clone(&tsa), options))
-            .unwrap();
-        assert!(server.addr().ip().is_loopback());
+        let (rt, server, tsa) = common::serve_local(POLICY, options, audit);
         let client = Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(30))

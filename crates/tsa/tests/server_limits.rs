@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
-use kenpo_core::crypto::default_backend;
+use kenpo_tsa::server::Tsa;
 use kenpo_tsa::server::http::{HttpOptions, LocalServer, QUERY_CONTENT_TYPE};
-use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};
 use kenpo_tsa::{
     FailInfo, PkiStatus, TimeStampRequest, TimeStampResponse, VerifyOptions, verify_token,
 };
@@ -40,24 +39,7 @@ struct Server {
 
 impl Server {
     fn start(options: HttpOptions) -> Self {
-        let pki = common::pki();
-        let key = default_backend().load_pkcs8(&pki.key("tsa")).unwrap();
-        let tsa = Arc::new(
-            Tsa::new(
-                TsaConfig::new(pki.cert("tsa"), key, POLICY),
-                SerialStore::in_memory(),
-                None,
-            )
-            .unwrap(),
-        );
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt
-            .block_on(LocalServer::start(Arc::clone(&tsa), options))
-            .unwrap();
+        let (rt, server, tsa) = common::serve_local(POLICY, options, None);
         let addr = server.addr();
         Self {
             rt,

@@ -73,3 +73,42 @@ pub fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
+
+/// A TSA for the test PKI's entity `tsa` (policy `policy`, serials in memory, `audit`) served
+/// on 127.0.0.1 with `options` by a two-thread runtime: the runtime, the server, the TSA.
+pub fn serve_local(
+    policy: const_oid::ObjectIdentifier,
+    options: kenpo_tsa::server::http::HttpOptions,
+    audit: Option<kenpo_tsa::server::AuditLog>,
+) -> (
+    tokio::runtime::Runtime,
+    kenpo_tsa::server::http::LocalServer,
+    std::sync::Arc<kenpo_tsa::server::Tsa>,
+) {
+    use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};
+    let pki = pki();
+    let key = kenpo_core::crypto::default_backend()
+        .load_pkcs8(&pki.key("tsa"))
+        .unwrap();
+    let tsa = std::sync::Arc::new(
+        Tsa::new(
+            TsaConfig::new(pki.cert("tsa"), key, policy),
+            SerialStore::in_memory(),
+            audit,
+        )
+        .unwrap(),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(kenpo_tsa::server::http::LocalServer::start(
+            std::sync::Arc::clone(&tsa),
+            options,
+        ))
+        .unwrap();
+    assert!(server.addr().ip().is_loopback());
+    (rt, server, tsa)
+}
