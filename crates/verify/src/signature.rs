@@ -228,6 +228,9 @@ pub struct SignerCheck {
     /// Whether the SignerInfo has signed attributes; without them the signature value is
     /// computed over the content itself (RFC 5652 §5.4).
     pub signed_attributes: bool,
+    /// Whether its digest or signature algorithm identifier is malformed (a format error),
+    /// as opposed to well formed but not supported here ([`Self::unsupported_algorithm`]).
+    pub malformed_algorithm: bool,
 }
 
 impl SignerCheck {
@@ -617,6 +620,8 @@ fn check_signer(
         Err(e) => {
             if unsupported(&e) {
                 c.unsupported_algorithm = Some(e.to_string());
+            } else {
+                c.malformed_algorithm = true;
             }
             c.check("digest-algorithm", false, e.to_string());
             None
@@ -631,6 +636,8 @@ fn check_signer(
             Err(e) => {
                 if unsupported(&e) {
                     c.unsupported_algorithm.get_or_insert_with(|| e.to_string());
+                } else {
+                    c.malformed_algorithm = true;
                 }
                 c.check("signature-algorithm", false, e.to_string());
                 None

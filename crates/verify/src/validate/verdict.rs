@@ -136,7 +136,7 @@ impl SigCtx<'_> {
             "content-type" | "signing-time" => true,
             // An algorithm this build does not implement is not a format error (see
             // `unsupported_algorithm` below); malformed parameters are.
-            "digest-algorithm" | "signature-algorithm" => !c.detail.starts_with("unsupported "),
+            "digest-algorithm" | "signature-algorithm" => s.malformed_algorithm,
             // Absent or not an OCTET STRING (a mismatch sets data_intact).
             "message-digest" => s.data_intact.is_none(),
             _ => false,
