@@ -206,6 +206,7 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     })
     .map_err(op("verification"))?;
 

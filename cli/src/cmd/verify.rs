@@ -107,6 +107,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         fetch_allow: args.fetch_allow.clone(),
         at: files::parse_at(args.at.as_deref())?,
         revocation: args.revocation.into(),
+        policy: kenpo_verify::policy::Policy::default(),
     };
     let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
     match args.format {

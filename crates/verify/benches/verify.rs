@@ -137,6 +137,7 @@ fn main() {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     };
     let report = verify_signature(&req).unwrap();
     assert_eq!(report.indication, Indication::TotalPassed);

@@ -7,7 +7,8 @@
 //! signatures and their time-stamps), [`archive`] (archive time-stamp imprints: ATSv3 with
 //! ats-hash-index-v3, legacy ATSv2), [`validate`] (basic validation and validation with
 //! time, giving EN 319 102-1 indications; [`validate::Verifier`] for many files),
-//! [`report`] (versioned JSON and Japanese/English text), [`lt`] (extension to B-LT and
+//! [`report`] (versioned JSON and Japanese/English text), [`policy`] (declared validation
+//! policies: `default`, `rule27-sign`, `rule27-archive`, policy files), [`lt`] (extension to B-LT and
 //! B-LTA, renewal), [`sunset`] (algorithm sunset dates, ETSI TS 119 312), [`plan`] (when
 //! each archive must be renewed), [`batch`] (verify, time-stamp and archive whole folders)
 //! and [`inspect`] (structure of a file, without validation).
@@ -19,6 +20,7 @@ pub mod inspect;
 pub mod lt;
 pub mod path;
 pub mod plan;
+pub mod policy;
 pub mod report;
 pub mod signature;
 pub mod sunset;

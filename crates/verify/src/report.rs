@@ -98,6 +98,8 @@ pub struct TimestampReport {
     pub gen_time: Option<OffsetDateTime>,
     /// The token, its imprint and its TSA chain (at genTime) verify.
     pub valid: bool,
+    /// SHA-256 of the trust anchor its TSA path ended at, when the path validated.
+    pub tsa_anchor_sha256: Option<[u8; 32]>,
 }
 
 /// The verdict on one signature.
@@ -119,6 +121,15 @@ pub struct SignatureReport {
     pub timestamps: Vec<TimestampReport>,
     /// Every check made, in order.
     pub checks: Vec<CheckReport>,
+    /// The profiles (`hpki`, `accredited`) the signer certificate meets, whatever profile
+    /// the verification required.
+    pub signer_profiles: Vec<kenpo_sign::Profile>,
+    /// The time the signer's path (with revocation) validated at (the best-signature-time),
+    /// `None` when it did not validate.
+    pub signer_validated_at: Option<OffsetDateTime>,
+    /// The requirements of the validation policy this signature does not meet (empty: it
+    /// meets them), see [`crate::policy`].
+    pub policy_unmet: Vec<crate::policy::Requirement>,
 }
 
 /// The report of `verify` on one input.
@@ -175,8 +186,15 @@ impl SignatureReport {
                 "type": ts.kind,
                 "gen_time": opt_t(ts.gen_time),
                 "valid": ts.valid,
+                "tsa_anchor_sha256": ts.tsa_anchor_sha256.map(hex::encode),
             })).collect::<Vec<_>>(),
             "checks": self.checks.iter().map(CheckReport::to_json).collect::<Vec<_>>(),
+            "signer_profiles": self.signer_profiles.iter()
+                .map(|p| kenpo_sign::profile::profile_name(*p)).collect::<Vec<_>>(),
+            "policy_unmet": self.policy_unmet.iter().map(|r| json!({
+                "requirement": r.code(),
+                "detail": r.text(Lang::En),
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -289,6 +307,16 @@ impl Report {
                             l("無効", "INVALID")
                         }
                     ));
+                }
+            }
+            if !s.policy_unmet.is_empty() {
+                o.push_str(&format!(
+                    "  {} ({}):\n",
+                    l("検証ポリシーの未充足要件", "Policy requirements not met"),
+                    self.policy
+                ));
+                for r in &s.policy_unmet {
+                    o.push_str(&format!("    [{}] {}\n", r.code(), r.text(lang)));
                 }
             }
             o.push_str(&format!("  {}:\n", l("各検査", "Checks")));

@@ -280,6 +280,89 @@ pub fn key_sunset_of_spki(spki: &[u8]) -> Option<(KeySize, Option<OffsetDateTime
     Some((size, at))
 }
 
+/// Key sunset dates that replace the table's for named key sizes (a validation policy's
+/// `sunset` section, see `docs/POLICY.md`): `RSA-2048` → 2031-01-01 moves the date of
+/// 2048-bit RSA keys only; `None` as the date removes it. The overrides apply to the
+/// `algorithm-sunset` checks of the signer's key and of TSA keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SunsetOverrides {
+    /// Key name as [`KeySize::name`] writes it → its date (`None`: no sunset).
+    keys: std::collections::BTreeMap<KeySize, Option<Date>>,
+}
+
+impl PartialOrd for KeySize {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeySize {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let family = |f: KeyFamily| match f {
+            KeyFamily::Rsa => 0u8,
+            KeyFamily::Ecdsa => 1,
+        };
+        (family(self.family), self.bits).cmp(&(family(other.family), other.bits))
+    }
+}
+
+impl KeySize {
+    /// The key size a name such as `RSA-2048` or `ECDSA-256` ([`KeySize::name`]) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let (family, bits) = name.split_once('-')?;
+        let family = if family.eq_ignore_ascii_case("RSA") {
+            KeyFamily::Rsa
+        } else if family.eq_ignore_ascii_case("ECDSA") {
+            KeyFamily::Ecdsa
+        } else {
+            return None;
+        };
+        let bits: usize = bits.parse().ok()?;
+        (bits > 0).then_some(Self { family, bits })
+    }
+}
+
+impl SunsetOverrides {
+    /// No override: the table's dates.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the date of keys of exactly `key`'s family and size (`None`: no sunset).
+    pub fn set(&mut self, key: KeySize, date: Option<Date>) {
+        self.keys.insert(key, date);
+    }
+
+    /// Whether nothing is overridden.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The overridden keys and their dates, by family then size.
+    pub fn entries(&self) -> impl Iterator<Item = (KeySize, Option<Date>)> + '_ {
+        self.keys.iter().map(|(k, d)| (*k, *d))
+    }
+
+    /// The sunset date of `key`: the override, else the table's.
+    pub fn key_sunset(&self, key: KeySize) -> Option<Date> {
+        match self.keys.get(&key) {
+            Some(d) => *d,
+            None => key.sunset(),
+        }
+    }
+
+    /// As [`key_sunset_of_spki`], with the overrides.
+    pub fn key_sunset_of_spki(&self, spki: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
+        let size = key_size_from_spki(spki).ok()?;
+        Some((size, self.key_sunset(size).map(start_of)))
+    }
+
+    /// As [`key_sunset_of_cert`], with the overrides.
+    pub fn key_sunset_of_cert(&self, cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
+        self.key_sunset_of_spki(kenpo_core::cert::CertRef::spki_of(cert).ok()?)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -397,5 +480,21 @@ mod tests {
             key_size_from_spki(b"\x30\x00"),
             Err(SunsetError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn overrides_replace_only_the_named_size() {
+        let rsa2048 = KeySize::from_name("RSA-2048").unwrap();
+        assert_eq!(rsa2048.name(), "RSA-2048");
+        assert_eq!(KeySize::from_name("ecdsa-256").unwrap().name(), "ECDSA-256");
+        assert_eq!(KeySize::from_name("DSA-2048"), None);
+        assert_eq!(KeySize::from_name("RSA-x"), None);
+        let mut o = SunsetOverrides::new();
+        o.set(rsa2048, Some(date!(2031 - 01 - 01)));
+        assert_eq!(o.key_sunset(rsa2048), Some(date!(2031 - 01 - 01)));
+        let rsa2047 = KeySize::from_name("RSA-2047").unwrap();
+        assert_eq!(o.key_sunset(rsa2047), Some(date!(2029 - 01 - 01)));
+        o.set(rsa2048, None);
+        assert_eq!(o.key_sunset(rsa2048), None);
     }
 }

@@ -54,6 +54,7 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Soft,
+        policy: kenpo_verify::policy::Policy::default(),
     };
     let offline = verify_signature(&request(true)).unwrap();
     assert_eq!(offline.indication, Indication::Indeterminate);

@@ -45,6 +45,7 @@ fn validate(sig: &[u8], content: Option<&Path>) -> Report {
         at: None,
         revocation: RevocationMode::Soft,
         fetch_allow: Vec::new(),
+        policy: kenpo_verify::policy::Policy::default(),
     })
     .unwrap()
 }

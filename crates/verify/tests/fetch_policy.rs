@@ -103,6 +103,7 @@ fn request(offline: bool, fetch_allow: Vec<AllowedOrigin>) -> VerifyRequest<'sta
         fetch_allow,
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     }
 }
 

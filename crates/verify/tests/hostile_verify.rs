@@ -67,6 +67,7 @@ fn request(sig: &[u8], crls: Vec<Vec<u8>>) -> VerifyRequest<'_> {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     }
 }
 
@@ -326,6 +327,7 @@ fn hostile_server(
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     };
     let (r, _) = timed(&format!("{signer}, {path}"), &req);
     assert_eq!(

@@ -75,6 +75,7 @@ fn verify(pki: &TestPki, sig: &[u8], root: &str, profile: Profile) -> Report {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     })
     .unwrap()
 }

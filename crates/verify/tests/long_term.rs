@@ -98,6 +98,7 @@ fn verify_offline(w: &World, sig: &[u8], at: Option<OffsetDateTime>) -> Report {
         fetch_allow: Vec::new(),
         at,
         revocation: kenpo_verify::validate::RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     })
     .unwrap()
 }
@@ -579,6 +580,7 @@ fn verify_with_crls(w: &World, sig: &[u8], anchors: Vec<Vec<u8>>) -> Report {
         at: None,
         revocation: kenpo_verify::validate::RevocationMode::Soft,
         fetch_allow: Vec::new(),
+        policy: kenpo_verify::policy::Policy::default(),
     })
     .unwrap()
 }

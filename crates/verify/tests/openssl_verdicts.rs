@@ -63,6 +63,7 @@ fn request<'a>(
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::Hard,
+        policy: kenpo_verify::policy::Policy::default(),
     }
 }
 

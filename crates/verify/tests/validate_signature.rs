@@ -67,6 +67,7 @@ fn request(sig: &[u8]) -> VerifyRequest<'_> {
         fetch_allow: Vec::new(),
         at: None,
         revocation: RevocationMode::default(),
+        policy: kenpo_verify::policy::Policy::default(),
     }
 }
 

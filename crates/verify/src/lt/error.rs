@@ -54,6 +54,15 @@ pub enum ExtendError {
     /// Building the extended structure failed.
     #[error("cannot build the extended signature: {0}")]
     Build(String),
+    /// The signature (or the result of the extension) does not meet the validation policy
+    /// required (`--policy`), so it is not preserved under it.
+    #[error("the signature does not meet the validation policy {policy}: {unmet}")]
+    Policy {
+        /// The policy's name.
+        policy: String,
+        /// The unmet requirements.
+        unmet: String,
+    },
     /// Internal guard: the result does not preserve the original bytes or does not verify.
     #[error("refusing to write the result: {0}")]
     Guard(String),

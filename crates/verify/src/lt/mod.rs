@@ -41,6 +41,7 @@ pub use error::ExtendError;
 use guard::check_preserved;
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 
+use crate::policy::Requirement;
 use crate::report::Report;
 use crate::validate::{RevocationMode, Verifier, VerifyOptions, cms_der};
 use crate::{Indication, SubIndication};
@@ -84,6 +85,11 @@ pub struct ExtendOptions {
     /// The only hosts and ports fetched from (revocation data, issuer certificates), when
     /// not empty; see `kenpo_revocation::fetch`. The TSAs are contacted whatever it says.
     pub fetch_allow: Vec<kenpo_revocation::fetch::AllowedOrigin>,
+    /// A validation policy the signature must meet to be preserved (`None`: only valid
+    /// now). The input must meet the requirements an extension cannot supply (the
+    /// signer's profile, its validity at the signature time-stamp, accepted TSAs), and the
+    /// result all of them, or nothing is returned ([`ExtendError::Policy`]).
+    pub policy: Option<crate::policy::Policy>,
 }
 
 impl ExtendOptions {
@@ -101,6 +107,7 @@ impl ExtendOptions {
             legacy_values: false,
             revocation_cache: None,
             fetch_allow: Vec::new(),
+            policy: None,
         }
     }
 
@@ -116,6 +123,7 @@ impl ExtendOptions {
             fetch_allow: self.fetch_allow.clone(),
             at: None,
             revocation: RevocationMode::Hard,
+            policy: crate::policy::Policy::default(),
         }
     }
 }
@@ -182,6 +190,16 @@ pub fn extend(
     let verifier = Verifier::new(opts.verify_options());
     let before = verifier.verify(&der, content).map_err(content_error)?;
     require_valid(&before)?;
+    if let Some(policy) = &opts.policy {
+        require_policy(policy, &before, |r| {
+            !matches!(
+                r,
+                Requirement::Level { .. }
+                    | Requirement::SignatureTimestamp
+                    | Requirement::ArchiveTimestamp
+            )
+        })?;
+    }
 
     let client = match &opts.tsa {
         Some(c) => Some(BlockingTsaClient::new(c.clone())?),
@@ -243,6 +261,9 @@ pub fn extend(
                 .unwrap_or_default()
         )));
     }
+    if let Some(policy) = &opts.policy {
+        require_policy(policy, &report, |_| true)?;
+    }
     Ok(Extended {
         der,
         level: match opts.to {
@@ -263,6 +284,29 @@ fn content_error(e: crate::validate::VerifyError) -> ExtendError {
     match e {
         crate::validate::VerifyError::Content { source, .. } => ExtendError::Content(source),
     }
+}
+
+/// Only a signature that meets `policy` is preserved: the requirements of `policy` that
+/// `report`'s signatures miss, those `counts` keeps, refuse the extension.
+fn require_policy(
+    policy: &crate::policy::Policy,
+    report: &Report,
+    counts: impl Fn(&Requirement) -> bool,
+) -> Result<(), ExtendError> {
+    let unmet: Vec<String> = report
+        .signatures
+        .iter()
+        .flat_map(|s| crate::policy::evaluate(policy, s))
+        .filter(|r| counts(r))
+        .map(|r| format!("[{}] {}", r.code(), r.text(crate::report::Lang::En)))
+        .collect();
+    if unmet.is_empty() {
+        return Ok(());
+    }
+    Err(ExtendError::Policy {
+        policy: policy.name.clone(),
+        unmet: unmet.join("; "),
+    })
 }
 
 /// Rule 27-2: only a signature valid now is preserved.

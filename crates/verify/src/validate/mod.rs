@@ -102,6 +102,9 @@ pub struct VerifyRequest<'a> {
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
     pub revocation: RevocationMode,
+    /// The validation policy the verdict is given under ([`crate::policy`]); its
+    /// revocation mode is not applied here (see [`VerifyOptions::with_policy`]).
+    pub policy: crate::policy::Policy,
 }
 
 /// Operational errors (exit code 4); verdicts are never errors.
@@ -223,6 +226,9 @@ fn format_failure(at: OffsetDateTime, detail: String) -> Report {
             best_signature_time: at,
             timestamps: Vec::new(),
             checks: vec![CheckReport::new("format", false, detail)],
+            signer_profiles: Vec::new(),
+            signer_validated_at: None,
+            policy_unmet: Vec::new(),
         }],
         policy: POLICY_NAME.into(),
         validation_time: at,

@@ -30,6 +30,8 @@ pub(super) struct TsaValidation {
     pub(super) control_time: OffsetDateTime,
     /// Whether it was.
     pub(super) ok: bool,
+    /// SHA-256 of the anchor the path ended at, when it validated.
+    pub(super) anchor_sha256: Option<[u8; 32]>,
 }
 
 /// A [`TsaCertValidator`] applying the control-time rule (see the module docs).
@@ -45,6 +47,8 @@ pub(super) struct ControlTimeValidator<'a> {
     /// time-stamps, tokens inside tokens).
     archive_times: Vec<OffsetDateTime>,
     log: Mutex<Vec<TsaValidation>>,
+    /// Sunset dates of the validation policy.
+    sunset: crate::sunset::SunsetOverrides,
 }
 
 impl<'a> ControlTimeValidator<'a> {
@@ -86,7 +90,14 @@ impl<'a> ControlTimeValidator<'a> {
             controls,
             archive_times,
             log: Mutex::new(Vec::new()),
+            sunset: crate::sunset::SunsetOverrides::default(),
         }
+    }
+
+    /// The validator with the sunset dates of a validation policy.
+    pub(super) fn with_sunset(mut self, sunset: &crate::sunset::SunsetOverrides) -> Self {
+        sunset.clone_into(&mut self.sunset);
+        self
     }
 
     /// The control time of the token of `tsa_cert` made at `gen_time` (see the module docs).
@@ -127,7 +138,7 @@ impl<'a> ControlTimeValidator<'a> {
         // be strong enough at the control time, or a later archive time-stamp (with a
         // stronger key) must exist before its sunset.
         if let Some(tsa) = path.first()
-            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_cert(tsa)
+            && let Some((size, Some(sunset))) = self.sunset.key_sunset_of_cert(tsa)
             && control >= sunset
         {
             return Err(format!(
@@ -194,6 +205,19 @@ impl ControlTimeValidator<'_> {
                 self.check_until(found.certs(), gen_time, control)
                     .map(|()| found)
             });
+        let anchor_sha256 = result
+            .as_ref()
+            .ok()
+            .and_then(|f| f.certs().last())
+            .map(|a| {
+                let mut out = [0u8; 32];
+                out.copy_from_slice(
+                    kenpo_core::alg::DigestAlgorithm::Sha256
+                        .digest(a)
+                        .as_bytes(),
+                );
+                out
+            });
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -201,6 +225,7 @@ impl ControlTimeValidator<'_> {
                 gen_time,
                 control_time: control,
                 ok: result.is_ok(),
+                anchor_sha256,
             });
         result
     }

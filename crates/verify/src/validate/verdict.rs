@@ -231,14 +231,30 @@ impl SigCtx<'_> {
             }
         }
 
+        // The profiles the signer meets, for the validation policy.
+        let signer_profiles: Vec<Profile> = s.signer_cert.as_ref().map_or_else(Vec::new, |c| {
+            [Profile::Hpki, Profile::Accredited]
+                .into_iter()
+                .filter(|p| self.profiles.check(*p, c).is_ok())
+                .collect()
+        });
+
         // Time-stamps and best-signature-time.
         let mut timestamps = Vec::new();
         let mut poe: Option<OffsetDateTime> = None;
+        let tsa_validations = self.tsa.validations();
         for ts in &mut s.timestamps {
+            // The anchor of the last successful TSA path validation of this token.
+            let tsa_anchor_sha256 = tsa_validations
+                .iter()
+                .rev()
+                .find(|v| v.ok && Some(v.gen_time) == ts.gen_time)
+                .and_then(|v| v.anchor_sha256);
             timestamps.push(TimestampReport {
                 kind: ts_kind(ts.kind),
                 gen_time: ts.gen_time,
                 valid: ts.intact,
+                tsa_anchor_sha256: tsa_anchor_sha256.filter(|_| ts.intact),
             });
             let name = ["timestamp:", ts.kind.name()].concat();
             let detail = std::mem::take(&mut ts.detail);
@@ -276,7 +292,8 @@ impl SigCtx<'_> {
         let best_text = rfc3339(best);
         // Algorithm sunset of the signer's key at the best-signature-time.
         if let Some(cert) = &s.signer_cert
-            && let Some((size, Some(sunset))) = crate::sunset::key_sunset_of_spki(cert.cert().spki)
+            && let Some((size, Some(sunset))) =
+                self.opts.policy.sunset.key_sunset_of_spki(cert.cert().spki)
         {
             if best >= sunset {
                 checks.push(CheckReport::new(
@@ -320,6 +337,7 @@ impl SigCtx<'_> {
         ));
 
         // X.509 validation of the signer at best-signature-time.
+        let mut signer_validated_at = None;
         if self.opts.revocation == RevocationMode::Require && self.no_source {
             checks.push(CheckReport::new(
                 "revocation-data",
@@ -341,6 +359,7 @@ impl SigCtx<'_> {
             let v = super::online(v, self.opts.offline, &self.opts.fetch_allow);
             match v.validate_found(cert.der(), self.carried) {
                 Ok(p) => {
+                    signer_validated_at = Some(best);
                     checks.push(CheckReport::new(
                         "path",
                         true,
@@ -377,6 +396,9 @@ impl SigCtx<'_> {
             best_signature_time: best,
             timestamps,
             checks,
+            signer_profiles,
+            signer_validated_at,
+            policy_unmet: Vec::new(),
         }
     }
 }

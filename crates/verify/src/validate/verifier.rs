@@ -48,6 +48,21 @@ pub struct VerifyOptions {
     pub at: Option<OffsetDateTime>,
     /// Unknown-revocation handling.
     pub revocation: RevocationMode,
+    /// The validation policy the verdict is given under ([`crate::policy`]): every report
+    /// names it and lists, per signature, the requirements not met.
+    pub policy: crate::policy::Policy,
+}
+
+impl VerifyOptions {
+    /// These options under `policy`, with the revocation mode the policy sets, if it sets
+    /// one (set [`VerifyOptions::revocation`] afterwards to override it).
+    pub fn with_policy(mut self, policy: crate::policy::Policy) -> Self {
+        if let Some(mode) = policy.revocation {
+            self.revocation = mode;
+        }
+        self.policy = policy;
+        self
+    }
 }
 
 impl VerifyRequest<'_> {
@@ -64,6 +79,7 @@ impl VerifyRequest<'_> {
             fetch_allow: self.fetch_allow.clone(),
             at: self.at,
             revocation: self.revocation,
+            policy: self.policy.clone(),
         }
     }
 }
@@ -240,8 +256,20 @@ impl Verifier {
     }
 
     /// Validates every signature of a CAdES/CMS signature (DER, BER or PEM) with `content`
-    /// as the detached content (see [`super::verify_signature`]).
+    /// as the detached content (see [`super::verify_signature`]), under the options'
+    /// validation policy ([`crate::policy::apply`]).
     pub fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
+        let mut report = self.verify_en319102(signature, content)?;
+        crate::policy::apply(&self.opts.policy, &mut report);
+        Ok(report)
+    }
+
+    /// [`Verifier::verify`] before the policy's requirements are applied.
+    fn verify_en319102(
+        &self,
+        signature: &[u8],
+        content: Option<&Path>,
+    ) -> Result<Report, VerifyError> {
         let at = self.opts.at.unwrap_or_else(now);
         let raw = cms_der(signature);
         // Zero padding after the ContentInfo is tolerated, as `signature::verify` does.
@@ -309,7 +337,8 @@ impl Verifier {
                 at,
                 &emb.token_order,
                 &excluded,
-            );
+            )
+            .with_sunset(&self.opts.policy.sunset);
             let checked = match self.check(&sd, &der, content, &emb, &validator)? {
                 Ok(c) => c,
                 Err(detail) => return Ok(format_failure(at, detail)),
