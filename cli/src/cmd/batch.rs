@@ -1,6 +1,6 @@
 //! `kenpo-sign batch DIR --trust PEM_OR_DIR... --report OUT.jsonl [--cert-store PEM_OR_DIR]...
 //! [--crl FILE]... [--jobs N] [--offline] [--resume] [--profile hpki|accredited|any]
-//! [--archive --tsa URL --out DIR]`
+//! [--policy default|rule27-sign|rule27-archive|FILE] [--archive --tsa URL --out DIR]`
 //!
 //! One JSON line per signature or unsigned file, written and flushed as it finishes, then
 //! the summary line (`kenpo_verify::batch`). Exit code: 4 when any line carries an error or
@@ -82,9 +82,11 @@ pub struct Args {
     /// Validation time (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
-    /// What missing revocation data means.
-    #[arg(long, value_enum, default_value_t = RevocationArg::Hard)]
-    pub revocation: RevocationArg,
+    /// What missing revocation data means (default: the policy's mode, else hard).
+    #[arg(long, value_enum)]
+    pub revocation: Option<RevocationArg>,
+    #[arg(long, value_name = "default|rule27-sign|rule27-archive|FILE", default_value = "default", help = crate::cmd::verify::POLICY_HELP)]
+    pub policy: String,
     /// Time-stamp unsigned files (intake token `OUT/…/FILE.tsr`) and extend passing
     /// signatures to B-LTA (`OUT/…/FILE.p7s`).
     #[arg(long, requires_all = ["tsa", "out"])]
@@ -230,6 +232,8 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             args.dir.display()
         )));
     }
+    let policy = crate::cmd::verify::load_policy(&args.policy)?;
+    let revocation = crate::cmd::verify::revocation_mode(args.revocation, &policy);
     let opts = VerifyOptions {
         anchors: files::certificates_limited(&args.trust, args.limit)?,
         cert_store: files::certificates_limited(&args.cert_store, args.limit)?,
@@ -240,7 +244,8 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         revocation_cache: args.revocation_cache.clone(),
         fetch_allow: args.fetch_allow.clone(),
         at: files::parse_at(args.at.as_deref())?,
-        revocation: args.revocation.into(),
+        revocation,
+        policy,
     };
     let mut config = BatchConfig::new(Arc::new(Verifier::new(opts.clone())));
     config.jobs = args.jobs.unwrap_or(0);

@@ -1,6 +1,7 @@
 //! `kenpo-sign extend SIG [--content DOC] --to b-lt|b-lta --tsa URL... --trust PEM_OR_DIR...
 //! [--cert-store PEM_OR_DIR]... [--crl FILE]... [--ocsp-response FILE]... [--offline]
-//! [--profile hpki|accredited|any] (-o OUT | --in-place)`
+//! [--profile hpki|accredited|any] [--policy default|rule27-sign|rule27-archive|FILE]
+//! (-o OUT | --in-place)`
 //!
 //! B-T → B-LT / B-LTA, and B-LTA → B-LTA (renewal: a new archive time-stamp). The output is
 //! written atomically (temporary file, fsync, rename); with `--in-place` the original is
@@ -71,6 +72,12 @@ pub struct Args {
     /// Certificate profile the signer must satisfy.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
+    /// Validation policy the signature must meet to be preserved: refused (exit 1, nothing
+    /// written) when the input misses a requirement an extension cannot supply (signer
+    /// profile, validity at the signature time-stamp, accepted TSAs) or the result misses
+    /// any (docs/POLICY.md); default: only valid now.
+    #[arg(long, value_name = "default|rule27-sign|rule27-archive|FILE")]
+    pub policy: Option<String>,
     /// Also add the legacy certificate-values / revocation-values attributes (CAdES-X-Long,
     /// for receivers of the JIS X 5092 era).
     #[arg(long)]
@@ -151,6 +158,11 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             "--to b-lta needs at least one --tsa URL".into(),
         ));
     }
+    let policy = args
+        .policy
+        .as_deref()
+        .map(crate::cmd::verify::load_policy)
+        .transpose()?;
     let opts = ExtendOptions {
         cert_store: files::certificates_limited(&args.cert_store, limit)?,
         crls: files::der_files_limited(&args.crl, limit)?,
@@ -160,6 +172,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         revocation_cache: args.revocation_cache.clone(),
         fetch_allow: args.fetch_allow.clone(),
         legacy_values: args.legacy_values,
+        policy,
         ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
     };
     let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;

@@ -1,6 +1,7 @@
 //! `kenpo-sign verify SIG [--content DOC] --trust PEM_OR_DIR... [--cert-store PEM_OR_DIR]...
 //! [--crl FILE]... [--ocsp-response FILE]... [--profile hpki|accredited|any] [--offline]
-//! [--at RFC3339] [--revocation soft|hard|require] [--format text|json] [--lang ja|en]
+//! [--at RFC3339] [--revocation soft|hard|require]
+//! [--policy default|rule27-sign|rule27-archive|FILE] [--format text|json] [--lang ja|en]
 //! [--max-input-bytes N]`
 //!
 //! The signature and the certificate, CRL and OCSP files are held in memory, each up to
@@ -11,6 +12,7 @@
 
 use std::path::PathBuf;
 
+use kenpo_verify::policy::Policy;
 use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
 
 use crate::cmd::sign::ProfileArg;
@@ -37,6 +39,26 @@ impl From<RevocationArg> for RevocationMode {
         }
     }
 }
+
+/// The validation policy named by `--policy`: a built-in name or a policy file. An
+/// unreadable file is an operational error (exit 4), a file that is not a policy a usage
+/// error (exit 2).
+pub fn load_policy(arg: &str) -> Result<Policy, CliError> {
+    Policy::from_arg(arg).map_err(|e| match e {
+        kenpo_verify::policy::PolicyError::Read { .. } => CliError::op("--policy", e),
+        e => CliError::Usage(format!("--policy {arg}: {e}")),
+    })
+}
+
+/// The revocation mode: `--revocation` when given, else the policy's, else hard.
+pub fn revocation_mode(arg: Option<RevocationArg>, policy: &Policy) -> RevocationMode {
+    arg.map(RevocationMode::from)
+        .or(policy.revocation)
+        .unwrap_or(RevocationMode::Hard)
+}
+
+/// Help of `--policy`.
+pub const POLICY_HELP: &str = "Validation policy: default (EN 319 102-1), rule27-sign (HPKI or accredited signer, a valid signature time-stamp, the signer valid at its genTime), rule27-archive (rule27-sign and an unbroken B-LTA), or a policy FILE (JSON or TOML, docs/POLICY.md). A signature that misses a requirement is never TOTAL_PASSED and the report names each unmet requirement";
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
@@ -76,9 +98,11 @@ pub struct Args {
     /// Validation time (RFC 3339; default now).
     #[arg(long)]
     pub at: Option<String>,
-    /// What missing revocation data means.
-    #[arg(long, value_enum, default_value_t = RevocationArg::Hard)]
-    pub revocation: RevocationArg,
+    /// What missing revocation data means (default: the policy's mode, else hard).
+    #[arg(long, value_enum)]
+    pub revocation: Option<RevocationArg>,
+    #[arg(long, value_name = "default|rule27-sign|rule27-archive|FILE", default_value = "default", help = POLICY_HELP)]
+    pub policy: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -94,6 +118,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<u8, CliError> {
     let limit = args.limit;
     let signature = files::read_limited(&args.sig, limit)?;
+    let policy = load_policy(&args.policy)?;
     let req = VerifyRequest {
         signature: &signature,
         content: args.content.as_deref(),
@@ -106,8 +131,8 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         revocation_cache: args.revocation_cache.clone(),
         fetch_allow: args.fetch_allow.clone(),
         at: files::parse_at(args.at.as_deref())?,
-        revocation: args.revocation.into(),
-        policy: kenpo_verify::policy::Policy::default(),
+        revocation: revocation_mode(args.revocation, &policy),
+        policy,
     };
     let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
     match args.format {

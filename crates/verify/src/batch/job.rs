@@ -164,5 +164,7 @@ pub(crate) fn verdict_of(report: &Report) -> Verdict {
         indication: report.indication,
         sub_indication: report.sub_indication,
         level,
+        policy: report.policy.clone(),
+        policy_met: report.signatures.iter().all(|s| s.policy_unmet.is_empty()),
     }
 }

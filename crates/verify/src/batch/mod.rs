@@ -60,7 +60,9 @@ use std::time::Duration;
 
 pub use archive::ArchiveConfig;
 pub use engine::{Batch, Poll, Progress};
-pub use result::{Category, FileError, FileKind, FileResult, Intake, Summary, Verdict};
+pub use result::{
+    Category, FileError, FileKind, FileResult, Intake, PolicyCount, Summary, Verdict,
+};
 pub use resume::ResumeIndex;
 pub use verifier::SignatureVerifier;
 

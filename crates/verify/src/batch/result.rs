@@ -47,6 +47,10 @@ pub struct Verdict {
     pub sub_indication: Option<SubIndication>,
     /// Level of the signature that gave the indication (`B-B` … `B-LTA`).
     pub level: &'static str,
+    /// Name of the validation policy the file was verified under.
+    pub policy: String,
+    /// Whether every signature met its requirements ([`crate::policy`]).
+    pub policy_met: bool,
 }
 
 /// The RFC 3161 intake time-stamp of an unsigned file (`--archive`).
@@ -192,6 +196,7 @@ impl FileResult {
             "indication": v.map(|v| v.indication.name()),
             "sub_indication": v.and_then(|v| v.sub_indication.map(SubIndication::name)),
             "level": v.map(|v| v.level),
+            "policy_met": v.map(|v| v.policy_met),
             "error": self.error.as_ref().map(ToString::to_string),
             "content": self.content.as_ref().map(|c| c.to_string_lossy()),
             "content_sha256": self.content_sha256,
@@ -275,6 +280,26 @@ pub struct Summary {
     pub resumed: u64,
     /// Wall time of the run.
     pub seconds: f64,
+    /// Per validation policy (in order of first use): its name, the verified files
+    /// (resumed lines not counted) that met it, and those that did not.
+    pub policies: Vec<PolicyCount>,
+}
+
+/// How many verified files met a validation policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyCount {
+    /// The policy's name.
+    pub name: String,
+    /// Files whose every signature met it.
+    pub met: u64,
+    /// Files with a signature that did not.
+    pub unmet: u64,
+}
+
+impl PolicyCount {
+    fn to_json(&self) -> Value {
+        json!({ "name": self.name, "met": self.met, "unmet": self.unmet })
+    }
 }
 
 impl Summary {
@@ -283,6 +308,25 @@ impl Summary {
         self.files += 1;
         if r.resumed.is_some() {
             self.resumed += 1;
+        }
+        if let (Some(v), None, None) = (&r.verdict, r.resumed, &r.error) {
+            let i = match self.policies.iter().position(|p| p.name == v.policy) {
+                Some(i) => i,
+                None => {
+                    self.policies.push(PolicyCount {
+                        name: v.policy.clone(),
+                        ..PolicyCount::default()
+                    });
+                    self.policies.len() - 1
+                }
+            };
+            if let Some(p) = self.policies.get_mut(i) {
+                if v.policy_met {
+                    p.met += 1;
+                } else {
+                    p.unmet += 1;
+                }
+            }
         }
         match r.category() {
             Category::Verdict(Indication::TotalPassed) => self.passed += 1,
@@ -309,9 +353,11 @@ impl Summary {
     }
 
     /// `{"summary": {"files", "TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE", "unsigned",
-    /// "errors", "seconds", "resumed", "skipped"}}`.
+    /// "errors", "seconds", "resumed", "skipped", "policy"}}`; `policy` is
+    /// `{"name", "met", "unmet"}` of the run's validation policy (`null` when no file was
+    /// verified), and `policies` lists every policy when a run used several.
     pub fn to_json(&self) -> Value {
-        json!({ "summary": {
+        let mut o = json!({ "summary": {
             "files": self.files,
             "TOTAL_PASSED": self.passed,
             "TOTAL_FAILED": self.failed,
@@ -321,6 +367,12 @@ impl Summary {
             "seconds": (self.seconds * 1000.0).round() / 1000.0,
             "resumed": self.resumed,
             "skipped": self.skipped,
-        }})
+            "policy": self.policies.first().map(PolicyCount::to_json),
+        }});
+        if self.policies.len() > 1 {
+            o["summary"]["policies"] =
+                Value::Array(self.policies.iter().map(PolicyCount::to_json).collect());
+        }
+        o
     }
 }
