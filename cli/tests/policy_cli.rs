@@ -19,7 +19,12 @@ fn sign(doc: &Path, level: &str) -> PathBuf {
     let out = PathBuf::from(format!("{}.p7s", doc.display()));
     let o = std::process::Command::new(BIN)
         .args(["sign", doc.to_str().unwrap()])
-        .args(["--cert", &f("hpki-signer.pem"), "--key", &f("hpki-signer.key.pem")])
+        .args([
+            "--cert",
+            &f("hpki-signer.pem"),
+            "--key",
+            &f("hpki-signer.key.pem"),
+        ])
         .args(["--chain", &f("hpki-sign-ca.pem"), "--tsa", &env().tsa.url])
         .args(["--trust", &f("root-ca.pem"), "--trust", &f("tsa-ca.pem")])
         .args(["--level", level, "--profile", "hpki", "--yes", "-o"])
@@ -82,7 +87,12 @@ fn verify_exit_code_and_report_follow_the_policy() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v = json(&o);
     assert!(unmet(&v).is_empty());
-    assert!(v["policy"].as_str().unwrap().starts_with("kenpo-sign default"));
+    assert!(
+        v["policy"]
+            .as_str()
+            .unwrap()
+            .starts_with("kenpo-sign default")
+    );
 
     // B-B under rule27-sign: INDETERMINATE, the requirement named in JSON and text.
     let o = verify(&bb, &a, "rule27-sign", "json");
@@ -95,7 +105,10 @@ fn verify_exit_code_and_report_follow_the_policy() {
     let o = verify(&bb, &a, "rule27-sign", "text");
     assert_eq!(o.status.code(), Some(3));
     let t = text(&o);
-    assert!(t.contains("Policy requirements not met (rule27-sign)"), "{t}");
+    assert!(
+        t.contains("Policy requirements not met (rule27-sign)"),
+        "{t}"
+    );
     assert!(
         t.contains("[signature-timestamp] no valid signature time-stamp covers the signature"),
         "{t}"
@@ -120,12 +133,21 @@ fn verify_exit_code_and_report_follow_the_policy() {
 
     // A policy file with an unknown key: a usage error naming it.
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "name = \"x\"\nlevel = \"B-T\"\nprofile = [\"hpki\"]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "name = \"x\"\nlevel = \"B-T\"\nprofile = [\"hpki\"]\n",
+    )
+    .unwrap();
     let o = verify(&bt, &b, bad.to_str().unwrap(), "json");
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("unknown field `profile`"), "{}", text(&o));
     // A policy file that is not there: operational.
-    let o = verify(&bt, &b, dir.path().join("none.toml").to_str().unwrap(), "json");
+    let o = verify(
+        &bt,
+        &b,
+        dir.path().join("none.toml").to_str().unwrap(),
+        "json",
+    );
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
 }
 
@@ -151,8 +173,7 @@ fn batch_counts_files_per_policy() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let lines = std::fs::read_to_string(&report).unwrap();
-    let summary: serde_json::Value =
-        serde_json::from_str(lines.lines().last().unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(lines.lines().last().unwrap()).unwrap();
     let s = &summary["summary"];
     assert_eq!(s["policy"]["name"], "rule27-sign", "{summary}");
     assert_eq!(s["policy"]["met"], 1, "{summary}");

@@ -272,7 +272,7 @@ fn policy_files_in_json_and_toml_decide() {
 
     // TSA anchors in JSON: the TSA's root by file passes, another fingerprint does not.
     let tsa_ca = dir.path().join("tsa-ca.pem");
-    std::fs::write(&tsa_ca, &w.pki.entity("tsa-ca").unwrap().cert_pem()).unwrap();
+    std::fs::write(&tsa_ca, w.pki.entity("tsa-ca").unwrap().cert_pem()).unwrap();
     let json = dir.path().join("tsa.json");
     std::fs::write(
         &json,
@@ -348,4 +348,43 @@ fn extend_refuses_a_signature_that_fails_the_policy() {
     };
     let x = extend(&bt, Some(content_file()), &opts).unwrap();
     assert_eq!(x.level, "B-LTA");
+}
+
+/// The JSON Schema accepts every shipped policy file (TOML read as its JSON equivalent)
+/// and refuses an unknown key, checked with Python's `jsonschema` where it is installed.
+#[test]
+fn the_schema_validates_the_shipped_files() {
+    let script = r#"
+import json, sys, tomllib, pathlib, jsonschema
+d = pathlib.Path(sys.argv[1])
+schema = json.loads((d / "../schemas/policy.schema.json").read_text())
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+n = 0
+for f in sorted(d.iterdir()):
+    doc = json.loads(f.read_text()) if f.suffix == ".json" else tomllib.loads(f.read_text())
+    v.validate(doc)
+    n += 1
+bad = {"name": "x", "levle": "B-T"}
+assert not v.is_valid(bad)
+assert not v.is_valid({"name": "x", "sunset": {"DSA-1024": "2030-01-01"}})
+assert not v.is_valid({"name": "x", "tsa_anchors": [{"sha256": "00", "file": "a"}]})
+print(n)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(policies_dir())
+        .output();
+    let Ok(out) = out else {
+        eprintln!("SKIP: python3 not found");
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("No module named 'jsonschema'") || err.contains("No module named 'tomllib'") {
+        eprintln!("SKIP: python3 jsonschema/tomllib not installed");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    let n: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(n >= 5, "{n} files checked");
 }
