@@ -206,6 +206,22 @@ fn bt_passes_rule27_sign_and_fails_it_with_a_corrupted_time_stamp() {
 }
 
 #[test]
+fn a_signer_revoked_before_the_time_stamp_misses_valid_at_timestamp() {
+    let w = world();
+    let bt = sign(w, "hpki-signer-revoked", Level::BT);
+    let r = verify(w, &bt, Policy::rule27_sign());
+    assert_unmet(&r, "rule27-sign", "valid-at-timestamp");
+    // The EN 319 102-1 finding (revocation) stands: it says more than the policy.
+    assert_eq!(r.signatures[0].signer_validated_at, None);
+    assert_ne!(
+        r.sub_indication,
+        Some(SubIndication::SIG_CONSTRAINTS_FAILURE),
+        "{}",
+        explain(&r)
+    );
+}
+
+#[test]
 fn rule27_archive_needs_an_unbroken_b_lta() {
     let w = world();
     let bt = sign(w, "hpki-signer", Level::BT);

@@ -106,9 +106,16 @@ pub fn evaluate(policy: &Policy, s: &SignatureReport) -> Vec<Requirement> {
             .filter(|t| t.kind == "signature" && accepted_ts(policy, t))
             .filter_map(|t| t.gen_time)
             .min();
+        // The signer's path is validated at the best-signature-time, the genTime of the
+        // earliest valid signature time-stamp.
+        let validated_at_a_timestamp = s.signer_validated_at.is_some_and(|v| {
+            s.timestamps
+                .iter()
+                .any(|t| t.kind == "signature" && t.valid && t.gen_time == Some(v))
+        });
         match earliest {
             None => unmet.push(Requirement::SignatureTimestamp),
-            Some(g) if s.signer_validated_at != Some(g) => {
+            Some(g) if !validated_at_a_timestamp => {
                 unmet.push(Requirement::ValidAtTimestamp { gen_time: g });
             }
             Some(_) => {}
@@ -168,5 +175,102 @@ pub fn apply(policy: &Policy, report: &mut Report) {
     {
         report.indication = worst.indication;
         report.sub_indication = worst.sub_indication;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::SignerReport;
+
+    fn sig(indication: Indication, level: &'static str) -> SignatureReport {
+        SignatureReport {
+            indication,
+            sub_indication: (indication != Indication::TotalPassed)
+                .then_some(SubIndication::HASH_FAILURE),
+            level,
+            signer: SignerReport::default(),
+            signing_time: None,
+            best_signature_time: OffsetDateTime::UNIX_EPOCH,
+            timestamps: Vec::new(),
+            checks: Vec::new(),
+            signer_profiles: vec![Profile::Hpki],
+            signer_validated_at: Some(OffsetDateTime::UNIX_EPOCH),
+            policy_unmet: Vec::new(),
+        }
+    }
+
+    fn report(signatures: Vec<SignatureReport>) -> Report {
+        Report {
+            indication: Indication::TotalPassed,
+            sub_indication: None,
+            signatures,
+            policy: String::new(),
+            validation_time: OffsetDateTime::UNIX_EPOCH,
+            schema_version: crate::report::SCHEMA_VERSION,
+        }
+    }
+
+    #[test]
+    fn unmet_never_passes_and_a_worse_verdict_stands() {
+        let mut r = report(vec![sig(Indication::TotalPassed, "B-B")]);
+        apply(&Policy::rule27_sign(), &mut r);
+        assert_eq!(r.policy, "rule27-sign");
+        assert_eq!(r.indication, Indication::Indeterminate);
+        assert_eq!(
+            r.sub_indication,
+            Some(SubIndication::SIG_CONSTRAINTS_FAILURE)
+        );
+        assert_eq!(r.exit_code(), 3);
+
+        let mut r = report(vec![
+            sig(Indication::TotalPassed, "B-B"),
+            sig(Indication::TotalFailed, "B-B"),
+        ]);
+        r.indication = Indication::TotalFailed;
+        r.sub_indication = Some(SubIndication::HASH_FAILURE);
+        apply(&Policy::rule27_sign(), &mut r);
+        assert_eq!(r.indication, Indication::TotalFailed);
+        assert_eq!(r.sub_indication, Some(SubIndication::HASH_FAILURE));
+        assert_eq!(r.signatures[1].indication, Indication::TotalFailed);
+        assert!(!r.signatures[1].policy_unmet.is_empty());
+
+        // The default policy changes nothing.
+        let mut r = report(vec![sig(Indication::TotalPassed, "B-B")]);
+        apply(&Policy::default(), &mut r);
+        assert_eq!(r.indication, Indication::TotalPassed);
+        assert!(r.signatures[0].policy_unmet.is_empty());
+    }
+
+    #[test]
+    fn archive_chain_and_tsa_anchors_are_read_from_the_time_stamps() {
+        let t = |s: i64| Some(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s));
+        let ts = |kind, gen_time, valid, anchor: u8| TimestampReport {
+            kind,
+            gen_time,
+            valid,
+            tsa_anchor_sha256: valid.then_some([anchor; 32]),
+        };
+        let mut s = sig(Indication::TotalPassed, "B-LTA");
+        s.signer_validated_at = t(1);
+        s.timestamps = vec![
+            ts("signature", t(1), true, 1),
+            ts("archive", t(2), false, 1),
+            ts("archive", t(3), true, 2),
+        ];
+        let unmet = evaluate(&Policy::rule27_archive(), &s);
+        assert_eq!(unmet, vec![Requirement::ArchiveChain { gen_time: t(2) }]);
+        let mut p = Policy::rule27_sign();
+        p.tsa_anchors = vec![[1; 32]];
+        assert_eq!(
+            evaluate(&p, &s),
+            vec![Requirement::TsaAnchor {
+                kind: "archive",
+                gen_time: t(3)
+            }]
+        );
+        for r in evaluate(&p, &s) {
+            assert!(!r.text(Lang::Ja).is_empty() && !r.text(Lang::En).is_empty());
+        }
     }
 }
