@@ -401,7 +401,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
     }
     if let Some(r) = &signed.revocation {
-        outln!("revocation at genTime: {r:?}");
+        outln!("revocation at genTime: {r}");
     }
     Ok(exit::OK)
 }
