@@ -24,6 +24,7 @@ macro_rules! out {
 mod cmd;
 mod exit;
 mod files;
+mod tz;
 
 /// mimalloc rather than the system allocator: a verification allocates a few dozen small
 /// objects (report texts, parsed views), a batch does so on every worker thread, and
