@@ -51,7 +51,10 @@ pub fn parse(s: &str) -> Result<Zone, String> {
     if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
         return Err(bad());
     }
-    let h: i8 = digits.get(..2).and_then(|d| d.parse().ok()).ok_or_else(bad)?;
+    let h: i8 = digits
+        .get(..2)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(bad)?;
     let m: i8 = match digits.get(2..4) {
         Some(d) => d.parse().map_err(|_| bad())?,
         None => 0,
@@ -172,7 +175,9 @@ mod tests {
         assert_eq!(parse("+0900"), Ok(JAPAN));
         assert_eq!(
             parse("-05"),
-            Ok(Zone(UtcOffset::from_hms(-5, 0, 0).unwrap_or(UtcOffset::UTC)))
+            Ok(Zone(
+                UtcOffset::from_hms(-5, 0, 0).unwrap_or(UtcOffset::UTC)
+            ))
         );
         assert!(parse("Mars/Olympus").is_err());
         assert!(parse("+25:00").is_err());
@@ -194,6 +199,9 @@ mod tests {
             localize("2026-12-06T14:28:17Z", Zone(UtcOffset::UTC)),
             "2026-12-06 14:28:17 +00:00"
         );
-        assert_eq!(localize("日本語 2026-01-01T00:00:00Z。", JAPAN), "日本語 2026-01-01 09:00:00 +09:00。");
+        assert_eq!(
+            localize("日本語 2026-01-01T00:00:00Z。", JAPAN),
+            "日本語 2026-01-01 09:00:00 +09:00。"
+        );
     }
 }

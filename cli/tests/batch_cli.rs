@@ -377,8 +377,7 @@ fn operational_errors_and_usage() {
 fn last_progress(stderr: &[u8]) -> String {
     String::from_utf8_lossy(stderr)
         .split(['\r', '\n'])
-        .filter(|s| s.contains("files") && s.contains("ETA"))
-        .last()
+        .rfind(|s| s.contains("files") && s.contains("ETA"))
         .unwrap_or_default()
         .to_owned()
 }
@@ -405,7 +404,11 @@ fn progress_counts_every_file_and_the_summary_table_lists_what_did_not_pass() {
     let bar = last_progress(&o.stderr);
     assert!(bar.contains(" 26/26 files"), "{bar}");
     let (_, summary, n) = read_report(&root, &report);
-    assert_eq!((summary["files"].as_u64(), n), (Some(25), 25), "JSONL unchanged");
+    assert_eq!(
+        (summary["files"].as_u64(), n),
+        (Some(25), 25),
+        "JSONL unchanged"
+    );
 
     let out = String::from_utf8_lossy(&o.stdout);
     let row = |name: &str| {
@@ -437,7 +440,10 @@ fn progress_counts_every_file_and_the_summary_table_lists_what_did_not_pass() {
         out.contains(&format!("…and 3 more (see {})", report.display())),
         "{out}"
     );
-    assert!(!out.contains("a.csv.p7s"), "a passing line is not listed: {out}");
+    assert!(
+        !out.contains("a.csv.p7s"),
+        "a passing line is not listed: {out}"
+    );
 
     let o = batch(&root, &report, &["--lang", "ja"]);
     let out = String::from_utf8_lossy(&o.stdout);

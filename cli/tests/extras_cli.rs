@@ -145,7 +145,10 @@ fn verify_cert_times_are_rfc3339_in_json_and_japan_time_in_text() {
     assert!(utc.contains("14:28:17 +00:00"), "{utc}");
     let json = go(&["--format", "json", "--tz", "+05:00"]);
     assert!(json.contains("14:28:17Z"), "{json}");
-    assert!(!json.contains("+09:00") && !json.contains("+05:00"), "{json}");
+    assert!(
+        !json.contains("+09:00") && !json.contains("+05:00"),
+        "{json}"
+    );
     let o = run(&args(&["--tz", "Mars/Olympus"])
         .iter()
         .map(String::as_str)
@@ -193,13 +196,7 @@ fn defaults_of_tsa_serve_and_timestamp_output() {
     let doc = cwd.path().join("a.csv");
     std::fs::write(&doc, "x\n").unwrap();
     let stamp = |extra: &[&str]| {
-        let mut a = vec![
-            "timestamp",
-            doc.to_str().unwrap(),
-            "--tsa",
-            &url,
-            "--trust",
-        ];
+        let mut a = vec!["timestamp", doc.to_str().unwrap(), "--tsa", &url, "--trust"];
         let trust = p("tsa-ca.pem");
         a.push(&trust);
         a.extend(extra);
@@ -214,7 +211,10 @@ fn defaults_of_tsa_serve_and_timestamp_output() {
     // A second run refuses to replace it, and says how.
     let (code, out) = stamp(&[]);
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("already exists") && out.contains("--force"), "{out}");
+    assert!(
+        out.contains("already exists") && out.contains("--force"),
+        "{out}"
+    );
     assert_eq!(std::fs::read(&tsr).unwrap(), first, "left as it was");
     let (code, out) = stamp(&["--force"]);
     assert_eq!(code, Some(0), "{out}");

@@ -23,7 +23,11 @@ fn marked_blocks(text: &str) -> Vec<String> {
             continue;
         }
         let fence = lines.next().unwrap_or_default();
-        assert_eq!(fence.trim(), "```sh", "{MARK} must be followed by a ```sh block");
+        assert_eq!(
+            fence.trim(),
+            "```sh",
+            "{MARK} must be followed by a ```sh block"
+        );
         let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
         blocks.push(body.join("\n"));
     }

@@ -22,9 +22,9 @@ use kenpo_verify::batch::{
 use kenpo_verify::lt::{ExtendOptions, Target};
 use kenpo_verify::validate::{Verifier, VerifyOptions};
 
+use crate::cmd::batch_summary::Collector;
 use crate::cmd::sign::ProfileArg;
 use crate::cmd::verify::RevocationArg;
-use crate::cmd::batch_summary::Collector;
 use crate::exit::{CliError, OPERATIONAL};
 use crate::{LangArg, files};
 

@@ -28,7 +28,11 @@ fn render(cmd: clap::Command) -> Result<Vec<u8>, CliError> {
 
 /// Writes the page of `cmd` and of each visible sub-command under `dir`; returns the
 /// files written.
-fn write_pages(cmd: &clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> Result<(), CliError> {
+fn write_pages(
+    cmd: &clap::Command,
+    dir: &Path,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), CliError> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         write_pages(sub, dir, written)?;
     }

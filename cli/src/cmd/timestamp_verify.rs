@@ -131,7 +131,11 @@ fn text(r: &Report, lang: Lang) -> String {
             o.push_str(&format!("{:<10} ±{ms} ms\n", l("精度:", "accuracy:")));
         }
         for (i, p) in r.path.iter().enumerate() {
-            let k = if i == 0 { l("証明書パス:", "path:") } else { "" };
+            let k = if i == 0 {
+                l("証明書パス:", "path:")
+            } else {
+                ""
+            };
             o.push_str(&format!("{k:<10} {p}\n"));
         }
     } else {
