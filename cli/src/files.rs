@@ -182,3 +182,28 @@ pub fn parse_at(at: Option<&str>) -> Result<Option<time::OffsetDateTime>, CliErr
     })
     .transpose()
 }
+
+/// The output path: `out` when given (replaced if it exists), else `input` with
+/// `.{ext}` appended, which must not exist unless `force` (a default name never replaces
+/// a file silently).
+pub fn default_output(
+    out: Option<&Path>,
+    input: &Path,
+    ext: &str,
+    force: bool,
+) -> Result<std::path::PathBuf, CliError> {
+    if let Some(o) = out {
+        return Ok(o.to_path_buf());
+    }
+    let mut name = input.as_os_str().to_owned();
+    name.push(".");
+    name.push(ext);
+    let path = std::path::PathBuf::from(name);
+    if !force && std::fs::symlink_metadata(&path).is_ok() {
+        return Err(CliError::Refused(format!(
+            "{} already exists; nothing written. Give --force to replace it, or -o another path",
+            path.display()
+        )));
+    }
+    Ok(path)
+}

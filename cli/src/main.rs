@@ -24,6 +24,7 @@ macro_rules! out {
 mod cmd;
 mod exit;
 mod files;
+mod tz;
 
 /// mimalloc rather than the system allocator: a verification allocates a few dozen small
 /// objects (report texts, parsed views), a batch does so on every worker thread, and
@@ -35,7 +36,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Report language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +104,10 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Verify every signature under a folder in parallel; one JSON line per file.
     Batch(Box<cmd::batch::Args>),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::completions::Args),
+    /// Print the manual page (roff), or write one page per command with -o DIR.
+    Man(cmd::man::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +133,8 @@ fn main() -> ExitCode {
         Command::Plan(a) => cmd::plan::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Batch(a) => cmd::batch::run(a),
+        Command::Completions(a) => cmd::completions::run(a, Cli::command()),
+        Command::Man(a) => cmd::man::run(a, Cli::command()),
     };
     exit::finish(result)
 }

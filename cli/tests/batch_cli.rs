@@ -372,3 +372,81 @@ fn operational_errors_and_usage() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("2/2 files") && err.contains("ETA"), "{err}");
 }
+
+/// The last state of the progress line on stderr (it is redrawn after `\r`).
+fn last_progress(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .split(['\r', '\n'])
+        .rfind(|s| s.contains("files") && s.contains("ETA"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A signature with its detached content is two files but one report line: the progress
+/// line used to count lines ("25/25 files" for 26 files; 120 of 200 in a folder of 80
+/// signature/content pairs and 40 unsigned files). The summary table on stdout gives the
+/// counts and lists what did not pass, at most 20, then "…and N more".
+#[test]
+fn progress_counts_every_file_and_the_summary_table_lists_what_did_not_pass() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("in");
+    std::fs::create_dir_all(&root).unwrap();
+    let doc = root.join("a.csv");
+    std::fs::write(&doc, "資格取得届,1\n").unwrap();
+    sign(&doc, &root.join("a.csv.p7s"), &[]);
+    std::fs::write(root.join("b.csv"), "unsigned\n").unwrap();
+    for i in 0..23 {
+        std::fs::write(root.join(format!("junk{i:02}.p7s")), b"\x30\x03\x02\x01").unwrap();
+    }
+    let report = work.path().join("r.jsonl");
+    let o = batch(&root, &report, &["--progress", "always", "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let bar = last_progress(&o.stderr);
+    assert!(bar.contains(" 26/26 files"), "{bar}");
+    let (_, summary, n) = read_report(&root, &report);
+    assert_eq!(
+        (summary["files"].as_u64(), n),
+        (Some(25), 25),
+        "JSONL unchanged"
+    );
+
+    let out = String::from_utf8_lossy(&o.stdout);
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row: {out}"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    assert!(out.starts_with("Batch summary (report: "), "{out}");
+    assert_eq!(row("files"), "26", "{out}");
+    assert!(out.contains("(25 report lines)"), "{out}");
+    assert_eq!(row("TOTAL_PASSED"), "1", "{out}");
+    assert_eq!(row("TOTAL_FAILED"), "23", "{out}");
+    assert_eq!(row("INDETERMINATE"), "0", "{out}");
+    assert_eq!(row("unsigned"), "1", "{out}");
+    assert_eq!(row("skipped"), "0", "{out}");
+    assert_eq!(row("errors"), "0", "{out}");
+    row("seconds").parse::<f64>().unwrap();
+    let listed: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("junk") && l.contains("TOTAL_FAILED"))
+        .collect();
+    assert_eq!(listed.len(), 20, "{out}");
+    assert!(listed[0].contains("FORMAT_FAILURE"), "{out}");
+    assert!(
+        out.contains(&format!("…and 3 more (see {})", report.display())),
+        "{out}"
+    );
+    assert!(
+        !out.contains("a.csv.p7s"),
+        "a passing line is not listed: {out}"
+    );
+
+    let o = batch(&root, &report, &["--lang", "ja"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("一括検証の結果"), "{out}");
+    assert!(out.contains("…ほか 3 件"), "{out}");
+}

@@ -106,7 +106,7 @@ fn inspect_signature_timestamp_certificate_and_crl() {
     let (code, j, out) = inspect_json(tsr.to_str().unwrap());
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(j["kind"], "timestamp-response");
-    assert_eq!(j["status"], "Granted");
+    assert_eq!(j["status"], "granted");
     assert!(j["token"]["tst_info"]["gen_time"].is_string(), "{j}");
 
     let (code, j, out) = inspect_json(&p("tsa.pem"));

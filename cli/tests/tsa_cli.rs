@@ -254,6 +254,8 @@ fn verdicts_on_bad_tokens_and_usage_errors() {
         junk.to_str().unwrap(),
         "--trust",
         &p("tsa-ca.pem"),
+        "--lang",
+        "en",
     ]);
     assert_eq!(
         o.status.code(),

@@ -5,8 +5,9 @@
 //! One JSON line per signature or unsigned file, written and flushed as it finishes, then
 //! the summary line (`kenpo_verify::batch`). Exit code: 4 when any line carries an error or
 //! the report cannot be written (it is then cut back to its last complete line, so every
-//! line it holds is whole), else the worst verdict (1 over 3 over 0). A progress line is
-//! drawn on stderr when it is a terminal.
+//! line it holds is whole), else the worst verdict (1 over 3 over 0). A progress line
+//! (every file counted, detached contents included) is drawn on stderr when it is a
+//! terminal; a summary table ([`super::batch_summary`]) is printed on stdout at the end.
 
 use std::fs::File;
 use std::io::{IsTerminal, Seek, SeekFrom, Write};
@@ -21,10 +22,11 @@ use kenpo_verify::batch::{
 use kenpo_verify::lt::{ExtendOptions, Target};
 use kenpo_verify::validate::{Verifier, VerifyOptions};
 
+use crate::cmd::batch_summary::Collector;
 use crate::cmd::sign::ProfileArg;
 use crate::cmd::verify::RevocationArg;
 use crate::exit::{CliError, OPERATIONAL};
-use crate::files;
+use crate::{LangArg, files};
 
 /// When to draw the progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -109,6 +111,12 @@ pub struct Args {
     /// Progress line on stderr.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Language of the summary table printed at the end (default: from the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Time zone of the summary table's times.
+    #[command(flatten)]
+    pub tz: crate::tz::TzArg,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -278,16 +286,29 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ProgressArg::Always => true,
         ProgressArg::Never => false,
     };
-    drive(batch, &mut report, show)
+    let table = Table {
+        lang: LangArg::resolve(args.lang),
+        tz: args.tz.tz,
+    };
+    drive(batch, &mut report, show, table)
+}
+
+/// How the summary table is printed.
+#[derive(Debug, Clone, Copy)]
+struct Table {
+    lang: kenpo_verify::report::Lang,
+    tz: crate::tz::Zone,
 }
 
 /// Writes the lines as they come, then the summary.
-fn drive(mut batch: Batch, report: &mut Report, show: bool) -> Result<u8, CliError> {
+fn drive(mut batch: Batch, report: &mut Report, show: bool, table: Table) -> Result<u8, CliError> {
     let mut bar = show.then(Bar::new);
     let mut failure = None;
+    let mut not_passed = Collector::default();
     loop {
         match batch.recv_timeout(Duration::from_millis(200)) {
             Poll::Result(r) => {
+                not_passed.add(&r);
                 if r.resumed.is_none()
                     && failure.is_none()
                     && let Err(e) = report.append(&r.to_json(), "a line (the run was stopped)")
@@ -315,6 +336,18 @@ fn drive(mut batch: Batch, report: &mut Report, show: bool) -> Result<u8, CliErr
     let summary = batch.summary();
     report.append(&summary.to_json(), "the summary")?;
     report.sync()?;
+    let files = batch.progress().files_done;
+    let ended = crate::tz::format(time::OffsetDateTime::now_utc(), table.tz);
+    let text = not_passed.render(&summary, files, &report.path, table.lang);
+    out!("{text}");
+    outln!(
+        "{} {ended}",
+        if table.lang == kenpo_verify::report::Lang::Ja {
+            "終了:"
+        } else {
+            "finished:"
+        }
+    );
     if summary.errors > 0 {
         eprintln!(
             "kenpo-sign: {} file(s) could not be processed; see the \"error\" fields of {}",
@@ -358,31 +391,29 @@ impl Bar {
 
     fn render(&self, p: Progress) {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        let rate = p.done as f64 / secs;
+        // Files, not report lines: a signature's detached content counts too.
+        let (done, found) = (p.files_done, p.files_found);
+        let rate = done as f64 / secs;
         let total = if p.walk_finished {
-            p.found.to_string()
+            found.to_string()
         } else {
-            format!("{}+", p.found)
+            format!("{found}+")
         };
         let eta = if p.walk_finished && rate > 0.0 {
-            let left = p.found.saturating_sub(p.done) as f64 / rate;
+            let left = found.saturating_sub(done) as f64 / rate;
             format!("{}:{:02}", (left / 60.0) as u64, (left % 60.0) as u64)
         } else {
             "--:--".into()
         };
         let width = 24usize;
-        let filled = p
-            .done
+        let filled = done
             .saturating_mul(width as u64)
-            .checked_div(p.found)
+            .checked_div(found)
             .map_or(0, |f| usize::try_from(f).unwrap_or(width));
         let bar: String = (0..width)
             .map(|i| if i < filled { '#' } else { '-' })
             .collect();
-        eprint!(
-            "\r[{bar}] {}/{total} files  {rate:.1}/s  ETA {eta} ",
-            p.done
-        );
+        eprint!("\r[{bar}] {done}/{total} files  {rate:.1}/s  ETA {eta} ");
         let _ = std::io::stderr().flush();
     }
 }

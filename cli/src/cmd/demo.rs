@@ -25,7 +25,7 @@ use crate::exit::CliError;
 use crate::{LangArg, files};
 
 /// Policy OID the demo TSA uses (under the documentation enterprise arc, RFC 5612).
-const DEMO_POLICY: &str = "1.3.6.1.4.1.32473.27.3.1";
+const DEMO_POLICY: &str = crate::cmd::tsa_serve::DEFAULT_POLICY;
 
 /// Arguments.
 #[derive(Debug, clap::Args)]

@@ -1,9 +1,12 @@
 //! One module per sub-command.
 
 pub mod batch;
+pub mod batch_summary;
+pub mod completions;
 pub mod demo;
 pub mod extend;
 pub mod inspect;
+pub mod man;
 pub mod plan;
 pub mod sign;
 pub mod testpki;

@@ -40,6 +40,9 @@ pub struct Args {
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Time zone of text output.
+    #[command(flatten)]
+    pub tz: crate::tz::TzArg,
     /// Size limit of each file (held in memory while it is planned).
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -80,7 +83,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let report = PlanReport::new(plans, &opts).with_skipped(collected.skipped.clone());
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default() + "\n",
-        Format::Text => report.render_text(LangArg::resolve(args.lang)),
+        Format::Text => {
+            crate::tz::localize(&report.render_text(LangArg::resolve(args.lang)), args.tz.tz)
+        }
     };
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());

@@ -1,6 +1,6 @@
 //! `kenpo-sign sign DOC (--cert PEM --key PEM | --pkcs12 FILE | --pkcs11-module SO --token LABEL
 //! --key-label LABEL) [--chain PEM]... [--tsa URL]... [--level b-b|b-t|b-lt|b-lta] [--attached]
-//! [--profile hpki|accredited|any] [--trust PEM]... [--yes] -o OUT`
+//! [--profile hpki|accredited|any] [--trust PEM]... [--yes] [-o OUT | --force]`
 //!
 //! On a terminal, the signer, roles, policies, document SHA-256 and level are shown and
 //! confirmed first (rule 27's explicit confirmation step); `--yes` skips the question.
@@ -99,7 +99,9 @@ pub struct Args {
     /// Certificate profile the signer must satisfy.
     #[arg(long, value_enum, default_value_t = ProfileArg::Any)]
     pub profile: ProfileArg,
-    /// Trust anchors for the TSA certificate (repeatable).
+    /// Trust anchors (file or directory; repeatable): the TSA certificate's chain must end
+    /// at one; with --level b-lt/b-lta the signature is also validated against them before
+    /// its validation data is embedded (required there).
     #[arg(long)]
     pub trust: Vec<PathBuf>,
     /// CRLs to check the signer against at genTime (repeatable).
@@ -125,9 +127,13 @@ pub struct Args {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// Output file (written atomically).
+    /// Output file, written atomically (default: DOC.p7s, or DOC.p7m with --attached,
+    /// which must not exist unless --force).
     #[arg(short = 'o', long = "out")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
+    /// Replace the default output (DOC.p7s / DOC.p7m) when it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -342,6 +348,8 @@ fn confirm(
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
+    let ext = if args.attached { "p7m" } else { "p7s" };
+    let out = files::default_output(args.out.as_deref(), &args.doc, ext, args.force)?;
     let opts = options(args)?;
     let signer = load_signer(args)?;
     let summary = cades::preflight(signer.as_ref(), &opts).map_err(sign_error)?;
@@ -358,12 +366,12 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     // B-LT / B-LTA: sign B-T into a temporary file beside the output, extend, then write the
     // output atomically; on any failure nothing is written.
     let staging = match target {
-        Some(_) => Some(staging_file(&args.out)?),
+        Some(_) => Some(staging_file(&out)?),
         None => None,
     };
     let bt_path = staging
         .as_ref()
-        .map_or(args.out.as_path(), kenpo_core::atomic::Staged::temp_path);
+        .map_or(out.as_path(), kenpo_core::atomic::Staged::temp_path);
     let signed =
         cades::sign_file_to(signer.as_ref(), &args.doc, bt_path, &opts).map_err(sign_error)?;
     if let (Some(to), Some(_)) = (target, &staging) {
@@ -383,12 +391,12 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         let content = (!args.attached).then_some(args.doc.as_path());
         let extended = kenpo_verify::lt::extend(&bt, content, &x_opts)
             .map_err(crate::cmd::extend::extend_error)?;
-        files::write_atomic(&args.out, &extended.der)?;
-        outln!("signed:  {}", args.out.display());
-        crate::cmd::extend::print_summary(&args.out, &extended);
+        files::write_atomic(&out, &extended.der)?;
+        outln!("signed:  {}", out.display());
+        crate::cmd::extend::print_summary(&out, &extended);
         return Ok(exit::OK);
     }
-    outln!("signed:  {}", args.out.display());
+    outln!("signed:  {}", out.display());
     outln!("signer:  {}", signed.signer_summary.subject);
     if !signed.signer_summary.hc_roles.is_empty() {
         outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
@@ -401,7 +409,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
     }
     if let Some(r) = &signed.revocation {
-        outln!("revocation at genTime: {r:?}");
+        outln!("revocation at genTime: {r}");
     }
     Ok(exit::OK)
 }

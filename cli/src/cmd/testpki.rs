@@ -3,7 +3,8 @@
 //!
 //! `kenpo-sign testpki serve OUTDIR [--listen ADDR] [--seed N] [--at RFC3339]`: writes the
 //! PKI with its URLs pointing at a local revocation service (OCSP, CRLs issued on request,
-//! CA certificates), then serves it until SIGINT/SIGTERM.
+//! CA certificates) on the port it got (default: a free one), then serves it until
+//! SIGINT/SIGTERM.
 
 use std::path::PathBuf;
 
@@ -27,7 +28,8 @@ pub struct Args {
     /// Reference time for validity periods (default: now).
     #[arg(long)]
     pub at: Option<String>,
-    /// Base URL for CRL distribution points, OCSP and caIssuers (e.g. http://127.0.0.1:8480/).
+    /// Base URL for CRL distribution points, OCSP and caIssuers (default
+    /// http://127.0.0.1:8480/; `testpki serve` puts its own address there instead).
     #[arg(long)]
     pub base_url: Option<String>,
 }
@@ -69,8 +71,9 @@ pub enum TestpkiCommand {
 pub struct ServeArgs {
     /// Output directory (created).
     pub outdir: PathBuf,
-    /// Address to listen on (port 0: any free port; the URLs use the port chosen).
-    #[arg(long, default_value = "127.0.0.1:8480")]
+    /// Address to listen on; the certificates' URLs use the port it gets (port 0, the
+    /// default: a free port chosen by the system, printed, so that several can run at once).
+    #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: String,
     /// Seed of the deterministic key generator.
     #[arg(long, default_value_t = 27)]

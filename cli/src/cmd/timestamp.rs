@@ -1,5 +1,5 @@
 //! `kenpo-sign timestamp FILE --tsa URL [--tsa URL]... [--hash sha256|sha384|sha512]
-//! [--policy OID] [--trust PEM]... -o OUT.tsr`
+//! [--policy OID] [--trust PEM]... [-o OUT.tsr | --force]`
 //!
 //! Writes the whole DER TimeStampResp (as `openssl ts -reply` does) after checking nonce,
 //! imprint, signature, the TSA certificate's EKU and validity, and — with `--trust` — its
@@ -43,9 +43,13 @@ pub struct Args {
     /// Time limit per TSA in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
-    /// Output file (DER TimeStampResp), written atomically.
+    /// Output file (DER TimeStampResp), written atomically (default: FILE.tsr, which must
+    /// not exist unless --force).
     #[arg(short = 'o', long = "out")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
+    /// Replace the default output (FILE.tsr) when it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -53,6 +57,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
+    let out = files::default_output(args.out.as_deref(), &args.file, "tsr", args.force)?;
     let digest_alg =
         DigestAlgorithm::from_name(&args.hash).ok_or_else(|| CliError::Usage(args.hash.clone()))?;
     let policy = args
@@ -85,7 +90,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let digest = files::hash_file(&args.file, digest_alg)?;
     let client = BlockingTsaClient::new(config).map_err(|e| CliError::Usage(e.to_string()))?;
     let stamp = client.timestamp_digest(&digest).map_err(classify)?;
-    files::write_atomic(&args.out, &stamp.response_der)?;
+    files::write_atomic(&out, &stamp.response_der)?;
     if args.trust.is_empty() {
         eprintln!("warning: no --trust given: the TSA certificate's chain was not checked");
     }
@@ -97,7 +102,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     outln!("policy:  {}", stamp.token.policy());
     outln!("TSA:     {}", stamp.token.tsa_subject());
     outln!("imprint: {} {}", digest_alg.name(), digest.to_hex());
-    outln!("written: {}", args.out.display());
+    outln!("written: {}", out.display());
     Ok(exit::OK)
 }
 

@@ -13,7 +13,9 @@ use kenpo_tsa::{TstInfo, VerifiedToken, VerifyOptions, verify_token};
 use serde::Serialize;
 
 use crate::exit::{self, CliError};
-use crate::{Format, files};
+use kenpo_verify::report::Lang;
+
+use crate::{Format, LangArg, files};
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
@@ -32,6 +34,12 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Language of text output (default: from the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Time zone of text output.
+    #[command(flatten)]
+    pub tz: crate::tz::TzArg,
     /// Size limit of the token and certificate files (held in memory; the data is
     /// streamed).
     #[command(flatten)]
@@ -95,33 +103,50 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
-        Format::Text => print_text(&report),
+        Format::Text => out!(
+            "{}",
+            crate::tz::localize(&text(&report, LangArg::resolve(args.lang)), args.tz.tz)
+        ),
     }
     Ok(if report.valid { exit::OK } else { exit::FAILED })
 }
 
-fn print_text(r: &Report) {
+/// The text report in `lang`.
+fn text(r: &Report, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    let l = |j: &'static str, e: &'static str| if ja { j } else { e };
+    let mut o = String::new();
     if r.valid {
-        outln!("Verification: OK");
-        let show = |k: &str, v: &Option<String>| {
+        o.push_str(&format!("{}: OK\n", l("検証結果", "Verification")));
+        let mut show = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
-                outln!("{k:<10} {v}");
+                o.push_str(&format!("{k:<10} {v}\n"));
             }
         };
-        show("genTime:", &r.gen_time);
-        show("serial:", &r.serial);
-        show("policy:", &r.policy);
+        show(l("時刻:", "genTime:"), &r.gen_time);
+        show(l("シリアル:", "serial:"), &r.serial);
+        show(l("ポリシー:", "policy:"), &r.policy);
         show("TSA:", &r.tsa);
         if let Some(ms) = r.accuracy_ms {
-            outln!("{:<10} ±{ms} ms", "accuracy:");
+            o.push_str(&format!("{:<10} ±{ms} ms\n", l("精度:", "accuracy:")));
         }
         for (i, p) in r.path.iter().enumerate() {
-            outln!("{:<10} {p}", if i == 0 { "path:" } else { "" });
+            let k = if i == 0 {
+                l("証明書パス:", "path:")
+            } else {
+                ""
+            };
+            o.push_str(&format!("{k:<10} {p}\n"));
         }
     } else {
-        outln!("Verification: FAILED");
-        outln!("reason:    {}", r.error.as_deref().unwrap_or("unknown"));
+        o.push_str(&format!("{}: FAILED\n", l("検証結果", "Verification")));
+        o.push_str(&format!(
+            "{}    {}\n",
+            l("理由:", "reason:"),
+            r.error.as_deref().unwrap_or("unknown")
+        ));
     }
+    o
 }
 
 /// Verifies; the outer error is operational (exit 4), the inner one a failed verdict.

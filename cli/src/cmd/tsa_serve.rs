@@ -1,5 +1,5 @@
 //! `kenpo-sign tsa serve --listen 127.0.0.1:PORT --cert PEM --key PEM [--chain PEM]...
-//! --policy OID --state DIR [--accuracy-ms N] [--max-request-bytes N]
+//! [--policy OID] [--state DIR] [--accuracy-ms N] [--max-request-bytes N]
 //! [--header-timeout-secs S] [--body-timeout-secs S] [--idle-timeout-secs S]
 //! [--max-connections N] [--max-requests-per-connection N]`
 //!
@@ -20,6 +20,13 @@ use kenpo_tsa::server::{Tsa, TsaConfig};
 
 use crate::exit::{self, CliError};
 
+/// `--policy` when none is given: the project's test TSA policy, under the enterprise arc
+/// reserved for documentation (RFC 5612), as the demo and the tests use.
+pub const DEFAULT_POLICY: &str = "1.3.6.1.4.1.32473.27.3.1";
+
+/// `--state` when none is given, relative to the working directory.
+pub const DEFAULT_STATE: &str = "kenpo-tsa-state";
+
 /// Arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,14 +42,16 @@ pub struct Args {
     /// Chain certificates to include in tokens (repeatable).
     #[arg(long)]
     pub chain: Vec<PathBuf>,
-    /// Default TSA policy OID.
-    #[arg(long)]
-    pub policy: String,
+    /// TSA policy OID of the tokens (when a request names none). Default: the project's
+    /// test policy 1.3.6.1.4.1.32473.27.3.1 (documentation arc, RFC 5612) — a production
+    /// TSA names its own.
+    #[arg(long, value_name = "OID")]
+    pub policy: Option<String>,
     /// Further policies accepted in reqPolicy (repeatable).
     #[arg(long)]
     pub accept_policy: Vec<String>,
-    /// State directory: serial numbers and audit log.
-    #[arg(long)]
+    /// State directory: serial numbers and audit log (created; keep it across restarts).
+    #[arg(long, default_value = DEFAULT_STATE)]
     pub state: PathBuf,
     /// Accuracy of genTime in milliseconds (default 1000).
     #[arg(long)]
@@ -81,11 +90,18 @@ fn oid(s: &str) -> Result<Oid, CliError> {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
+    let policy = args.policy.as_deref().unwrap_or(DEFAULT_POLICY);
+    if args.policy.is_none() {
+        eprintln!(
+            "kenpo-sign: warning: tokens carry the test policy {DEFAULT_POLICY}; give --policy \
+             with your TSA's own policy OID in production"
+        );
+    }
     let mut config = TsaConfig::from_files(
         &args.cert,
         &args.key,
         &args.chain,
-        oid(&args.policy)?,
+        oid(policy)?,
         kenpo_core::crypto::default_backend(),
     )
     .map_err(|e| CliError::op("TSA configuration", e))?;

@@ -109,6 +109,9 @@ pub struct Args {
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Time zone of text output.
+    #[command(flatten)]
+    pub tz: crate::tz::TzArg,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -140,7 +143,10 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             "{}",
             serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
         ),
-        Format::Text => out!("{}", report.render_text(LangArg::resolve(args.lang))),
+        Format::Text => out!(
+            "{}",
+            crate::tz::localize(&report.render_text(LangArg::resolve(args.lang)), args.tz.tz)
+        ),
     }
     Ok(report.exit_code())
 }

@@ -194,6 +194,15 @@ pub(crate) enum SigFailure {
     Crypto(CryptoError),
 }
 
+impl std::fmt::Display for SigFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Algorithm(e) => write!(f, "signature algorithm: {e}"),
+            Self::Crypto(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 /// Verifies `signature` over `signed` (exact original bytes) with the key `spki_der`, the
 /// algorithm given as an AlgorithmIdentifier TLV.
 pub(crate) fn verify_signature(

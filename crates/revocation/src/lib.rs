@@ -75,6 +75,45 @@ pub enum RevocationStatus {
     },
 }
 
+/// RFC 5280 §5.3.1 name of a CRLReason code (`keyCompromise` …; `code N` for others).
+pub fn crl_reason_name(code: u8) -> std::borrow::Cow<'static, str> {
+    std::borrow::Cow::Borrowed(match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        other => return std::borrow::Cow::Owned(format!("code {other}")),
+    })
+}
+
+/// `good (source)`, `revoked at 2026-11-22T03:25:00Z, reason keyCompromise (source)`,
+/// `unknown: why`.
+impl std::fmt::Display for RevocationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Good { source } => write!(f, "good ({source})"),
+            Self::Revoked {
+                time,
+                reason,
+                source,
+            } => {
+                write!(f, "revoked at {}", kenpo_core::timefmt::rfc3339(*time))?;
+                if let Some(r) = reason {
+                    write!(f, ", reason {}", crl_reason_name(*r))?;
+                }
+                write!(f, " ({source})")
+            }
+            Self::Unknown { reason } => write!(f, "unknown: {reason}"),
+        }
+    }
+}
+
 /// Something that can tell a certificate's revocation status at a time.
 pub trait RevocationCheck: Send + Sync {
     /// Status of `cert` (DER), issued by `issuer` (DER), at `at`.

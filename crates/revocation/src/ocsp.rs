@@ -757,7 +757,7 @@ impl OcspResponse {
             )));
         }
         asn1::cert_signed_by(cand, issuer).map_err(|e| {
-            OcspError::ResponderNotIssuedByCa(format!("certificate signature: {e:?}"))
+            OcspError::ResponderNotIssuedByCa(format!("certificate signature: {e}"))
         })?;
         let eku = asn1::ext_key_usage(cand).map_err(OcspError::Malformed)?;
         if !eku.is_some_and(|e| e.contains(&KP_OCSP_SIGNING)) {

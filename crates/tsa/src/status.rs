@@ -49,6 +49,19 @@ impl PkiStatus {
         })
     }
 
+    /// The RFC 3161 name (`granted`, `grantedWithMods`, `rejection`, `waiting`,
+    /// `revocationWarning`, `revocationNotification`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Granted => "granted",
+            Self::GrantedWithMods => "grantedWithMods",
+            Self::Rejection => "rejection",
+            Self::Waiting => "waiting",
+            Self::RevocationWarning => "revocationWarning",
+            Self::RevocationNotification => "revocationNotification",
+        }
+    }
+
     /// Whether a token accompanies this status.
     pub fn is_granted(self) -> bool {
         matches!(self, Self::Granted | Self::GrantedWithMods)
@@ -246,7 +259,7 @@ impl StatusInfo {
 impl std::fmt::Display for StatusInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.status {
-            Ok(s) => write!(f, "{s:?}")?,
+            Ok(s) => f.write_str(s.name())?,
             Err(c) => write!(f, "unknown status {c}")?,
         }
         if !self.fail_info.is_empty() {

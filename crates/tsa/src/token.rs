@@ -461,8 +461,12 @@ fn check_with<'a>(
         && *expected != tst_info.imprint
     {
         return Err(TokenError::ImprintMismatch {
-            expected: format!("{expected:?}"),
-            found: format!("{:?}", tst_info.imprint),
+            expected: format!("{} {}", expected.algorithm().name(), expected.to_hex()),
+            found: format!(
+                "{} {}",
+                tst_info.imprint.algorithm().name(),
+                tst_info.imprint.to_hex()
+            ),
         });
     }
     if let Some(sent) = opts.expected_nonce

@@ -601,7 +601,7 @@ fn rejections_and_missing_tokens() {
     assert_eq!(e.pki_status(), Some(Ok(PkiStatus::Rejection)));
     let text = e.to_string();
     assert!(
-        text.contains("badAlg") && text.contains("Rejection"),
+        text.contains("badAlg") && text.contains("rejection"),
         "{text}"
     );
 

@@ -14,6 +14,7 @@ use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{Attributes, SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::der_span::{Tlv, tag};
 use kenpo_core::oid;
+use kenpo_revocation::ocsp::CertStatus;
 use kenpo_revocation::{Crl, OcspResponse};
 use kenpo_tsa::{TimeStampResponse, TstInfo};
 use serde_json::{Value, json};
@@ -128,7 +129,7 @@ fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
             Err(e) => json!({ "error": e.to_string() }),
         });
         let status = match resp.status.status {
-            Ok(s) => format!("{s:?}"),
+            Ok(s) => s.name().to_owned(),
             Err(code) => format!("unknown ({code})"),
         };
         return Ok(Inspection {
@@ -359,6 +360,15 @@ fn crl_json(c: &Crl) -> Value {
     })
 }
 
+/// `good`, `revoked` or `unknown` (RFC 6960 CertStatus).
+fn cert_status_name(s: &CertStatus) -> &'static str {
+    match s {
+        CertStatus::Good => "good",
+        CertStatus::Revoked { .. } => "revoked",
+        CertStatus::Unknown => "unknown",
+    }
+}
+
 fn ocsp_json(o: &OcspResponse) -> Value {
     let basic = o.basic.as_ref().map(|b| {
         json!({
@@ -366,13 +376,21 @@ fn ocsp_json(o: &OcspResponse) -> Value {
             "produced_at": ts(b.produced_at),
             "responses": b.responses.iter().take(MAX_LIST).map(|r| json!({
                 "serial": hex::encode_upper(&r.cert_id.serial),
-                "status": format!("{:?}", r.status),
+                "status": cert_status_name(&r.status),
+                "revocation_time": match r.status {
+                    CertStatus::Revoked { time, .. } => Some(ts(time)),
+                    _ => None,
+                },
+                "revocation_reason": match r.status {
+                    CertStatus::Revoked { reason, .. } => reason,
+                    _ => None,
+                },
                 "this_update": ts(r.this_update),
                 "next_update": r.next_update.map(ts),
             })).collect::<Vec<_>>(),
         })
     });
-    json!({ "status": format!("{:?}", o.status), "basic": basic })
+    json!({ "status": o.status.to_string(), "basic": basic })
 }
 
 fn tst_json(t: &TstInfo) -> Value {

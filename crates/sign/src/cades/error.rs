@@ -79,7 +79,7 @@ pub enum SignError {
         reason: String,
     },
     /// The level cannot be created by this function (B-LT/B-LTA are made by extension).
-    #[error("level {0:?} cannot be created at signing time; sign B-T and extend it")]
+    #[error("level {} cannot be created at signing time; sign B-T and extend it", super::level_name(*.0))]
     UnsupportedLevel(Level),
     /// B-T or a content time-stamp was asked for without a TSA configuration.
     #[error("a time-stamp is required but no TSA is configured")]

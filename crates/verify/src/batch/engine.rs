@@ -28,6 +28,16 @@ pub struct Progress {
     pub done: u64,
     /// The walk has ended: `found` is final.
     pub walk_finished: bool,
+    /// Files found so far: every line's file plus the detached content paired with a
+    /// signature (which has no line of its own); the total once `walk_finished`.
+    pub files_found: u64,
+    /// Files finished, counted as [`Progress::files_found`].
+    pub files_done: u64,
+}
+
+/// How many files a line stands for: the file, plus its paired detached content.
+fn files_of(content: Option<&std::path::Path>) -> u64 {
+    1 + u64::from(content.is_some())
 }
 
 /// What [`Batch::recv_timeout`] got.
@@ -57,6 +67,8 @@ pub(crate) struct Shared {
     cancel: Arc<AtomicBool>,
     stop: AtomicBool,
     expected: AtomicU64,
+    /// Files behind the `expected` lines (see [`Progress::files_found`]).
+    files_expected: AtomicU64,
     walk_done: AtomicBool,
     done: AtomicU64,
     warnings: Mutex<Vec<String>>,
@@ -99,6 +111,9 @@ fn worker(shared: &Shared, slot: &Slot, results: &Sender<FileResult>) {
         };
         if shared.cancelled() {
             shared.expected.fetch_sub(1, Ordering::AcqRel);
+            shared
+                .files_expected
+                .fetch_sub(files_of(job.content.as_deref()), Ordering::AcqRel);
             continue;
         }
         let claimed = Arc::new(AtomicBool::new(false));
@@ -181,14 +196,20 @@ fn walker(
         }
         match found {
             Found::Job(j) => {
+                let files = files_of(j.content.as_deref());
                 shared.expected.fetch_add(1, Ordering::AcqRel);
+                shared.files_expected.fetch_add(files, Ordering::AcqRel);
                 if shared.queue.push(j, || shared.cancelled()).is_err() {
                     shared.expected.fetch_sub(1, Ordering::AcqRel);
+                    shared.files_expected.fetch_sub(files, Ordering::AcqRel);
                     return false;
                 }
             }
             Found::Done(r) => {
                 shared.expected.fetch_add(1, Ordering::AcqRel);
+                shared
+                    .files_expected
+                    .fetch_add(files_of(r.content.as_deref()), Ordering::AcqRel);
                 let _ = results.send(*r);
             }
             Found::Warning(w) => lock(&shared.warnings).push(w),
@@ -207,6 +228,8 @@ pub struct Batch {
     /// How long the next empty poll of `results` sleeps (see [`Batch::recv_timeout`]).
     pause: Duration,
     received: u64,
+    /// Files behind the received lines (see [`Progress::files_done`]).
+    files_received: u64,
     summary: Summary,
     started: Instant,
     finished: bool,
@@ -239,6 +262,7 @@ pub(crate) fn launch(
         cancel,
         stop: AtomicBool::new(false),
         expected: AtomicU64::new(0),
+        files_expected: AtomicU64::new(0),
         walk_done: AtomicBool::new(false),
         done: AtomicU64::new(0),
         warnings: Mutex::new(Vec::new()),
@@ -251,6 +275,7 @@ pub(crate) fn launch(
         results: res_rx,
         pause: MIN_PAUSE,
         received: 0,
+        files_received: 0,
         summary: Summary::default(),
         started: Instant::now(),
         finished: false,
@@ -297,6 +322,7 @@ impl Batch {
                 Ok(r) => {
                     self.pause = MIN_PAUSE;
                     self.received += 1;
+                    self.files_received += files_of(r.content.as_deref());
                     self.shared.done.store(self.received, Ordering::Relaxed);
                     self.summary.add(&r);
                     return Poll::Result(Box::new(r));
@@ -344,6 +370,8 @@ impl Batch {
             found: self.shared.expected.load(Ordering::Acquire),
             done: self.received,
             walk_finished: self.shared.walk_done.load(Ordering::Acquire),
+            files_found: self.shared.files_expected.load(Ordering::Acquire),
+            files_done: self.files_received,
         }
     }
 

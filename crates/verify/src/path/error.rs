@@ -1,5 +1,6 @@
 //! Why a certification path could not be built or validated.
 
+use kenpo_core::timefmt::rfc3339;
 use time::OffsetDateTime;
 
 /// A path-building or path-validation failure, naming the cause and the certificate.
@@ -28,7 +29,7 @@ pub enum PathError {
         reason: String,
     },
     /// A certificate had expired at the validation time.
-    #[error("certificate {index} expired at {not_after}")]
+    #[error("certificate {index} expired at {}", rfc3339(*not_after))]
     Expired {
         /// Position in the path.
         index: usize,
@@ -36,7 +37,7 @@ pub enum PathError {
         not_after: OffsetDateTime,
     },
     /// A certificate was not yet valid at the validation time.
-    #[error("certificate {index} is not valid before {not_before}")]
+    #[error("certificate {index} is not valid before {}", rfc3339(*not_before))]
     NotYetValid {
         /// Position in the path.
         index: usize,
@@ -75,7 +76,7 @@ pub enum PathError {
         reason: String,
     },
     /// A certificate on the path is revoked.
-    #[error("certificate {index} revoked at {time} ({source_name})")]
+    #[error("certificate {index} revoked at {} ({source_name})", rfc3339(*time))]
     Revoked {
         /// Position in the path.
         index: usize,
