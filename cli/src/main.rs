@@ -103,6 +103,9 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Verify every signature under a folder in parallel; one JSON line per file.
     Batch(Box<cmd::batch::Args>),
+    /// Serve a verification page (GET /) and REST API (POST /api/v1/verify) over HTTP
+    /// until SIGINT/SIGTERM; uploads stay in memory.
+    Serve(Box<cmd::serve::Args>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
         Command::Plan(a) => cmd::plan::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Batch(a) => cmd::batch::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     exit::finish(result)
 }

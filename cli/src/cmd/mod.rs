@@ -5,6 +5,7 @@ pub mod demo;
 pub mod extend;
 pub mod inspect;
 pub mod plan;
+pub mod serve;
 pub mod sign;
 pub mod testpki;
 pub mod timestamp;
