@@ -30,8 +30,9 @@ use crate::cmd::verify::RevocationArg;
 use crate::exit::{self, CliError};
 use crate::{LangArg, files};
 
-/// Default `--listen`: loopback only, a port of its own (plain HTTP).
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
+/// Default `--listen`: loopback only, plain HTTP, port 8319 (for EN 319 102-1; the
+/// examples run `testpki serve` on 8480 and a TSA on 3180).
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8319";
 /// Default `--max-upload`: 32 MiB for the whole form (signature and content).
 pub const DEFAULT_MAX_UPLOAD: u64 = 32 << 20;
 /// Environment variable holding the token when `--token` is not given.
