@@ -121,7 +121,7 @@
       h += "<table>" + row(t.signer, esc(g.subject || "-")) + row(t.level, esc(s.level)) +
         row(t.best, jst(s.best_signature_time)) + row(t.timestamps, stamps(s.timestamps)) +
         row(t.stime, jst(s.signing_time)) + row(t.roles, list(g.hc_roles)) + row(t.oids, list(g.policy_oids)) + "</table>";
-      h += "<h3>" + esc(t.checks) + "</h3><table><tr><th></th><th>" + esc(t.check) + "</th><td><b>" + esc(t.detail) + "</b></td></tr>";
+      h += "<h3>" + esc(t.checks) + '</h3><table class="checks"><tr><th></th><th>' + esc(t.check) + "</th><th>" + esc(t.detail) + "</th></tr>";
       (s.checks || []).forEach(function (c) {
         h += '<tr><td class="' + (c.passed ? "ok" : "ng") + '">' + (c.passed ? "✓" : "✗") + "</td><td>" + esc(c.name) + "</td><td>" + esc(c.detail) + "</td></tr>";
       });
