@@ -108,6 +108,9 @@ enum Command {
     Completions(cmd::completions::Args),
     /// Print the manual page (roff), or write one page per command with -o DIR.
     Man(cmd::man::Args),
+    /// Serve a verification page (GET /) and REST API (POST /api/v1/verify) over HTTP
+    /// until SIGINT/SIGTERM; uploads stay in memory.
+    Serve(Box<cmd::serve::Args>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Command::Batch(a) => cmd::batch::run(a),
         Command::Completions(a) => cmd::completions::run(a, Cli::command()),
         Command::Man(a) => cmd::man::run(a, Cli::command()),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     exit::finish(result)
 }

@@ -8,6 +8,7 @@ pub mod extend;
 pub mod inspect;
 pub mod man;
 pub mod plan;
+pub mod serve;
 pub mod sign;
 pub mod testpki;
 pub mod timestamp;

@@ -194,6 +194,19 @@ pub async fn serve_with(
     conn::serve(listener, router_with(tsa, options), limits, shutdown).await
 }
 
+/// Serves any axum `router` on `listener` with the connection limits of `options` (header,
+/// body and idle timeouts, connection cap, requests per connection; `max_request_bytes`
+/// and `sign_on_blocking_pool` are the router's business) until `shutdown` completes, then
+/// shuts down gracefully. The routes must bound the time they take to read a body.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    options: &HttpOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    conn::serve(listener, router, Limits::from(options), shutdown).await
+}
+
 fn reply(status: StatusCode, issued: Issued) -> Response {
     (
         status,

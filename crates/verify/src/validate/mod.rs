@@ -21,7 +21,7 @@ mod verdict;
 mod verifier;
 
 pub use cert::verify_certificate;
-pub use verifier::{Verifier, VerifyOptions};
+pub use verifier::{Detached, Verifier, VerifyOptions};
 
 use std::path::{Path, PathBuf};
 

@@ -23,6 +23,15 @@ use crate::path::{LinkCache, PathMemo, PathValidator};
 use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
 
+/// Where the detached content of a signature comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Detached<'a> {
+    /// A file, read and hashed as a stream (any size).
+    File(&'a Path),
+    /// Bytes in memory, e.g. an upload that must never touch the disk.
+    Bytes(&'a [u8]),
+}
+
 /// Everything about a verification except the signature and its content.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -220,19 +229,20 @@ impl Verifier {
         &self,
         sd: &SignedDataView<'_>,
         der: &[u8],
-        content: Option<&Path>,
+        content: Option<Detached<'_>>,
         emb: &Embedded<'_>,
         validator: &ControlTimeValidator,
     ) -> Result<Result<SignedDataCheck, String>, VerifyError> {
         let mut file;
         let content_reader = match content {
-            Some(p) => {
+            Some(Detached::File(p)) => {
                 file = std::fs::File::open(p).map_err(|source| VerifyError::Content {
                     path: p.to_path_buf(),
                     source,
                 })?;
                 Content::Reader(&mut file)
             }
+            Some(Detached::Bytes(b)) => Content::Bytes(b),
             None => Content::None,
         };
         let opts = signature::Options {
@@ -248,7 +258,10 @@ impl Verifier {
         match signature::verify_parsed_der(sd, der, content_reader, &opts) {
             Ok(c) => Ok(Ok(c)),
             Err(signature::SignatureError::Io(source)) => Err(VerifyError::Content {
-                path: content.map(Path::to_path_buf).unwrap_or_default(),
+                path: match content {
+                    Some(Detached::File(p)) => p.to_path_buf(),
+                    Some(Detached::Bytes(_)) | None => std::path::PathBuf::new(),
+                },
                 source,
             }),
             Err(e) => Ok(Err(e.to_string())),
@@ -259,16 +272,38 @@ impl Verifier {
     /// as the detached content (see [`super::verify_signature`]), under the options'
     /// validation policy ([`crate::policy::apply`]).
     pub fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
+        self.verify_detached(signature, content.map(Detached::File))
+    }
+
+    /// [`Verifier::verify`] with the detached content given as a file or as bytes in
+    /// memory (nothing is written anywhere); the verdicts are the same either way.
+    pub fn verify_detached(
+        &self,
+        signature: &[u8],
+        content: Option<Detached<'_>>,
+    ) -> Result<Report, VerifyError> {
+        self.verify_detached_under(signature, content, &self.opts.policy)
+    }
+
+    /// [`Verifier::verify_detached`] under `policy`'s requirements instead of the options'
+    /// (a service answering each request under the policy it names). The options still set
+    /// the revocation mode and the algorithm sunset dates.
+    pub fn verify_detached_under(
+        &self,
+        signature: &[u8],
+        content: Option<Detached<'_>>,
+        policy: &crate::policy::Policy,
+    ) -> Result<Report, VerifyError> {
         let mut report = self.verify_en319102(signature, content)?;
-        crate::policy::apply(&self.opts.policy, &mut report);
+        crate::policy::apply(policy, &mut report);
         Ok(report)
     }
 
-    /// [`Verifier::verify`] before the policy's requirements are applied.
+    /// [`Verifier::verify_detached`] before the policy's requirements are applied.
     fn verify_en319102(
         &self,
         signature: &[u8],
-        content: Option<&Path>,
+        content: Option<Detached<'_>>,
     ) -> Result<Report, VerifyError> {
         let at = self.opts.at.unwrap_or_else(now);
         let raw = cms_der(signature);
