@@ -565,7 +565,11 @@ fn check_signer(
     c.signed_attributes = si.signed_attrs.is_some();
     let digest_alg = match si.digest_alg() {
         Ok(a) => {
-            c.check(CheckKind::DigestAlgorithm, true, Outcome::Algorithm(a.name()));
+            c.check(
+                CheckKind::DigestAlgorithm,
+                true,
+                Outcome::Algorithm(a.name()),
+            );
             Some(a)
         }
         Err(e) => {
@@ -574,7 +578,11 @@ fn check_signer(
             } else {
                 c.malformed_algorithm = true;
             }
-            c.check(CheckKind::DigestAlgorithm, false, Outcome::AlgorithmError(e));
+            c.check(
+                CheckKind::DigestAlgorithm,
+                false,
+                Outcome::AlgorithmError(Box::new(e)),
+            );
             None
         }
     };
@@ -594,7 +602,11 @@ fn check_signer(
                 } else {
                     c.malformed_algorithm = true;
                 }
-                c.check(CheckKind::SignatureAlgorithm, false, Outcome::AlgorithmError(e));
+                c.check(
+                    CheckKind::SignatureAlgorithm,
+                    false,
+                    Outcome::AlgorithmError(Box::new(e)),
+                );
                 None
             }
         };
@@ -610,7 +622,11 @@ fn check_signer(
                     None => c.check(CheckKind::SigningTime, false, Outcome::NotATime),
                 },
                 Ok(None) => {}
-                Err(e) => c.check(CheckKind::SigningTime, false, Outcome::Attribute(e)),
+                Err(e) => c.check(
+                    CheckKind::SigningTime,
+                    false,
+                    Outcome::Attribute(Box::new(e)),
+                ),
             }
             if let Some(cert) = &cert {
                 check_binding(&mut c, attrs, cert, ctx.opts.cert_digests);
@@ -761,7 +777,7 @@ fn check_signer(
                             bad.check(
                                 CheckKind::CounterSignature,
                                 false,
-                                Outcome::MalformedSignerInfo(e),
+                                Outcome::MalformedSignerInfo(Box::new(e)),
                             );
                             c.counter_signatures.push(bad);
                         }
@@ -795,7 +811,7 @@ fn check_algorithm_protection(
     let v = match attrs.single(ATTR_CMS_ALGORITHM_PROTECTION) {
         Ok(Some(v)) => v,
         Ok(None) => return,
-        Err(e) => return c.check(NAME, false, Outcome::Attribute(e)),
+        Err(e) => return c.check(NAME, false, Outcome::Attribute(Box::new(e))),
     };
     let parsed = (|| {
         let mut r = v.expect(tag::SEQUENCE).ok()?.reader();
@@ -843,9 +859,11 @@ fn check_content_type(
     const NAME: CheckKind = CheckKind::ContentType;
     let found = attrs.single(oid::ATTR_CONTENT_TYPE);
     match (target, found) {
-        (Target::Counter { .. }, Ok(None)) => c.check(NAME, true, Outcome::AbsentInCountersignature),
+        (Target::Counter { .. }, Ok(None)) => {
+            c.check(NAME, true, Outcome::AbsentInCountersignature)
+        }
         (Target::Counter { .. }, _) => c.check(NAME, false, Outcome::ContentTypeInCountersignature),
-        (Target::Content { .. }, Err(e)) => c.check(NAME, false, Outcome::Attribute(e)),
+        (Target::Content { .. }, Err(e)) => c.check(NAME, false, Outcome::Attribute(Box::new(e))),
         (Target::Content { .. }, Ok(None)) => c.check(NAME, false, Outcome::Absent),
         (Target::Content { content_type, .. }, Ok(Some(v))) => {
             match (v.tag == tag::OID)
@@ -857,8 +875,8 @@ fn check_content_type(
                     NAME,
                     false,
                     Outcome::ContentTypeMismatch {
-                        signed: o,
-                        content: *content_type,
+                        signed: Box::new(o),
+                        content: Box::new(*content_type),
                     },
                 ),
                 None => c.check(NAME, false, Outcome::NotAnOid),
@@ -878,7 +896,7 @@ fn check_message_digest(
         Ok(Some(v)) if v.tag == tag::OCTET_STRING => v.value,
         Ok(Some(_)) => return c.check(NAME, false, Outcome::NotAnOctetString),
         Ok(None) => return c.check(NAME, false, Outcome::Absent),
-        Err(e) => return c.check(NAME, false, Outcome::Attribute(e)),
+        Err(e) => return c.check(NAME, false, Outcome::Attribute(Box::new(e))),
     };
     let Some(expected) = digest_alg.and_then(|a| target.digest(a)) else {
         return c.check(NAME, true, Outcome::DigestNotCompared);
@@ -914,7 +932,7 @@ fn check_binding(
             return c.check(
                 CheckKind::SigningCertificate { v2: false },
                 false,
-                Outcome::Attribute(e),
+                Outcome::Attribute(Box::new(e)),
             );
         }
         (Ok(Some(v)), _) => (v, true),

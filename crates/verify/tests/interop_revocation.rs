@@ -112,7 +112,11 @@ fn assert_revoked(r: &Report, what: &str, source: &str) {
         .iter()
         .find(|c| c.name() == "path")
         .unwrap();
-    assert!(path.detail().contains("revoked"), "{what}: {}", path.detail());
+    assert!(
+        path.detail().contains("revoked"),
+        "{what}: {}",
+        path.detail()
+    );
     assert!(path.detail().contains(source), "{what}: {}", path.detail());
 }
 

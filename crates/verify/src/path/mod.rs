@@ -43,8 +43,8 @@ use time::macros::datetime;
 
 use std::borrow::Cow;
 
-use crate::report::{CheckKind, CheckReport, Outcome, Text};
 pub use crate::report::PathStep;
+use crate::report::{CheckKind, CheckReport, Outcome, Text};
 pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;

@@ -3,7 +3,7 @@
 //! Validation records findings as these values; text is written only when a report is
 //! printed or serialised: [`CheckKind::name`] is the contract name of the JSON report
 //! (`signature`, `timestamp:archive-v3`, `path:revocation[0]` …), English details come
-//! from the [`fmt::Display`] of [`Outcome`] ([`super::detail`]), Japanese ones from
+//! from the [`fmt::Display`] of [`Outcome`] (written in `report/detail.rs`), Japanese ones from
 //! [`Outcome::render`] with [`super::Lang::Ja`] (falling back to English where no
 //! Japanese text is written yet). Verdict logic matches on these values, never on text.
 
@@ -312,7 +312,7 @@ pub enum Outcome {
     /// A required attribute or field is absent.
     Absent,
     /// An attribute could not be read (occurs twice, malformed …).
-    Attribute(CmsError),
+    Attribute(Box<CmsError>),
     /// The signer certificate: its subject.
     SignerCertificate(Arc<SharedCert>),
     /// No certificate matches the signer identifier (described).
@@ -320,15 +320,15 @@ pub enum Outcome {
     /// An algorithm, named.
     Algorithm(&'static str),
     /// An algorithm identifier that cannot be used.
-    AlgorithmError(AlgError),
+    AlgorithmError(Box<AlgError>),
     /// The content type signed equals the content's.
     ContentType(Oid),
     /// The content type signed differs from the content's.
     ContentTypeMismatch {
         /// Signed.
-        signed: Oid,
+        signed: Box<Oid>,
         /// The content's.
-        content: Oid,
+        content: Box<Oid>,
     },
     /// The value is not an OBJECT IDENTIFIER.
     NotAnOid,
@@ -377,7 +377,7 @@ pub enum Outcome {
     /// The signature value cannot be checked.
     NotCheckable(NotCheckable),
     /// A countersignature that is not a SignerInfo.
-    MalformedSignerInfo(CmsError),
+    MalformedSignerInfo(Box<CmsError>),
     /// Warning: no signing-certificate(-v2) attribute.
     NoSigningCertificateAttribute,
     /// Not checked: this build cannot verify the algorithm (named).
@@ -525,5 +525,110 @@ impl fmt::Display for TimestampFinding {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         super::detail::en(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckReport, Lang};
+    use time::macros::datetime;
+
+    #[test]
+    fn names_are_the_contract_names() {
+        let cases = [
+            (CheckKind::SignatureValue, "signature"),
+            (
+                CheckKind::SigningCertificate { v2: true },
+                "signing-certificate-v2",
+            ),
+            (CheckKind::AlgorithmProtection, "cms-algorithm-protection"),
+            (
+                CheckKind::Timestamp(TimestampKind::ArchiveV3),
+                "timestamp:archive-v3",
+            ),
+            (CheckKind::TsaControlTime, "timestamp:tsa-control-time"),
+            (
+                CheckKind::PathStep(PathStep::Revocation(12)),
+                "path:revocation[12]",
+            ),
+            (CheckKind::PathStep(PathStep::LeafUsage), "path:leaf-usage"),
+        ];
+        for (kind, name) in cases {
+            assert_eq!(kind.name(), name);
+            assert_ne!(kind.name_ja(), name, "{name} has a Japanese name");
+        }
+    }
+
+    #[test]
+    fn details_are_written_only_at_output_in_either_language() {
+        let c = CheckReport::new(
+            CheckKind::MessageDigest,
+            true,
+            Outcome::DigestMatches(DigestAlgorithm::Sha256),
+        );
+        assert_eq!(c.detail(), "SHA-256 matches");
+        assert_eq!(c.outcome.render(Lang::Ja), "SHA-256 一致");
+        assert_eq!(
+            c.to_json().to_string(),
+            r#"{"detail":"SHA-256 matches","name":"message-digest","passed":true}"#
+        );
+        let t = Outcome::TsaControlTime {
+            gen_time: datetime!(2026-01-02 03:04:05 UTC),
+            control_time: datetime!(2026-02-03 04:05:06 UTC),
+            validation_time: false,
+        };
+        assert_eq!(
+            t.text(),
+            "TSA path for the token of 2026-01-02T03:04:05Z checked up to 2026-02-03T04:05:06Z (next archive time-stamp)"
+        );
+        // No Japanese text yet: English.
+        assert_eq!(
+            Outcome::NotAnOid.render(Lang::Ja),
+            "not an OBJECT IDENTIFIER"
+        );
+        // A lower layer's text is borrowed, not copied.
+        let text = Outcome::from("no issuer");
+        assert!(matches!(text.text(), Cow::Borrowed("no issuer")));
+    }
+
+    #[test]
+    fn the_warning_is_known_by_its_value() {
+        let w = Outcome::NoSigningCertificateAttribute;
+        assert!(w.is_warning());
+        assert!(w.text().starts_with("warning: "));
+        assert!(w.render(Lang::Ja).starts_with("警告: "));
+        assert!(!Outcome::from("warning: a text is not a warning").is_warning());
+    }
+
+    #[test]
+    fn a_time_stamp_failure_names_the_time_stamp_then_why() {
+        let finding = TimestampFinding {
+            token: TokenOutcome::Fails("bad signature".into()),
+            tst_readable: true,
+            imprint: None,
+            scope: ImprintScope::Countersignature,
+        };
+        let o = Outcome::Timestamp(Box::new(TimestampOutcome {
+            kind: TimestampKind::ArchiveV2,
+            gen_time: None,
+            intact: false,
+            finding,
+        }));
+        assert_eq!(
+            o.text(),
+            "archive time-stamp of unknown time is not valid: token does not verify: bad signature; imprint not checked (countersignature)"
+        );
+    }
+
+    /// Checks are made by the dozen per file: recording one must not cost more than the
+    /// texts it replaced.
+    #[test]
+    fn a_check_stays_small() {
+        assert!(
+            size_of::<CheckReport>() <= 72,
+            "{}",
+            size_of::<CheckReport>()
+        );
     }
 }

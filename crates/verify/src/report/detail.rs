@@ -195,7 +195,8 @@ pub(super) fn en(o: &Outcome, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 fn when(t: &TimestampOutcome) -> String {
-    t.gen_time.map_or_else(|| "unknown time".to_owned(), rfc3339)
+    t.gen_time
+        .map_or_else(|| "unknown time".to_owned(), rfc3339)
 }
 
 /// The English findings of a time-stamp token.
@@ -305,7 +306,9 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
         ),
         O::NotCheckable(NotCheckable::Unsupported(what)) => format!("検証できません: {what}"),
         O::NotCheckable(NotCheckable::Missing) => {
-            return fixed("検証できません (証明書・アルゴリズム・コンテンツのいずれかがありません)");
+            return fixed(
+                "検証できません (証明書・アルゴリズム・コンテンツのいずれかがありません)",
+            );
         }
         O::NoSigningCertificateAttribute => {
             return fixed(

@@ -9,11 +9,11 @@ use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
 use time::OffsetDateTime;
 
+use super::evidence::{DataIntegrity, SignatureEvidence, SignatureValue, TimestampKind};
 use super::profiles::{ProfileMemo, summary_report};
 use super::tsa_time::ControlTimeValidator;
 use super::{RevocationMode, VerifyOptions, path_options};
 use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
-use super::evidence::{DataIntegrity, SignatureEvidence, SignatureValue, TimestampKind};
 use crate::report::{
     CheckKind, CheckReport, LevelLimit, OrderFailure, Outcome, SignatureReport, SignerReport,
     TimestampOutcome, TimestampReport,
@@ -338,7 +338,11 @@ impl SigCtx<'_> {
 /// B-T a valid signature time-stamp (`t_valid`), B-LT validation data on top of B-T, B-LTA
 /// a valid archive time-stamp on top of B-LT. When a time-stamp that was present but failed
 /// keeps the signature below the level its attributes claim, a failed `level` check says so.
-fn level_of(s: &SignatureEvidence<'_>, t_valid: bool, checks: &mut Vec<CheckReport>) -> &'static str {
+fn level_of(
+    s: &SignatureEvidence<'_>,
+    t_valid: bool,
+    checks: &mut Vec<CheckReport>,
+) -> &'static str {
     let archive = |t: &&crate::validate::evidence::TimestampEvidence| t.kind.is_archive();
     let has_signature_ts = s
         .timestamps
