@@ -1,12 +1,20 @@
 //! Validation reports: the JSON of the `verify` / `verify-cert` contract
 //! (`/work/shared/CLI.md`, schema in `docs/report-schema.md`), bilingual text, exit codes.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{Indication, SubIndication};
 
+mod check;
+mod detail;
 mod text;
+pub use check::{
+    CheckKind, ImprintScope, LevelLimit, NotCheckable, OrderFailure, Outcome, PathStep,
+    TimestampFinding, TimestampOutcome, TokenOutcome,
+};
 pub use text::Text;
 
 /// Version of the JSON report schema (`schema_version`), see `docs/report-schema.md`.
@@ -49,32 +57,45 @@ impl Lang {
     }
 }
 
-/// One named check and what it found.
-///
-/// Names and details are mostly fixed texts, kept borrowed, or texts shared with other
-/// reports (see [`Text`]); a verification reports a few dozen checks.
+/// One check and what it found, typed ([`CheckKind`], [`Outcome`]); its name and detail
+/// are written only when the report is printed or serialised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
-    /// Short name (`message-digest`, `signature`, `path`, `revocation[0]` …).
-    pub name: Text,
+    /// What was checked.
+    pub kind: CheckKind,
     /// Whether it passed.
     pub passed: bool,
     /// What was found.
-    pub detail: Text,
+    pub outcome: Outcome,
 }
 
 impl CheckReport {
     /// A check.
-    pub fn new(name: impl Into<Text>, passed: bool, detail: impl Into<Text>) -> Self {
+    pub fn new(kind: CheckKind, passed: bool, outcome: impl Into<Outcome>) -> Self {
         Self {
-            name: name.into(),
+            kind,
             passed,
-            detail: detail.into(),
+            outcome: outcome.into(),
         }
     }
 
+    /// The contract name (`message-digest`, `signature`, `path`, `path:revocation[0]` …).
+    pub fn name(&self) -> Cow<'static, str> {
+        self.kind.name()
+    }
+
+    /// What was found, in English (the JSON `detail`).
+    pub fn detail(&self) -> Cow<'_, str> {
+        self.outcome.text()
+    }
+
+    /// A failed check that is only a warning (it does not change the verdict).
+    pub fn is_warning(&self) -> bool {
+        self.outcome.is_warning()
+    }
+
     fn to_json(&self) -> Value {
-        json!({ "name": self.name, "passed": self.passed, "detail": self.detail })
+        json!({ "name": self.name(), "passed": self.passed, "detail": self.detail() })
     }
 }
 
@@ -206,7 +227,15 @@ fn push_checks(out: &mut String, checks: &[CheckReport], lang: Lang, indent: &st
         } else {
             lang.pick("不合格", "FAILED")
         };
-        out.push_str(&format!("{indent}[{mark}] {}: {}\n", c.name, c.detail));
+        match lang {
+            Lang::En => out.push_str(&format!("{indent}[{mark}] {}: {}\n", c.name(), c.detail())),
+            Lang::Ja => out.push_str(&format!(
+                "{indent}[{mark}] {} ({}): {}\n",
+                c.kind.name_ja(),
+                c.name(),
+                c.outcome.render(lang)
+            )),
+        }
     }
 }
 

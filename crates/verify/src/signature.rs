@@ -45,6 +45,9 @@ use kenpo_tsa::{TsaCertValidator, TstInfo};
 use time::OffsetDateTime;
 
 use crate::archive;
+use crate::report::{
+    CheckKind, CheckReport, ImprintScope, NotCheckable, Outcome, TimestampFinding, TokenOutcome,
+};
 
 /// Countersignatures of countersignatures are followed this deep.
 pub const MAX_COUNTER_DEPTH: usize = 4;
@@ -139,64 +142,10 @@ impl std::fmt::Debug for Options<'_> {
     }
 }
 
-/// One named check and its outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    /// Short name (`signer-certificate`, `message-digest`, `signature`, …).
-    pub name: &'static str,
-    /// Whether it passed.
-    pub passed: bool,
-    /// What was found.
-    pub detail: Cow<'static, str>,
-}
+/// One check and its outcome (typed; see [`crate::report::CheckReport`]).
+pub type Check = CheckReport;
 
-/// Which kind of time-stamp a [`TimestampCheck`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimestampKind {
-    /// signature-time-stamp (id-aa-signatureTimeStampToken), over the signature value.
-    Signature,
-    /// content-time-stamp (id-aa-ets-contentTimestamp), over the content.
-    Content,
-    /// archive-time-stamp v2 (id-aa-ets-archiveTimestampV2).
-    ArchiveV2,
-    /// archive-time-stamp v3 (id-aa-ets-archiveTimestampV3).
-    ArchiveV3,
-}
-
-impl TimestampKind {
-    /// Short name (`signature`, `content`, `archive-v2`, `archive-v3`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Signature => "signature",
-            Self::Content => "content",
-            Self::ArchiveV2 => "archive-v2",
-            Self::ArchiveV3 => "archive-v3",
-        }
-    }
-}
-
-/// One embedded time-stamp token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimestampCheck {
-    /// Which attribute carried it.
-    pub kind: TimestampKind,
-    /// genTime, when the TSTInfo could be read.
-    pub gen_time: Option<OffsetDateTime>,
-    /// The token verifies ([`kenpo_tsa::verify_token`]) and its imprint was checked and
-    /// matches (an imprint that cannot be checked leaves the time-stamp not intact).
-    pub intact: bool,
-    /// The token's own signature and structure verify.
-    pub token_intact: bool,
-    /// Whether the imprint matches what it must cover; `None` when not checked (content
-    /// or its digest not available, archive time-stamp of a countersignature).
-    pub imprint_intact: Option<bool>,
-    /// ATSv3 only: every entry of the token's ats-hash-index(-v3) corresponds to a
-    /// certificate, RevocationInfoChoice or unsigned attribute present now
-    /// ([`crate::archive::check_ats_v3`]); `None` for other kinds.
-    pub hash_index_valid: Option<bool>,
-    /// What was found.
-    pub detail: String,
-}
+pub use crate::validate::evidence::{TimestampEvidence as TimestampCheck, TimestampKind};
 
 /// The cryptographic checks of one SignerInfo (or countersignature).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -234,12 +183,8 @@ pub struct SignerCheck {
 }
 
 impl SignerCheck {
-    fn check(&mut self, name: &'static str, passed: bool, detail: impl Into<Cow<'static, str>>) {
-        self.checks.push(Check {
-            name,
-            passed,
-            detail: detail.into(),
-        });
+    fn check(&mut self, kind: CheckKind, passed: bool, outcome: impl Into<Outcome>) {
+        self.checks.push(CheckReport::new(kind, passed, outcome));
     }
 
     /// True when every check of this signer (not its countersignatures) passed.
@@ -599,14 +544,20 @@ fn check_signer(
     let chosen = cert.into_iter().nth(chosen);
     let cert = chosen.as_deref().map(SharedCert::cert);
     match &cert {
-        Some(cert) => {
+        Some(_) => {
             c.signer_cert.clone_from(&chosen);
-            c.check("signer-certificate", true, cert.subject_string());
+            if let Some(chosen) = &chosen {
+                c.check(
+                    CheckKind::SignerCertificate,
+                    true,
+                    Outcome::SignerCertificate(chosen.clone()),
+                );
+            }
         }
         None => c.check(
-            "signer-certificate",
+            CheckKind::SignerCertificate,
             false,
-            format!("no certificate matches the sid ({})", sid_string(&si.sid)),
+            Outcome::NoSignerCertificate(sid_string(&si.sid)),
         ),
     }
 
@@ -614,7 +565,11 @@ fn check_signer(
     c.signed_attributes = si.signed_attrs.is_some();
     let digest_alg = match si.digest_alg() {
         Ok(a) => {
-            c.check("digest-algorithm", true, a.name());
+            c.check(
+                CheckKind::DigestAlgorithm,
+                true,
+                Outcome::Algorithm(a.name()),
+            );
             Some(a)
         }
         Err(e) => {
@@ -623,14 +578,22 @@ fn check_signer(
             } else {
                 c.malformed_algorithm = true;
             }
-            c.check("digest-algorithm", false, e.to_string());
+            c.check(
+                CheckKind::DigestAlgorithm,
+                false,
+                Outcome::AlgorithmError(Box::new(e)),
+            );
             None
         }
     };
     let sig_alg =
         match SignatureAlgorithm::from_algorithm_identifier(&si.signature_algorithm, digest_alg) {
             Ok(a) => {
-                c.check("signature-algorithm", true, a.name());
+                c.check(
+                    CheckKind::SignatureAlgorithm,
+                    true,
+                    Outcome::Algorithm(a.name()),
+                );
                 Some(a)
             }
             Err(e) => {
@@ -639,7 +602,11 @@ fn check_signer(
                 } else {
                     c.malformed_algorithm = true;
                 }
-                c.check("signature-algorithm", false, e.to_string());
+                c.check(
+                    CheckKind::SignatureAlgorithm,
+                    false,
+                    Outcome::AlgorithmError(Box::new(e)),
+                );
                 None
             }
         };
@@ -652,10 +619,14 @@ fn check_signer(
             match attrs.single(oid::ATTR_SIGNING_TIME) {
                 Ok(Some(t)) => match read_time(t) {
                     Some(t) => c.signing_time = Some(t),
-                    None => c.check("signing-time", false, "not a UTCTime/GeneralizedTime"),
+                    None => c.check(CheckKind::SigningTime, false, Outcome::NotATime),
                 },
                 Ok(None) => {}
-                Err(e) => c.check("signing-time", false, e.to_string()),
+                Err(e) => c.check(
+                    CheckKind::SigningTime,
+                    false,
+                    Outcome::Attribute(Box::new(e)),
+                ),
             }
             if let Some(cert) = &cert {
                 check_binding(&mut c, attrs, cert, ctx.opts.cert_digests);
@@ -678,11 +649,7 @@ fn check_signer(
         None => {
             let d = sig_alg.and_then(|s| target.digest(s.digest()));
             if d.is_none() {
-                c.check(
-                    "content",
-                    false,
-                    "content not available: the signature over it cannot be checked",
-                );
+                c.check(CheckKind::Content, false, Outcome::ContentNotAvailable);
             }
             d
         }
@@ -696,9 +663,13 @@ fn check_signer(
                 Ok(()) => {
                     c.signature_intact = true;
                     c.check(
-                        "signature",
+                        CheckKind::SignatureValue,
                         true,
-                        [alg.name(), " (", opts.backend.name(), ")"].concat(),
+                        Outcome::SignatureVerified {
+                            algorithm: alg,
+                            backend: opts.backend.name(),
+                            resorted: false,
+                        },
                     );
                 }
                 Err(e) => match der_sorted_digest(si, alg.digest()) {
@@ -707,13 +678,13 @@ fn check_signer(
                     Some(sorted) if verify(&sorted).is_ok() => {
                         c.signature_intact = true;
                         c.check(
-                            "signature",
+                            CheckKind::SignatureValue,
                             true,
-                            format!(
-                                "{} ({}) over the DER-sorted signed attributes (received unsorted)",
-                                alg.name(),
-                                opts.backend.name()
-                            ),
+                            Outcome::SignatureVerified {
+                                algorithm: alg,
+                                backend: opts.backend.name(),
+                                resorted: true,
+                            },
                         );
                     }
                     _ => {
@@ -726,23 +697,27 @@ fn check_signer(
                         {
                             c.unsupported_algorithm.get_or_insert_with(|| e.to_string());
                         }
-                        c.check("signature", false, e.to_string());
+                        c.check(CheckKind::SignatureValue, false, e.to_string());
                     }
                 },
             }
         }
         _ => match &c.unsupported_algorithm {
-            Some(what) => c.check("signature", false, format!("cannot be checked: {what}")),
-            None => c.check(
-                "signature",
+            Some(what) => c.check(
+                CheckKind::SignatureValue,
                 false,
-                "cannot be checked (certificate, algorithm or content missing)",
+                Outcome::NotCheckable(NotCheckable::Unsupported(what.clone())),
+            ),
+            None => c.check(
+                CheckKind::SignatureValue,
+                false,
+                Outcome::NotCheckable(NotCheckable::Missing),
             ),
         },
     }
     if c.checks
         .iter()
-        .any(|k| k.name == "cms-algorithm-protection" && !k.passed)
+        .any(|k| k.kind == CheckKind::AlgorithmProtection && !k.passed)
     {
         // The signed algorithms are not the ones used: the signature is not intact as
         // presented (RFC 6211).
@@ -800,9 +775,9 @@ fn check_signer(
                         Err(e) => {
                             let mut bad = SignerCheck::default();
                             bad.check(
-                                "counter-signature",
+                                CheckKind::CounterSignature,
                                 false,
-                                format!("malformed SignerInfo: {e}"),
+                                Outcome::MalformedSignerInfo(Box::new(e)),
                             );
                             c.counter_signatures.push(bad);
                         }
@@ -832,11 +807,11 @@ fn check_algorithm_protection(
     si: &SignerInfoView<'_>,
 ) {
     use der::Encode;
-    const NAME: &str = "cms-algorithm-protection";
+    const NAME: CheckKind = CheckKind::AlgorithmProtection;
     let v = match attrs.single(ATTR_CMS_ALGORITHM_PROTECTION) {
         Ok(Some(v)) => v,
         Ok(None) => return,
-        Err(e) => return c.check(NAME, false, e.to_string()),
+        Err(e) => return c.check(NAME, false, Outcome::Attribute(Box::new(e))),
     };
     let parsed = (|| {
         let mut r = v.expect(tag::SEQUENCE).ok()?.reader();
@@ -848,7 +823,7 @@ fn check_algorithm_protection(
         ))
     })();
     let Some((digest, sig)) = parsed else {
-        return c.check(NAME, false, "malformed CMSAlgorithmProtection");
+        return c.check(NAME, false, Outcome::ProtectionMalformed);
     };
     let digest_ok = si.digest_algorithm.to_der().is_ok_and(|d| d == digest);
     let sig_ok = match sig {
@@ -856,13 +831,9 @@ fn check_algorithm_protection(
         None => false,
     };
     if digest_ok && sig_ok {
-        c.check(NAME, true, "matches the SignerInfo algorithms");
+        c.check(NAME, true, Outcome::ProtectionMatches);
     } else {
-        c.check(
-            NAME,
-            false,
-            "differs from the SignerInfo's digestAlgorithm/signatureAlgorithm (RFC 6211 §3)",
-        );
+        c.check(NAME, false, Outcome::ProtectionDiffers);
     }
 }
 
@@ -885,32 +856,30 @@ fn check_content_type(
     attrs: &kenpo_core::cms::Attributes<'_>,
     target: &Target<'_>,
 ) {
+    const NAME: CheckKind = CheckKind::ContentType;
     let found = attrs.single(oid::ATTR_CONTENT_TYPE);
     match (target, found) {
         (Target::Counter { .. }, Ok(None)) => {
-            c.check("content-type", true, "absent (countersignature)")
+            c.check(NAME, true, Outcome::AbsentInCountersignature)
         }
-        (Target::Counter { .. }, _) => c.check(
-            "content-type",
-            false,
-            "a countersignature must not carry content-type (RFC 5652 §11.4)",
-        ),
-        (Target::Content { .. }, Err(e)) => c.check("content-type", false, e.to_string()),
-        (Target::Content { .. }, Ok(None)) => c.check("content-type", false, "absent"),
+        (Target::Counter { .. }, _) => c.check(NAME, false, Outcome::ContentTypeInCountersignature),
+        (Target::Content { .. }, Err(e)) => c.check(NAME, false, Outcome::Attribute(Box::new(e))),
+        (Target::Content { .. }, Ok(None)) => c.check(NAME, false, Outcome::Absent),
         (Target::Content { content_type, .. }, Ok(Some(v))) => {
             match (v.tag == tag::OID)
                 .then(|| oid::from_content(v.value).ok())
                 .flatten()
             {
-                Some(o) if o == *content_type => {
-                    c.check("content-type", true, oid::dotted_text(&o))
-                }
+                Some(o) if o == *content_type => c.check(NAME, true, Outcome::ContentType(o)),
                 Some(o) => c.check(
-                    "content-type",
+                    NAME,
                     false,
-                    format!("{o} but eContentType is {content_type}"),
+                    Outcome::ContentTypeMismatch {
+                        signed: Box::new(o),
+                        content: Box::new(*content_type),
+                    },
                 ),
-                None => c.check("content-type", false, "not an OBJECT IDENTIFIER"),
+                None => c.check(NAME, false, Outcome::NotAnOid),
             }
         }
     }
@@ -922,37 +891,29 @@ fn check_message_digest(
     target: &Target<'_>,
     digest_alg: Option<DigestAlgorithm>,
 ) {
+    const NAME: CheckKind = CheckKind::MessageDigest;
     let md = match attrs.single(oid::ATTR_MESSAGE_DIGEST) {
         Ok(Some(v)) if v.tag == tag::OCTET_STRING => v.value,
-        Ok(Some(_)) => return c.check("message-digest", false, "not an OCTET STRING"),
-        Ok(None) => return c.check("message-digest", false, "absent"),
-        Err(e) => return c.check("message-digest", false, e.to_string()),
+        Ok(Some(_)) => return c.check(NAME, false, Outcome::NotAnOctetString),
+        Ok(None) => return c.check(NAME, false, Outcome::Absent),
+        Err(e) => return c.check(NAME, false, Outcome::Attribute(Box::new(e))),
     };
     let Some(expected) = digest_alg.and_then(|a| target.digest(a)) else {
-        return c.check(
-            "message-digest",
-            true,
-            "present; content not available to compare",
-        );
+        return c.check(NAME, true, Outcome::DigestNotCompared);
     };
     let equal = md == expected.as_bytes();
     c.data_intact = Some(equal);
     if equal {
-        c.check(
-            "message-digest",
-            true,
-            [expected.algorithm().name(), " matches"].concat(),
-        );
+        c.check(NAME, true, Outcome::DigestMatches(expected.algorithm()));
     } else {
         c.check(
-            "message-digest",
+            NAME,
             false,
-            format!(
-                "{} {} != content {}",
-                expected.algorithm().name(),
-                hex::encode(md),
-                expected.to_hex()
-            ),
+            Outcome::DigestMismatch {
+                algorithm: expected.algorithm(),
+                signed: hex::encode(md).into(),
+                content: expected.to_hex().into(),
+            },
         );
     }
 }
@@ -968,29 +929,25 @@ fn check_binding(
     let (value, is_v2) = match (v2, v1) {
         (Err(e), _) | (Ok(None), Err(e)) => {
             c.signing_cert_bound = Some(false);
-            return c.check("signing-certificate", false, e.to_string());
+            return c.check(
+                CheckKind::SigningCertificate { v2: false },
+                false,
+                Outcome::Attribute(Box::new(e)),
+            );
         }
         (Ok(Some(v)), _) => (v, true),
         (Ok(None), Ok(Some(v))) => (v, false),
         (Ok(None), Ok(None)) => return,
     };
-    let name = if is_v2 {
-        "signing-certificate-v2"
-    } else {
-        "signing-certificate"
-    };
+    let name = CheckKind::SigningCertificate { v2: is_v2 };
     match first_cert_id_names_with(value.raw, cert, is_v2, digests) {
         Ok(true) => {
             c.signing_cert_bound = Some(true);
-            c.check(name, true, "names the signer certificate");
+            c.check(name, true, Outcome::NamesSigner);
         }
         Ok(false) => {
             c.signing_cert_bound = Some(false);
-            c.check(
-                name,
-                false,
-                "does not name the signer certificate (substitution?)",
-            );
+            c.check(name, false, Outcome::DoesNotNameSigner);
         }
         Err(e) => {
             c.signing_cert_bound = Some(false);
@@ -1043,16 +1000,15 @@ fn check_token(
     let gen_time = tst.map(|t| t.gen_time);
     let imprint_intact = tst.and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
     let token_intact = verified.is_ok();
-    let mut detail = match &verified {
-        Ok(v) => ["token verifies (TSA ", &v.tsa_subject(), ")"].concat(),
-        Err(e) => format!("token does not verify: {e}"),
+    let detail = TimestampFinding {
+        tst_readable: tst.is_some(),
+        token: match verified {
+            Ok(v) => TokenOutcome::Verifies(v.tsa),
+            Err(e) => TokenOutcome::Fails(e),
+        },
+        imprint: imprint_intact,
+        scope: ImprintScope::Direct,
     };
-    match imprint_intact {
-        Some(true) => detail.push_str("; imprint matches"),
-        Some(false) => detail.push_str("; imprint does NOT match"),
-        None if tst.is_none() => detail.push_str("; TSTInfo unreadable"),
-        None => detail.push_str("; imprint not checked"),
-    }
     let intact = token_intact && imprint_intact == Some(true);
     TimestampCheck {
         kind,
@@ -1078,16 +1034,9 @@ fn check_archive(
 ) -> TimestampCheck {
     let mut ts = check_token(ctx, token, kind, |_| None);
     let Some(target) = target else {
-        ts.detail = ts.detail.replace(
-            "imprint not checked",
-            "imprint not checked (countersignature)",
-        );
+        ts.detail.scope = ImprintScope::Countersignature;
         return ts;
     };
-    let base = ts
-        .detail
-        .trim_end_matches("; imprint not checked")
-        .to_owned();
     let outcome: Result<(Option<bool>, String), archive::ArchiveError> = match kind {
         TimestampKind::ArchiveV3 => {
             archive::check_ats_v3(ctx.sd, si, token, &|alg| target.digest(alg)).map(|c| {
@@ -1103,11 +1052,7 @@ fn check_archive(
     };
     ts.imprint_intact = imprint_intact;
     ts.intact = ts.token_intact && imprint_intact == Some(true);
-    let verdict = match imprint_intact {
-        Some(true) => "imprint matches",
-        Some(false) => "imprint does NOT match",
-        None => "imprint not checked",
-    };
-    ts.detail = format!("{base}; {verdict}; {what}");
+    ts.detail.imprint = imprint_intact;
+    ts.detail.scope = ImprintScope::Archive(what);
     ts
 }

@@ -69,7 +69,7 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
         .checks
         .iter()
         .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .map(|c| format!("{}: {}", c.name(), c.detail()))
         .collect();
     assert_eq!(online.indication, Indication::TotalPassed, "{failed:?}");
     assert!(service.hits().ca >= 1, "caIssuers fetched");

@@ -55,7 +55,7 @@ fn failed_checks(r: &Report) -> String {
         .iter()
         .flat_map(|s| &s.checks)
         .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .map(|c| format!("{}: {}", c.name(), c.detail()))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -64,7 +64,7 @@ fn check_passed(r: &Report, name: &str) -> bool {
     r.signatures[0]
         .checks
         .iter()
-        .any(|c| c.name == name && c.passed)
+        .any(|c| c.name() == name && c.passed)
 }
 
 const SHA3_VALID: [&str; 4] = [
@@ -152,7 +152,7 @@ fn unknown_signature_algorithm_is_indeterminate() {
     let named = s
         .checks
         .iter()
-        .any(|c| !c.passed && c.detail.contains("2.16.840.1.101.3.4.3.127"));
+        .any(|c| !c.passed && c.detail().contains("2.16.840.1.101.3.4.3.127"));
     assert!(
         named,
         "the unknown algorithm is named: {}",

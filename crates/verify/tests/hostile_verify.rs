@@ -170,9 +170,9 @@ fn budget_exhaustion_is_named_in_the_report() {
     let path = r.signatures[0]
         .checks
         .iter()
-        .find(|c| c.name == "path")
+        .find(|c| c.name() == "path")
         .unwrap();
-    assert!(path.detail.contains("budget"), "{}", path.detail);
+    assert!(path.detail().contains("budget"), "{}", path.detail());
 }
 
 #[test]

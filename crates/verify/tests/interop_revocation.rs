@@ -85,8 +85,8 @@ fn leaf_revocation(r: &Report) -> String {
     r.signatures[0]
         .checks
         .iter()
-        .find(|c| c.name == "path:revocation[0]")
-        .map(|c| c.detail.to_string())
+        .find(|c| c.name() == "path:revocation[0]")
+        .map(|c| c.detail().to_string())
         .unwrap_or_default()
 }
 
@@ -111,10 +111,14 @@ fn assert_revoked(r: &Report, what: &str, source: &str) {
     let path = r.signatures[0]
         .checks
         .iter()
-        .find(|c| c.name == "path")
+        .find(|c| c.name() == "path")
         .unwrap();
-    assert!(path.detail.contains("revoked"), "{what}: {}", path.detail);
-    assert!(path.detail.contains(source), "{what}: {}", path.detail);
+    assert!(
+        path.detail().contains("revoked"),
+        "{what}: {}",
+        path.detail()
+    );
+    assert!(path.detail().contains(source), "{what}: {}", path.detail());
 }
 
 #[test]

@@ -108,7 +108,7 @@ fn explain(r: &Report) -> String {
         .iter()
         .flat_map(|s| s.checks.iter())
         .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .map(|c| format!("{}: {}", c.name(), c.detail()))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -433,7 +433,7 @@ fn corrupt_or_substituted_archive_time_stamp_is_named() {
         let failed: Vec<_> = r.signatures[0]
             .checks
             .iter()
-            .filter(|c| c.name == "timestamp:archive-v3" && !c.passed)
+            .filter(|c| c.name() == "timestamp:archive-v3" && !c.passed)
             .collect();
         assert_eq!(failed.len(), 1, "{what}: {}", explain(&r));
         assert!(
@@ -552,10 +552,10 @@ fn assert_named_failure(r: &Report, kind: &str, why: &str) {
     let when = kenpo_core::timefmt::rfc3339(ts.gen_time.unwrap());
     let named = s.checks.iter().any(|c| {
         !c.passed
-            && c.name.starts_with("timestamp:")
-            && c.detail
+            && c.name().starts_with("timestamp:")
+            && c.detail()
                 .contains(&format!("{kind} time-stamp of {when} is not valid"))
-            && c.detail.contains(why)
+            && c.detail().contains(why)
     });
     assert!(
         named,

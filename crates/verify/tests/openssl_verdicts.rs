@@ -111,7 +111,7 @@ fn openssl_signatures_pass() {
             let binding = s
                 .checks
                 .iter()
-                .find(|c| c.name == "signing-certificate-binding");
+                .find(|c| c.name() == "signing-certificate-binding");
             let cades = extra.contains(&"-cades");
             assert_eq!(binding.is_some(), !cades, "{what}: {:?}", s.checks);
         }
@@ -267,7 +267,7 @@ fn timestamped_openssl_signature_passes_after_signer_expiry() {
                 r.signatures[0]
                     .checks
                     .iter()
-                    .any(|c| c.name == "path" && !c.passed && c.detail.contains("expired")),
+                    .any(|c| c.name() == "path" && !c.passed && c.detail().contains("expired")),
                 "{what}: the expiry is reported: {}",
                 r.render_text(Lang::En)
             );

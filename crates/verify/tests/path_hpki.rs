@@ -61,14 +61,18 @@ fn real_hpki_chain_validates_with_crl_and_arl_offline() {
         let c = p
             .checks
             .iter()
-            .find(|c| c.name == format!("revocation[{k}]"))
+            .find(|c| c.name() == format!("revocation[{k}]"))
             .unwrap();
         assert!(c.passed, "{c:?}");
     }
     // Policy tree: the sub-CA asserts …1.1.3.1 and the EE …1.1.0.1, so under anyPolicy the
     // tree is null at the EE; explicit-policy is off, so this is accepted, and the EE's
     // own policy was checked against the HPKI profile instead.
-    assert!(p.checks.iter().any(|c| c.name == "leaf-usage" && c.passed));
+    assert!(
+        p.checks
+            .iter()
+            .any(|c| c.name() == "leaf-usage" && c.passed)
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn explain(r: &Report) -> String {
         .iter()
         .flat_map(|s| s.checks.iter())
         .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .map(|c| format!("{}: {}", c.name(), c.detail()))
         .chain(
             r.signatures
                 .iter()

@@ -195,7 +195,7 @@ fn edited_signing_certificate_hash_is_not_bound() {
     assert!(
         s.checks
             .iter()
-            .any(|c| c.name == "signing-certificate-v2" && !c.passed)
+            .any(|c| c.name() == "signing-certificate-v2" && !c.passed)
     );
 }
 

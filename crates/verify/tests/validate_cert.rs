@@ -162,7 +162,7 @@ fn real_hpki_chain_passes_offline_with_crl_and_arl() {
     assert!(
         rep.checks
             .iter()
-            .any(|c| c.name == "path:revocation[0]" && c.passed),
+            .any(|c| c.name() == "path:revocation[0]" && c.passed),
         "{:?}",
         rep.checks
     );

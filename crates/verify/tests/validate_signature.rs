@@ -99,11 +99,11 @@ fn good_bb_passes() {
     assert!(s.signer.subject.contains("YAMADA"), "{}", s.signer.subject);
     assert!(s.timestamps.is_empty());
     assert_eq!(s.best_signature_time, r.validation_time);
-    assert!(s.checks.iter().any(|c| c.name == "path" && c.passed));
+    assert!(s.checks.iter().any(|c| c.name() == "path" && c.passed));
     assert!(
         s.checks
             .iter()
-            .any(|c| c.name == "message-digest" && c.passed)
+            .any(|c| c.name() == "message-digest" && c.passed)
     );
 }
 
@@ -130,7 +130,7 @@ fn bb_without_revocation_data_is_try_later_unless_soft() {
         r.signatures[0]
             .checks
             .iter()
-            .any(|c| c.name.starts_with("path:revocation") && !c.passed),
+            .any(|c| c.name().starts_with("path:revocation") && !c.passed),
         "{:?}",
         r.signatures[0].checks
     );
@@ -412,7 +412,7 @@ fn authentication_certificate_fails_the_hpki_profile() {
         r.signatures[0]
             .checks
             .iter()
-            .any(|c| c.name == "profile" && !c.passed)
+            .any(|c| c.name() == "profile" && !c.passed)
     );
     // Under profile "any" the same signature validates.
     req.profile = Profile::Any;

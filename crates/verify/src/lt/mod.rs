@@ -318,8 +318,8 @@ fn require_valid(report: &Report) -> Result<(), ExtendError> {
         .signatures
         .iter()
         .flat_map(|s| s.checks.iter())
-        .filter(|c| !c.passed && !c.detail.starts_with("warning"))
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .filter(|c| !c.passed && !c.is_warning())
+        .map(|c| format!("{}: {}", c.name(), c.detail()))
         .collect::<Vec<_>>()
         .join("; ");
     if report.sub_indication == Some(SubIndication::TRY_LATER) {

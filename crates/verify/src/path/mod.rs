@@ -41,7 +41,10 @@ use kenpo_revocation::RevocationCheck;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::report::CheckReport;
+use std::borrow::Cow;
+
+pub use crate::report::PathStep;
+use crate::report::{CheckKind, CheckReport, Outcome, Text};
 pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
@@ -181,32 +184,52 @@ impl ValidationOptions {
     }
 }
 
-/// One check done on the path, for reports.
+/// One check done on the path, for reports (typed: its text is written at output).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// Short name (`signature[1]`, `validity[0]`, `revocation[0]` …; index 0 = leaf).
-    pub name: String,
+    /// Which step (`signature[1]`, `validity[0]`, `revocation[0]` …; index 0 = leaf).
+    pub step: PathStep,
     /// Whether it passed.
     pub passed: bool,
-    /// Details.
-    pub detail: String,
+    /// What was found.
+    pub outcome: Outcome,
 }
 
 impl Check {
+    /// A check.
+    pub(crate) fn new(step: PathStep, passed: bool, outcome: Outcome) -> Self {
+        Self {
+            step,
+            passed,
+            outcome,
+        }
+    }
+
+    /// Short name (`signature[1]`, `validity[0]`, `revocation[0]` …).
+    pub fn name(&self) -> Cow<'static, str> {
+        self.step.name()
+    }
+
+    /// What was found, in English.
+    pub fn detail(&self) -> Cow<'_, str> {
+        self.outcome.text()
+    }
+
     /// This check in a signature report, named `path:<name>`.
     pub(crate) fn into_report(self) -> CheckReport {
-        CheckReport::new(["path:", &self.name].concat(), self.passed, self.detail)
+        CheckReport::new(CheckKind::PathStep(self.step), self.passed, self.outcome)
     }
 
     /// As [`Check::into_report`], with texts that clone without copying (for checks
     /// reported again and again).
     pub(crate) fn shared_report(&self) -> CheckReport {
-        let r = self.clone().into_report();
-        CheckReport {
-            name: r.name.into_shared(),
-            passed: r.passed,
-            detail: r.detail.into_shared(),
+        let mut r = self.clone().into_report();
+        if let Outcome::Text(t) | Outcome::RevocationGood(t) | Outcome::RevocationUnknownSoft(t) =
+            &mut r.outcome
+        {
+            *t = std::mem::replace(t, Text::fixed("")).into_shared();
         }
+        r
     }
 }
 

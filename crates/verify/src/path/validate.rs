@@ -15,7 +15,8 @@ use x509_cert::ext::pkix::{
 
 use super::names::{self, CertNames};
 use super::policy::{CertPolicies, PolicyState};
-use super::{Check, PathError, RevocationMode, ValidatedPath, ValidationOptions};
+use super::{Check, PathError, PathStep, RevocationMode, ValidatedPath, ValidationOptions};
+use crate::report::Outcome;
 
 /// anyExtendedKeyUsage.
 const ANY_EKU: Oid = Oid::new_unwrap("2.5.29.37.0");
@@ -379,15 +380,14 @@ fn check_validity(
             not_after: c.not_after,
         });
     }
-    checks.push(Check {
-        name: indexed("validity", index),
-        passed: true,
-        detail: format!(
-            "{} .. {}",
-            kenpo_core::timefmt::rfc3339(c.not_before),
-            kenpo_core::timefmt::rfc3339(c.not_after)
-        ),
-    });
+    checks.push(Check::new(
+        PathStep::Validity(index),
+        true,
+        Outcome::Validity {
+            not_before: c.not_before,
+            not_after: c.not_after,
+        },
+    ));
     Ok(())
 }
 
@@ -461,11 +461,7 @@ pub(crate) fn validate_without_revocation(
         let inf = &infos[k];
         let issuer = if k + 1 < n { certs[k + 1] } else { anchor };
         let detail = check_algorithms(opts, c, issuer.spki, k)?;
-        checks.push(Check {
-            name: indexed("signature", k),
-            passed: true,
-            detail,
-        });
+        checks.push(Check::new(PathStep::Signature(k), true, detail.into()));
         check_validity(opts, c, k, &mut checks)?;
         structural(inf, k, false)?;
         if opts.strict_conformance && !inf.pc_critical {
@@ -498,11 +494,11 @@ pub(crate) fn validate_without_revocation(
                 names::check(nc, &names)
                     .map_err(|reason| PathError::Constraint { index: k, reason })?;
             }
-            checks.push(Check {
-                name: indexed("name-constraints", k),
-                passed: true,
-                detail: format!("{} names checked", names.names.len()),
-            });
+            checks.push(Check::new(
+                PathStep::NameConstraints(k),
+                true,
+                Outcome::NamesChecked(names.names.len()),
+            ));
         }
         ps.process(i, n, inf.self_issued, &inf.cp)
             .map_err(|reason| PathError::Constraint { index: k, reason })?;
@@ -555,11 +551,11 @@ pub(crate) fn validate_without_revocation(
                     reason: "CA keyUsage lacks keyCertSign".into(),
                 });
             }
-            checks.push(Check {
-                name: indexed("ca", k),
-                passed: true,
-                detail: format!("basicConstraints cA, remaining path length {max_path_len}"),
-            });
+            checks.push(Check::new(
+                PathStep::Ca(k),
+                true,
+                Outcome::CaRemaining(max_path_len),
+            ));
         }
     }
     let policies = if n == 0 {
@@ -568,20 +564,11 @@ pub(crate) fn validate_without_revocation(
         ps.finish(n, &infos[0].cp, opts.initial_policy_set.as_deref())
             .map_err(|reason| PathError::Constraint { index: 0, reason })?
     };
-    checks.push(Check {
-        name: "policies".into(),
-        passed: true,
-        detail: if policies.is_empty() {
-            // RFC 5280 §6.1.5: an empty valid_policy_tree fails only under explicit policy.
-            "no certificate policy valid along the whole path (explicit policy not required)".into()
-        } else {
-            policies
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    });
+    checks.push(Check::new(
+        PathStep::Policies,
+        true,
+        Outcome::Policies(policies.as_slice().into()),
+    ));
     let leaf = certs.first().copied().unwrap_or(anchor);
     let self_info;
     let leaf_info = match infos.first() {
@@ -600,29 +587,6 @@ pub(crate) fn validate_without_revocation(
         policies,
         checks,
     })
-}
-
-/// `name[k]`, the report name of a check on the k-th certificate, written out directly
-/// rather than through the formatting machinery (a warm verification names a dozen).
-fn indexed(name: &str, k: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut rest = k;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let digits = &digits[i..];
-    let mut s = String::with_capacity(name.len() + digits.len() + 2);
-    s.push_str(name);
-    s.push('[');
-    s.extend(digits.iter().map(|&d| char::from(d)));
-    s.push(']');
-    s
 }
 
 /// Revocation of every non-anchor certificate of `certs` (DER, leaf first, without the
@@ -646,11 +610,11 @@ pub(crate) fn check_revocation(
                 },
             };
             match status {
-                RevocationStatus::Good { source } => checks.push(Check {
-                    name: indexed("revocation", k),
-                    passed: true,
-                    detail: ["good (", source.as_str(), ")"].concat(),
-                }),
+                RevocationStatus::Good { source } => checks.push(Check::new(
+                    PathStep::Revocation(k),
+                    true,
+                    Outcome::RevocationGood(source.into()),
+                )),
                 RevocationStatus::Revoked {
                     time,
                     reason,
@@ -667,11 +631,11 @@ pub(crate) fn check_revocation(
                     if opts.revocation_mode == RevocationMode::Hard {
                         return Err(PathError::RevocationUnknown { index: k, reason });
                     }
-                    checks.push(Check {
-                        name: indexed("revocation", k),
-                        passed: false,
-                        detail: format!("unknown (soft mode): {reason}"),
-                    });
+                    checks.push(Check::new(
+                        PathStep::Revocation(k),
+                        false,
+                        Outcome::RevocationUnknownSoft(reason.into()),
+                    ));
                 }
             }
         }
@@ -778,24 +742,21 @@ fn check_leaf(
             });
         }
     }
-    checks.push(Check {
-        name: "leaf-usage".into(),
-        passed: true,
-        detail: "keyUsage, extendedKeyUsage and policy profile".into(),
-    });
+    checks.push(Check::new(PathStep::LeafUsage, true, Outcome::LeafUsage));
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::indexed;
+    use super::PathStep;
 
     #[test]
     fn indexed_names_read_as_formatted() {
         for k in [0, 1, 9, 10, 42, 999, usize::MAX] {
-            assert_eq!(indexed("revocation", k), format!("revocation[{k}]"));
+            assert_eq!(PathStep::Revocation(k).name(), format!("revocation[{k}]"));
+            assert_eq!(PathStep::Validity(k).name(), format!("validity[{k}]"));
         }
-        assert_eq!(indexed("", 3), "[3]");
+        assert_eq!(PathStep::Policies.name(), "policies");
     }
 
     /// The outer signatureAlgorithm must be the tbsCertificate's, octet for octet.

@@ -9,7 +9,7 @@ use super::verdict::{path_checks, signer_report, subjects};
 use super::{CertRequest, certs_of, now, path_options};
 use crate::SubIndication;
 use crate::path::{self, PathError, PathValidator};
-use crate::report::{CertIndication, CertReport, CheckReport};
+use crate::report::{CertIndication, CertReport, CheckKind, CheckReport, Outcome};
 
 /// Validates one certificate (path, revocation, profile) at [`CertRequest::at`].
 pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
@@ -24,9 +24,9 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
             policy_oids: Vec::new(),
             path: Vec::new(),
             checks: vec![CheckReport::new(
-                "certificate",
+                CheckKind::Certificate,
                 false,
-                "not a DER or PEM certificate",
+                Outcome::NotACertificate,
             )],
         };
     };
@@ -34,12 +34,16 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
     let mut failed = None;
     match check_profile(req.profile, &leaf) {
         Ok(_) => checks.push(CheckReport::new(
-            "profile",
+            CheckKind::Profile,
             true,
-            kenpo_sign::profile::profile_name(req.profile),
+            Outcome::ProfileMet(req.profile),
         )),
         Err(e) => {
-            checks.push(CheckReport::new("profile", false, e.to_string()));
+            checks.push(CheckReport::new(
+                CheckKind::Profile,
+                false,
+                Outcome::ProfileRefused(e.to_string()),
+            ));
             failed = Some((
                 CertIndication::Failed,
                 SubIndication::SIG_CONSTRAINTS_FAILURE,
@@ -79,18 +83,13 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
         Ok(p) => {
             path = subjects(&p.certs);
             checks.push(CheckReport::new(
-                "path",
+                CheckKind::Path,
                 true,
-                format!("validated at {}", kenpo_core::timefmt::rfc3339(at)),
+                Outcome::PathValidated { at, anchor: None },
             ));
             path_checks(p, &mut checks);
         }
         Err(e) => {
-            checks.push(CheckReport::new(
-                "path",
-                false,
-                format!("at {}: {e}", kenpo_core::timefmt::rfc3339(at)),
-            ));
             let sub = e.sub_indication_enum();
             let ind = match e {
                 PathError::Revoked { .. } | PathError::BadSignature { .. } => {
@@ -101,6 +100,14 @@ pub fn verify_certificate(req: &CertRequest<'_>) -> CertReport {
             if failed.is_none() {
                 failed = Some((ind, sub));
             }
+            checks.push(CheckReport::new(
+                CheckKind::Path,
+                false,
+                Outcome::PathFailed {
+                    at,
+                    error: Box::new(e),
+                },
+            ));
         }
     }
     let (indication, sub_indication) = match failed {

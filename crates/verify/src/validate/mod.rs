@@ -13,8 +13,10 @@
 //! Trust comes only from [`VerifyRequest::anchors`]: certificates inside the signature are
 //! path-building candidates, never anchors.
 
+mod cades;
 mod cert;
 mod embedded;
+pub mod evidence;
 mod profiles;
 mod tsa_time;
 mod verdict;
@@ -31,7 +33,9 @@ use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
 use crate::path::{self, PathValidator, ValidationOptions};
-use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport, SignerReport};
+use crate::report::{
+    CheckKind, CheckReport, Report, SCHEMA_VERSION, SignatureReport, SignerReport,
+};
 use crate::{Indication, SubIndication};
 
 /// Name of the validation policy, reported in every [`Report`].
@@ -225,7 +229,7 @@ fn format_failure(at: OffsetDateTime, detail: String) -> Report {
             signing_time: None,
             best_signature_time: at,
             timestamps: Vec::new(),
-            checks: vec![CheckReport::new("format", false, detail)],
+            checks: vec![CheckReport::new(CheckKind::Format, false, detail)],
             signer_profiles: Vec::new(),
             signer_validated_at: None,
             policy_unmet: Vec::new(),

@@ -1,20 +1,23 @@
-//! Per-signature verdict: the building blocks of EN 319 102-1 applied to one SignerInfo.
+//! Per-signature verdict: the building blocks of EN 319 102-1 applied to the
+//! [`SignatureEvidence`] of one signature (whatever its format, see [`super::evidence`]).
 
 use std::sync::Arc;
 
 use kenpo_core::shared_cert::SharedCert;
-use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::RevocationCheck;
 use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
 use time::OffsetDateTime;
 
+use super::evidence::{DataIntegrity, SignatureEvidence, SignatureValue, TimestampKind};
 use super::profiles::{ProfileMemo, summary_report};
 use super::tsa_time::ControlTimeValidator;
 use super::{RevocationMode, VerifyOptions, path_options};
 use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
-use crate::report::{CheckReport, SignatureReport, SignerReport, TimestampReport};
-use crate::signature::{SignerCheck, TimestampKind};
+use crate::report::{
+    CheckKind, CheckReport, ImprintScope, LevelLimit, OrderFailure, Outcome, SignatureReport,
+    SignerReport, TimestampFinding, TimestampOutcome, TimestampReport, TokenOutcome,
+};
 use crate::{Indication, SubIndication};
 
 /// A finding of one building block: its verdict and sub-indication.
@@ -96,26 +99,15 @@ pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
         .unwrap_or_default()
 }
 
-fn ts_kind(k: TimestampKind) -> &'static str {
-    match k {
-        TimestampKind::Signature => "signature",
-        TimestampKind::Content => "content",
-        TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3 => "archive",
-    }
-}
-
 pub(super) struct SigCtx<'a> {
     pub(super) opts: &'a VerifyOptions,
     pub(super) at: OffsetDateTime,
     pub(super) anchors: &'a Arc<Vec<Vec<u8>>>,
     /// The caller's certificate store (shared, never copied).
     pub(super) store: &'a Arc<Vec<Vec<u8>>>,
-    /// The certificates the signature carries (borrowed), candidates after the store.
-    pub(super) carried: &'a [&'a [u8]],
     pub(super) checker: &'a Arc<dyn RevocationCheck>,
     pub(super) mode: path::RevocationMode,
     pub(super) no_source: bool,
-    pub(super) content_available: bool,
     /// The TSA validator used for this file's tokens (control times).
     pub(super) tsa: &'a ControlTimeValidator<'a>,
     /// Certificate signatures verified before (shared by the run).
@@ -127,31 +119,14 @@ pub(super) struct SigCtx<'a> {
 }
 
 impl SigCtx<'_> {
-    /// The report of one SignerInfo (its check details move into the report).
-    pub(super) fn signature(&self, mut s: SignerCheck, lt_data: bool) -> SignatureReport {
+    /// The report of one signature (its findings move into the report).
+    pub(super) fn signature(&self, mut s: SignatureEvidence<'_>) -> SignatureReport {
         use Indication::{Indeterminate as I, TotalFailed as F};
         use SubIndication as S;
-        // Structure of the SignerInfo (attributes and algorithms).
-        let malformed = s.checks.iter().filter(|c| !c.passed).any(|c| match c.name {
-            "content-type" | "signing-time" => true,
-            // An algorithm this build does not implement is not a format error (see
-            // `unsupported_algorithm` below); malformed parameters are.
-            "digest-algorithm" | "signature-algorithm" => s.malformed_algorithm,
-            // Absent or not an OCTET STRING (a mismatch sets data_intact).
-            "message-digest" => s.data_intact.is_none(),
-            _ => false,
-        });
-        let checkable = !s.checks.iter().any(|c| {
-            c.name == "signature" && !c.passed && c.detail.starts_with("cannot be checked")
-        });
         // Room for what follows (profile, time-stamps, sunset, path and its checks: about
         // thirty for a B-T signature), so the list is not copied as it grows.
-        let mut checks: Vec<CheckReport> = Vec::with_capacity(s.checks.len() + 32);
-        checks.extend(
-            std::mem::take(&mut s.checks)
-                .into_iter()
-                .map(|c| CheckReport::new(c.name, c.passed, c.detail)),
-        );
+        let mut checks: Vec<CheckReport> = std::mem::take(&mut s.findings);
+        checks.reserve(32);
         let mut findings: Vec<Finding> = Vec::new();
 
         // Identification of the signing certificate.
@@ -163,12 +138,12 @@ impl SigCtx<'_> {
         // is present but names another certificate (substitution) is caught above.
         if s.signer_cert.is_some() && s.signing_cert_bound.is_none() {
             checks.push(CheckReport::new(
-                "signing-certificate-binding",
+                CheckKind::SigningCertificateBinding,
                 false,
-                "warning: no signing-certificate(-v2) attribute (plain CMS, not CAdES); the certificate is identified by the SignerInfo's issuer and serial only",
+                Outcome::NoSigningCertificateAttribute,
             ));
         }
-        if malformed {
+        if s.format_failure {
             findings.push((F, S::FORMAT_FAILURE));
         }
         // Cryptographic verification. An algorithm that cannot be checked here leaves the
@@ -178,36 +153,29 @@ impl SigCtx<'_> {
         // reliable, and no proof of existence helps).
         if let Some(what) = &s.unsupported_algorithm {
             checks.push(CheckReport::new(
-                "algorithm-support",
+                CheckKind::AlgorithmSupport,
                 false,
-                format!("not checked, this build cannot verify it: {what}"),
+                Outcome::UnsupportedAlgorithm(what.clone()),
             ));
             findings.push((I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE));
         }
-        // Without signed attributes the signature value is computed over the content
-        // itself: a mismatch is the signature's (SIG_CRYPTO_FAILURE below), there is no
-        // message-digest attribute to fail.
-        let data_intact = match s.data_intact {
-            Some(_) if !s.signed_attributes => Some(true),
-            d => d,
-        };
-        match data_intact {
-            Some(false) => findings.push((F, S::HASH_FAILURE)),
-            Some(true) => {}
-            None if !self.content_available => {
+        match s.data {
+            DataIntegrity::Broken => findings.push((F, S::HASH_FAILURE)),
+            DataIntegrity::Intact => {}
+            DataIntegrity::ContentMissing => {
                 checks.push(CheckReport::new(
-                    "signed-data",
+                    CheckKind::SignedData,
                     false,
-                    "detached content not given",
+                    Outcome::ContentNotGiven,
                 ));
                 findings.push((I, S::SIGNED_DATA_NOT_FOUND));
             }
-            None if malformed || s.unsupported_algorithm.is_some() => {}
-            None => findings.push((F, S::HASH_FAILURE)),
+            DataIntegrity::NotCheckable
+                if s.format_failure || s.unsupported_algorithm.is_some() => {}
+            DataIntegrity::NotCheckable => findings.push((F, S::HASH_FAILURE)),
         }
         if s.signer_cert.is_some()
-            && !s.signature_intact
-            && checkable
+            && s.signature_value == SignatureValue::Broken
             && s.unsupported_algorithm.is_none()
         {
             findings.push((F, S::SIG_CRYPTO_FAILURE));
@@ -219,13 +187,17 @@ impl SigCtx<'_> {
                 Ok(sum) => {
                     summary = Some(sum);
                     checks.push(CheckReport::new(
-                        "profile",
+                        CheckKind::Profile,
                         true,
-                        kenpo_sign::profile::profile_name(self.opts.profile),
+                        Outcome::ProfileMet(self.opts.profile),
                     ));
                 }
                 Err(e) => {
-                    checks.push(CheckReport::new("profile", false, e.to_string()));
+                    checks.push(CheckReport::new(
+                        CheckKind::Profile,
+                        false,
+                        Outcome::ProfileRefused(e.to_string()),
+                    ));
                     findings.push((I, S::SIG_CONSTRAINTS_FAILURE));
                 }
             }
@@ -251,30 +223,22 @@ impl SigCtx<'_> {
                 .find(|v| v.ok && Some(v.gen_time) == ts.gen_time)
                 .and_then(|v| v.anchor_sha256);
             timestamps.push(TimestampReport {
-                kind: ts_kind(ts.kind),
+                kind: ts.kind.role(),
                 gen_time: ts.gen_time,
                 valid: ts.intact,
                 tsa_anchor_sha256: tsa_anchor_sha256.filter(|_| ts.intact),
             });
-            let name = ["timestamp:", ts.kind.name()].concat();
-            let detail = std::mem::take(&mut ts.detail);
-            // A failed time-stamp is named: which one, then why.
-            let detail = if ts.intact {
-                detail
-            } else {
-                let when = ts
-                    .gen_time
-                    .map_or_else(|| "unknown time".to_owned(), rfc3339);
-                [
-                    ts_kind(ts.kind),
-                    " time-stamp of ",
-                    &when,
-                    " is not valid: ",
-                    &detail,
-                ]
-                .concat()
-            };
-            checks.push(CheckReport::new(name, ts.intact, detail));
+            // A failed time-stamp is named at output: which one, then why.
+            checks.push(CheckReport::new(
+                CheckKind::Timestamp(ts.kind),
+                ts.intact,
+                Outcome::Timestamp(Box::new(TimestampOutcome {
+                    kind: ts.kind,
+                    gen_time: ts.gen_time,
+                    intact: ts.intact,
+                    finding: take_finding(&mut ts.detail),
+                })),
+            ));
             if ts.kind == TimestampKind::Signature
                 && ts.intact
                 && let Some(g) = ts.gen_time
@@ -283,56 +247,45 @@ impl SigCtx<'_> {
             }
         }
         self.control_time_checks(&s, &mut checks);
-        if let Some(detail) = timestamp_order(&s) {
-            checks.push(CheckReport::new("timestamp-order", false, detail));
+        if let Some(order) = timestamp_order(&s) {
+            checks.push(CheckReport::new(
+                CheckKind::TimestampOrder,
+                false,
+                Outcome::TimestampOrder(order),
+            ));
             findings.push((I, S::TIMESTAMP_ORDER_FAILURE));
         }
         let best = poe.unwrap_or(self.at);
-        // Written once for the checks below that name it.
-        let best_text = rfc3339(best);
         // Algorithm sunset of the signer's key at the best-signature-time.
         if let Some(cert) = &s.signer_cert
-            && let Some((size, Some(sunset))) =
+            && let Some((key, Some(sunset))) =
                 self.opts.policy.sunset.key_sunset_of_spki(cert.cert().spki)
         {
             if best >= sunset {
                 checks.push(CheckReport::new(
-                    "algorithm-sunset",
+                    CheckKind::AlgorithmSunset,
                     false,
-                    format!(
-                        "{} sunset {} ({}); no proof of existence before it",
-                        size.name(),
-                        kenpo_core::timefmt::rfc3339(sunset),
-                        crate::sunset::SUNSET_POLICY
-                    ),
+                    Outcome::SunsetReached { key, sunset },
                 ));
                 findings.push((I, S::CRYPTO_CONSTRAINTS_FAILURE_NO_POE));
             } else {
                 checks.push(CheckReport::new(
-                    "algorithm-sunset",
+                    CheckKind::AlgorithmSunset,
                     true,
-                    [
-                        &size.name(),
-                        " sunset ",
-                        &rfc3339(sunset),
-                        ": proof of existence ",
-                        &best_text,
-                        " is before it",
-                    ]
-                    .concat(),
+                    Outcome::BeforeSunset {
+                        key,
+                        sunset,
+                        poe: best,
+                    },
                 ));
             }
         }
         checks.push(CheckReport::new(
-            "best-signature-time",
+            CheckKind::BestSignatureTime,
             true,
-            match poe {
-                Some(_) => [&best_text, " (earliest valid signature time-stamp)"].concat(),
-                None => [
-                    &best_text,
-                    " (validation time: no valid signature time-stamp)",
-                ]
-                .concat(),
+            Outcome::BestSignatureTime {
+                time: best,
+                from_timestamp: poe.is_some(),
             },
         ));
 
@@ -340,9 +293,9 @@ impl SigCtx<'_> {
         let mut signer_validated_at = None;
         if self.opts.revocation == RevocationMode::Require && self.no_source {
             checks.push(CheckReport::new(
-                "revocation-data",
+                CheckKind::RevocationData,
                 false,
-                "--revocation require: no CRL or OCSP response supplied or embedded, no cache directory, and offline",
+                Outcome::NoRevocationSource,
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
@@ -357,35 +310,35 @@ impl SigCtx<'_> {
                 v = v.with_path_memo(memo.clone());
             }
             let v = super::online(v, self.opts.offline, &self.opts.fetch_allow);
-            match v.validate_found(cert.der(), self.carried) {
+            match v.validate_found(cert.der(), s.embedded.certificates) {
                 Ok(p) => {
                     signer_validated_at = Some(best);
                     checks.push(CheckReport::new(
-                        "path",
+                        CheckKind::Path,
                         true,
-                        [
-                            "validated at ",
-                            &best_text,
-                            " to ",
-                            &p.certs().last().map(|a| subject(a)).unwrap_or_default(),
-                        ]
-                        .concat(),
+                        Outcome::PathValidated {
+                            at: best,
+                            anchor: Some(p.certs().last().map(|a| subject(a)).unwrap_or_default()),
+                        },
                     ));
                     found_checks(p, &mut checks);
                 }
                 Err(e) => {
-                    checks.push(CheckReport::new(
-                        "path",
-                        false,
-                        format!("at {best_text}: {e}"),
-                    ));
                     findings.push(path_finding(&e, s.signing_time, poe.is_some()));
+                    checks.push(CheckReport::new(
+                        CheckKind::Path,
+                        false,
+                        Outcome::PathFailed {
+                            at: best,
+                            error: Box::new(e),
+                        },
+                    ));
                 }
             }
         }
 
         let (indication, sub_indication) = pick(&findings);
-        let level = level_of(&s, lt_data, poe.is_some(), &mut checks);
+        let level = level_of(&s, poe.is_some(), &mut checks);
         SignatureReport {
             indication,
             sub_indication,
@@ -403,26 +356,35 @@ impl SigCtx<'_> {
     }
 }
 
+/// A time-stamp's findings, moved into its report check (only its kind, time and validity
+/// are read afterwards); what is left behind allocates nothing.
+fn take_finding(f: &mut TimestampFinding) -> TimestampFinding {
+    let moved = TimestampFinding {
+        token: TokenOutcome::Fails(String::new()),
+        tst_readable: false,
+        imprint: None,
+        scope: ImprintScope::Direct,
+    };
+    std::mem::replace(f, moved)
+}
+
 /// The baseline level the valid evidence supports, each level needing the one below:
 /// B-T a valid signature time-stamp (`t_valid`), B-LT validation data on top of B-T, B-LTA
 /// a valid archive time-stamp on top of B-LT. When a time-stamp that was present but failed
 /// keeps the signature below the level its attributes claim, a failed `level` check says so.
 fn level_of(
-    s: &SignerCheck,
-    lt_data: bool,
+    s: &SignatureEvidence<'_>,
     t_valid: bool,
     checks: &mut Vec<CheckReport>,
 ) -> &'static str {
-    let archive = |t: &&crate::signature::TimestampCheck| {
-        matches!(t.kind, TimestampKind::ArchiveV2 | TimestampKind::ArchiveV3)
-    };
+    let archive = |t: &&crate::validate::evidence::TimestampEvidence| t.kind.is_archive();
     let has_signature_ts = s
         .timestamps
         .iter()
         .any(|t| t.kind == TimestampKind::Signature);
     let has_archive = s.timestamps.iter().any(|t| archive(&t));
     let archive_valid = s.timestamps.iter().filter(archive).any(|t| t.intact);
-    let lt_valid = t_valid && lt_data;
+    let lt_valid = t_valid && s.embedded.validation_data;
     let level = if lt_valid && archive_valid {
         "B-LTA"
     } else if lt_valid {
@@ -433,17 +395,17 @@ fn level_of(
         "B-B"
     };
     let limited = if has_signature_ts && !t_valid {
-        Some("no signature time-stamp is valid, so neither B-T nor any level above it")
+        Some(LevelLimit::NoValidSignatureTimestamp)
     } else if lt_valid && has_archive && !archive_valid {
-        Some("no archive time-stamp is valid, so not B-LTA")
+        Some(LevelLimit::NoValidArchiveTimestamp)
     } else {
         None
     };
     if let Some(why) = limited {
         checks.push(CheckReport::new(
-            "level",
+            CheckKind::Level,
             false,
-            [level, ": ", why].concat(),
+            Outcome::LevelLimited { level, why },
         ));
     }
     level
@@ -451,7 +413,7 @@ fn level_of(
 
 impl SigCtx<'_> {
     /// One check per TSA path validation: genTime, control time, outcome.
-    fn control_time_checks(&self, s: &SignerCheck, checks: &mut Vec<CheckReport>) {
+    fn control_time_checks(&self, s: &SignatureEvidence<'_>, checks: &mut Vec<CheckReport>) {
         let mine = |t: OffsetDateTime| s.timestamps.iter().any(|ts| ts.gen_time == Some(t));
         for v in self
             .tsa
@@ -460,20 +422,13 @@ impl SigCtx<'_> {
             .filter(|v| mine(v.gen_time))
         {
             checks.push(CheckReport::new(
-                "timestamp:tsa-control-time",
+                CheckKind::TsaControlTime,
                 v.ok,
-                [
-                    "TSA path for the token of ",
-                    &rfc3339(v.gen_time),
-                    " checked up to ",
-                    &rfc3339(v.control_time),
-                    if v.control_time == self.at {
-                        " (validation time)"
-                    } else {
-                        " (next archive time-stamp)"
-                    },
-                ]
-                .concat(),
+                Outcome::TsaControlTime {
+                    gen_time: v.gen_time,
+                    control_time: v.control_time,
+                    validation_time: v.control_time == self.at,
+                },
             ));
         }
     }
@@ -481,7 +436,7 @@ impl SigCtx<'_> {
 
 /// EN 319 102-1 §5.6.2.4 (b): content time-stamps before signature time-stamps before
 /// archive time-stamps (valid ones only). Returns what is out of order.
-fn timestamp_order(s: &SignerCheck) -> Option<String> {
+fn timestamp_order(s: &SignatureEvidence<'_>) -> Option<OrderFailure> {
     let latest = |kinds: &[TimestampKind]| {
         s.timestamps
             .iter()
@@ -496,29 +451,30 @@ fn timestamp_order(s: &SignerCheck) -> Option<String> {
             .filter_map(|t| t.gen_time)
             .min()
     };
-    let archive = [TimestampKind::ArchiveV2, TimestampKind::ArchiveV3];
+    let archive = [
+        TimestampKind::ArchiveV2,
+        TimestampKind::ArchiveV3,
+        TimestampKind::Archive,
+    ];
     let content = latest(&[TimestampKind::Content]);
     let signature_first = earliest(&[TimestampKind::Signature]);
     let signature_last = latest(&[TimestampKind::Signature]);
     let archive_first = earliest(&archive);
-    let fmt = kenpo_core::timefmt::rfc3339;
     if let (Some(c), Some(sig)) = (content, signature_first)
         && c > sig
     {
-        return Some(format!(
-            "content time-stamp {} is later than the signature time-stamp {}",
-            fmt(c),
-            fmt(sig)
-        ));
+        return Some(OrderFailure::ContentAfterSignature {
+            content: c,
+            signature: sig,
+        });
     }
     if let (Some(sig), Some(a)) = (signature_last, archive_first)
         && sig > a
     {
-        return Some(format!(
-            "signature time-stamp {} is later than the archive time-stamp {}",
-            fmt(sig),
-            fmt(a)
-        ));
+        return Some(OrderFailure::SignatureAfterArchive {
+            signature: sig,
+            archive: a,
+        });
     }
     None
 }

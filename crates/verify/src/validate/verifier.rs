@@ -10,6 +10,7 @@ use kenpo_revocation::{Checker, Crl, RevocationCheck};
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
+use super::cades;
 use super::embedded::{Embedded, embedded};
 use super::profiles::ProfileMemo;
 use super::tsa_time::ControlTimeValidator;
@@ -20,7 +21,7 @@ use super::{
 };
 use crate::Indication;
 use crate::path::{LinkCache, PathMemo, PathValidator};
-use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
+use crate::report::{CheckKind, CheckReport, Outcome, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
 
 /// Where the detached content of a signature comes from.
@@ -406,20 +407,19 @@ impl Verifier {
             at,
             anchors: &self.anchors,
             store,
-            carried: &emb.certs,
             checker: &checker,
             mode,
             no_source,
-            content_available: checked.content_attached || content.is_some(),
             tsa: &tsa_validator,
             links: &self.links,
             paths: self.paths.as_ref(),
             profiles: ProfileMemo::process(),
         };
+        let content_available = checked.content_attached || content.is_some();
         let signatures: Vec<SignatureReport> = std::mem::take(&mut checked.signers)
             .into_iter()
             .enumerate()
-            .map(|(i, s)| ctx.signature(s, emb.lt_data.get(i).copied().unwrap_or(false)))
+            .map(|(i, s)| ctx.signature(cades::evidence(s, i, &emb, content_available)))
             .collect();
         let worst = signatures
             .iter()
@@ -437,12 +437,11 @@ impl Verifier {
         if checked.skipped > 0 {
             for s in &mut report.signatures {
                 s.checks.push(CheckReport::new(
-                    "budget",
+                    CheckKind::Budget,
                     false,
-                    format!(
-                        "{} item(s) beyond the processing limit were not checked",
-                        checked.skipped
-                    ),
+                    Outcome::Budget {
+                        skipped: checked.skipped,
+                    },
                 ));
             }
         }

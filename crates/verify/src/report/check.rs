@@ -1,0 +1,634 @@
+//! Typed checks: what was checked ([`CheckKind`]) and what was found ([`Outcome`]).
+//!
+//! Validation records findings as these values; text is written only when a report is
+//! printed or serialised: [`CheckKind::name`] is the contract name of the JSON report
+//! (`signature`, `timestamp:archive-v3`, `path:revocation[0]` …), English details come
+//! from the [`fmt::Display`] of [`Outcome`] (written in `report/detail.rs`), Japanese ones from
+//! [`Outcome::render`] with [`super::Lang::Ja`] (falling back to English where no
+//! Japanese text is written yet). Verdict logic matches on these values, never on text.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use const_oid::ObjectIdentifier as Oid;
+use kenpo_core::alg::{AlgError, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::cms::CmsError;
+use kenpo_core::shared_cert::SharedCert;
+use kenpo_sign::Profile;
+use time::OffsetDateTime;
+
+use super::Text;
+use crate::path::PathError;
+use crate::sunset::KeySize;
+use crate::validate::evidence::TimestampKind;
+
+/// What a check is about. Its [`CheckKind::name`] is the `name` of the JSON report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CheckKind {
+    /// `format`: the input is not a usable signature.
+    Format,
+    /// `certificate`: the input of `verify-cert` is not a certificate.
+    Certificate,
+    /// `signer-certificate`: the signer certificate was found.
+    SignerCertificate,
+    /// `digest-algorithm`: the signer's digest algorithm.
+    DigestAlgorithm,
+    /// `signature-algorithm`: the signer's signature algorithm.
+    SignatureAlgorithm,
+    /// `content-type`: the content-type signed attribute.
+    ContentType,
+    /// `message-digest`: the message-digest signed attribute against the content.
+    MessageDigest,
+    /// `signing-time`: the claimed signing time is readable.
+    SigningTime,
+    /// `signing-certificate` / `signing-certificate-v2`: the ESS attribute names the
+    /// certificate used.
+    SigningCertificate {
+        /// signing-certificate-v2 (else v1).
+        v2: bool,
+    },
+    /// `cms-algorithm-protection`: RFC 6211 attribute against the algorithms used.
+    AlgorithmProtection,
+    /// `content`: the content a signature without signed attributes covers.
+    Content,
+    /// `signature`: the signature value.
+    SignatureValue,
+    /// `counter-signature`: a countersignature that could not be read.
+    CounterSignature,
+    /// `signing-certificate-binding`: how the signer certificate is bound.
+    SigningCertificateBinding,
+    /// `algorithm-support`: an algorithm this build cannot check.
+    AlgorithmSupport,
+    /// `signed-data`: the signed data is available.
+    SignedData,
+    /// `profile`: the signer certificate meets the profile.
+    Profile,
+    /// `timestamp:<kind>`: one time-stamp.
+    Timestamp(TimestampKind),
+    /// `timestamp:tsa-control-time`: a TSA path and its control time.
+    TsaControlTime,
+    /// `timestamp-order`: time-stamps in the order EN 319 102-1 requires.
+    TimestampOrder,
+    /// `algorithm-sunset`: the signer's key at the best-signature-time.
+    AlgorithmSunset,
+    /// `best-signature-time`.
+    BestSignatureTime,
+    /// `revocation-data`: some revocation data source exists.
+    RevocationData,
+    /// `path`: the signer's certification path.
+    Path,
+    /// `path:<step>`: one step of the certification path's validation.
+    PathStep(PathStep),
+    /// `level`: the baseline level is below what the attributes claim.
+    Level,
+    /// `budget`: items beyond the processing limit.
+    Budget,
+}
+
+/// One step of a certification path validation (index 0 = the leaf).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathStep {
+    /// `signature[k]`: the certificate's signature and algorithms.
+    Signature(usize),
+    /// `validity[k]`: the validity period contains the validation time.
+    Validity(usize),
+    /// `name-constraints[k]`.
+    NameConstraints(usize),
+    /// `ca[k]`: basicConstraints of a CA.
+    Ca(usize),
+    /// `policies`: the policies valid along the path.
+    Policies,
+    /// `revocation[k]`.
+    Revocation(usize),
+    /// `leaf-usage`: key usage and profile of the leaf.
+    LeafUsage,
+}
+
+impl PathStep {
+    /// The step's name (`validity[0]`, `policies` …).
+    pub fn name(self) -> Cow<'static, str> {
+        let (base, k) = match self {
+            Self::Signature(k) => ("signature", k),
+            Self::Validity(k) => ("validity", k),
+            Self::NameConstraints(k) => ("name-constraints", k),
+            Self::Ca(k) => ("ca", k),
+            Self::Revocation(k) => ("revocation", k),
+            Self::Policies => return Cow::Borrowed("policies"),
+            Self::LeafUsage => return Cow::Borrowed("leaf-usage"),
+        };
+        Cow::Owned(format!("{base}[{k}]"))
+    }
+
+    fn name_ja(self) -> Cow<'static, str> {
+        let (base, k) = match self {
+            Self::Signature(k) => ("証明書署名", k),
+            Self::Validity(k) => ("有効期間", k),
+            Self::NameConstraints(k) => ("名前制約", k),
+            Self::Ca(k) => ("CA制約", k),
+            Self::Revocation(k) => ("失効確認", k),
+            Self::Policies => return Cow::Borrowed("証明書ポリシー"),
+            Self::LeafUsage => return Cow::Borrowed("鍵用途"),
+        };
+        Cow::Owned(format!("{base}[{k}]"))
+    }
+}
+
+impl CheckKind {
+    /// The contract name of the check (the JSON report's `name`).
+    pub fn name(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::Format => "format",
+            Self::Certificate => "certificate",
+            Self::SignerCertificate => "signer-certificate",
+            Self::DigestAlgorithm => "digest-algorithm",
+            Self::SignatureAlgorithm => "signature-algorithm",
+            Self::ContentType => "content-type",
+            Self::MessageDigest => "message-digest",
+            Self::SigningTime => "signing-time",
+            Self::SigningCertificate { v2: false } => "signing-certificate",
+            Self::SigningCertificate { v2: true } => "signing-certificate-v2",
+            Self::AlgorithmProtection => "cms-algorithm-protection",
+            Self::Content => "content",
+            Self::SignatureValue => "signature",
+            Self::CounterSignature => "counter-signature",
+            Self::SigningCertificateBinding => "signing-certificate-binding",
+            Self::AlgorithmSupport => "algorithm-support",
+            Self::SignedData => "signed-data",
+            Self::Profile => "profile",
+            Self::Timestamp(k) => match k {
+                TimestampKind::Signature => "timestamp:signature",
+                TimestampKind::Content => "timestamp:content",
+                TimestampKind::ArchiveV2 => "timestamp:archive-v2",
+                TimestampKind::ArchiveV3 => "timestamp:archive-v3",
+                TimestampKind::Archive => "timestamp:archive",
+                TimestampKind::Document => "timestamp:document",
+            },
+            Self::TsaControlTime => "timestamp:tsa-control-time",
+            Self::TimestampOrder => "timestamp-order",
+            Self::AlgorithmSunset => "algorithm-sunset",
+            Self::BestSignatureTime => "best-signature-time",
+            Self::RevocationData => "revocation-data",
+            Self::Path => "path",
+            Self::PathStep(s) => return Cow::Owned(["path:", &s.name()].concat()),
+            Self::Level => "level",
+            Self::Budget => "budget",
+        })
+    }
+
+    /// The check's name in Japanese, for the text report.
+    pub fn name_ja(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::Format => "形式",
+            Self::Certificate => "証明書",
+            Self::SignerCertificate => "署名者証明書",
+            Self::DigestAlgorithm => "ダイジェストアルゴリズム",
+            Self::SignatureAlgorithm => "署名アルゴリズム",
+            Self::ContentType => "コンテンツタイプ",
+            Self::MessageDigest => "メッセージダイジェスト",
+            Self::SigningTime => "署名時刻",
+            Self::SigningCertificate { v2: false } => "署名証明書属性",
+            Self::SigningCertificate { v2: true } => "署名証明書属性v2",
+            Self::AlgorithmProtection => "アルゴリズム保護",
+            Self::Content => "署名対象コンテンツ",
+            Self::SignatureValue => "署名値",
+            Self::CounterSignature => "副署名",
+            Self::SigningCertificateBinding => "署名者証明書の結び付け",
+            Self::AlgorithmSupport => "アルゴリズム対応",
+            Self::SignedData => "署名対象データ",
+            Self::Profile => "プロファイル",
+            Self::Timestamp(k) => match k {
+                TimestampKind::Signature => "署名タイムスタンプ",
+                TimestampKind::Content => "コンテンツタイムスタンプ",
+                TimestampKind::ArchiveV2 => "アーカイブタイムスタンプv2",
+                TimestampKind::ArchiveV3 => "アーカイブタイムスタンプv3",
+                TimestampKind::Archive => "アーカイブタイムスタンプ",
+                TimestampKind::Document => "文書タイムスタンプ",
+            },
+            Self::TsaControlTime => "TSA証明書パスの確認時刻",
+            Self::TimestampOrder => "タイムスタンプの順序",
+            Self::AlgorithmSunset => "アルゴリズム有効期限",
+            Self::BestSignatureTime => "最良署名時刻",
+            Self::RevocationData => "失効情報",
+            Self::Path => "証明書パス",
+            Self::PathStep(s) => return Cow::Owned(["証明書パス:", &s.name_ja()].concat()),
+            Self::Level => "レベル",
+            Self::Budget => "処理上限",
+        })
+    }
+}
+
+/// Why a signature value could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotCheckable {
+    /// An algorithm this build cannot check (named).
+    Unsupported(String),
+    /// The certificate, an algorithm or the content is missing.
+    Missing,
+}
+
+/// Why a baseline level is below what the attributes claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelLimit {
+    /// Signature time-stamps are present but none is valid.
+    NoValidSignatureTimestamp,
+    /// Archive time-stamps are present but none is valid.
+    NoValidArchiveTimestamp,
+}
+
+/// Two time-stamps out of the order EN 319 102-1 §5.6.2.4 requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFailure {
+    /// A content time-stamp is later than a signature time-stamp.
+    ContentAfterSignature {
+        /// The latest valid content time-stamp.
+        content: OffsetDateTime,
+        /// The earliest valid signature time-stamp.
+        signature: OffsetDateTime,
+    },
+    /// A signature time-stamp is later than an archive time-stamp.
+    SignatureAfterArchive {
+        /// The latest valid signature time-stamp.
+        signature: OffsetDateTime,
+        /// The earliest valid archive time-stamp.
+        archive: OffsetDateTime,
+    },
+}
+
+/// What the token of a time-stamp gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOutcome {
+    /// The token verifies; signed by this TSA certificate.
+    Verifies(Arc<SharedCert>),
+    /// It does not verify, and why.
+    Fails(String),
+}
+
+/// What a time-stamp's imprint was compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImprintScope {
+    /// What the format says it covers (signature value, content, document).
+    Direct,
+    /// An archive time-stamp of a countersignature: only verified as a token.
+    Countersignature,
+    /// An archive time-stamp: what its imprint covers, as the format describes it.
+    Archive(String),
+}
+
+/// The findings on one time-stamp token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampFinding {
+    /// The token's signature and structure.
+    pub token: TokenOutcome,
+    /// The TSTInfo could be read.
+    pub tst_readable: bool,
+    /// The imprint matches (`None`: not checked).
+    pub imprint: Option<bool>,
+    /// What the imprint covers.
+    pub scope: ImprintScope,
+}
+
+/// A time-stamp as a report check: which one, when, whether valid, and its findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampOutcome {
+    /// Which kind.
+    pub kind: TimestampKind,
+    /// genTime, when readable.
+    pub gen_time: Option<OffsetDateTime>,
+    /// Valid (token, imprint and TSA path).
+    pub intact: bool,
+    /// What was found.
+    pub finding: TimestampFinding,
+}
+
+/// What a check found, with its data (rendered only at output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// A text written by a lower layer (error messages of parsers and crypto).
+    Text(Text),
+    /// A required attribute or field is absent.
+    Absent,
+    /// An attribute could not be read (occurs twice, malformed …).
+    Attribute(Box<CmsError>),
+    /// The signer certificate: its subject.
+    SignerCertificate(Arc<SharedCert>),
+    /// No certificate matches the signer identifier (described).
+    NoSignerCertificate(String),
+    /// An algorithm, named.
+    Algorithm(&'static str),
+    /// An algorithm identifier that cannot be used.
+    AlgorithmError(Box<AlgError>),
+    /// The content type signed equals the content's.
+    ContentType(Oid),
+    /// The content type signed differs from the content's.
+    ContentTypeMismatch {
+        /// Signed.
+        signed: Box<Oid>,
+        /// The content's.
+        content: Box<Oid>,
+    },
+    /// The value is not an OBJECT IDENTIFIER.
+    NotAnOid,
+    /// A countersignature carries content-type.
+    ContentTypeInCountersignature,
+    /// No content-type in a countersignature (as it must be).
+    AbsentInCountersignature,
+    /// The value is not an OCTET STRING.
+    NotAnOctetString,
+    /// The message digest equals the content's.
+    DigestMatches(DigestAlgorithm),
+    /// The message digest is present; the content is not available to compare.
+    DigestNotCompared,
+    /// The message digest differs from the content's (hex values).
+    DigestMismatch {
+        /// Algorithm.
+        algorithm: DigestAlgorithm,
+        /// Signed digest, hex.
+        signed: Box<str>,
+        /// The content's digest, hex.
+        content: Box<str>,
+    },
+    /// The value is not a UTCTime/GeneralizedTime.
+    NotATime,
+    /// The ESS attribute names the signer certificate.
+    NamesSigner,
+    /// The ESS attribute names another certificate.
+    DoesNotNameSigner,
+    /// RFC 6211 algorithms equal the ones used.
+    ProtectionMatches,
+    /// RFC 6211 algorithms differ from the ones used.
+    ProtectionDiffers,
+    /// RFC 6211 attribute malformed.
+    ProtectionMalformed,
+    /// The content a signature without signed attributes covers is not available.
+    ContentNotAvailable,
+    /// The signature value verifies.
+    SignatureVerified {
+        /// Algorithm.
+        algorithm: SignatureAlgorithm,
+        /// Crypto backend.
+        backend: &'static str,
+        /// Only over the DER-sorted signed attributes (received unsorted).
+        resorted: bool,
+    },
+    /// The signature value cannot be checked.
+    NotCheckable(NotCheckable),
+    /// A countersignature that is not a SignerInfo.
+    MalformedSignerInfo(Box<CmsError>),
+    /// Warning: no signing-certificate(-v2) attribute.
+    NoSigningCertificateAttribute,
+    /// Not checked: this build cannot verify the algorithm (named).
+    UnsupportedAlgorithm(String),
+    /// The detached content was not given.
+    ContentNotGiven,
+    /// The certificate meets the profile.
+    ProfileMet(Profile),
+    /// The certificate does not meet the profile (why).
+    ProfileRefused(String),
+    /// A time-stamp.
+    Timestamp(Box<TimestampOutcome>),
+    /// A TSA path validated up to a control time.
+    TsaControlTime {
+        /// The token's genTime.
+        gen_time: OffsetDateTime,
+        /// Up to when the path was checked.
+        control_time: OffsetDateTime,
+        /// The control time is the validation time (else the next archive time-stamp).
+        validation_time: bool,
+    },
+    /// Time-stamps out of order.
+    TimestampOrder(OrderFailure),
+    /// The key's sunset is reached without proof of existence before it.
+    SunsetReached {
+        /// The key.
+        key: KeySize,
+        /// Its sunset.
+        sunset: OffsetDateTime,
+    },
+    /// A proof of existence before the key's sunset.
+    BeforeSunset {
+        /// The key.
+        key: KeySize,
+        /// Its sunset.
+        sunset: OffsetDateTime,
+        /// The proof of existence.
+        poe: OffsetDateTime,
+    },
+    /// The best-signature-time.
+    BestSignatureTime {
+        /// The time.
+        time: OffsetDateTime,
+        /// From a valid signature time-stamp (else the validation time).
+        from_timestamp: bool,
+    },
+    /// `--revocation require` without any revocation data source.
+    NoRevocationSource,
+    /// The path validated.
+    PathValidated {
+        /// At this time.
+        at: OffsetDateTime,
+        /// To this anchor (subject), when reported.
+        anchor: Option<String>,
+    },
+    /// The path did not validate.
+    PathFailed {
+        /// At this time.
+        at: OffsetDateTime,
+        /// Why.
+        error: Box<PathError>,
+    },
+    /// The level is below what the attributes claim.
+    LevelLimited {
+        /// The level reached.
+        level: &'static str,
+        /// Why not higher.
+        why: LevelLimit,
+    },
+    /// Items beyond the processing limit were not checked.
+    Budget {
+        /// How many.
+        skipped: usize,
+    },
+    /// Not a DER or PEM certificate.
+    NotACertificate,
+    /// A certificate's validity period.
+    Validity {
+        /// notBefore.
+        not_before: OffsetDateTime,
+        /// notAfter.
+        not_after: OffsetDateTime,
+    },
+    /// How many names were checked against name constraints.
+    NamesChecked(usize),
+    /// A CA certificate and the path length remaining under it.
+    CaRemaining(usize),
+    /// The policies valid along the path (none: empty).
+    Policies(Arc<[Oid]>),
+    /// Good revocation status (from where).
+    RevocationGood(Text),
+    /// Unknown revocation status, tolerated in soft mode (why).
+    RevocationUnknownSoft(Text),
+    /// The leaf's key usage, extended key usage and policy profile.
+    LeafUsage,
+}
+
+impl Outcome {
+    /// A warning (a failed check that does not change the verdict).
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Self::NoSigningCertificateAttribute)
+    }
+
+    /// The detail in `lang` (Japanese falls back to English where not written yet).
+    pub fn render(&self, lang: super::Lang) -> Cow<'_, str> {
+        match lang {
+            super::Lang::En => self.text(),
+            super::Lang::Ja => super::detail::ja(self).unwrap_or_else(|| self.text()),
+        }
+    }
+
+    /// The detail in English.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Self::Text(t) => Cow::Borrowed(t.as_str()),
+            other => Cow::Owned(other.to_string()),
+        }
+    }
+}
+
+impl From<Text> for Outcome {
+    fn from(t: Text) -> Self {
+        Self::Text(t)
+    }
+}
+
+impl From<String> for Outcome {
+    fn from(s: String) -> Self {
+        Self::Text(s.into())
+    }
+}
+
+impl From<&'static str> for Outcome {
+    fn from(s: &'static str) -> Self {
+        Self::Text(s.into())
+    }
+}
+
+impl fmt::Display for TimestampFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::detail::timestamp_en(self, f)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::detail::en(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{CheckReport, Lang};
+    use time::macros::datetime;
+
+    #[test]
+    fn names_are_the_contract_names() {
+        let cases = [
+            (CheckKind::SignatureValue, "signature"),
+            (
+                CheckKind::SigningCertificate { v2: true },
+                "signing-certificate-v2",
+            ),
+            (CheckKind::AlgorithmProtection, "cms-algorithm-protection"),
+            (
+                CheckKind::Timestamp(TimestampKind::ArchiveV3),
+                "timestamp:archive-v3",
+            ),
+            (CheckKind::TsaControlTime, "timestamp:tsa-control-time"),
+            (
+                CheckKind::PathStep(PathStep::Revocation(12)),
+                "path:revocation[12]",
+            ),
+            (CheckKind::PathStep(PathStep::LeafUsage), "path:leaf-usage"),
+        ];
+        for (kind, name) in cases {
+            assert_eq!(kind.name(), name);
+            assert_ne!(kind.name_ja(), name, "{name} has a Japanese name");
+        }
+    }
+
+    #[test]
+    fn details_are_written_only_at_output_in_either_language() {
+        let c = CheckReport::new(
+            CheckKind::MessageDigest,
+            true,
+            Outcome::DigestMatches(DigestAlgorithm::Sha256),
+        );
+        assert_eq!(c.detail(), "SHA-256 matches");
+        assert_eq!(c.outcome.render(Lang::Ja), "SHA-256 一致");
+        assert_eq!(
+            c.to_json().to_string(),
+            r#"{"detail":"SHA-256 matches","name":"message-digest","passed":true}"#
+        );
+        let t = Outcome::TsaControlTime {
+            gen_time: datetime!(2026-01-02 03:04:05 UTC),
+            control_time: datetime!(2026-02-03 04:05:06 UTC),
+            validation_time: false,
+        };
+        assert_eq!(
+            t.text(),
+            "TSA path for the token of 2026-01-02T03:04:05Z checked up to 2026-02-03T04:05:06Z (next archive time-stamp)"
+        );
+        // No Japanese text yet: English.
+        assert_eq!(
+            Outcome::NotAnOid.render(Lang::Ja),
+            "not an OBJECT IDENTIFIER"
+        );
+        // A lower layer's text is borrowed, not copied.
+        let text = Outcome::from("no issuer");
+        assert!(matches!(text.text(), Cow::Borrowed("no issuer")));
+    }
+
+    #[test]
+    fn the_warning_is_known_by_its_value() {
+        let w = Outcome::NoSigningCertificateAttribute;
+        assert!(w.is_warning());
+        assert!(w.text().starts_with("warning: "));
+        assert!(w.render(Lang::Ja).starts_with("警告: "));
+        assert!(!Outcome::from("warning: a text is not a warning").is_warning());
+    }
+
+    #[test]
+    fn a_time_stamp_failure_names_the_time_stamp_then_why() {
+        let finding = TimestampFinding {
+            token: TokenOutcome::Fails("bad signature".into()),
+            tst_readable: true,
+            imprint: None,
+            scope: ImprintScope::Countersignature,
+        };
+        let o = Outcome::Timestamp(Box::new(TimestampOutcome {
+            kind: TimestampKind::ArchiveV2,
+            gen_time: None,
+            intact: false,
+            finding,
+        }));
+        assert_eq!(
+            o.text(),
+            "archive time-stamp of unknown time is not valid: token does not verify: bad signature; imprint not checked (countersignature)"
+        );
+    }
+
+    /// Checks are made by the dozen per file: recording one must not cost more than the
+    /// texts it replaced.
+    #[test]
+    fn a_check_stays_small() {
+        assert!(
+            size_of::<CheckReport>() <= 72,
+            "{}",
+            size_of::<CheckReport>()
+        );
+    }
+}
