@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
+use crate::asn1::time::{TimeReadError, x509_time};
 use crate::der_span::{Reader, SpanError, parse_one, tag};
 use crate::memo::DerMemo;
 
@@ -42,6 +43,9 @@ pub enum CertError {
     /// x509-cert could not decode it.
     #[error("certificate: {0}")]
     Decode(String),
+    /// A validity time is not a DER UTCTime/GeneralizedTime.
+    #[error("validity: {0}")]
+    Validity(#[from] TimeReadError),
     /// PEM problem.
     #[error("PEM: {0}")]
     Pem(String),
@@ -95,24 +99,6 @@ pub struct CertRef<'a> {
     decoded: OnceLock<Result<Certificate, CertError>>,
 }
 
-fn read_time(t: crate::der_span::Tlv<'_>) -> Result<OffsetDateTime, CertError> {
-    let bad = |e: crate::timefmt::TimeError| CertError::Decode(format!("validity: {e}"));
-    match t.tag {
-        tag::UTC_TIME => {
-            let v = t.value;
-            if v.len() != 13 || v[12] != b'Z' {
-                return Err(CertError::Decode("validity: bad UTCTime".into()));
-            }
-            let mut g = [0u8; 15];
-            g[..2].copy_from_slice(if v[0] < b'5' { b"20" } else { b"19" });
-            g[2..].copy_from_slice(v);
-            crate::timefmt::parse_generalized_time(&g).map_err(bad)
-        }
-        tag::GENERALIZED_TIME => crate::timefmt::parse_generalized_time(t.value).map_err(bad),
-        _ => Err(CertError::Decode("validity: not a time".into())),
-    }
-}
-
 fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'_>>, CertError> {
     let mut outer = field.reader();
     let seq = outer.expect(tag::SEQUENCE)?;
@@ -153,8 +139,8 @@ impl<'a> CertRef<'a> {
         t.expect(tag::SEQUENCE)?;
         let issuer = t.expect(tag::SEQUENCE)?;
         let mut validity = t.expect(tag::SEQUENCE)?.reader();
-        let not_before = read_time(validity.read()?)?;
-        let not_after = read_time(validity.read()?)?;
+        let not_before = x509_time(validity.read()?)?;
+        let not_after = x509_time(validity.read()?)?;
         validity.finish()?;
         let subject = t.expect(tag::SEQUENCE)?;
         let spki = t.expect(tag::SEQUENCE)?;

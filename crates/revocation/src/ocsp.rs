@@ -395,7 +395,8 @@ fn integer_value(v: &[u8]) -> Result<u64, OcspError> {
 }
 
 fn gtime(t: Tlv<'_>, what: &str) -> Result<OffsetDateTime, OcspError> {
-    asn1::read_generalized_time(t).map_err(|e| OcspError::Malformed(format!("{what}: {e}")))
+    kenpo_core::asn1::time::generalized_time(t)
+        .map_err(|e| OcspError::Malformed(format!("{what}: {e}")))
 }
 
 /// Checks an `[n] EXPLICIT Extensions` field: unknown critical ones are reported; the

@@ -267,26 +267,9 @@ fn attr_name(o: &Oid) -> &'static str {
     }
 }
 
-fn time_of(t: Tlv<'_>) -> Option<String> {
-    let v = t.value;
-    let g = match t.tag {
-        tag::UTC_TIME => {
-            let century: &[u8] = if v.first().is_some_and(|&c| c < b'5') {
-                b"20"
-            } else {
-                b"19"
-            };
-            [century, v].concat()
-        }
-        tag::GENERALIZED_TIME => v.to_vec(),
-        _ => return None,
-    };
-    kenpo_core::timefmt::parse_generalized_time(&g).ok().map(ts)
-}
-
 fn attr_value(o: &Oid, v: Tlv<'_>) -> Value {
     match *o {
-        oid::ATTR_SIGNING_TIME => json!(time_of(v)),
+        oid::ATTR_SIGNING_TIME => json!(kenpo_core::asn1::time::x509_time(v).ok().map(ts)),
         oid::ATTR_CONTENT_TYPE => json!(Oid::from_der_opt(v.raw).map(|o| alg_name(&o))),
         oid::ATTR_MESSAGE_DIGEST => json!(hex::encode(v.value)),
         _ if o.to_string() == "1.2.840.113549.1.9.16.2.15" => {

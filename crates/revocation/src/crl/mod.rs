@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::AlgError;
+use kenpo_core::asn1::time::x509_time;
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::CryptoError;
 use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag};
@@ -294,8 +295,8 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
     if serial.is_empty() {
         return Err(CrlError::Malformed("empty serial number".into()));
     }
-    let revocation_date = asn1::read_time(r.read()?)
-        .map_err(|e| CrlError::Malformed(format!("revocationDate: {e}")))?;
+    let revocation_date =
+        x509_time(r.read()?).map_err(|e| CrlError::Malformed(format!("revocationDate: {e}")))?;
     let mut entry = CrlEntry {
         revocation_date,
         reason: None,
@@ -323,7 +324,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 }
                 OID_INVALIDITY_DATE => {
                     entry.invalidity_date = Some(
-                        asn1::read_generalized_time(parse_one(value)?)
+                        kenpo_core::asn1::time::generalized_time(parse_one(value)?)
                             .map_err(|e| CrlError::Malformed(format!("invalidityDate: {e}")))?,
                     );
                 }
@@ -382,11 +383,11 @@ impl Crl {
         };
         let inner_alg = t.expect(tag::SEQUENCE)?;
         let issuer = t.expect(tag::SEQUENCE)?;
-        let this_update = asn1::read_time(t.read()?)
-            .map_err(|e| CrlError::Malformed(format!("thisUpdate: {e}")))?;
+        let this_update =
+            x509_time(t.read()?).map_err(|e| CrlError::Malformed(format!("thisUpdate: {e}")))?;
         let next_update = match t.peek_tag() {
             Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => Some(
-                asn1::read_time(t.read()?)
+                x509_time(t.read()?)
                     .map_err(|e| CrlError::Malformed(format!("nextUpdate: {e}")))?,
             ),
             _ => None,
@@ -486,10 +487,12 @@ impl Crl {
                             .map_err(|e| CrlError::Malformed(format!("freshestCRL: {e}")))?;
                     }
                     OID_EXPIRED_CERTS_ON_CRL => {
-                        expired_certs_on_crl =
-                            Some(asn1::read_generalized_time(parse_one(ext.value)?).map_err(
-                                |e| CrlError::Malformed(format!("expiredCertsOnCRL: {e}")),
-                            )?);
+                        expired_certs_on_crl = Some(
+                            kenpo_core::asn1::time::generalized_time(parse_one(ext.value)?)
+                                .map_err(|e| {
+                                    CrlError::Malformed(format!("expiredCertsOnCRL: {e}"))
+                                })?,
+                        );
                     }
                     OID_AUTHORITY_INFO_ACCESS => {}
                     _ if ext.critical => {
