@@ -3,4 +3,5 @@
 //!
 //! (Named `asn1` rather than `der` so that it never shadows the `der` crate.)
 
+pub mod string;
 pub mod time;
