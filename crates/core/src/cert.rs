@@ -9,30 +9,9 @@ use std::sync::OnceLock;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
+use crate::asn1::name::name_string;
 use crate::asn1::time::{TimeReadError, x509_time};
 use crate::der_span::{Reader, SpanError, parse_one, tag};
-use crate::memo::DerMemo;
-
-/// Names formatted so far (formatting looks attribute types up in a large table; the same
-/// CA and TSA names recur in every file of a batch). Bounded: starts afresh when full.
-fn name_strings() -> &'static DerMemo<String> {
-    static NAME_STRINGS: OnceLock<DerMemo<String>> = OnceLock::new();
-    NAME_STRINGS.get_or_init(|| DerMemo::new(NAME_CACHE_LIMIT))
-}
-const NAME_CACHE_LIMIT: usize = 4096;
-
-/// A DER `Name` as an RFC 4514 string (as x509-cert formats it); empty when it does not
-/// decode. Results are memoised per encoding.
-pub fn name_string(name_der: &[u8]) -> String {
-    if let Some(s) = name_strings().get(name_der, |_| true) {
-        return s;
-    }
-    let s = x509_cert::name::Name::from_der(name_der)
-        .map(|n| n.to_string())
-        .unwrap_or_default();
-    name_strings().insert(name_der, s.clone(), |_| true);
-    s
-}
 
 /// Errors reading certificates and keys.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

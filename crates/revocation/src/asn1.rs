@@ -225,15 +225,6 @@ pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
     }
 }
 
-/// A Name as RFC 4514 text, or hex when it cannot be decoded (for messages only).
-pub(crate) fn name_string(name_der: &[u8]) -> String {
-    use der::Decode;
-    match x509_cert::name::Name::from_der(name_der) {
-        Ok(n) => n.to_string(),
-        Err(_) => format!("<name {}>", hex_upper(name_der)),
-    }
-}
-
 /// Upper-case hex of bytes.
 pub(crate) fn hex_upper(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()

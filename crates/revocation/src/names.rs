@@ -69,7 +69,9 @@ impl std::fmt::Display for GeneralName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Uri(u) => write!(f, "URI:{u}"),
-            Self::DirectoryName(n) => write!(f, "DirName:{}", asn1::name_string(n)),
+            Self::DirectoryName(n) => {
+                write!(f, "DirName:{}", kenpo_core::asn1::name::name_string(n))
+            }
             Self::Other(raw) => write!(f, "GeneralName:{}", asn1::hex_upper(raw)),
         }
     }

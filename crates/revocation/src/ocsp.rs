@@ -201,7 +201,7 @@ pub enum ResponderId {
 impl std::fmt::Display for ResponderId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ByName(n) => write!(f, "byName {}", asn1::name_string(n)),
+            Self::ByName(n) => write!(f, "byName {}", kenpo_core::asn1::name::name_string(n)),
             Self::ByKey(k) => write!(f, "byKey {}", asn1::hex_upper(k)),
         }
     }
@@ -754,7 +754,7 @@ impl OcspResponse {
         if !names::names_equal(cand.issuer, issuer.subject) {
             return Err(OcspError::ResponderNotIssuedByCa(format!(
                 "its issuer is \"{}\"",
-                asn1::name_string(cand.issuer)
+                kenpo_core::asn1::name::name_string(cand.issuer)
             )));
         }
         asn1::cert_signed_by(cand, issuer).map_err(|e| {

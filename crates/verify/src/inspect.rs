@@ -368,7 +368,7 @@ fn tst_json(t: &TstInfo) -> Value {
         "accuracy_ms": t.accuracy.map(|a| a.as_duration().as_millis() as u64),
         "ordering": t.ordering,
         "nonce": t.nonce.as_deref().map(hex::encode_upper),
-        "tsa_name": t.tsa_name.as_deref().map(stamps::general_name_string),
+        "tsa_name": t.tsa_name.as_deref().map(kenpo_core::asn1::name::general_name_string),
     })
 }
 

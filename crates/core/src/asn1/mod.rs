@@ -3,5 +3,6 @@
 //!
 //! (Named `asn1` rather than `der` so that it never shadows the `der` crate.)
 
+pub mod name;
 pub mod string;
 pub mod time;

@@ -266,7 +266,10 @@ pub struct Crl {
 impl std::fmt::Debug for Crl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Crl")
-            .field("issuer", &asn1::name_string(self.issuer()))
+            .field(
+                "issuer",
+                &kenpo_core::asn1::name::name_string(self.issuer()),
+            )
             .field("this_update", &rfc3339(self.this_update))
             .field("next_update", &self.next_update.map(rfc3339))
             .field("entries", &self.len())
@@ -577,7 +580,7 @@ impl Crl {
 
     /// The issuer as RFC 4514 text (for messages).
     pub fn issuer_string(&self) -> String {
-        asn1::name_string(self.issuer())
+        kenpo_core::asn1::name::name_string(self.issuer())
     }
 
     /// thisUpdate.
@@ -689,7 +692,7 @@ impl Crl {
         if !names::names_equal(self.issuer(), issuer.subject) {
             return Err(CrlError::IssuerNameMismatch {
                 crl: self.issuer_string(),
-                issuer: asn1::name_string(issuer.subject),
+                issuer: kenpo_core::asn1::name::name_string(issuer.subject),
             });
         }
         match asn1::basic_constraints_ca(issuer) {
