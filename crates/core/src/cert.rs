@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
+use crate::asn1::extensions::{ExtensionError, explicit_extensions};
 use crate::asn1::name::name_string;
 use crate::asn1::time::{TimeReadError, x509_time};
 use crate::der_span::{Reader, SpanError, parse_one, tag};
@@ -25,6 +26,9 @@ pub enum CertError {
     /// A validity time is not a DER UTCTime/GeneralizedTime.
     #[error("validity: {0}")]
     Validity(#[from] TimeReadError),
+    /// The extensions do not read.
+    #[error("certificate {0}")]
+    Extensions(#[from] ExtensionError),
     /// PEM problem.
     #[error("PEM: {0}")]
     Pem(String),
@@ -33,16 +37,7 @@ pub enum CertError {
     Empty(&'static str),
 }
 
-/// One extension, as spans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExtensionRef<'a> {
-    /// extnID.
-    pub oid: Oid,
-    /// critical.
-    pub critical: bool,
-    /// extnValue's octets (the DER of the extension's value).
-    pub value: &'a [u8],
-}
+pub use crate::asn1::extensions::ExtensionRef;
 
 /// A certificate: spans of its encoding, validity and extensions read from those spans, and
 /// the full x509-cert model decoded only on demand ([`CertRef::decoded`]).
@@ -78,31 +73,6 @@ pub struct CertRef<'a> {
     decoded: OnceLock<Result<Certificate, CertError>>,
 }
 
-fn read_extensions(field: crate::der_span::Tlv<'_>) -> Result<Vec<ExtensionRef<'_>>, CertError> {
-    let mut outer = field.reader();
-    let seq = outer.expect(tag::SEQUENCE)?;
-    outer.finish()?;
-    let mut out = Vec::with_capacity(10);
-    let mut exts = seq.reader();
-    while !exts.is_empty() {
-        let mut r = exts.expect(tag::SEQUENCE)?.reader();
-        let oid = crate::oid::from_content(r.expect(tag::OID)?.value)
-            .map_err(|e| CertError::Decode(e.to_string()))?;
-        let critical = match r.optional(tag::BOOLEAN)? {
-            Some(b) => b.value == [0xff],
-            None => false,
-        };
-        let value = r.expect(tag::OCTET_STRING)?.value;
-        r.finish()?;
-        out.push(ExtensionRef {
-            oid,
-            critical,
-            value,
-        });
-    }
-    Ok(out)
-}
-
 impl<'a> CertRef<'a> {
     /// Parses a DER certificate (spans only; see [`CertRef::decoded`]).
     pub fn parse(raw: &'a [u8]) -> Result<Self, CertError> {
@@ -126,7 +96,7 @@ impl<'a> CertRef<'a> {
         t.optional(tag::context_primitive(1))?;
         t.optional(tag::context_primitive(2))?;
         let extensions = match t.optional(tag::context(3))? {
-            Some(f) => read_extensions(f)?,
+            Some(f) => explicit_extensions(f)?,
             None => Vec::new(),
         };
         t.finish()?;

@@ -63,40 +63,6 @@ pub(crate) fn bit_set(bit_string_value: &[u8], n: usize) -> bool {
         .is_some_and(|b| b & (0x80 >> (n % 8)) != 0)
 }
 
-/// One extension's fields read from its span.
-pub(crate) struct RawExtension<'a> {
-    pub(crate) oid: Oid,
-    pub(crate) critical: bool,
-    pub(crate) value: &'a [u8],
-}
-
-/// Reads `Extensions ::= SEQUENCE OF Extension` (the SEQUENCE TLV itself).
-pub(crate) fn read_extensions(seq: Tlv<'_>) -> Result<Vec<RawExtension<'_>>, String> {
-    let seq = seq.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    let mut r = seq.reader();
-    while !r.is_empty() {
-        let e = r.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
-        let mut er = e.reader();
-        let oid = read_oid(er.read().map_err(|e| e.to_string())?)?;
-        let critical = match er.optional(tag::BOOLEAN).map_err(|e| e.to_string())? {
-            Some(b) => read_bool(b)?,
-            None => false,
-        };
-        let value = er
-            .expect(tag::OCTET_STRING)
-            .map_err(|e| e.to_string())?
-            .value;
-        er.finish().map_err(|e| e.to_string())?;
-        out.push(RawExtension {
-            oid,
-            critical,
-            value,
-        });
-    }
-    Ok(out)
-}
-
 /// basicConstraints cA of a certificate: `None` when the extension is absent.
 pub(crate) fn basic_constraints_ca(cert: &CertRef<'_>) -> Result<Option<bool>, SpanError> {
     let Some(ext) = cert.extension(BASIC_CONSTRAINTS) else {

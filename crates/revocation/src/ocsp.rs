@@ -402,12 +402,10 @@ fn gtime(t: Tlv<'_>, what: &str) -> Result<OffsetDateTime, OcspError> {
 /// Checks an `[n] EXPLICIT Extensions` field: unknown critical ones are reported; the
 /// nonce is returned.
 fn scan_extensions(field: Tlv<'_>) -> Result<(Option<Vec<u8>>, Option<Oid>), OcspError> {
-    let mut fr = field.reader();
-    let seq = fr.expect(tag::SEQUENCE)?;
-    fr.finish()?;
     let mut nonce = None;
     let mut unsupported = None;
-    for ext in asn1::read_extensions(seq).map_err(OcspError::Malformed)? {
+    let exts = kenpo_core::asn1::extensions::explicit_extensions(field);
+    for ext in exts.map_err(|e| OcspError::Malformed(e.to_string()))? {
         if ext.oid == ID_PKIX_OCSP_NONCE {
             nonce = Some(ext.value.to_vec());
         } else if ext.critical

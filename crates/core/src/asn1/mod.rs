@@ -3,6 +3,7 @@
 //!
 //! (Named `asn1` rather than `der` so that it never shadows the `der` crate.)
 
+pub mod extensions;
 pub mod name;
 pub mod string;
 pub mod time;

@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::AlgError;
+use kenpo_core::asn1::extensions::{explicit_extensions, read_extensions};
 use kenpo_core::asn1::time::x509_time;
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::CryptoError;
@@ -307,17 +308,9 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
     };
     let mut certificate_issuer = None;
     if let Some(exts) = r.optional(tag::SEQUENCE)? {
-        let mut er = exts.reader();
-        while !er.is_empty() {
-            let mut x = er.expect(tag::SEQUENCE)?.reader();
-            let oid = x.expect(tag::OID)?;
-            let critical = match x.optional(tag::BOOLEAN)? {
-                Some(b) => asn1::read_bool(b).map_err(CrlError::Malformed)?,
-                None => false,
-            };
-            let value = x.expect(tag::OCTET_STRING)?.value;
-            x.finish()?;
-            match oid.value {
+        for ext in read_extensions(exts).map_err(|e| CrlError::Malformed(e.to_string()))? {
+            let (critical, value) = (ext.critical, ext.value);
+            match ext.oid.as_bytes() {
                 OID_REASON_CODE => {
                     let e = parse_one(value)?.expect(0x0a)?;
                     match e.value {
@@ -335,7 +328,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 OID_HOLD_INSTRUCTION => {}
                 _ if critical => {
                     return Err(CrlError::UnsupportedCriticalEntryExtension {
-                        oid: asn1::read_oid(oid).map_err(CrlError::Malformed)?,
+                        oid: ext.oid,
                         serial: asn1::hex_upper(serial),
                     });
                 }
@@ -460,10 +453,8 @@ impl Crl {
             if !v2 {
                 return Err(CrlError::Malformed("crlExtensions in a v1 CRL".into()));
             }
-            let mut fr = field.reader();
-            let exts = fr.expect(tag::SEQUENCE)?;
-            fr.finish()?;
-            for ext in asn1::read_extensions(exts).map_err(CrlError::Malformed)? {
+            let exts = explicit_extensions(field).map_err(|e| CrlError::Malformed(e.to_string()));
+            for ext in exts? {
                 match ext.oid.as_bytes() {
                     OID_CRL_NUMBER => {
                         // RFC 5280 §5.2.3: conforming CRL issuers mark it non-critical.
