@@ -1,5 +1,5 @@
 //! Certificates as spans of their original encoding, plus the decoded x509-cert model, and
-//! PEM/DER loading helpers.
+//! PEM/DER loading helpers (PEM itself is [`crate::pem`]).
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
@@ -13,6 +13,7 @@ use crate::asn1::extensions::{ExtensionError, explicit_extensions};
 use crate::asn1::name::name_string;
 use crate::asn1::time::{TimeReadError, x509_time};
 use crate::der_span::{Reader, SpanError, parse_one, tag};
+use crate::pem::{self, PemError};
 
 /// Errors reading certificates and keys.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +33,9 @@ pub enum CertError {
     /// PEM problem.
     #[error("PEM: {0}")]
     Pem(String),
+    /// PEM text that does not read.
+    #[error("PEM: {0}")]
+    PemText(#[from] PemError),
     /// Nothing usable in the input.
     #[error("no {0} found in input")]
     Empty(&'static str),
@@ -214,49 +218,10 @@ fn tbs_from_serial(raw: &[u8]) -> Result<(&[u8], Reader<'_>), CertError> {
     Ok((serial, t))
 }
 
-/// Reads PEM blocks with label `label` from text, in order.
-pub fn pem_blocks(data: &[u8], label: &str) -> Result<Vec<Vec<u8>>, CertError> {
-    let text = std::str::from_utf8(data).map_err(|_| CertError::Pem("not UTF-8 text".into()))?;
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(b) = rest.find(&begin) {
-        // The END marker is looked for after the whole BEGIN marker: the two may share
-        // dashes (`-----BEGIN X--------END X-----`), which is no block.
-        let body = &rest[b + begin.len()..];
-        let e = body
-            .find(&end)
-            .ok_or_else(|| CertError::Pem(format!("unterminated {label}")))?;
-        out.push(pem_body(&body[..e], label)?);
-        rest = &body[e + end.len()..];
-    }
-    Ok(out)
-}
-
-/// Decodes the base64 body of a PEM block leniently: any line width (OpenSSL writes 64
-/// columns, other tools 72 or 76), CR/LF, and RFC 1421 header lines (`Name: value`) are
-/// accepted; the characters must be standard base64.
-fn pem_body(body: &str, label: &str) -> Result<Vec<u8>, CertError> {
-    use base64::Engine;
-    let text: String = body
-        .lines()
-        .filter(|l| !l.contains(':'))
-        .flat_map(|l| l.chars().filter(|c| !c.is_ascii_whitespace()))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(text.as_bytes())
-        .map_err(|e| CertError::Pem(format!("{label}: {e}")))
-}
-
-fn looks_like_pem(data: &[u8]) -> bool {
-    memchr::memmem::find(data, b"-----BEGIN ").is_some()
-}
-
 /// Loads one or more certificates from DER or PEM bytes.
 pub fn certificates_from_pem_or_der(data: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
-    let certs = if looks_like_pem(data) {
-        pem_blocks(data, "CERTIFICATE")?
+    let certs = if pem::looks_like_pem(data) {
+        pem::blocks(data, "CERTIFICATE")?
     } else {
         let mut r = Reader::new(data);
         let mut v = Vec::new();
@@ -276,7 +241,7 @@ pub fn certificates_from_pem_or_der(data: &[u8]) -> Result<Vec<Vec<u8>>, CertErr
 
 /// Loads a PKCS#8 private key (DER, or PEM `PRIVATE KEY`).
 pub fn pkcs8_from_pem_or_der(data: &[u8]) -> Result<Vec<u8>, CertError> {
-    let der = if looks_like_pem(data) {
+    let der = if pem::looks_like_pem(data) {
         if memchr::memmem::find(data, b"ENCRYPTED PRIVATE KEY").is_some() {
             return Err(CertError::Pem(
                 "encrypted PKCS#8 keys are not supported; use PKCS#12".into(),
@@ -290,7 +255,7 @@ pub fn pkcs8_from_pem_or_der(data: &[u8]) -> Result<Vec<u8>, CertError> {
                 "legacy PKCS#1/SEC1 key; convert with `openssl pkcs8 -topk8 -nocrypt`".into(),
             ));
         }
-        pem_blocks(data, "PRIVATE KEY")?
+        pem::blocks(data, "PRIVATE KEY")?
             .into_iter()
             .next()
             .ok_or(CertError::Empty("PRIVATE KEY"))?

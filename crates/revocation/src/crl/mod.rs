@@ -344,10 +344,6 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
     })
 }
 
-fn looks_like_pem(data: &[u8]) -> bool {
-    data.windows(11).take(4096).any(|w| w == b"-----BEGIN ")
-}
-
 impl Crl {
     /// Parses a DER CRL, validating every entry and indexing it by serial number.
     pub fn from_der(der: Vec<u8>) -> Result<Self, CrlError> {
@@ -523,8 +519,8 @@ impl Crl {
 
     /// Parses a CRL given as DER or PEM (`-----BEGIN X509 CRL-----`; the first block).
     pub fn from_pem_or_der(data: &[u8]) -> Result<Self, CrlError> {
-        if looks_like_pem(data) {
-            let blocks = kenpo_core::cert::pem_blocks(data, "X509 CRL")
+        if kenpo_core::pem::looks_like_pem(data) {
+            let blocks = kenpo_core::pem::blocks(data, "X509 CRL")
                 .map_err(|e| CrlError::Pem(e.to_string()))?;
             let der = blocks
                 .into_iter()
