@@ -21,26 +21,3 @@ pub fn general_name_string(gn: &[u8]) -> String {
         _ => hex::encode_upper(gn),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::der_span::tlv;
-
-    #[test]
-    fn names_and_general_names() {
-        // SEQUENCE { SET { SEQUENCE { OID cn, UTF8String "Kenpo CA" } } }
-        let cn = tlv(tag::UTF8_STRING, &[b"Kenpo CA"]);
-        let atv = tlv(tag::SEQUENCE, &[&[0x06, 0x03, 0x55, 0x04, 0x03], &cn]);
-        let name = tlv(tag::SEQUENCE, &[&tlv(tag::SET, &[&atv])]);
-        assert_eq!(name_string(&name), "CN=Kenpo CA");
-        assert_eq!(
-            general_name_string(&tlv(tag::context(4), &[&name])),
-            "CN=Kenpo CA"
-        );
-        // An undecodable name is shown as its encoding, not as empty text.
-        assert_eq!(name_string(&[0x30, 0x01]), "<name 3001>");
-        // rfc822Name [1]: hex of the whole GeneralName.
-        assert_eq!(general_name_string(&[0x81, 0x01, b'a']), "810161");
-    }
-}
