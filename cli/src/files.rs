@@ -135,13 +135,11 @@ fn cert_file(p: &Path, limit: InputLimit) -> Result<Vec<Vec<u8>>, CliError> {
 /// `limit` bytes.
 pub fn der_or_pem_limited(path: &Path, limit: InputLimit) -> Result<Vec<u8>, CliError> {
     let data = read_limited(path, limit)?;
-    let Some(start) = data.windows(11).position(|w| w == b"-----BEGIN ") else {
-        return Ok(data);
-    };
-    let text = String::from_utf8_lossy(&data[start..]);
-    der::pem::decode_vec(text.as_bytes())
-        .map(|(_, der)| der)
-        .map_err(|e| CliError::op(format!("bad PEM in {}", path.display()), e))
+    match kenpo_core::pem::first_block(&data) {
+        Ok(Some(der)) => Ok(der),
+        Ok(None) => Ok(data),
+        Err(e) => Err(CliError::op(format!("bad PEM in {}", path.display()), e)),
+    }
 }
 
 /// Writes `bytes` to `path` atomically: a locked temporary file in the same directory,

@@ -7,6 +7,7 @@
 //!   the `rustcrypto` feature;
 //! * [`alg`]: digest and signature algorithms and their `AlgorithmIdentifier` mapping;
 //! * [`der_span`]: a tiny DER TLV reader that hands out spans of the original input;
+//! * [`asn1`]: readers of ASN.1 times, strings, names and extensions, and [`pem`]: PEM armour;
 //! * [`cms`]: a span-preserving view of CMS `SignedData` (signed or hashed bytes are
 //!   always spans of the original input, never re-encoded) and a builder;
 //! * [`ess`]: ESS signing-certificate attributes (RFC 2634, RFC 5035), with [`digests`]
@@ -18,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alg;
+pub mod asn1;
 pub mod atomic;
 pub mod ber;
 pub mod cert;
@@ -28,5 +30,6 @@ pub mod digests;
 pub mod ess;
 pub mod memo;
 pub mod oid;
+pub mod pem;
 pub mod shared_cert;
 pub mod timefmt;

@@ -79,10 +79,10 @@ fn overlapping_begin_and_end_markers_are_an_error_not_a_panic() {
         b"-----BEGIN CERTIFICATE-----END CERTIFICATE-----",
     ] {
         assert!(certificates_from_pem_or_der(text).is_err(), "{text:?}");
-        assert!(kenpo_core::cert::pem_blocks(text, "CERTIFICATE").is_err());
+        assert!(kenpo_core::pem::blocks(text, "CERTIFICATE").is_err());
     }
     // An empty block right after the marker is still read (as nothing).
-    let empty = kenpo_core::cert::pem_blocks(
+    let empty = kenpo_core::pem::blocks(
         b"-----BEGIN CERTIFICATE----------END CERTIFICATE-----",
         "CERTIFICATE",
     );

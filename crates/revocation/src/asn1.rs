@@ -1,4 +1,4 @@
-//! Small DER helpers shared by the CRL and OCSP code: times, integers, certificate
+//! Small DER helpers shared by the CRL and OCSP code: integers, certificate
 //! extensions read from spans, and signature verification over original bytes.
 
 use const_oid::ObjectIdentifier as Oid;
@@ -6,7 +6,6 @@ use kenpo_core::alg::{AlgError, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::{CryptoError, default_backend};
 use kenpo_core::der_span::{SpanError, Tlv, parse_one, tag};
-use time::OffsetDateTime;
 
 /// id-ce-basicConstraints.
 pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
@@ -29,41 +28,6 @@ pub(crate) const KU_DIGITAL_SIGNATURE: usize = 0;
 pub(crate) const KU_NON_REPUDIATION: usize = 1;
 /// keyUsage bit cRLSign.
 pub(crate) const KU_CRL_SIGN: usize = 6;
-
-/// Reads an X.509 `Time` (UTCTime or GeneralizedTime, fractions allowed in the latter).
-pub(crate) fn read_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
-    match t.tag {
-        tag::UTC_TIME => {
-            let v = t.value;
-            if v.len() != 13 || v[12] != b'Z' {
-                return Err(format!(
-                    "bad UTCTime {:?}",
-                    String::from_utf8_lossy(v).into_owned()
-                ));
-            }
-            // RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.
-            let mut g = [0u8; 15];
-            g[..2].copy_from_slice(if v[0] < b'5' { b"20" } else { b"19" });
-            g[2..].copy_from_slice(v);
-            kenpo_core::timefmt::parse_generalized_time(&g).map_err(|e| e.to_string())
-        }
-        tag::GENERALIZED_TIME => {
-            kenpo_core::timefmt::parse_generalized_time(t.value).map_err(|e| e.to_string())
-        }
-        other => Err(format!("expected a time, found tag 0x{other:02x}")),
-    }
-}
-
-/// Reads a GeneralizedTime TLV.
-pub(crate) fn read_generalized_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
-    if t.tag != tag::GENERALIZED_TIME {
-        return Err(format!(
-            "expected GeneralizedTime, found tag 0x{:02x}",
-            t.tag
-        ));
-    }
-    read_time(t)
-}
 
 /// The minimal two's-complement form of INTEGER contents (redundant leading 0x00/0xFF
 /// octets removed), so that non-DER serial encodings still compare by value.
@@ -97,40 +61,6 @@ pub(crate) fn bit_set(bit_string_value: &[u8], n: usize) -> bool {
     bit_string_value
         .get(1 + n / 8)
         .is_some_and(|b| b & (0x80 >> (n % 8)) != 0)
-}
-
-/// One extension's fields read from its span.
-pub(crate) struct RawExtension<'a> {
-    pub(crate) oid: Oid,
-    pub(crate) critical: bool,
-    pub(crate) value: &'a [u8],
-}
-
-/// Reads `Extensions ::= SEQUENCE OF Extension` (the SEQUENCE TLV itself).
-pub(crate) fn read_extensions(seq: Tlv<'_>) -> Result<Vec<RawExtension<'_>>, String> {
-    let seq = seq.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    let mut r = seq.reader();
-    while !r.is_empty() {
-        let e = r.expect(tag::SEQUENCE).map_err(|e| e.to_string())?;
-        let mut er = e.reader();
-        let oid = read_oid(er.read().map_err(|e| e.to_string())?)?;
-        let critical = match er.optional(tag::BOOLEAN).map_err(|e| e.to_string())? {
-            Some(b) => read_bool(b)?,
-            None => false,
-        };
-        let value = er
-            .expect(tag::OCTET_STRING)
-            .map_err(|e| e.to_string())?
-            .value;
-        er.finish().map_err(|e| e.to_string())?;
-        out.push(RawExtension {
-            oid,
-            critical,
-            value,
-        });
-    }
-    Ok(out)
 }
 
 /// basicConstraints cA of a certificate: `None` when the extension is absent.
@@ -270,15 +200,6 @@ pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
     }
 }
 
-/// A Name as RFC 4514 text, or hex when it cannot be decoded (for messages only).
-pub(crate) fn name_string(name_der: &[u8]) -> String {
-    use der::Decode;
-    match x509_cert::name::Name::from_der(name_der) {
-        Ok(n) => n.to_string(),
-        Err(_) => format!("<name {}>", hex_upper(name_der)),
-    }
-}
-
 /// Upper-case hex of bytes.
 pub(crate) fn hex_upper(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
@@ -296,16 +217,6 @@ mod tests {
         assert_eq!(canonical_int(&[0xff, 0x7f]), &[0xff, 0x7f]);
         assert_eq!(canonical_int(&[0x00]), &[0x00]);
         assert_eq!(canonical_int(&[]), &[] as &[u8]);
-    }
-
-    #[test]
-    fn utc_time_century() {
-        let t = parse_one(b"\x17\x0d220908000000Z").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(read_time(t).map(|t| t.year()), Ok(2022));
-        let t = parse_one(b"\x17\x0d990908000000Z").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(read_time(t).map(|t| t.year()), Ok(1999));
-        let t = parse_one(b"\x17\x0b9909080000Z").unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_time(t).is_err());
     }
 
     #[test]

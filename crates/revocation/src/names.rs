@@ -6,6 +6,7 @@
 //! whitespace removed, inner runs of whitespace collapsed, case folded; the string type
 //! (PrintableString, UTF8String, …) does not matter.
 
+use kenpo_core::asn1::string::directory_string;
 use kenpo_core::cert::CertRef;
 use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag, tlv};
 
@@ -68,7 +69,9 @@ impl std::fmt::Display for GeneralName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Uri(u) => write!(f, "URI:{u}"),
-            Self::DirectoryName(n) => write!(f, "DirName:{}", asn1::name_string(n)),
+            Self::DirectoryName(n) => {
+                write!(f, "DirName:{}", kenpo_core::asn1::name::name_string(n))
+            }
             Self::Other(raw) => write!(f, "GeneralName:{}", asn1::hex_upper(raw)),
         }
     }
@@ -370,7 +373,7 @@ fn atv_equal(a: Tlv<'_>, b: Tlv<'_>) -> Result<bool, SpanError> {
         return Ok(true);
     }
     Ok(match (directory_string(va), directory_string(vb)) {
-        (Some(x), Some(y)) => prepared_eq(&x, &y),
+        (Ok(x), Ok(y)) => prepared_eq(&x, &y),
         _ => false,
     })
 }
@@ -416,47 +419,6 @@ fn prepared_eq(a: &str, b: &str) -> bool {
         return prepare(a) == prepare(b);
     }
     chars(a).eq(chars(b))
-}
-
-/// Decodes a directory string of any of the X.520 string types (borrowed when it is
-/// UTF-8 already).
-fn directory_string<'a>(t: Tlv<'a>) -> Option<std::borrow::Cow<'a, str>> {
-    match t.tag {
-        // UTF8String, PrintableString, IA5String, VisibleString, NumericString
-        0x0c | 0x13 | 0x16 | 0x1a | 0x12 => std::str::from_utf8(t.value).ok().map(Into::into),
-        // TeletexString: read as Latin-1, which is what it holds in practice.
-        0x14 => Some(
-            t.value
-                .iter()
-                .map(|&b| char::from(b))
-                .collect::<String>()
-                .into(),
-        ),
-        // BMPString: UTF-16BE.
-        0x1e => {
-            if !t.value.len().is_multiple_of(2) {
-                return None;
-            }
-            let units: Vec<u16> = t
-                .value
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).ok().map(Into::into)
-        }
-        // UniversalString: UTF-32BE.
-        0x1c => {
-            if !t.value.len().is_multiple_of(4) {
-                return None;
-            }
-            t.value
-                .chunks_exact(4)
-                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
-                .collect::<Option<String>>()
-                .map(Into::into)
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ pub enum ResponderId {
 impl std::fmt::Display for ResponderId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ByName(n) => write!(f, "byName {}", asn1::name_string(n)),
+            Self::ByName(n) => write!(f, "byName {}", kenpo_core::asn1::name::name_string(n)),
             Self::ByKey(k) => write!(f, "byKey {}", asn1::hex_upper(k)),
         }
     }
@@ -395,18 +395,17 @@ fn integer_value(v: &[u8]) -> Result<u64, OcspError> {
 }
 
 fn gtime(t: Tlv<'_>, what: &str) -> Result<OffsetDateTime, OcspError> {
-    asn1::read_generalized_time(t).map_err(|e| OcspError::Malformed(format!("{what}: {e}")))
+    kenpo_core::asn1::time::generalized_time(t)
+        .map_err(|e| OcspError::Malformed(format!("{what}: {e}")))
 }
 
 /// Checks an `[n] EXPLICIT Extensions` field: unknown critical ones are reported; the
 /// nonce is returned.
 fn scan_extensions(field: Tlv<'_>) -> Result<(Option<Vec<u8>>, Option<Oid>), OcspError> {
-    let mut fr = field.reader();
-    let seq = fr.expect(tag::SEQUENCE)?;
-    fr.finish()?;
     let mut nonce = None;
     let mut unsupported = None;
-    for ext in asn1::read_extensions(seq).map_err(OcspError::Malformed)? {
+    let exts = kenpo_core::asn1::extensions::explicit_extensions(field);
+    for ext in exts.map_err(|e| OcspError::Malformed(e.to_string()))? {
         if ext.oid == ID_PKIX_OCSP_NONCE {
             nonce = Some(ext.value.to_vec());
         } else if ext.critical
@@ -753,7 +752,7 @@ impl OcspResponse {
         if !names::names_equal(cand.issuer, issuer.subject) {
             return Err(OcspError::ResponderNotIssuedByCa(format!(
                 "its issuer is \"{}\"",
-                asn1::name_string(cand.issuer)
+                kenpo_core::asn1::name::name_string(cand.issuer)
             )));
         }
         asn1::cert_signed_by(cand, issuer).map_err(|e| {

@@ -392,44 +392,11 @@ fn hc(e: SpanError) -> ProfileError {
     ProfileError::MalformedHcRole(e.to_string())
 }
 
-/// Decodes a DirectoryString (UTF8, Printable, Teletex as Latin-1, BMP, Universal) or IA5.
+/// A DirectoryString as text (see [`kenpo_core::asn1::string::directory_string`]).
 fn directory_string(t: Tlv<'_>) -> Result<String, ProfileError> {
-    let bad = |what: &str| ProfileError::MalformedHcRole(format!("invalid {what}"));
-    match t.tag {
-        0x0c => String::from_utf8(t.value.to_vec()).map_err(|_| bad("UTF8String")),
-        0x13 | 0x16 => {
-            if t.value.is_ascii() {
-                Ok(String::from_utf8_lossy(t.value).into_owned())
-            } else {
-                Err(bad("PrintableString"))
-            }
-        }
-        0x14 => Ok(t.value.iter().map(|&b| char::from(b)).collect()),
-        0x1e => {
-            if !t.value.len().is_multiple_of(2) {
-                return Err(bad("BMPString"));
-            }
-            let units: Vec<u16> = t
-                .value
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).map_err(|_| bad("BMPString"))
-        }
-        0x1c => {
-            if !t.value.len().is_multiple_of(4) {
-                return Err(bad("UniversalString"));
-            }
-            t.value
-                .chunks_exact(4)
-                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
-                .collect::<Option<String>>()
-                .ok_or_else(|| bad("UniversalString"))
-        }
-        other => Err(ProfileError::MalformedHcRole(format!(
-            "unexpected string tag 0x{other:02x}"
-        ))),
-    }
+    kenpo_core::asn1::string::directory_string(t)
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|e| ProfileError::MalformedHcRole(e.to_string()))
 }
 
 /// The hcRole qualifications of `cert`, in certificate order (empty when there is no

@@ -227,7 +227,7 @@ impl VerifiedToken {
     /// Subject of the TSA certificate.
     pub fn tsa_subject(&self) -> String {
         CertRef::subject_of(&self.tsa_cert)
-            .map(kenpo_core::cert::name_string)
+            .map(kenpo_core::asn1::name::name_string)
             .unwrap_or_default()
     }
 }

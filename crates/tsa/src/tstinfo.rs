@@ -126,8 +126,7 @@ impl TstInfo {
             .map_err(|e| FormatError::new("TSTInfo.messageImprint", e.detail))?;
         let serial = r.expect(tag::INTEGER)?;
         check_integer(serial, "TSTInfo.serialNumber")?;
-        let gen_tlv = r.expect(tag::GENERALIZED_TIME)?;
-        let gen_time = timefmt::parse_generalized_time(gen_tlv.value)
+        let gen_time = kenpo_core::asn1::time::generalized_time(r.expect(tag::GENERALIZED_TIME)?)
             .map_err(|e| FormatError::new("TSTInfo.genTime", e))?;
         let accuracy = match r.optional(tag::SEQUENCE)? {
             Some(a) => {

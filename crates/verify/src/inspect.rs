@@ -6,8 +6,6 @@
 //! [`inspect`] never panics on junk: input that is none of these gives
 //! [`InspectError::NotRecognised`].
 
-use std::borrow::Cow;
-
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::cert::CertRef;
@@ -44,48 +42,6 @@ pub struct Inspection {
     pub fields: Value,
 }
 
-/// DER (or BER) bytes of a possibly PEM-armoured input: the first PEM block of any label
-/// when the input is PEM (read leniently: any line length, headers skipped), else the
-/// input itself, borrowed (an input of any size is never copied).
-pub(crate) fn cms_der(input: &[u8]) -> Cow<'_, [u8]> {
-    let Some(start) = input.windows(11).position(|w| w == b"-----BEGIN ") else {
-        return Cow::Borrowed(input);
-    };
-    let text = String::from_utf8_lossy(&input[start..]);
-    let body: String = text
-        .lines()
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END "))
-        .filter(|l| !l.contains(':'))
-        .collect();
-    base64_decode(&body).map_or(Cow::Borrowed(input), Cow::Owned)
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            c if c.is_ascii_whitespace() => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 /// The first TLV of `data` and the number of bytes after it, when its length is definite;
 /// else the whole input.
 pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
@@ -98,7 +54,7 @@ pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
 /// Inspects a file's bytes (DER, BER or PEM). DER input is read in place: the only copies
 /// made are of PEM-decoded or BER-converted input, and of a CRL or OCSP response.
 pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
-    let raw = cms_der(data);
+    let raw = kenpo_core::pem::der_of(data);
     let (first, trailing) = first_value(&raw);
     let der = kenpo_core::ber::to_der(first)
         .map_err(|e| InspectError::NotRecognised(format!("not BER/DER: {e}")))?;
@@ -268,26 +224,9 @@ fn attr_name(o: &Oid) -> &'static str {
     }
 }
 
-fn time_of(t: Tlv<'_>) -> Option<String> {
-    let v = t.value;
-    let g = match t.tag {
-        tag::UTC_TIME => {
-            let century: &[u8] = if v.first().is_some_and(|&c| c < b'5') {
-                b"20"
-            } else {
-                b"19"
-            };
-            [century, v].concat()
-        }
-        tag::GENERALIZED_TIME => v.to_vec(),
-        _ => return None,
-    };
-    kenpo_core::timefmt::parse_generalized_time(&g).ok().map(ts)
-}
-
 fn attr_value(o: &Oid, v: Tlv<'_>) -> Value {
     match *o {
-        oid::ATTR_SIGNING_TIME => json!(time_of(v)),
+        oid::ATTR_SIGNING_TIME => json!(kenpo_core::asn1::time::x509_time(v).ok().map(ts)),
         oid::ATTR_CONTENT_TYPE => json!(Oid::from_der_opt(v.raw).map(|o| alg_name(&o))),
         oid::ATTR_MESSAGE_DIGEST => json!(hex::encode(v.value)),
         _ if o.to_string() == "1.2.840.113549.1.9.16.2.15" => {
@@ -403,7 +342,7 @@ fn tst_json(t: &TstInfo) -> Value {
         "accuracy_ms": t.accuracy.map(|a| a.as_duration().as_millis() as u64),
         "ordering": t.ordering,
         "nonce": t.nonce.as_deref().map(hex::encode_upper),
-        "tsa_name": t.tsa_name.as_deref().map(stamps::general_name_string),
+        "tsa_name": t.tsa_name.as_deref().map(kenpo_core::asn1::name::general_name_string),
     })
 }
 
@@ -591,7 +530,8 @@ impl Inspection {
 mod tests {
     use std::borrow::Cow;
 
-    use super::{cms_der, crl_shaped, inspect, ocsp_shaped};
+    use super::{crl_shaped, inspect, ocsp_shaped};
+    use kenpo_core::pem::der_of as cms_der;
 
     #[test]
     fn der_input_is_read_in_place_not_copied() {

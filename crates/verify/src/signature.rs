@@ -33,7 +33,7 @@ use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::crypto::{CryptoBackend, CryptoError, default_backend};
-use kenpo_core::der_span::{Tlv, tag};
+use kenpo_core::der_span::tag;
 use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
@@ -280,12 +280,6 @@ fn sid_string(sid: &SignerId<'_>) -> String {
 fn tst_info_of_der(der: &[u8]) -> Option<TstInfo> {
     let sd = SignedDataView::parse(der).ok()?;
     TstInfo::parse(sd.econtent?).ok()
-}
-
-fn read_time(t: Tlv<'_>) -> Option<OffsetDateTime> {
-    x509_cert::time::Time::from_der(t.raw)
-        .ok()
-        .map(|t| kenpo_core::timefmt::from_x509_time(&t))
 }
 
 /// Digests of the content with every algorithm in `algs`, and the hashers `prefixed`
@@ -617,9 +611,9 @@ fn check_signer(
             check_content_type(&mut c, attrs, target);
             check_message_digest(&mut c, attrs, target, digest_alg);
             match attrs.single(oid::ATTR_SIGNING_TIME) {
-                Ok(Some(t)) => match read_time(t) {
-                    Some(t) => c.signing_time = Some(t),
-                    None => c.check(CheckKind::SigningTime, false, Outcome::NotATime),
+                Ok(Some(t)) => match kenpo_core::asn1::time::x509_time(t) {
+                    Ok(t) => c.signing_time = Some(t),
+                    Err(_) => c.check(CheckKind::SigningTime, false, Outcome::NotATime),
                 },
                 Ok(None) => {}
                 Err(e) => c.check(

@@ -47,7 +47,7 @@ fn pems(v: &Value) -> Vec<Vec<u8>> {
     };
     for s in items {
         for label in ["CERTIFICATE", "X509 CRL"] {
-            out.extend(kenpo_core::cert::pem_blocks(s.as_bytes(), label).unwrap_or_default());
+            out.extend(kenpo_core::pem::blocks(s.as_bytes(), label).unwrap_or_default());
         }
     }
     out
@@ -158,9 +158,7 @@ fn run_case(tc: &Value) -> Outcome {
         Value::Array(a) => a
             .iter()
             .filter_map(Value::as_str)
-            .flat_map(|s| {
-                kenpo_core::cert::pem_blocks(s.as_bytes(), "X509 CRL").unwrap_or_default()
-            })
+            .flat_map(|s| kenpo_core::pem::blocks(s.as_bytes(), "X509 CRL").unwrap_or_default())
             .collect(),
         _ => vec![],
     };

@@ -213,8 +213,12 @@ fn blta_renewed_in_time_survives_expiry_and_later_revocation() {
         .unwrap()
         .certificate()
         .unwrap();
-    let not_after =
-        kenpo_core::timefmt::from_x509_time(&signer_not_after.tbs_certificate.validity.not_after);
+    let not_after = signer_not_after
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration();
+    let not_after = OffsetDateTime::from_unix_timestamp(not_after.as_secs() as i64).unwrap();
     assert!(not_after < later);
 
     let r = verify_offline(w, &renewed.der, Some(later));

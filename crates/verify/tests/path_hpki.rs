@@ -220,10 +220,10 @@ fn certificate_loops_terminate() {
             .flatten()
             .filter_map(|x| x.as_str())
         {
-            out.extend(kenpo_core::cert::pem_blocks(s.as_bytes(), "CERTIFICATE").unwrap());
+            out.extend(kenpo_core::pem::blocks(s.as_bytes(), "CERTIFICATE").unwrap());
         }
         if let Some(s) = v.as_str() {
-            out.extend(kenpo_core::cert::pem_blocks(s.as_bytes(), "CERTIFICATE").unwrap());
+            out.extend(kenpo_core::pem::blocks(s.as_bytes(), "CERTIFICATE").unwrap());
         }
         out
     };

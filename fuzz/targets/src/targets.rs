@@ -138,7 +138,7 @@ fn signed_data(sd: &SignedDataView<'_>) {
         black_box((si.raw.len(), si.version, si.signature.len()));
         match si.sid {
             SignerId::IssuerSerial { issuer, serial } => {
-                black_box((kenpo_core::cert::name_string(issuer), serial.len()))
+                black_box((kenpo_core::asn1::name::name_string(issuer), serial.len()))
             }
             SignerId::SubjectKeyId(ski) => black_box((String::new(), ski.len())),
         };

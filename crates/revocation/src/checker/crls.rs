@@ -274,7 +274,7 @@ impl Checker {
                 } else {
                     "CRLs"
                 },
-                asn1::name_string(cert.issuer)
+                kenpo_core::asn1::name::name_string(cert.issuer)
             ));
         }
         None

@@ -529,8 +529,8 @@ impl Checker {
         if !names::names_equal(cert.issuer, issuer.subject) {
             return CheckReport::unknown(format!(
                 "the issuer certificate's subject \"{}\" is not the certificate's issuer \"{}\"",
-                asn1::name_string(issuer.subject),
-                asn1::name_string(cert.issuer)
+                kenpo_core::asn1::name::name_string(issuer.subject),
+                kenpo_core::asn1::name::name_string(cert.issuer)
             ));
         }
         if !self.links.contains(cert.raw, issuer.spki) {

@@ -69,7 +69,7 @@ impl Checker {
         } = &answer.verified.responder
         {
             let subject = CertRef::parse(cert_der)
-                .map(|c| asn1::name_string(c.subject))
+                .map(|c| kenpo_core::asn1::name::name_string(c.subject))
                 .unwrap_or_default();
             report.notes.push(format!(
                 "OCSP responder \"{subject}\" has no id-pkix-ocsp-nocheck; its own revocation status was not checked"

@@ -172,7 +172,7 @@ impl Checker {
                 Ok(()) => return Ok(CrlSigner::Other(der.clone())),
                 Err(e) => why.push(format!(
                     "CRL signer \"{}\" (serial {}) {e}",
-                    asn1::name_string(signer.subject),
+                    kenpo_core::asn1::name::name_string(signer.subject),
                     asn1::hex_upper(asn1::canonical_int(signer.serial))
                 )),
             }

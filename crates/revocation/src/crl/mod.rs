@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::AlgError;
+use kenpo_core::asn1::extensions::{explicit_extensions, read_extensions};
+use kenpo_core::asn1::time::x509_time;
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::CryptoError;
 use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag};
@@ -265,7 +267,10 @@ pub struct Crl {
 impl std::fmt::Debug for Crl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Crl")
-            .field("issuer", &asn1::name_string(self.issuer()))
+            .field(
+                "issuer",
+                &kenpo_core::asn1::name::name_string(self.issuer()),
+            )
             .field("this_update", &rfc3339(self.this_update))
             .field("next_update", &self.next_update.map(rfc3339))
             .field("entries", &self.len())
@@ -294,8 +299,8 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
     if serial.is_empty() {
         return Err(CrlError::Malformed("empty serial number".into()));
     }
-    let revocation_date = asn1::read_time(r.read()?)
-        .map_err(|e| CrlError::Malformed(format!("revocationDate: {e}")))?;
+    let revocation_date =
+        x509_time(r.read()?).map_err(|e| CrlError::Malformed(format!("revocationDate: {e}")))?;
     let mut entry = CrlEntry {
         revocation_date,
         reason: None,
@@ -303,17 +308,9 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
     };
     let mut certificate_issuer = None;
     if let Some(exts) = r.optional(tag::SEQUENCE)? {
-        let mut er = exts.reader();
-        while !er.is_empty() {
-            let mut x = er.expect(tag::SEQUENCE)?.reader();
-            let oid = x.expect(tag::OID)?;
-            let critical = match x.optional(tag::BOOLEAN)? {
-                Some(b) => asn1::read_bool(b).map_err(CrlError::Malformed)?,
-                None => false,
-            };
-            let value = x.expect(tag::OCTET_STRING)?.value;
-            x.finish()?;
-            match oid.value {
+        for ext in read_extensions(exts).map_err(|e| CrlError::Malformed(e.to_string()))? {
+            let (critical, value) = (ext.critical, ext.value);
+            match ext.oid.as_bytes() {
                 OID_REASON_CODE => {
                     let e = parse_one(value)?.expect(0x0a)?;
                     match e.value {
@@ -323,7 +320,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 }
                 OID_INVALIDITY_DATE => {
                     entry.invalidity_date = Some(
-                        asn1::read_generalized_time(parse_one(value)?)
+                        kenpo_core::asn1::time::generalized_time(parse_one(value)?)
                             .map_err(|e| CrlError::Malformed(format!("invalidityDate: {e}")))?,
                     );
                 }
@@ -331,7 +328,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 OID_HOLD_INSTRUCTION => {}
                 _ if critical => {
                     return Err(CrlError::UnsupportedCriticalEntryExtension {
-                        oid: asn1::read_oid(oid).map_err(CrlError::Malformed)?,
+                        oid: ext.oid,
                         serial: asn1::hex_upper(serial),
                     });
                 }
@@ -345,10 +342,6 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
         entry,
         certificate_issuer,
     })
-}
-
-fn looks_like_pem(data: &[u8]) -> bool {
-    data.windows(11).take(4096).any(|w| w == b"-----BEGIN ")
 }
 
 impl Crl {
@@ -382,11 +375,11 @@ impl Crl {
         };
         let inner_alg = t.expect(tag::SEQUENCE)?;
         let issuer = t.expect(tag::SEQUENCE)?;
-        let this_update = asn1::read_time(t.read()?)
-            .map_err(|e| CrlError::Malformed(format!("thisUpdate: {e}")))?;
+        let this_update =
+            x509_time(t.read()?).map_err(|e| CrlError::Malformed(format!("thisUpdate: {e}")))?;
         let next_update = match t.peek_tag() {
             Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => Some(
-                asn1::read_time(t.read()?)
+                x509_time(t.read()?)
                     .map_err(|e| CrlError::Malformed(format!("nextUpdate: {e}")))?,
             ),
             _ => None,
@@ -456,10 +449,8 @@ impl Crl {
             if !v2 {
                 return Err(CrlError::Malformed("crlExtensions in a v1 CRL".into()));
             }
-            let mut fr = field.reader();
-            let exts = fr.expect(tag::SEQUENCE)?;
-            fr.finish()?;
-            for ext in asn1::read_extensions(exts).map_err(CrlError::Malformed)? {
+            let exts = explicit_extensions(field).map_err(|e| CrlError::Malformed(e.to_string()));
+            for ext in exts? {
                 match ext.oid.as_bytes() {
                     OID_CRL_NUMBER => {
                         // RFC 5280 §5.2.3: conforming CRL issuers mark it non-critical.
@@ -486,10 +477,12 @@ impl Crl {
                             .map_err(|e| CrlError::Malformed(format!("freshestCRL: {e}")))?;
                     }
                     OID_EXPIRED_CERTS_ON_CRL => {
-                        expired_certs_on_crl =
-                            Some(asn1::read_generalized_time(parse_one(ext.value)?).map_err(
-                                |e| CrlError::Malformed(format!("expiredCertsOnCRL: {e}")),
-                            )?);
+                        expired_certs_on_crl = Some(
+                            kenpo_core::asn1::time::generalized_time(parse_one(ext.value)?)
+                                .map_err(|e| {
+                                    CrlError::Malformed(format!("expiredCertsOnCRL: {e}"))
+                                })?,
+                        );
                     }
                     OID_AUTHORITY_INFO_ACCESS => {}
                     _ if ext.critical => {
@@ -526,8 +519,8 @@ impl Crl {
 
     /// Parses a CRL given as DER or PEM (`-----BEGIN X509 CRL-----`; the first block).
     pub fn from_pem_or_der(data: &[u8]) -> Result<Self, CrlError> {
-        if looks_like_pem(data) {
-            let blocks = kenpo_core::cert::pem_blocks(data, "X509 CRL")
+        if kenpo_core::pem::looks_like_pem(data) {
+            let blocks = kenpo_core::pem::blocks(data, "X509 CRL")
                 .map_err(|e| CrlError::Pem(e.to_string()))?;
             let der = blocks
                 .into_iter()
@@ -574,7 +567,7 @@ impl Crl {
 
     /// The issuer as RFC 4514 text (for messages).
     pub fn issuer_string(&self) -> String {
-        asn1::name_string(self.issuer())
+        kenpo_core::asn1::name::name_string(self.issuer())
     }
 
     /// thisUpdate.
@@ -686,7 +679,7 @@ impl Crl {
         if !names::names_equal(self.issuer(), issuer.subject) {
             return Err(CrlError::IssuerNameMismatch {
                 crl: self.issuer_string(),
-                issuer: asn1::name_string(issuer.subject),
+                issuer: kenpo_core::asn1::name::name_string(issuer.subject),
             });
         }
         match asn1::basic_constraints_ca(issuer) {

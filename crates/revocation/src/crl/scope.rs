@@ -228,7 +228,7 @@ impl Crl {
                 if !names::names_equal(self.issuer(), cert.issuer) {
                     return Err(ScopeMismatch::Issuer {
                         crl: self.issuer_string(),
-                        cert: asn1::name_string(cert.issuer),
+                        cert: kenpo_core::asn1::name::name_string(cert.issuer),
                     });
                 }
             }

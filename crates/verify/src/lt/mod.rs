@@ -43,7 +43,7 @@ use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 
 use crate::policy::Requirement;
 use crate::report::Report;
-use crate::validate::{RevocationMode, Verifier, VerifyOptions, cms_der};
+use crate::validate::{RevocationMode, Verifier, VerifyOptions};
 use crate::{Indication, SubIndication};
 
 /// The level to extend to.
@@ -158,7 +158,7 @@ pub fn extend(
     content: Option<&Path>,
     opts: &ExtendOptions,
 ) -> Result<Extended, ExtendError> {
-    let der = ber::to_der(&cms_der(signature))
+    let der = ber::to_der(&kenpo_core::pem::der_of(signature))
         .map_err(|e| ExtendError::Format(e.to_string()))?
         .into_owned();
     let original = der.clone();

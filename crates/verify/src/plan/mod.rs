@@ -245,7 +245,7 @@ pub fn plan_inputs(inputs: &[PlanInput], opts: &PlanOptions) -> PlanReport {
 /// Plans one file's bytes. `expect_signature` (a `.p7s`-style name) makes a file that is
 /// not CMS an error rather than "unsigned".
 pub fn plan_bytes(path: &str, data: &[u8], expect_signature: bool, opts: &PlanOptions) -> FilePlan {
-    let pem_decoded = crate::inspect::cms_der(data);
+    let pem_decoded = kenpo_core::pem::der_of(data);
     let (first, trailing) = crate::inspect::first_value(&pem_decoded);
     // Borrowed when the input is DER already: the file's bytes are the only copy.
     let der = match kenpo_core::ber::to_der(first) {

@@ -219,14 +219,3 @@ pub(crate) fn short_subject(cert: &CertRef<'_>) -> String {
         .map(str::to_owned)
         .unwrap_or(s)
 }
-
-/// A GeneralName encoding (TSTInfo `tsa`) as text: a directoryName as RFC 4514, else hex.
-pub(crate) fn general_name_string(gn: &[u8]) -> String {
-    if let Ok(t) = kenpo_core::der_span::parse_one(gn)
-        && t.tag == kenpo_core::der_span::tag::context(4)
-        && let Ok(n) = x509_cert::name::Name::from_der(t.value)
-    {
-        return n.to_string();
-    }
-    hex::encode_upper(gn)
-}

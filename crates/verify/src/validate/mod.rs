@@ -164,22 +164,6 @@ pub(crate) fn certs_of(blobs: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The CMS bytes of `input`: the first CMS/PKCS7 PEM block when it is PEM, else `input`
-/// itself (borrowed, not copied).
-pub(crate) fn cms_der(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let text_start = input.iter().position(|b| !b.is_ascii_whitespace());
-    if text_start.is_some_and(|i| input.get(i..i + 5) == Some(b"-----")) {
-        for label in ["CMS", "PKCS7", "PKCS #7 SIGNED DATA"] {
-            if let Ok(mut blocks) = kenpo_core::cert::pem_blocks(input, label)
-                && !blocks.is_empty()
-            {
-                return blocks.swap_remove(0).into();
-            }
-        }
-    }
-    input.into()
-}
-
 /// `v`, fetching missing issuer certificates from caIssuers URLs unless `offline`, only
 /// from the hosts and ports of `allow` when it is not empty (the network policy of
 /// `kenpo_revocation::fetch`). The HTTP client is built on the first fetch.

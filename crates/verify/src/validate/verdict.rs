@@ -89,7 +89,7 @@ pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
 /// A certificate's subject as text (empty when unreadable).
 fn subject(cert: &[u8]) -> String {
     kenpo_core::cert::CertRef::subject_of(cert)
-        .map(kenpo_core::cert::name_string)
+        .map(kenpo_core::asn1::name::name_string)
         .unwrap_or_default()
 }
 

@@ -16,8 +16,8 @@ use super::profiles::ProfileMemo;
 use super::tsa_time::ControlTimeValidator;
 use super::verdict::SigCtx;
 use super::{
-    POLICY_NAME, RevocationMode, VerifyError, VerifyRequest, certs_of, cms_der, format_failure,
-    now, path_options,
+    POLICY_NAME, RevocationMode, VerifyError, VerifyRequest, certs_of, format_failure, now,
+    path_options,
 };
 use crate::Indication;
 use crate::path::{LinkCache, PathMemo, PathValidator};
@@ -307,7 +307,7 @@ impl Verifier {
         content: Option<Detached<'_>>,
     ) -> Result<Report, VerifyError> {
         let at = self.opts.at.unwrap_or_else(now);
-        let raw = cms_der(signature);
+        let raw = kenpo_core::pem::der_of(signature);
         // Zero padding after the ContentInfo is tolerated, as `signature::verify` does.
         let der = match signature::to_der_padded(&raw) {
             Ok((_, d)) => d,
