@@ -9,8 +9,7 @@ use kenpo_sign::Profile;
 use kenpo_sign::profile::check_profile;
 use time::OffsetDateTime;
 
-use super::profiles::{ProfileMemo, summary_report};
-use super::tsa_time::ControlTimeValidator;
+use super::profiles::summary_report;
 use super::{RevocationMode, VerifyOptions, path_options};
 use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
 use crate::report::{CheckReport, SignatureReport, SignerReport, TimestampReport};
@@ -116,14 +115,9 @@ pub(super) struct SigCtx<'a> {
     pub(super) mode: path::RevocationMode,
     pub(super) no_source: bool,
     pub(super) content_available: bool,
-    /// The TSA validator used for this file's tokens (control times).
-    pub(super) tsa: &'a ControlTimeValidator<'a>,
-    /// Certificate signatures verified before (shared by the run).
-    pub(super) links: &'a Arc<crate::path::LinkCache>,
-    /// Paths validated by earlier calls of the same verifier.
-    pub(super) paths: Option<&'a Arc<crate::path::PathMemo>>,
-    /// Profile answers of earlier calls.
-    pub(super) profiles: &'a ProfileMemo,
+    /// The verification context (parsed certificates, verified links, remembered paths,
+    /// profile answers).
+    pub(super) ctx: &'a Arc<crate::Context>,
 }
 
 impl SigCtx<'_> {
@@ -215,7 +209,7 @@ impl SigCtx<'_> {
         // Signature acceptance: profile.
         let mut summary = None;
         if let Some(cert) = &s.signer_cert {
-            match self.profiles.check(self.opts.profile, cert) {
+            match self.ctx.profiles.check(self.opts.profile, cert) {
                 Ok(sum) => {
                     summary = Some(sum);
                     checks.push(CheckReport::new(
@@ -328,16 +322,13 @@ impl SigCtx<'_> {
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
-            let mut v = PathValidator::with_shared_anchors(
+            let v = PathValidator::with_shared_anchors(
                 self.anchors.clone(),
                 path_options(self.opts.profile, best, self.mode),
             )
             .with_shared_intermediates(self.store.clone())
             .with_revocation(self.checker.clone())
-            .with_link_cache(self.links.clone());
-            if let Some(memo) = self.paths {
-                v = v.with_path_memo(memo.clone());
-            }
+            .with_context(self.ctx.clone());
             let v = super::online(v, self.opts.offline, &self.opts.fetch_allow);
             match v.validate_found(cert.der(), self.carried) {
                 Ok(p) => {
@@ -430,22 +421,20 @@ fn level_of(
 impl SigCtx<'_> {
     /// One check per TSA path validation: genTime, control time, outcome.
     fn control_time_checks(&self, s: &SignerCheck, checks: &mut Vec<CheckReport>) {
-        let mine = |t: OffsetDateTime| s.timestamps.iter().any(|ts| ts.gen_time == Some(t));
-        for v in self
-            .tsa
-            .validations()
-            .into_iter()
-            .filter(|v| mine(v.gen_time))
+        for (t, v) in s
+            .timestamps
+            .iter()
+            .filter_map(|t| Some((t.gen_time?, t.tsa_path?)))
         {
             checks.push(CheckReport::new(
                 "timestamp:tsa-control-time",
-                v.ok,
+                v.passed,
                 [
                     "TSA path for the token of ",
-                    &rfc3339(v.gen_time),
+                    &rfc3339(t),
                     " checked up to ",
-                    &rfc3339(v.control_time),
-                    if v.control_time == self.at {
+                    &rfc3339(v.checked_until),
+                    if v.checked_until == self.at {
                         " (validation time)"
                     } else {
                         " (next archive time-stamp)"
