@@ -18,7 +18,9 @@ type Key = (usize, [u8; HASHED_TAIL]);
 
 fn key(der: &[u8]) -> Key {
     let mut tail = [0u8; HASHED_TAIL];
-    let end = der.get(der.len().saturating_sub(HASHED_TAIL)..).unwrap_or_default();
+    let end = der
+        .get(der.len().saturating_sub(HASHED_TAIL)..)
+        .unwrap_or_default();
     tail[HASHED_TAIL - end.len()..].copy_from_slice(end);
     (der.len(), tail)
 }
@@ -100,7 +102,11 @@ mod tests {
         assert_eq!(memo.get(&a, |v| v.0 == 2), Some((2, "a2")));
         assert_eq!(memo.get(&b, |v| v.0 == 1), Some((1, "b1")));
         assert_eq!(memo.get(&b, |v| v.0 == 2), None);
-        assert_eq!(memo.get(&a[..99], |_| true), None, "a prefix is another object");
+        assert_eq!(
+            memo.get(&a[..99], |_| true),
+            None,
+            "a prefix is another object"
+        );
         assert_eq!(memo.len(), 3);
         memo.insert(&a, (1, "a1 again"), |v| v.0 == 1);
         assert_eq!(memo.get(&a, |v| v.0 == 1), Some((1, "a1 again")));

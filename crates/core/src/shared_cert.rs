@@ -31,7 +31,6 @@ impl SharedCert {
     pub fn der(&self) -> &[u8] {
         self.0.backing_cart()
     }
-
 }
 
 /// Two shared certificates are equal when their encodings are.

@@ -123,7 +123,11 @@ impl Context {
         url: &str,
         fetch: impl FnOnce() -> Option<Vec<Vec<u8>>>,
     ) -> Option<Vec<Vec<u8>>> {
-        let lock = || self.ca_issuers.lock().unwrap_or_else(PoisonError::into_inner);
+        let lock = || {
+            self.ca_issuers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
         if let Some(c) = lock().get(url) {
             return Some(c.clone());
         }

@@ -31,10 +31,10 @@ use der::Decode;
 use kenpo_core::alg::{AlgError, Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
 use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
+use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::crypto::{CryptoBackend, CryptoError, default_backend};
 use kenpo_core::der_span::{Tlv, tag};
-use kenpo_core::cert_cache::CertCache;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
 use kenpo_core::shared_cert::SharedCert;
@@ -1049,7 +1049,9 @@ fn check_token(
     // The validator's outcome: the token verifies, or the validator rejected its TSA.
     let validated = match &verified {
         Ok(t) => Some((t.tsa.der(), true)),
-        Err(kenpo_tsa::TokenError::Untrusted { tsa_cert, .. }) => Some((tsa_cert.as_slice(), false)),
+        Err(kenpo_tsa::TokenError::Untrusted { tsa_cert, .. }) => {
+            Some((tsa_cert.as_slice(), false))
+        }
         Err(_) => None,
     };
     let tsa_path = validated.and_then(|(cert, passed)| {

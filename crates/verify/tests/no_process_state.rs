@@ -34,9 +34,14 @@ const ALLOWED: &[(&str, &str)] = &[
 /// Whether a trimmed line declares process-wide state.
 fn declares_state(line: &str) -> bool {
     let code = line.split("//").next().unwrap_or_default();
-    let is_static = ["static ", "pub static ", "pub(crate) static ", "pub(super) static "]
-        .iter()
-        .any(|p| code.starts_with(p))
+    let is_static = [
+        "static ",
+        "pub static ",
+        "pub(crate) static ",
+        "pub(super) static ",
+    ]
+    .iter()
+    .any(|p| code.starts_with(p))
         && !code.starts_with("static _");
     is_static
         || code.contains("thread_local!")

@@ -9,9 +9,9 @@ use common::{signer, start_tsa};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::SignedDataView;
 use kenpo_core::crypto::backends;
-use kenpo_core::cert_cache::CertCache;
 use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
 use kenpo_testpki::{Config, TestPki};

@@ -146,7 +146,8 @@ impl KeyCache {
     /// [`CryptoBackend::verify_digest`] call, whatever its outcome): what an operation costs
     /// in signature checks, for benchmarks and tests.
     pub fn verifications(&self) -> u64 {
-        self.verifications.load(std::sync::atomic::Ordering::Relaxed)
+        self.verifications
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

@@ -68,9 +68,7 @@ impl AnswerMemo {
         at: OffsetDateTime,
         skew: Duration,
     ) -> Option<Remembered> {
-        let decided = self
-            .answers
-            .get(cert.raw, |d| d.issuer == issuer.raw)?;
+        let decided = self.answers.get(cert.raw, |d| d.issuer == issuer.raw)?;
         let finding = decided.crl.finding_listed(decided.listed, cert, at, skew);
         let same = matches!(finding, Ok(f) if f == decided.finding);
         same.then_some(Remembered(decided))

@@ -39,7 +39,6 @@ use crate::{DEFAULT_CLOCK_SKEW, Finding};
 mod delta;
 mod scope;
 
-
 pub use delta::DeltaMismatch;
 pub use scope::{IssuingDistributionPoint, ScopeMismatch, effective_distribution_points};
 

@@ -64,14 +64,16 @@ impl Ctx<'_, '_> {
         }
         let c = self.pool[child].cert;
         let i = self.pool[issuer].cert;
-        if self.ctx.links().contains(c.raw, i.spki) {
-            self.sig_cache.insert((child, issuer), Ok(()));
-            return Some(Ok(()));
-        }
+        // Every link examined is charged, verified before or not: the budget bounds the
+        // search, not only the crypto (many certificates may share one issuer key).
         if self.budget.signature_checks == 0 {
             return None;
         }
         self.budget.signature_checks -= 1;
+        if self.ctx.links().contains(c.raw, i.spki) {
+            self.sig_cache.insert((child, issuer), Ok(()));
+            return Some(Ok(()));
+        }
         let r = match SignatureAlgorithm::from_algorithm_identifier(&c.signature_algorithm, None) {
             Ok(alg) => self
                 .ctx
@@ -213,7 +215,14 @@ pub(crate) fn build_and_validate(
             .iter()
             .map(Vec::as_slice)
             .chain(extra.iter().copied());
-        let found = memo.replay(opts, leaf_cert, &v.anchors, &mut candidates, revocation, budget);
+        let found = memo.replay(
+            opts,
+            leaf_cert,
+            &v.anchors,
+            &mut candidates,
+            revocation,
+            budget,
+        );
         if let Some(found) = found {
             return Ok(found);
         }

@@ -283,15 +283,18 @@ mod tests {
             signature_checks: checks,
             crl_signers: vec![vec![0x30, 0x00]; signers],
         };
-        assert_eq!(run(&mut Budget::default()), Ok(()));
-        let deep = run(&mut nested(MAX_NESTING, 64));
-        assert!(deep.unwrap_err().contains("nested"));
-        assert!(run(&mut nested(1, 0)).unwrap_err().contains("budget"));
         // The signer → anchor check is charged to the enclosing validation, and the
         // validation in progress is popped again.
         let mut budget = nested(1, 10);
         assert_eq!(run(&mut budget), Ok(()));
         assert_eq!(budget, nested(1, 9));
+        // Verified before (the context remembers the link): still charged, the budget
+        // bounds the search.
+        assert_eq!(run(&mut budget), Ok(()));
+        assert_eq!(budget, nested(1, 8));
+        let deep = run(&mut nested(MAX_NESTING, 64));
+        assert!(deep.unwrap_err().contains("nested"));
+        assert!(run(&mut nested(1, 0)).unwrap_err().contains("budget"));
         // A signer already being validated further up (a CRL covering its own signer).
         let mut cycle = Budget {
             signature_checks: 0,

@@ -202,7 +202,15 @@ impl PathMemo {
             .chain(after_leaf.iter().map(|c| c.cert()))
             .collect();
         let mut checks = Vec::new();
-        check_revocation(opts, &refs, parsed_anchor.cert(), revocation, budget, &mut checks).ok()?;
+        check_revocation(
+            opts,
+            &refs,
+            parsed_anchor.cert(),
+            revocation,
+            budget,
+            &mut checks,
+        )
+        .ok()?;
         Some(Found::Replayed {
             base: entry.path.clone(),
             reported: entry.reported.clone(),

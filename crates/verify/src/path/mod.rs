@@ -374,7 +374,14 @@ impl PathValidator {
     ) -> Result<Found, PathError> {
         let mut budget = Budget::new(self.options.max_signature_checks);
         let revocation = self.revocation.as_deref();
-        build::build_and_validate(self, &self.options, leaf, extra_candidates, revocation, &mut budget)
+        build::build_and_validate(
+            self,
+            &self.options,
+            leaf,
+            extra_candidates,
+            revocation,
+            &mut budget,
+        )
     }
 }
 

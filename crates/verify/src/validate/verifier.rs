@@ -18,9 +18,9 @@ use super::{
     now, path_options,
 };
 use crate::path::PathValidator;
-use crate::{Context, Indication};
 use crate::report::{CheckReport, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
+use crate::{Context, Indication};
 
 /// Everything about a verification except the signature and its content.
 #[derive(Debug, Clone, Default)]
