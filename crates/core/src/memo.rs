@@ -28,12 +28,14 @@ fn key(der: &[u8]) -> Key {
 /// An object (DER) and one value for it.
 type Entry<T> = (Arc<[u8]>, T);
 
+/// The entries by key, and how many values they hold.
+type Table<T> = (HashMap<Key, Vec<Entry<T>>>, usize);
+
 /// Values per DER object; several values may be kept for one object (told apart by the
 /// `which` predicate of [`DerMemo::get`] and [`DerMemo::insert`]).
 #[derive(Debug)]
 pub struct DerMemo<T> {
-    /// The entries by key, and how many values they hold.
-    table: RwLock<(HashMap<Key, Vec<Entry<T>>>, usize)>,
+    table: RwLock<Table<T>>,
     capacity: usize,
 }
 
