@@ -234,7 +234,7 @@ pub fn certificates_from_pem_or_der(data: &[u8]) -> Result<Vec<Vec<u8>>, CertErr
         return Err(CertError::Empty("certificate"));
     }
     for c in &certs {
-        crate::shared_cert::shared(c)?;
+        CertRef::parse(c)?;
     }
     Ok(certs)
 }

@@ -9,7 +9,7 @@ use x509_cert::serial_number::SerialNumber;
 
 use crate::alg::DigestAlgorithm;
 use crate::cert::CertRef;
-use crate::digests::CertDigests;
+use crate::cert_cache::CertCache;
 
 /// `IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }`
 #[derive(Debug, Clone, PartialEq, Eq, Sequence)]
@@ -233,7 +233,7 @@ pub fn first_cert_id_names_with(
     value: &[u8],
     cert: &CertRef<'_>,
     v2: bool,
-    digests: Option<&CertDigests>,
+    digests: Option<&CertCache>,
 ) -> Result<bool, EssError> {
     use crate::der_span::{parse_one, tag};
     let bad = |e: &dyn std::fmt::Display| EssError::Malformed(e.to_string());

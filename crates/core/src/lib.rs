@@ -10,8 +10,8 @@
 //! * [`asn1`]: readers of ASN.1 times, strings, names and extensions, and [`pem`]: PEM armour;
 //! * [`cms`]: a span-preserving view of CMS `SignedData` (signed or hashed bytes are
 //!   always spans of the original input, never re-encoded) and a builder;
-//! * [`ess`]: ESS signing-certificate attributes (RFC 2634, RFC 5035), with [`digests`]
-//!   remembering certificate hashes across verifications;
+//! * [`ess`]: ESS signing-certificate attributes (RFC 2634, RFC 5035), with
+//!   [`cert_cache`] keeping certificates, their hashes and keys for a verification context;
 //! * [`oid`]: object identifiers, including HPKI ones;
 //! * [`timefmt`]: conversions between ASN.1 times and RFC 3339;
 //! * [`atomic`]: atomic output files under a lock, stale temporary files of killed runs
@@ -23,10 +23,10 @@ pub mod asn1;
 pub mod atomic;
 pub mod ber;
 pub mod cert;
+pub mod cert_cache;
 pub mod cms;
 pub mod crypto;
 pub mod der_span;
-pub mod digests;
 pub mod ess;
 pub mod memo;
 pub mod oid;

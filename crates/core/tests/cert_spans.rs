@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
-use kenpo_core::shared_cert::{MAX_KEPT_LEN, shared};
+use kenpo_core::cert_cache::{CertCache, MAX_KEPT_LEN};
 
 /// Every certificate file of `../shared/hpki-real` (required under CI).
 fn real_certificates() -> Vec<Vec<u8>> {
@@ -57,9 +57,10 @@ fn partial_readers_agree_with_the_full_parse() {
 #[test]
 fn a_shared_certificate_reads_as_the_parsed_one() {
     let certs = real_certificates();
+    let cache = CertCache::new();
     for der in &certs {
         let direct = CertRef::parse(der).unwrap();
-        let s = shared(der).unwrap();
+        let s = cache.cert(der).unwrap();
         let c = s.cert();
         assert_eq!(s.der(), der.as_slice());
         assert_eq!(
@@ -87,8 +88,10 @@ fn a_shared_certificate_reads_as_the_parsed_one() {
 }
 
 #[test]
-fn the_memo_hands_out_one_parse_per_encoding() {
+fn the_cache_hands_out_one_parse_per_encoding() {
     let certs = real_certificates();
+    let cache = CertCache::new();
+    let shared = |der: &[u8]| cache.cert(der);
     for der in &certs {
         let a = shared(der).unwrap();
         let b = shared(&der.clone()).unwrap();
@@ -112,6 +115,8 @@ fn oversized_encodings_are_parsed_but_not_kept() {
     };
     // The same certificate with a long extra extension is still one certificate (its
     // signature no longer verifies, which parsing does not look at).
+    let cache = CertCache::new();
+    let shared = |der: &[u8]| cache.cert(der);
     let padded = with_padding_extension(der, MAX_KEPT_LEN);
     assert!(padded.len() > MAX_KEPT_LEN);
     let a = shared(&padded).unwrap();

@@ -146,16 +146,49 @@ pub trait RevocationCheck: Send + Sync {
     }
 
     /// As [`RevocationCheck::status_on_path`] for certificates the caller has parsed
-    /// already (path validation has): an implementation may skip parsing them again. The
-    /// default passes their encodings to `status_on_path`.
+    /// already (path validation has): an implementation may skip parsing them again.
+    /// `budget` is the enclosing path validation's: CRL-signer validations made for this
+    /// answer spend from it and are nested in it ([`CrlSignerValidator`]). The default
+    /// passes their encodings to `status_on_path`.
     fn status_on_path_parsed(
         &self,
         cert: &kenpo_core::cert::CertRef<'_>,
         issuer: &kenpo_core::cert::CertRef<'_>,
         anchor: &[u8],
         at: OffsetDateTime,
+        budget: &mut Budget,
     ) -> RevocationStatus {
+        let _ = budget;
         self.status_on_path(cert.raw, issuer.raw, anchor, at)
+    }
+}
+
+/// What a path validation may still spend, handed down as `&mut` to the validations nested
+/// in it (a CRL signer's path, whose CRL may have its own signer …), as rustls-webpki does:
+/// signature checks left, and the CRL signers whose validation is in progress further up
+/// (a CRL covering its own signer is then accepted for it, and nesting is bounded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// Signature verifications left.
+    pub signature_checks: usize,
+    /// The CRL signer certificates (DER) being validated, outermost first.
+    pub crl_signers: Vec<Vec<u8>>,
+}
+
+impl Budget {
+    /// `signature_checks` verifications, no CRL-signer validation in progress.
+    pub fn new(signature_checks: usize) -> Self {
+        Self {
+            signature_checks,
+            crl_signers: Vec::new(),
+        }
+    }
+}
+
+/// 64 signature checks (a path validation's default).
+impl Default for Budget {
+    fn default() -> Self {
+        Self::new(64)
     }
 }
 

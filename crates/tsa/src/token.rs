@@ -14,13 +14,13 @@ use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
+use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::{SignedDataView, SignerId};
 use kenpo_core::crypto::{CryptoBackend, default_backend};
 use kenpo_core::der_span::tag;
-use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
-use kenpo_core::shared_cert::{SharedCert, shared};
+use kenpo_core::shared_cert::SharedCert;
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
@@ -106,8 +106,13 @@ pub enum TokenError {
         found: String,
     },
     /// The chain/revocation hook rejected the TSA certificate.
-    #[error("TSA certificate not trusted: {0}")]
-    Untrusted(String),
+    #[error("TSA certificate not trusted: {reason}")]
+    Untrusted {
+        /// The TSA certificate (DER) rejected.
+        tsa_cert: Vec<u8>,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Hook for validating the TSA certificate's path and revocation at genTime.
@@ -132,6 +137,14 @@ pub trait TsaCertValidator: Send + Sync {
     ) -> Result<(), String> {
         self.validate(tsa_cert, candidates, at).map(drop)
     }
+
+    /// The time up to which this validator checks the path of `tsa_cert` for a token made
+    /// at `gen_time`, when that is not `gen_time` alone (e.g. until the next archive
+    /// time-stamp); callers report it with the validation's outcome. The default: `None`.
+    fn checked_until(&self, tsa_cert: &[u8], gen_time: OffsetDateTime) -> Option<OffsetDateTime> {
+        let _ = (tsa_cert, gen_time);
+        None
+    }
 }
 
 /// What to check besides the token's own consistency.
@@ -154,9 +167,9 @@ pub struct VerifyOptions<'a> {
     pub keep_path: bool,
     /// Crypto backend.
     pub backend: &'a dyn CryptoBackend,
-    /// Certificate hashes remembered across tokens (the ESS certHash of a TSA certificate
-    /// met before is not computed again); `None`: computed each time.
-    pub cert_digests: Option<&'a CertDigests>,
+    /// The caller's certificates parsed and hashed before (a TSA certificate met before is
+    /// not parsed nor hashed again); `None`: parsed and hashed each time.
+    pub cert_cache: Option<&'a CertCache>,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -170,7 +183,7 @@ impl Default for VerifyOptions<'_> {
             validator: None,
             keep_path: true,
             backend: default_backend(),
-            cert_digests: None,
+            cert_cache: None,
         }
     }
 }
@@ -417,7 +430,10 @@ fn check_with<'a>(
             }
             SignerId::SubjectKeyId(_) => true,
         })
-        .filter_map(|c| shared(c).ok())
+        .filter_map(|c| match opts.cert_cache {
+            Some(cache) => cache.cert(c).ok(),
+            None => SharedCert::parse(c).ok().map(Arc::new),
+        })
         .find(|c| sid_matches(&si.sid, c.cert()))
         .ok_or(TokenError::TsaCertNotFound)?;
     let tsa_shared = tsa;
@@ -431,9 +447,9 @@ fn check_with<'a>(
         .single(oid::ATTR_SIGNING_CERTIFICATE)
         .map_err(|e| bad_attr("signing-certificate", e))?;
     let named = match (v2, v1) {
-        (Some(v), _) => first_cert_id_names_with(v.raw, tsa, true, opts.cert_digests)
+        (Some(v), _) => first_cert_id_names_with(v.raw, tsa, true, opts.cert_cache)
             .map_err(|e| bad_attr("signing-certificate-v2", e))?,
-        (None, Some(v)) => first_cert_id_names_with(v.raw, tsa, false, opts.cert_digests)
+        (None, Some(v)) => first_cert_id_names_with(v.raw, tsa, false, opts.cert_cache)
             .map_err(|e| bad_attr("signing-certificate", e))?,
         (None, None) => return Err(TokenError::MissingAttribute("signing-certificate(-v2)")),
     };
@@ -498,7 +514,10 @@ fn check_with<'a>(
                 v.accepts(tsa.raw, &others, tst_info.gen_time)
                     .map(|()| Vec::new())
             }
-            .map_err(TokenError::Untrusted)?
+            .map_err(|reason| TokenError::Untrusted {
+                tsa_cert: tsa.raw.to_vec(),
+                reason,
+            })?
         }
         None => Vec::new(),
     };

@@ -11,11 +11,13 @@
 //! policies: `default`, `rule27-sign`, `rule27-archive`, policy files), [`lt`] (extension to B-LT and
 //! B-LTA, renewal), [`sunset`] (algorithm sunset dates, ETSI TS 119 312), [`plan`] (when
 //! each archive must be renewed), [`batch`] (verify, time-stamp and archive whole folders)
-//! and [`inspect`] (structure of a file, without validation).
+//! and [`inspect`] (structure of a file, without validation). What verifications work out
+//! is kept in a caller-owned [`Context`], never by the process.
 #![forbid(unsafe_code)]
 
 pub mod archive;
 pub mod batch;
+mod context;
 pub mod inspect;
 pub mod lt;
 pub mod path;
@@ -26,8 +28,10 @@ pub mod signature;
 pub mod sunset;
 pub mod validate;
 
+pub use context::Context;
+
 /// A DER object (a certificate) as a set or map key: hashed by its length and last 64
-/// octets like the keys of [`kenpo_core::memo::DerMemo`], compared in full.
+/// octets, compared in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ByTail<'a>(pub(crate) &'a [u8]);
 

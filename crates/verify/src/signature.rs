@@ -31,13 +31,13 @@ use der::Decode;
 use kenpo_core::alg::{AlgError, Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
 use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
+use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::{CmsError, SignedDataView, SignerId, SignerInfoView};
 use kenpo_core::crypto::{CryptoBackend, CryptoError, default_backend};
 use kenpo_core::der_span::tag;
-use kenpo_core::digests::CertDigests;
 use kenpo_core::ess::first_cert_id_names_with;
 use kenpo_core::oid;
-use kenpo_core::shared_cert::{SharedCert, shared};
+use kenpo_core::shared_cert::SharedCert;
 
 /// id-aa-CMSAlgorithmProtection (RFC 6211).
 const ATTR_CMS_ALGORITHM_PROTECTION: Oid = Oid::new_unwrap("1.2.840.113549.1.9.52");
@@ -108,7 +108,7 @@ pub struct Options<'a> {
     pub max_items: usize,
     /// Certificate hashes remembered across calls, for the ESS signing-certificate
     /// checks of signers and TSAs; `None`: computed each time.
-    pub cert_digests: Option<&'a CertDigests>,
+    pub cert_cache: Option<&'a CertCache>,
     /// Time-stamp tokens of the SignedData parsed already (found by their span, so only
     /// the very bytes verified); any other token is parsed here.
     pub token_views: &'a [kenpo_tsa::ParsedToken<'a>],
@@ -122,7 +122,7 @@ impl Default for Options<'_> {
             backend: default_backend(),
             tsa_validator: None,
             max_items: DEFAULT_MAX_ITEMS,
-            cert_digests: None,
+            cert_cache: None,
             token_views: &[],
         }
     }
@@ -136,7 +136,7 @@ impl std::fmt::Debug for Options<'_> {
             .field("backend", &self.backend.name())
             .field("tsa_validator", &self.tsa_validator.is_some())
             .field("max_items", &self.max_items)
-            .field("cert_digests", &self.cert_digests.map(CertDigests::len))
+            .field("cert_cache", &self.cert_cache.map(CertCache::len))
             .field("token_views", &self.token_views.len())
             .finish()
     }
@@ -145,7 +145,9 @@ impl std::fmt::Debug for Options<'_> {
 /// One check and its outcome (typed; see [`crate::report::CheckReport`]).
 pub type Check = CheckReport;
 
-pub use crate::validate::evidence::{TimestampEvidence as TimestampCheck, TimestampKind};
+pub use crate::validate::evidence::{
+    TimestampEvidence as TimestampCheck, TimestampKind, TsaPathCheck,
+};
 
 /// The cryptographic checks of one SignerInfo (or countersignature).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -512,7 +514,10 @@ fn check_signer(
             SignerId::SubjectKeyId(_) => true,
         })
         .filter(|raw| seen.insert(crate::ByTail(raw)))
-        .filter_map(|raw| shared(raw).ok())
+        .filter_map(|raw| match opts.cert_cache {
+            Some(cache) => cache.cert(raw).ok(),
+            None => SharedCert::parse(raw).ok().map(Arc::new),
+        })
         .filter(|cert| sid_matches(&si.sid, cert.cert()))
         .take(ctx.opts.max_items)
         .collect::<Vec<_>>();
@@ -525,7 +530,7 @@ fn check_signer(
             Some(v) => (v, true),
             None => (attrs.single(oid::ATTR_SIGNING_CERTIFICATE).ok()??, false),
         };
-        first_cert_id_names_with(v.raw, cert, v2, ctx.opts.cert_digests).ok()
+        first_cert_id_names_with(v.raw, cert, v2, ctx.opts.cert_cache).ok()
     };
     // (A lone candidate is taken whatever the attribute says: no hash needed to choose.)
     let chosen = if cert.len() > 1 {
@@ -623,7 +628,7 @@ fn check_signer(
                 ),
             }
             if let Some(cert) = &cert {
-                check_binding(&mut c, attrs, cert, ctx.opts.cert_digests);
+                check_binding(&mut c, attrs, cert, ctx.opts.cert_cache);
             }
             if let Target::Content { .. } = target {
                 for a in attrs.all_of(oid::ATTR_CONTENT_TIME_STAMP) {
@@ -916,7 +921,7 @@ fn check_binding(
     c: &mut SignerCheck,
     attrs: &kenpo_core::cms::Attributes<'_>,
     cert: &CertRef<'_>,
-    digests: Option<&CertDigests>,
+    digests: Option<&CertCache>,
 ) {
     let v2 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE_V2);
     let v1 = attrs.single(oid::ATTR_SIGNING_CERTIFICATE);
@@ -963,10 +968,10 @@ fn check_token(
         extra_certs: ctx.opts.extra_certs,
         more_certs: ctx.opts.more_certs,
         validator: ctx.opts.tsa_validator,
-        // The report names the TSA and the token's verdict, not its path.
-        keep_path: false,
+        // The path's anchor is reported (a policy's accepted TSA anchors).
+        keep_path: true,
         backend: ctx.opts.backend,
-        cert_digests: ctx.opts.cert_digests,
+        cert_cache: ctx.opts.cert_cache,
         ..Default::default()
     };
     let parsed = ctx
@@ -980,8 +985,25 @@ fn check_token(
             // As `verify_token` reports it.
             .map_err(|e| kenpo_tsa::TokenError::Structure(e.to_string()))
             .and_then(|v| kenpo_tsa::check_token_view(&v, &token_opts)),
-    }
-    .map_err(|e| e.to_string());
+    };
+    // The validator's outcome: the token verifies, or the validator rejected its TSA.
+    let validated = match &verified {
+        Ok(t) => Some((t.tsa.der(), true)),
+        Err(kenpo_tsa::TokenError::Untrusted { tsa_cert, .. }) => {
+            Some((tsa_cert.as_slice(), false))
+        }
+        Err(_) => None,
+    };
+    let tsa_path = validated.and_then(|(cert, passed)| {
+        let gen_time = verified.as_ref().ok().map(|t| t.tst_info.gen_time);
+        let gen_time = gen_time.or_else(|| tst_info_of_der(token).map(|t| t.gen_time))?;
+        let checked_until = ctx.opts.tsa_validator?.checked_until(cert, gen_time)?;
+        Some(TsaPathCheck {
+            checked_until,
+            passed,
+        })
+    });
+    let verified = verified.map_err(|e| e.to_string());
     // A token that verifies carries its TSTInfo; one that does not is read for what it says.
     let unverified;
     let tst = match &verified {
@@ -994,6 +1016,11 @@ fn check_token(
     let gen_time = tst.map(|t| t.gen_time);
     let imprint_intact = tst.and_then(|t| expected(t.imprint.algorithm()).map(|e| e == t.imprint));
     let token_intact = verified.is_ok();
+    let tsa_anchor_sha256 = verified
+        .as_ref()
+        .ok()
+        .and_then(|v| v.path.last())
+        .map(|a| sha256_array(a));
     let detail = TimestampFinding {
         tst_readable: tst.is_some(),
         token: match verified {
@@ -1011,8 +1038,21 @@ fn check_token(
         token_intact,
         imprint_intact,
         hash_index_valid: None,
+        tsa_path,
+        tsa_anchor_sha256,
         detail,
     }
+}
+
+/// SHA-256 of `der` as an array.
+fn sha256_array(der: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(
+        kenpo_core::alg::DigestAlgorithm::Sha256
+            .digest(der)
+            .as_bytes(),
+    );
+    out
 }
 
 /// Verifies an archive time-stamp (`kind` ArchiveV2/V3) carried by the unsigned attribute

@@ -1,10 +1,9 @@
 //! A reused `Verifier` remembers verified certificate signatures across files: a second
 //! file by another signer of the same CA costs only what is new (its own signature and its
-//! own certificate's link), counted by the crypto backend. One test in this binary, so the
-//! process-wide counter sees nothing else.
+//! own certificate's link), counted by the verifier's context.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kenpo_core::crypto::{default_backend, verifications};
+use kenpo_core::crypto::default_backend;
 use kenpo_sign::Profile;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
 use kenpo_sign::signer::SoftwareSigner;
@@ -40,10 +39,10 @@ fn certificate_links_are_checked_once_per_verifier() {
         ..VerifyOptions::default()
     };
     let counted = |v: &Verifier, sig: &[u8]| {
-        let before = verifications();
+        let before = v.context().verifications();
         let r = v.verify(sig, None).unwrap();
         assert_eq!(r.indication, Indication::TotalPassed, "{r:?}");
-        verifications() - before
+        v.context().verifications() - before
     };
 
     let v = Verifier::new(opts.clone());

@@ -1,20 +1,21 @@
 //! `PathMemo`: a path that validated is checked again at another time by its
 //! time-dependent checks and revocation only, and every answer is the one a fresh
 //! validation gives (same path and checks when it holds, same error when it does not).
-//! One test in this binary, so the process-wide signature counter sees nothing else.
+//! Signatures are counted by the memo-backed validators' own context.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
-use kenpo_core::crypto::verifications;
 use kenpo_revocation::{Checker, LinkCache};
 use kenpo_testpki::TestPki;
+use kenpo_verify::Context;
 use kenpo_verify::path::{PathError, PathMemo, PathValidator, ValidationOptions};
 use time::{Duration, OffsetDateTime};
 
 struct Fixture {
     pki: TestPki,
-    memo: Arc<PathMemo>,
+    /// The memo-backed validators' context (its own signature counter and [`PathMemo`]).
+    ctx: Arc<Context>,
     /// The memo-backed validators' checker: it checks each CRL signature once, so the
     /// signatures counted are those of path building.
     checker: Arc<Checker>,
@@ -26,9 +27,13 @@ impl Fixture {
         let checker = Arc::new(checker(&pki).with_link_cache(Arc::new(LinkCache::new())));
         Self {
             pki,
-            memo: Arc::new(PathMemo::new()),
+            ctx: Arc::new(Context::new()),
             checker,
         }
+    }
+
+    fn memo(&self) -> &PathMemo {
+        self.ctx.paths().unwrap()
     }
 
     fn cert(&self, name: &str) -> Vec<u8> {
@@ -45,7 +50,7 @@ impl Fixture {
             v = v.with_intermediates(vec![self.cert("hpki-sign-ca")]);
         }
         if memo {
-            v.with_path_memo(self.memo.clone())
+            v.with_context(self.ctx.clone())
                 .with_revocation(self.checker.clone())
         } else {
             v.with_revocation(Arc::new(checker(&self.pki)))
@@ -61,9 +66,9 @@ impl Fixture {
         with_ca: bool,
     ) -> (Result<Vec<Vec<u8>>, PathError>, u64) {
         let leaf = self.cert(leaf);
-        let before = verifications();
+        let before = self.ctx.verifications();
         let memo = self.validator(at, with_ca, true).validate(&leaf, &[]);
-        let checks = verifications() - before;
+        let checks = self.ctx.verifications() - before;
         let fresh = self.validator(at, with_ca, false).validate(&leaf, &[]);
         assert_eq!(memo, fresh, "at {at}");
         (memo.map(|p| p.certs), checks)
@@ -94,7 +99,7 @@ fn remembered_paths_hold_or_fail_as_fresh(f: &Fixture) {
         checks >= 2,
         "a fresh build checks both certificate signatures: {checks}"
     );
-    assert_eq!(f.memo.len(), 1);
+    assert_eq!(f.memo().len(), 1);
 
     // Another time: replayed, no certificate signature checked, same path and checks.
     let (again, checks) = f.both("hpki-signer", now + Duration::hours(5), true);
@@ -123,7 +128,7 @@ fn revocation_is_asked_at_every_replay(f: &Fixture) {
     // Revoked one day before `now`: good two days before, remembered then.
     let (before, _) = f.both("hpki-signer-revoked", now - Duration::days(2), true);
     assert!(before.is_ok(), "{before:?}");
-    assert_eq!(f.memo.len(), 1);
+    assert_eq!(f.memo().len(), 1);
     let (after, _) = f.both("hpki-signer-revoked", now, true);
     assert!(
         matches!(after, Err(PathError::Revoked { index: 0, .. })),

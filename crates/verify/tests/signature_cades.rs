@@ -9,9 +9,9 @@ use common::{signer, start_tsa};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::SignedDataView;
 use kenpo_core::crypto::backends;
-use kenpo_core::digests::CertDigests;
 use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
 use kenpo_testpki::{Config, TestPki};
@@ -252,9 +252,9 @@ fn remembered_certificate_hashes_do_not_bind_a_substitute() {
     // and the same last 64 octets (the memo's bucket, but not its entry).
     let der = sign(Level::BB, false);
     let real = signer("hpki-signer").cert;
-    let digests = CertDigests::new();
+    let digests = CertCache::new();
     let opts = Options {
-        cert_digests: Some(&digests),
+        cert_cache: Some(&digests),
         ..Options::default()
     };
     for _ in 0..2 {

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use aws_lc_rs::digest as lc_digest;
-use aws_lc_rs::signature::{self as lc, KeyPair as _, VerificationAlgorithm};
+use aws_lc_rs::signature::{self as lc, KeyPair as _, ParsedPublicKey, VerificationAlgorithm};
 use der::Encode;
 
 use super::{CryptoBackend, CryptoError, SigningKey, check_digest, spki_parts};
 use crate::alg::{Digest, DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
+use crate::memo::DerMemo;
 
 const NAME: &str = "aws-lc-rs";
 
@@ -89,53 +90,14 @@ fn rsa_params(
                     return Err(unsupported(format!("{} with RSA-{bits}", alg.name())));
                 }
             };
-            if usize::from(salt_len) == digest.output_len() {
-                base
-            } else {
-                pss_custom_salt(digest, salt_len)?
+            if usize::from(salt_len) != digest.output_len() {
+                // Verified with `rsa_public` before (see `verify_digest`).
+                return Err(unsupported(format!("RSA-PSS salt length {salt_len}")));
             }
+            base
         }
         (other, _) => return Err(unsupported(format!("{} with RSA-{bits}", other.name()))),
     })
-}
-
-/// Largest RSA-PSS salt length accepted (bytes); bounds the leaked parameter cache.
-const MAX_PSS_SALT: u16 = 1024;
-
-/// RSA-PSS parameters with a salt length other than the digest length.
-///
-/// aws-lc-rs builds those as values while verification wants `&'static` parameters: each
-/// (digest, salt length) pair is leaked once and cached, at most a few thousand tiny
-/// values over the life of the process because salt lengths are capped.
-fn pss_custom_salt(
-    digest: DigestAlgorithm,
-    salt_len: u16,
-) -> Result<&'static dyn VerificationAlgorithm, CryptoError> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock, PoisonError};
-    type Cache = HashMap<(DigestAlgorithm, u16), &'static lc::RsaParameters>;
-    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    if salt_len > MAX_PSS_SALT {
-        return Err(unsupported(format!("RSA-PSS salt length {salt_len}")));
-    }
-    let mut cache = CACHE
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if let Some(p) = cache.get(&(digest, salt_len)) {
-        return Ok(*p);
-    }
-    let base = match digest {
-        DigestAlgorithm::Sha256 => lc::RSA_PSS_2048_8192_SHA256,
-        DigestAlgorithm::Sha384 => lc::RSA_PSS_2048_8192_SHA384,
-        DigestAlgorithm::Sha512 => lc::RSA_PSS_2048_8192_SHA512,
-        DigestAlgorithm::Sha1 => return Err(unsupported("RSA-PSS with SHA-1")),
-        other => return Err(unsupported(format!("RSA-PSS with {}", other.name()))),
-    };
-    let salt = lc::RsaPssSaltLength::Custom(salt_len);
-    let params: &'static lc::RsaParameters = Box::leak(Box::new(base.with_pss_salt_length(salt)));
-    cache.insert((digest, salt_len), params);
-    Ok(params)
 }
 
 fn ecdsa_params(
@@ -168,21 +130,7 @@ impl CryptoBackend for AwsLc {
         digest: &Digest,
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        super::count_verification();
-        check_digest(&alg, digest)?;
-        if let SignatureAlgorithm::RsaPkcs1(d) | SignatureAlgorithm::RsaPss { digest: d, .. } = alg
-            && is_sha3(d)
-        {
-            // Not in aws-lc-rs 1.19: the public-key operation of the `rsa` crate.
-            let (kind, key) = spki_parts(spki_der)?;
-            if !kind.fits(&alg) {
-                return Err(crate::alg::AlgError::KeyMismatch.into());
-            }
-            return super::rsa_public::verify(&key, alg, digest, signature);
-        }
-        key_cache::parsed(spki_der, alg)?
-            .verify_digest_sig(&import(digest)?, signature)
-            .map_err(|_| CryptoError::BadSignature)
+        verify_digest_with(None, spki_der, alg, digest, signature)
     }
 
     fn load_pkcs8(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
@@ -325,53 +273,87 @@ impl SigningKey for LcKey {
     }
 }
 
-/// Parsed public keys, so that verifying many signatures of the same certificate (TSA
-/// tokens, a CA's certificates and CRLs) parses and checks its key once.
-mod key_cache {
-    use std::sync::{Arc, OnceLock};
-
-    use aws_lc_rs::signature::ParsedPublicKey;
-
-    use super::{ecdsa_params, rsa_params, spki_parts};
-    use crate::alg::{AlgError, PublicKeyKind, SignatureAlgorithm};
-    use crate::crypto::CryptoError;
-    use crate::memo::DerMemo;
-
-    /// Keys kept before the cache starts afresh (bounded memory whatever the input).
-    const MAX_ENTRIES: usize = 4096;
-
-    /// Per SubjectPublicKeyInfo encoding (found as every [`DerMemo`] finds objects: by its
-    /// end, the modulus or point, then compared whole), the key parsed for an algorithm.
-    type Keys = DerMemo<(SignatureAlgorithm, Arc<ParsedPublicKey>)>;
-
-    fn keys() -> &'static Keys {
-        static KEYS: OnceLock<Keys> = OnceLock::new();
-        KEYS.get_or_init(|| DerMemo::new(MAX_ENTRIES))
+/// Whether aws-lc-rs has no parameters for `alg`, which the `rsa` crate's public-key
+/// operation then verifies: RSA with a SHA-3 digest (not in aws-lc-rs 1.19), RSA-PSS with a
+/// salt length other than the digest length (aws-lc-rs wants `&'static` parameters).
+fn by_rsa_crate(alg: SignatureAlgorithm) -> bool {
+    match alg {
+        SignatureAlgorithm::RsaPkcs1(d) => is_sha3(d),
+        SignatureAlgorithm::RsaPss { digest, salt_len } => {
+            is_sha3(digest) || usize::from(salt_len) != digest.output_len()
+        }
+        _ => false,
     }
+}
 
-    fn parse(spki_der: &[u8], alg: SignatureAlgorithm) -> Result<ParsedPublicKey, CryptoError> {
+/// Verifies with the key of `spki_der`, parsed now or taken from `keys` (and kept there).
+pub(super) fn verify_digest_with(
+    keys: Option<&ParsedKeys>,
+    spki_der: &[u8],
+    alg: SignatureAlgorithm,
+    digest: &Digest,
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    check_digest(&alg, digest)?;
+    if by_rsa_crate(alg) {
         let (kind, key) = spki_parts(spki_der)?;
         if !kind.fits(&alg) {
-            return Err(AlgError::KeyMismatch.into());
+            return Err(crate::alg::AlgError::KeyMismatch.into());
         }
-        let params = match kind {
-            PublicKeyKind::Rsa { bits } => rsa_params(alg, bits)?,
-            PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_params(alg, kind)?,
-        };
-        ParsedPublicKey::new(params, &key).map_err(|e| CryptoError::BadPublicKey(e.to_string()))
+        return super::rsa_public::verify(&key, alg, digest, signature);
     }
+    let key = match keys {
+        Some(k) => k.parsed(spki_der, alg)?,
+        None => Arc::new(parse_key(spki_der, alg)?),
+    };
+    key.verify_digest_sig(&import(digest)?, signature)
+        .map_err(|_| CryptoError::BadSignature)
+}
 
-    /// The parsed key for `spki_der` used with `alg`.
-    pub(super) fn parsed(
+fn parse_key(spki_der: &[u8], alg: SignatureAlgorithm) -> Result<ParsedPublicKey, CryptoError> {
+    let (kind, key) = spki_parts(spki_der)?;
+    if !kind.fits(&alg) {
+        return Err(crate::alg::AlgError::KeyMismatch.into());
+    }
+    let params = match kind {
+        PublicKeyKind::Rsa { bits } => rsa_params(alg, bits)?,
+        PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_params(alg, kind)?,
+    };
+    ParsedPublicKey::new(params, &key).map_err(|e| CryptoError::BadPublicKey(e.to_string()))
+}
+
+/// Keys kept before the cache starts afresh (bounded memory whatever the input).
+const MAX_KEYS: usize = 4096;
+
+/// Parsed public keys per SubjectPublicKeyInfo encoding and algorithm, so that verifying
+/// many signatures of the same certificate (TSA tokens, a CA's certificates) parses and
+/// checks its key once; held by a [`super::KeyCache`].
+pub(super) struct ParsedKeys(DerMemo<(SignatureAlgorithm, Arc<ParsedPublicKey>)>);
+
+impl Default for ParsedKeys {
+    fn default() -> Self {
+        Self(DerMemo::new(MAX_KEYS))
+    }
+}
+
+impl std::fmt::Debug for ParsedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ParsedKeys({})", self.0.len())
+    }
+}
+
+impl ParsedKeys {
+    fn parsed(
+        &self,
         spki_der: &[u8],
         alg: SignatureAlgorithm,
     ) -> Result<Arc<ParsedPublicKey>, CryptoError> {
         let for_alg = |(a, _): &(SignatureAlgorithm, _)| *a == alg;
-        if let Some((_, k)) = keys().get(spki_der, for_alg) {
+        if let Some((_, k)) = self.0.get(spki_der, for_alg) {
             return Ok(k);
         }
-        let key = Arc::new(parse(spki_der, alg)?);
-        keys().insert(spki_der, (alg, Arc::clone(&key)), for_alg);
+        let key = Arc::new(parse_key(spki_der, alg)?);
+        self.0.insert(spki_der, (alg, Arc::clone(&key)), for_alg);
         Ok(key)
     }
 }

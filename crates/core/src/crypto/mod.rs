@@ -131,17 +131,53 @@ pub(crate) fn check_digest(alg: &SignatureAlgorithm, digest: &Digest) -> Result<
     Ok(())
 }
 
-/// Signature verifications performed by the built-in backends in this process so far
-/// (every [`CryptoBackend::verify_digest`] call, whatever its outcome). For benchmarks that
-/// report the number of signature checks an operation costs.
-pub fn verifications() -> u64 {
-    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+/// The default backend keeping the public keys it has parsed (with aws-lc-rs; the
+/// RustCrypto backend parses each time), and counting its verifications: owned by a
+/// verification context (e.g. in a [`crate::cert_cache::CertCache`]), never by the process.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    #[cfg(feature = "aws-lc")]
+    keys: aws_lc::ParsedKeys,
+    verifications: std::sync::atomic::AtomicU64,
 }
 
-static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+impl KeyCache {
+    /// Signature verifications made through this cache so far (every
+    /// [`CryptoBackend::verify_digest`] call, whatever its outcome): what an operation costs
+    /// in signature checks, for benchmarks and tests.
+    pub fn verifications(&self) -> u64 {
+        self.verifications
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
-pub(crate) fn count_verification() {
-    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+impl CryptoBackend for KeyCache {
+    fn name(&self) -> &'static str {
+        default_backend().name()
+    }
+
+    fn verify_digest(
+        &self,
+        spki_der: &[u8],
+        alg: SignatureAlgorithm,
+        digest: &Digest,
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.verifications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        #[cfg(feature = "aws-lc")]
+        {
+            aws_lc::verify_digest_with(Some(&self.keys), spki_der, alg, digest, signature)
+        }
+        #[cfg(not(feature = "aws-lc"))]
+        {
+            default_backend().verify_digest(spki_der, alg, digest, signature)
+        }
+    }
+
+    fn load_pkcs8(&self, pkcs8_der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
+        default_backend().load_pkcs8(pkcs8_der)
+    }
 }
 
 /// The backend used when none is chosen: aws-lc-rs if compiled in, else RustCrypto.

@@ -36,7 +36,6 @@ impl CryptoBackend for RustCrypto {
         digest: &Digest,
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        super::count_verification();
         check_digest(&alg, digest)?;
         let (kind, key) = spki_parts(spki_der)?;
         if !kind.fits(&alg) {

@@ -15,8 +15,7 @@
 use std::sync::Arc;
 
 use kenpo_core::cert::CertRef;
-use kenpo_core::memo::{DerMemo, same_octets};
-use kenpo_core::shared_cert::shared;
+use kenpo_core::memo::DerMemo;
 use time::{Duration, OffsetDateTime};
 
 use super::CheckReport;
@@ -33,10 +32,8 @@ const MAX_KEPT_LEN: usize = 32 * 1024;
 /// One remembered answer.
 #[derive(Debug)]
 struct Decided {
-    /// The issuer certificate (DER) the answer was for: the shared certificate's own
-    /// encoding (see [`kenpo_core::shared_cert`]), which a caller holding that certificate
-    /// matches without comparing octets.
-    issuer: Arc<[u8]>,
+    /// The issuer certificate (DER) the answer was for.
+    issuer: Vec<u8>,
     /// The CRL that decided it.
     crl: Arc<Crl>,
     /// The certificate's entry on it ([`Crl::listing`], which does not depend on the time).
@@ -71,9 +68,7 @@ impl AnswerMemo {
         at: OffsetDateTime,
         skew: Duration,
     ) -> Option<Remembered> {
-        let decided = self
-            .answers
-            .get(cert.raw, |d| same_octets(&d.issuer, issuer.raw))?;
+        let decided = self.answers.get(cert.raw, |d| d.issuer == issuer.raw)?;
         let finding = decided.crl.finding_listed(decided.listed, cert, at, skew);
         let same = matches!(finding, Ok(f) if f == decided.finding);
         same.then_some(Remembered(decided))
@@ -94,22 +89,15 @@ impl AnswerMemo {
         let Ok(listed) = crl.listing(cert) else {
             return;
         };
-        // Kept as the shared certificates' encodings (the ones callers hold).
-        let (Ok(cert_shared), Ok(issuer_shared)) = (shared(cert.raw), shared(issuer.raw)) else {
-            return;
-        };
         let decided = Decided {
-            issuer: issuer_shared.der_shared(),
+            issuer: issuer.raw.to_vec(),
             crl,
             listed,
             finding,
             report: report.clone(),
         };
-        let issuer = issuer.raw;
         self.answers
-            .insert_kept(cert_shared.der_shared(), Arc::new(decided), |d| {
-                same_octets(&d.issuer, issuer)
-            });
+            .insert(cert.raw, Arc::new(decided), |d| d.issuer == issuer.raw);
     }
 }
 

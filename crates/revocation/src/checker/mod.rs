@@ -117,16 +117,18 @@ pub trait CrlSignerValidator: Send + Sync {
     /// As [`CrlSignerValidator::validate_crl_signer`] for a certificate whose path ends at
     /// `anchor` (DER, when known): the signer's path must end there too; `revocation` is
     /// the checker asking, to check the revocation of the signer's path with (so the
-    /// validator need not hold it). Says why not. The default ignores `anchor` and
-    /// `revocation`.
+    /// validator need not hold it); `budget` is the enclosing validation's, to spend from
+    /// and to nest in ([`crate::Budget`]). Says why not. The default ignores `anchor`,
+    /// `revocation` and `budget`.
     fn validate_crl_signer_on_path(
         &self,
         signer_cert: &[u8],
         anchor: Option<&[u8]>,
         at: OffsetDateTime,
         revocation: &dyn RevocationCheck,
+        budget: &mut crate::Budget,
     ) -> Result<(), String> {
-        let _ = (anchor, revocation);
+        let _ = (anchor, revocation, budget);
         if self.validate_crl_signer(signer_cert, at) {
             Ok(())
         } else {
@@ -135,14 +137,16 @@ pub trait CrlSignerValidator: Send + Sync {
     }
 }
 
-/// Where a check stands: the trust anchor of the path, how deep in CRL-signer checks, and
-/// the CRL signers being authorized further up (a CRL may cover its own signer).
+/// Where a check stands: the trust anchor of the path, how deep in CRL-signer checks, the
+/// CRL signers being authorized further up (a CRL may cover its own signer), and the
+/// enclosing path validation's budget, if any.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Ctx<'a> {
     anchor: Option<&'a [u8]>,
     depth: usize,
     signer: Option<&'a [u8]>,
     up: Option<&'a Ctx<'a>>,
+    budget: Option<&'a std::cell::RefCell<crate::Budget>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -158,6 +162,7 @@ impl<'a> Ctx<'a> {
             depth: self.depth + 1,
             signer: Some(signer),
             up: Some(self),
+            budget: self.budget,
         }
     }
 }
@@ -595,11 +600,16 @@ impl RevocationCheck for Checker {
         issuer: &CertRef<'_>,
         anchor: &[u8],
         at: OffsetDateTime,
+        budget: &mut crate::Budget,
     ) -> RevocationStatus {
+        let cell = std::cell::RefCell::new(std::mem::take(budget));
         let ctx = Ctx {
             anchor: Some(anchor),
+            budget: Some(&cell),
             ..Ctx::default()
         };
-        self.status_parsed(cert, issuer, at, &ctx)
+        let status = self.status_parsed(cert, issuer, at, &ctx);
+        *budget = cell.into_inner();
+        status
     }
 }

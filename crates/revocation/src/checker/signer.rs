@@ -93,7 +93,16 @@ impl Checker {
             return Ok(());
         }
         if let Some(v) = &self.crl_signer_validator {
-            return v.validate_crl_signer_on_path(signer.raw, ctx.anchor, at, self);
+            return match ctx.budget {
+                Some(cell) => {
+                    let mut budget = cell.borrow_mut();
+                    v.validate_crl_signer_on_path(signer.raw, ctx.anchor, at, self, &mut budget)
+                }
+                None => {
+                    let mut budget = crate::Budget::default();
+                    v.validate_crl_signer_on_path(signer.raw, ctx.anchor, at, self, &mut budget)
+                }
+            };
         }
         if at < signer.not_before || at > signer.not_after {
             return Err(format!("not valid at {}", rfc3339(at)));

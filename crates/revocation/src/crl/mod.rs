@@ -40,9 +40,6 @@ use crate::{DEFAULT_CLOCK_SKEW, Finding};
 
 mod delta;
 mod scope;
-mod shared;
-
-pub use shared::MAX_SHARED_LEN;
 
 pub use delta::DeltaMismatch;
 pub use scope::{IssuingDistributionPoint, ScopeMismatch, effective_distribution_points};

@@ -228,7 +228,7 @@ fn process_reply(
         validator: config.validator.as_deref(),
         keep_path: true,
         backend: config.backend,
-        cert_digests: None,
+        cert_cache: None,
     };
     let token = verify_token(&token_der, &opts).map_err(AttemptError::Token)?;
     Ok(TimeStamp {

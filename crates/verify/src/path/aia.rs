@@ -8,43 +8,25 @@
 //! and the walk goes on from it, at most `max_depth` steps. Fetched certificates are only
 //! candidates: the path is validated exactly as with local ones.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
-
 use kenpo_core::cert::{CertRef, certificates_from_pem_or_der};
 use kenpo_core::cms::SignedDataView;
 use kenpo_revocation::fetch::Fetcher;
 use kenpo_revocation::names::{ca_issuers_urls, names_equal};
 
+use crate::Context;
+
 /// Largest caIssuers answer read (certificates, or a small certs-only CMS).
 const MAX_CA_ISSUERS_BYTES: u64 = 256 * 1024;
 
-/// caIssuers answers already fetched by this process (a batch meets the same URLs in every
-/// file); bounded.
-static FETCHED: OnceLock<Mutex<HashMap<String, Vec<Vec<u8>>>>> = OnceLock::new();
-const MAX_CACHED_URLS: usize = 256;
-
-/// The certificates at `url`, fetched once per process (successful answers only).
-fn fetch_cached(fetcher: &Fetcher, url: &str) -> Option<Vec<Vec<u8>>> {
+/// The certificates at `url`, fetched once per context (successful answers only).
+fn fetch_cached(ctx: &Context, fetcher: &Fetcher, url: &str) -> Option<Vec<Vec<u8>>> {
     // Offline, another scheme, off the allow-list: neither fetched nor taken from answers
     // kept under other settings.
     fetcher.permits(url).ok()?;
-    let cache = FETCHED.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(c) = cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(url)
-    {
-        return Some(c.clone());
-    }
-    let body = fetcher.get(url, MAX_CA_ISSUERS_BYTES).ok()?;
-    let certs = certificates_in(&body);
-    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    if map.len() >= MAX_CACHED_URLS {
-        map.clear();
-    }
-    map.insert(url.to_owned(), certs.clone());
-    Some(certs)
+    ctx.ca_issuers(url, || {
+        let body = fetcher.get(url, MAX_CA_ISSUERS_BYTES).ok()?;
+        Some(certificates_in(&body))
+    })
 }
 
 /// Certificates found in a caIssuers answer.
@@ -62,6 +44,7 @@ fn certificates_in(body: &[u8]) -> Vec<Vec<u8>> {
 /// Issuer certificates fetched for `leaf` (see the module docs); `known` are the anchors
 /// and the candidates already at hand.
 pub(super) fn chase(
+    ctx: &Context,
     fetcher: &Fetcher,
     leaf: &[u8],
     known: &[&[u8]],
@@ -89,7 +72,7 @@ pub(super) fn chase(
         let urls = ca_issuers_urls(&cert).unwrap_or_default();
         let mut next = None;
         for url in urls.iter().filter(|u| fetcher.permits(u).is_ok()) {
-            let Some(found) = fetch_cached(fetcher, url) else {
+            let Some(found) = fetch_cached(ctx, fetcher, url) else {
                 continue;
             };
             for c in found {

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
-use kenpo_core::shared_cert::shared;
+use kenpo_core::crypto::CryptoBackend;
 use kenpo_revocation::RevocationCheck;
 use kenpo_revocation::names::names_equal;
 
-use super::memo::PathMemo;
 use super::validate::{check_revocation, validate_path, validate_without_revocation};
-use super::{Found, LinkCache, PathError, PathValidator, ValidatedPath, ValidationOptions};
+use super::{Budget, Found, PathError, PathValidator, ValidatedPath, ValidationOptions};
+use crate::Context;
 
 /// One certificate of the pool.
 pub(crate) struct Node<'a> {
@@ -25,9 +25,8 @@ struct Ctx<'a, 'o> {
     /// issuer index lists per subject index (lazy).
     issuers: HashMap<usize, Vec<usize>>,
     sig_cache: HashMap<(usize, usize), Result<(), String>>,
-    links: Option<&'o LinkCache>,
-    memo: Option<&'o PathMemo>,
-    sig_checks: usize,
+    ctx: &'o Context,
+    budget: &'o mut Budget,
     best: Option<PathError>,
     exhausted: bool,
 }
@@ -65,24 +64,26 @@ impl Ctx<'_, '_> {
         }
         let c = self.pool[child].cert;
         let i = self.pool[issuer].cert;
-        if let Some(links) = self.links
-            && links.contains(c.raw, i.spki)
-        {
+        // Every link examined is charged, verified before or not: the budget bounds the
+        // search, not only the crypto (many certificates may share one issuer key).
+        if self.budget.signature_checks == 0 {
+            return None;
+        }
+        self.budget.signature_checks -= 1;
+        if self.ctx.links().contains(c.raw, i.spki) {
             self.sig_cache.insert((child, issuer), Ok(()));
             return Some(Ok(()));
         }
-        if self.sig_checks >= self.opts.max_signature_checks {
-            return None;
-        }
-        self.sig_checks += 1;
         let r = match SignatureAlgorithm::from_algorithm_identifier(&c.signature_algorithm, None) {
-            Ok(alg) => kenpo_core::crypto::default_backend()
+            Ok(alg) => self
+                .ctx
+                .keys()
                 .verify(i.spki, alg, c.tbs, c.signature)
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
-        if let (Some(links), Ok(())) = (self.links, &r) {
-            links.insert(c.raw, i.spki);
+        if r.is_ok() {
+            self.ctx.links().insert(c.raw, i.spki);
         }
         self.sig_cache.insert((child, issuer), r.clone());
         Some(r)
@@ -105,14 +106,15 @@ impl Ctx<'_, '_> {
 
     /// Validates the candidate `path` under the anchor `j` (remembering it in the memo
     /// when it validates but for revocation).
-    fn validate(&self, path: &[usize], j: usize) -> Result<ValidatedPath, PathError> {
+    fn validate(&mut self, path: &[usize], j: usize) -> Result<ValidatedPath, PathError> {
         let certs: Vec<&CertRef<'_>> = path.iter().map(|&p| self.pool[p].cert).collect();
         let anchor = self.pool[j].cert;
         let mut p = validate_without_revocation(self.opts, &certs, anchor)?;
-        if let Some(memo) = self.memo {
-            memo.remember(self.opts, &p, &certs, anchor);
+        if let Some(memo) = self.ctx.paths() {
+            memo.remember(self.ctx, self.opts, &p, &certs, anchor);
         }
-        check_revocation(self.opts, &certs, anchor, self.revocation, &mut p.checks)?;
+        let (opts, revocation) = (self.opts, self.revocation);
+        check_revocation(opts, &certs, anchor, revocation, self.budget, &mut p.checks)?;
         Ok(p)
     }
 
@@ -182,48 +184,47 @@ impl Ctx<'_, '_> {
 }
 
 /// Builds candidate paths for `leaf` and returns the first that validates (a path replayed
-/// from the memo left uncopied), or the most relevant failure.
-pub(crate) fn build_and_validate_found(
-    v: &PathValidator,
-    opts: &ValidationOptions,
-    leaf: &[u8],
-    extra: &[&[u8]],
-) -> Result<Found, PathError> {
-    build_and_validate_counted(v, opts, leaf, extra, v.revocation.as_deref()).0
-}
-
-/// As [`build_and_validate_found`], with the number of signature verifications made.
-pub(crate) fn build_and_validate_counted(
+/// from the memo left uncopied), or the most relevant failure; signature checks are spent
+/// from `budget`.
+pub(crate) fn build_and_validate(
     v: &PathValidator,
     opts: &ValidationOptions,
     leaf: &[u8],
     extra: &[&[u8]],
     revocation: Option<&dyn RevocationCheck>,
-) -> (Result<Found, PathError>, usize) {
-    let leaf_shared = match shared(leaf) {
+    budget: &mut Budget,
+) -> Result<Found, PathError> {
+    let ctx: &Context = &v.ctx;
+    let leaf_shared = match ctx.cert(leaf) {
         Ok(c) => c,
         Err(e) => {
-            let e = PathError::Malformed {
+            return Err(PathError::Malformed {
                 index: 0,
                 reason: e.to_string(),
-            };
-            return (Err(e), 0);
+            });
         }
     };
     let leaf_cert = leaf_shared.cert();
     // The leaf is itself a trust anchor: nothing to build.
     if v.anchors.iter().any(|a| a.as_slice() == leaf) {
-        let p = validate_path(opts, &[], leaf_cert, revocation);
-        return (p.map(Found::Fresh), 0);
+        return validate_path(opts, &[], leaf_cert, revocation, budget).map(Found::Fresh);
     }
-    if let Some(memo) = &v.memo {
+    if let Some(memo) = ctx.paths() {
         let mut candidates = v
             .intermediates
             .iter()
             .map(Vec::as_slice)
             .chain(extra.iter().copied());
-        if let Some(found) = memo.replay(opts, leaf_cert, &v.anchors, &mut candidates, revocation) {
-            return (Ok(found), 0);
+        let found = memo.replay(
+            opts,
+            leaf_cert,
+            &v.anchors,
+            &mut candidates,
+            revocation,
+            budget,
+        );
+        if let Some(found) = found {
+            return Ok(found);
         }
     }
     let fetched: Vec<Vec<u8>> = match &v.ca_issuers {
@@ -235,7 +236,7 @@ pub(crate) fn build_and_validate_counted(
                 .map(Vec::as_slice)
                 .chain(extra.iter().copied())
                 .collect();
-            super::aia::chase(fetcher, leaf, &known, opts.max_depth)
+            super::aia::chase(ctx, fetcher, leaf, &known, opts.max_depth)
         }
         None => Vec::new(),
     };
@@ -259,7 +260,7 @@ pub(crate) fn build_and_validate_counted(
         if !anchor && seen.contains(&c) {
             continue;
         }
-        if let Ok(cert) = shared(c) {
+        if let Ok(cert) = ctx.cert(c) {
             seen.push(c);
             parsed.push((cert, anchor));
         }
@@ -272,27 +273,25 @@ pub(crate) fn build_and_validate_counted(
         cert: c.cert(),
         anchor: *anchor,
     }));
-    let mut ctx = Ctx {
+    let mut search = Ctx {
         opts,
         revocation,
         pool,
         issuers: HashMap::new(),
         sig_cache: HashMap::new(),
-        links: v.links.as_deref(),
-        memo: v.memo.as_deref(),
-        sig_checks: 0,
+        ctx,
+        budget,
         best: None,
         exhausted: false,
     };
     let mut path = vec![0];
-    if let Some(p) = ctx.dfs(&mut path) {
-        return (Ok(Found::Fresh(p)), ctx.sig_checks);
+    if let Some(p) = search.dfs(&mut path) {
+        return Ok(Found::Fresh(p));
     }
-    let e = ctx.best.take().unwrap_or_else(|| PathError::NoChain {
+    Err(search.best.take().unwrap_or_else(|| PathError::NoChain {
         reason: format!(
             "no issuer of \"{}\" leads to a trust anchor",
-            ctx.pool[0].cert.issuer_string()
+            search.pool[0].cert.issuer_string()
         ),
-    });
-    (Err(e), ctx.sig_checks)
+    }))
 }

@@ -7,45 +7,21 @@
 //! The [`Checker`] that holds this validator is also the one that checks the signer's
 //! revocation: it hands itself to the validator at each call
 //! ([`CrlSignerValidator::validate_crl_signer_on_path`]), so the validator does not hold
-//! it and there is no reference cycle ([`PathValidator::with_checker`]). Nested validations (a CRL signer whose CRL has its own
-//! signer …) are limited to [`MAX_NESTING`] levels and share one signature-check budget;
-//! a CRL covering its own signer (PKITS 4.14.30) is accepted for that signer, whose path
-//! the enclosing validation is checking.
+//! it and there is no reference cycle ([`PathValidator::with_checker`]). The enclosing
+//! validation's [`Budget`] is handed down as `&mut` through the checker: nested validations
+//! (a CRL signer whose CRL has its own signer …) are limited to [`MAX_NESTING`] levels and
+//! spend the enclosing validation's signature checks; a CRL covering its own signer (PKITS
+//! 4.14.30) is accepted for that signer, whose path the enclosing validation is checking.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use kenpo_revocation::{Checker, CrlSignerValidator, RevocationCheck};
 use time::OffsetDateTime;
 
-use super::{KeyUsages, PathValidator, build};
+use super::{Budget, KeyUsages, PathValidator, build};
 
 /// How many CRL-signer validations may be nested inside one another.
 pub const MAX_NESTING: usize = 3;
-
-/// One CRL-signer validation in progress on this thread.
-struct Frame {
-    signer: Vec<u8>,
-    /// Signature checks left for the validations nested in this one.
-    budget: usize,
-}
-
-thread_local! {
-    static STACK: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Pops the frame pushed for a validation if it unwinds.
-struct Pop(bool);
-
-impl Drop for Pop {
-    fn drop(&mut self) {
-        if self.0 {
-            STACK.with(|s| {
-                s.borrow_mut().pop();
-            });
-        }
-    }
-}
 
 impl PathValidator {
     /// Uses `checker` for revocation, with a copy of this validator (its anchors,
@@ -74,26 +50,18 @@ impl PathValidator {
         anchor: Option<&[u8]>,
         at: OffsetDateTime,
         revocation: Option<&dyn RevocationCheck>,
+        budget: &mut Budget,
     ) -> Result<(), String> {
-        let (cycle, depth, budget) = STACK.with(|s| {
-            let s = s.borrow();
-            (
-                s.iter().any(|f| f.signer == signer),
-                s.len(),
-                s.last()
-                    .map_or(self.options.max_signature_checks, |f| f.budget),
-            )
-        });
-        if cycle {
+        if budget.crl_signers.iter().any(|s| s == signer) {
             // Its path is being validated further up; this CRL only adds its own status.
             return Ok(());
         }
-        if depth >= MAX_NESTING {
+        if budget.crl_signers.len() >= MAX_NESTING {
             return Err(format!(
                 "CRL signer validations nested deeper than {MAX_NESTING}"
             ));
         }
-        if budget == 0 {
+        if budget.signature_checks == 0 {
             return Err(format!(
                 "signature-check budget {} exhausted by CRL signer validations",
                 self.options.max_signature_checks
@@ -113,7 +81,6 @@ impl PathValidator {
         }
         let mut opts = self.options.clone();
         opts.time = at;
-        opts.max_signature_checks = budget;
         opts.required_eku = None;
         opts.eku_must_be_present = false;
         opts.required_key_usage = vec![KeyUsages::CRLSign];
@@ -123,32 +90,12 @@ impl PathValidator {
         opts.forbidden_leaf_policy_prefixes.clear();
         let v = PathValidator {
             anchors: Arc::new(anchors),
-            intermediates: self.intermediates.clone(),
-            options: opts.clone(),
             revocation: None,
-            ca_issuers: self.ca_issuers.clone(),
-            links: self.links.clone(),
-            // The budget is part of the options and changes from call to call.
-            memo: None,
+            ..self.clone()
         };
-        STACK.with(|s| {
-            s.borrow_mut().push(Frame {
-                signer: signer.to_vec(),
-                budget,
-            })
-        });
-        let mut guard = Pop(true);
-        let (result, used) = build::build_and_validate_counted(&v, &opts, signer, &[], revocation);
-        guard.0 = false;
-        STACK.with(|s| {
-            let mut s = s.borrow_mut();
-            let left = s.pop().map_or(budget, |f| f.budget);
-            // This build's checks and those of the validations nested in it.
-            let consumed = used.saturating_add(budget.saturating_sub(left));
-            if let Some(parent) = s.last_mut() {
-                parent.budget = parent.budget.saturating_sub(consumed);
-            }
-        });
+        budget.crl_signers.push(signer.to_vec());
+        let result = build::build_and_validate(&v, &opts, signer, &[], revocation, budget);
+        budget.crl_signers.pop();
         result
             .map(|_| ())
             .map_err(|e| format!("its certification path does not validate: {e}"))
@@ -158,7 +105,9 @@ impl PathValidator {
 impl CrlSignerValidator for PathValidator {
     /// Validates with this validator's own revocation checker, if any.
     fn validate_crl_signer(&self, signer_cert: &[u8], at: OffsetDateTime) -> bool {
-        self.validate_signer(signer_cert, None, at, self.revocation.as_deref())
+        let mut budget = Budget::new(self.options.max_signature_checks);
+        let revocation = self.revocation.as_deref();
+        self.validate_signer(signer_cert, None, at, revocation, &mut budget)
             .is_ok()
     }
 
@@ -168,8 +117,9 @@ impl CrlSignerValidator for PathValidator {
         anchor: Option<&[u8]>,
         at: OffsetDateTime,
         revocation: &dyn RevocationCheck,
+        budget: &mut Budget,
     ) -> Result<(), String> {
-        self.validate_signer(signer_cert, anchor, at, Some(revocation))
+        self.validate_signer(signer_cert, anchor, at, Some(revocation), budget)
     }
 }
 
@@ -297,22 +247,23 @@ mod tests {
         );
         let checker = v.revocation.clone().unwrap();
         let validator = v.crl_signer_validator();
-        assert_eq!(
-            validator.validate_crl_signer_on_path(&signer, Some(&anchor), AT, checker.as_ref()),
-            Ok(())
-        );
+        let on_path = |anchor: &[u8], at| {
+            let mut budget = Budget::default();
+            validator.validate_crl_signer_on_path(
+                &signer,
+                Some(anchor),
+                at,
+                checker.as_ref(),
+                &mut budget,
+            )
+        };
+        assert_eq!(on_path(&anchor, AT), Ok(()));
         let other = read(&d, "certs", "GoodCACert.crt");
-        let e = validator
-            .validate_crl_signer_on_path(&signer, Some(&other), AT, checker.as_ref())
-            .unwrap_err();
+        let e = on_path(&other, AT).unwrap_err();
         assert!(e.contains("trust anchor"), "{e}");
         // Not valid at the time asked.
         let late = time::macros::datetime!(2040-01-01 00:00 UTC);
-        assert!(
-            validator
-                .validate_crl_signer_on_path(&signer, Some(&anchor), late, checker.as_ref())
-                .is_err()
-        );
+        assert!(on_path(&anchor, late).is_err());
     }
 
     #[test]
@@ -325,30 +276,30 @@ mod tests {
             "SeparateCertificateandCRLKeysCRLSigningCert.crt",
         );
         let checker = v.revocation.clone().unwrap();
-        let left = std::cell::Cell::new(None);
-        let run = |frames: Vec<Frame>| {
-            STACK.with(|s| *s.borrow_mut() = frames);
-            let r = v.validate_signer(&signer, Some(&anchor), AT, Some(checker.as_ref()));
-            left.set(STACK.with(|s| s.borrow().last().map(|f| f.budget)));
-            STACK.with(|s| s.borrow_mut().clear());
-            r
+        let run = |budget: &mut Budget| {
+            v.validate_signer(&signer, Some(&anchor), AT, Some(checker.as_ref()), budget)
         };
-        let frame = |budget| Frame {
-            signer: vec![0x30, 0x00],
-            budget,
+        let nested = |signers: usize, checks: usize| Budget {
+            signature_checks: checks,
+            crl_signers: vec![vec![0x30, 0x00]; signers],
         };
-        assert_eq!(run(vec![]), Ok(()));
-        let deep = run((0..MAX_NESTING).map(|_| frame(64)).collect());
+        // The signer → anchor check is charged to the enclosing validation, and the
+        // validation in progress is popped again.
+        let mut budget = nested(1, 10);
+        assert_eq!(run(&mut budget), Ok(()));
+        assert_eq!(budget, nested(1, 9));
+        // Verified before (the context remembers the link): still charged, the budget
+        // bounds the search.
+        assert_eq!(run(&mut budget), Ok(()));
+        assert_eq!(budget, nested(1, 8));
+        let deep = run(&mut nested(MAX_NESTING, 64));
         assert!(deep.unwrap_err().contains("nested"));
-        assert!(run(vec![frame(0)]).unwrap_err().contains("budget"));
-        // The signer → anchor check is charged to the enclosing validation.
-        assert_eq!(run(vec![frame(10)]), Ok(()));
-        assert_eq!(left.get(), Some(9));
+        assert!(run(&mut nested(1, 0)).unwrap_err().contains("budget"));
         // A signer already being validated further up (a CRL covering its own signer).
-        let cycle = vec![Frame {
-            signer: signer.clone(),
-            budget: 0,
-        }];
-        assert_eq!(run(cycle), Ok(()));
+        let mut cycle = Budget {
+            signature_checks: 0,
+            crl_signers: vec![signer.clone()],
+        };
+        assert_eq!(run(&mut cycle), Ok(()));
     }
 }

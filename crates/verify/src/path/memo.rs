@@ -16,19 +16,20 @@ use std::sync::Arc;
 use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::memo::DerMemo;
-use kenpo_core::shared_cert::{SharedCert, shared};
-use kenpo_revocation::RevocationCheck;
+use kenpo_core::shared_cert::SharedCert;
+use kenpo_revocation::{Budget, RevocationCheck};
 use time::OffsetDateTime;
 
 use super::validate::{check_key, check_revocation, sha1_refused, whole_seconds};
 use super::{Check, Found, ValidatedPath, ValidationOptions};
+use crate::Context;
 use crate::report::CheckReport;
 
 /// Paths kept at most (then the memo starts afresh): bounded memory whatever the input.
 const MAX_PATHS: usize = 4096;
 
-/// Validated paths shared by the path validators of a run (see the module docs and
-/// [`super::PathValidator::with_path_memo`]).
+/// Validated paths shared by the path validators of a run, kept by its [`Context`] (see
+/// the module docs and [`super::PathValidator::with_context`]).
 #[derive(Debug)]
 pub struct PathMemo {
     /// The paths that validated, by leaf.
@@ -178,6 +179,7 @@ impl PathMemo {
         anchors: &[Vec<u8>],
         candidates: &mut dyn Iterator<Item = &[u8]>,
         revocation: Option<&dyn RevocationCheck>,
+        budget: &mut Budget,
     ) -> Option<Found> {
         let leaf = leaf_cert.raw;
         let entry = self.paths.get(leaf, |e| same_but_time(&e.opts, opts))?;
@@ -200,7 +202,15 @@ impl PathMemo {
             .chain(after_leaf.iter().map(|c| c.cert()))
             .collect();
         let mut checks = Vec::new();
-        check_revocation(opts, &refs, parsed_anchor.cert(), revocation, &mut checks).ok()?;
+        check_revocation(
+            opts,
+            &refs,
+            parsed_anchor.cert(),
+            revocation,
+            budget,
+            &mut checks,
+        )
+        .ok()?;
         Some(Found::Replayed {
             base: entry.path.clone(),
             reported: entry.reported.clone(),
@@ -212,30 +222,25 @@ impl PathMemo {
     /// (leaf first) under `anchor`.
     pub(super) fn remember(
         &self,
+        ctx: &Context,
         opts: &ValidationOptions,
         path: &ValidatedPath,
         certs: &[&CertRef<'_>],
         anchor: &CertRef<'_>,
     ) {
-        let Some(entry) = entry(opts, path, certs, anchor) else {
+        let Some(entry) = entry(ctx, opts, path, certs, anchor) else {
             return;
         };
         let Some(leaf) = path.certs.first() else {
             return;
         };
-        // Kept as the shared certificate's encoding, the one a caller holds (found then
-        // without comparing octets).
-        let which = |e: &Arc<Entry>| same_but_time(&e.opts, opts);
-        match shared(leaf) {
-            Ok(c) => self
-                .paths
-                .insert_kept(c.der_shared(), Arc::new(entry), which),
-            Err(_) => self.paths.insert(leaf, Arc::new(entry), which),
-        }
+        self.paths
+            .insert(leaf, Arc::new(entry), |e| same_but_time(&e.opts, opts));
     }
 }
 
 fn entry(
+    ctx: &Context,
     opts: &ValidationOptions,
     path: &ValidatedPath,
     certs: &[&CertRef<'_>],
@@ -257,7 +262,7 @@ fn entry(
         .iter()
         .skip(1)
         .chain(std::iter::once(&anchor))
-        .map(|c| shared(c.raw).ok())
+        .map(|c| ctx.cert(c.raw).ok())
         .collect::<Option<Vec<_>>>()?;
     Some(Entry {
         parsed,

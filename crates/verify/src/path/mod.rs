@@ -34,7 +34,7 @@ mod validate;
 
 use std::sync::Arc;
 
-pub use kenpo_revocation::LinkCache;
+pub use kenpo_revocation::{Budget, LinkCache};
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_revocation::RevocationCheck;
@@ -43,6 +43,7 @@ use time::macros::datetime;
 
 use std::borrow::Cow;
 
+use crate::Context;
 pub use crate::report::PathStep;
 use crate::report::{CheckKind, CheckReport, Outcome, Text};
 pub use x509_cert::ext::pkix::KeyUsages;
@@ -257,8 +258,8 @@ pub struct PathValidator {
     options: ValidationOptions,
     revocation: Option<Arc<dyn RevocationCheck>>,
     ca_issuers: Option<Arc<kenpo_revocation::fetch::Fetcher>>,
-    links: Option<Arc<LinkCache>>,
-    memo: Option<Arc<PathMemo>>,
+    /// Parsed certificates and keys, verified links, remembered paths, fetched issuers.
+    ctx: Arc<Context>,
 }
 
 impl std::fmt::Debug for PathValidator {
@@ -286,31 +287,30 @@ impl PathValidator {
             options,
             revocation: None,
             ca_issuers: None,
-            links: None,
-            memo: None,
+            ctx: Arc::new(Context::one_shot()),
         }
     }
 
-    /// Remembers verified certificate signatures in `links` and skips checking them again
-    /// (share one cache between the validators of a run).
-    pub fn with_link_cache(mut self, links: Arc<LinkCache>) -> Self {
-        self.links = Some(links);
-        self
-    }
-
-    /// Remembers the paths that validate in `memo` and, for a leaf met again with the
-    /// same options but another time, re-runs only the time-dependent checks (validity,
-    /// algorithm sunsets) and revocation on the remembered path before building afresh
-    /// (share one memo between the validators of a run; see [`PathMemo`]).
+    /// Works in `ctx` (by default a fresh one-shot [`Context`]): certificates parsed and
+    /// signatures verified there are not parsed or verified again, and when it remembers
+    /// paths ([`Context::new`]), a leaf met again with the same options but another time
+    /// has only the time-dependent checks (validity, algorithm sunsets) and revocation
+    /// re-run on the remembered path before building afresh (see [`PathMemo`]). Share one
+    /// context between the validators of a run.
     ///
     /// A remembered path is used only when its intermediates are among this
     /// validation's candidates and its anchor among this validator's anchors; when it no
     /// longer holds, the path is built and validated afresh, so failures are reported as
     /// without the memo. When several paths would validate, the remembered one is
     /// reported, not necessarily the first a fresh search would find.
-    pub fn with_path_memo(mut self, memo: Arc<PathMemo>) -> Self {
-        self.memo = Some(memo);
+    pub fn with_context(mut self, ctx: Arc<Context>) -> Self {
+        self.ctx = ctx;
         self
+    }
+
+    /// The context this validator works in.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
     }
 
     /// Online mode: fetch missing issuer certificates from authorityInfoAccess caIssuers
@@ -371,7 +371,22 @@ impl PathValidator {
         leaf: &[u8],
         extra_candidates: &[&[u8]],
     ) -> Result<ValidatedPath, PathError> {
-        build::build_and_validate_found(self, options, leaf, extra_candidates).map(Found::into_path)
+        let mut budget = Budget::new(options.max_signature_checks);
+        self.validate_within(options, leaf, extra_candidates, &mut budget)
+    }
+
+    /// As [`PathValidator::validate_with`], spending from `budget` (an enclosing
+    /// validation's) instead of [`ValidationOptions::max_signature_checks`].
+    pub fn validate_within(
+        &self,
+        options: &ValidationOptions,
+        leaf: &[u8],
+        extra_candidates: &[&[u8]],
+        budget: &mut Budget,
+    ) -> Result<ValidatedPath, PathError> {
+        let revocation = self.revocation.as_deref();
+        build::build_and_validate(self, options, leaf, extra_candidates, revocation, budget)
+            .map(Found::into_path)
     }
 
     /// As [`PathValidator::validate`], without copying a path replayed from the memo.
@@ -380,7 +395,16 @@ impl PathValidator {
         leaf: &[u8],
         extra_candidates: &[&[u8]],
     ) -> Result<Found, PathError> {
-        build::build_and_validate_found(self, &self.options, leaf, extra_candidates)
+        let mut budget = Budget::new(self.options.max_signature_checks);
+        let revocation = self.revocation.as_deref();
+        build::build_and_validate(
+            self,
+            &self.options,
+            leaf,
+            extra_candidates,
+            revocation,
+            &mut budget,
+        )
     }
 }
 
@@ -401,7 +425,9 @@ impl PathValidator {
         opts.leaf_policy_prefixes.clear();
         opts.forbidden_leaf_policy_prefixes.clear();
         opts.required_key_usage.clear();
-        build::build_and_validate_found(self, &opts, tsa_cert, candidates)
+        let mut budget = Budget::new(opts.max_signature_checks);
+        let revocation = self.revocation.as_deref();
+        build::build_and_validate(self, &opts, tsa_cert, candidates, revocation, &mut budget)
             .map_err(|e| format!("{} ({})", e, e.sub_indication()))
     }
 }

@@ -6,7 +6,7 @@ use der::Decode;
 use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_revocation::names::names_equal;
-use kenpo_revocation::{RevocationCheck, RevocationStatus};
+use kenpo_revocation::{Budget, RevocationCheck, RevocationStatus};
 use time::OffsetDateTime;
 use x509_cert::ext::pkix::{
     BasicConstraints, CertificatePolicies, ExtendedKeyUsage, InhibitAnyPolicy, KeyUsage,
@@ -404,9 +404,10 @@ pub(crate) fn validate_path(
     certs: &[&CertRef<'_>],
     anchor: &CertRef<'_>,
     revocation: Option<&dyn RevocationCheck>,
+    budget: &mut Budget,
 ) -> Result<ValidatedPath, PathError> {
     let mut p = validate_without_revocation(opts, certs, anchor)?;
-    check_revocation(opts, certs, anchor, revocation, &mut p.checks)?;
+    check_revocation(opts, certs, anchor, revocation, budget, &mut p.checks)?;
     Ok(p)
 }
 
@@ -597,6 +598,7 @@ pub(crate) fn check_revocation(
     certs: &[&CertRef<'_>],
     anchor: &CertRef<'_>,
     revocation: Option<&dyn RevocationCheck>,
+    budget: &mut Budget,
     checks: &mut Vec<Check>,
 ) -> Result<(), PathError> {
     let n = certs.len();
@@ -604,7 +606,7 @@ pub(crate) fn check_revocation(
         for k in (0..n).rev() {
             let issuer = if k + 1 < n { certs[k + 1] } else { anchor };
             let status = match revocation {
-                Some(r) => r.status_on_path_parsed(certs[k], issuer, anchor.raw, opts.time),
+                Some(r) => r.status_on_path_parsed(certs[k], issuer, anchor.raw, opts.time, budget),
                 None => RevocationStatus::Unknown {
                     reason: "no revocation checker configured".into(),
                 },

@@ -93,8 +93,24 @@ pub struct TimestampEvidence {
     /// ats-hash-index(-v3), see [`crate::archive::check_ats_v3`]): every entry corresponds
     /// to something present now; `None` for other kinds.
     pub hash_index_valid: Option<bool>,
+    /// The TSA path validation, when the validator checked the path beyond genTime
+    /// (`kenpo_tsa::TsaCertValidator::checked_until`): until when, and whether it held.
+    pub tsa_path: Option<TsaPathCheck>,
+    /// SHA-256 of the trust anchor the TSA path ended at, when the token verifies (a
+    /// policy's accepted TSA anchors).
+    pub tsa_anchor_sha256: Option<[u8; 32]>,
     /// What was found (rendered only at output).
     pub detail: TimestampFinding,
+}
+
+/// A TSA path validation returned with its token's evidence (see
+/// [`TimestampEvidence::tsa_path`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TsaPathCheck {
+    /// The time up to which the path had to hold.
+    pub checked_until: OffsetDateTime,
+    /// Whether it did.
+    pub passed: bool,
 }
 
 /// The signed data's integrity: does what the signature covers still hash to what it

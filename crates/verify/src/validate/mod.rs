@@ -23,6 +23,7 @@ mod verdict;
 mod verifier;
 
 pub use cert::verify_certificate;
+pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 
 use std::path::{Path, PathBuf};

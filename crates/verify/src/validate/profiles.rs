@@ -1,9 +1,7 @@
-//! [`ProfileMemo`]: profile checks of signer certificates, remembered by the process (the
-//! check is a pure function of the profile and the certificate, and a batch meets the
-//! same signers in file after file, one-shot verifications too), kept as the report's
-//! signer fields they give.
-
-use std::sync::OnceLock;
+//! [`ProfileMemo`]: profile checks of signer certificates, remembered by a
+//! [`crate::Context`] (the check is a pure function of the profile and the certificate, and
+//! a batch meets the same signers in file after file), kept as the report's signer fields
+//! they give.
 
 use kenpo_core::memo::DerMemo;
 use kenpo_core::shared_cert::SharedCert;
@@ -29,7 +27,7 @@ pub(super) fn summary_report(s: SignerInfoSummary) -> SignerReport {
 
 /// Profile answers per (profile, certificate DER).
 #[derive(Debug)]
-pub(super) struct ProfileMemo {
+pub(crate) struct ProfileMemo {
     answers: DerMemo<(Profile, Answer)>,
 }
 
@@ -42,13 +40,6 @@ impl Default for ProfileMemo {
 }
 
 impl ProfileMemo {
-    /// The process's memo: every verifier, one-shot ones too, asks it (its answers do not
-    /// depend on a verifier's options; it keeps at most [`MAX_ENTRIES`] answers).
-    pub(super) fn process() -> &'static Self {
-        static MEMO: OnceLock<ProfileMemo> = OnceLock::new();
-        MEMO.get_or_init(Self::default)
-    }
-
     /// [`check_profile`] of `cert` under `profile` as signer fields, computed once per
     /// memo.
     pub(super) fn check(&self, profile: Profile, cert: &SharedCert) -> Answer {
@@ -58,7 +49,7 @@ impl ProfileMemo {
         }
         let answer = check_profile(profile, cert.der()).map(summary_report);
         self.answers
-            .insert_kept(cert.der_shared(), (profile, answer.clone()), same);
+            .insert(cert.der(), (profile, answer.clone()), same);
         answer
     }
 }

@@ -8,11 +8,12 @@
 //!
 //! The validator hook only sees the TSA certificate and the genTime, so tokens are told
 //! apart by (genTime, signer); two tokens of one TSA with the same genTime get the later of
-//! their control times (stricter, never laxer).
+//! their control times (stricter, never laxer). The control time is returned with each
+//! token's check ([`TsaCertValidator::checked_until`],
+//! [`crate::signature::TimestampCheck::tsa_path`]).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use kenpo_core::shared_cert::shared;
 use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::{RevocationCheck, RevocationStatus};
 use kenpo_tsa::token::TsaCertValidator;
@@ -20,19 +21,6 @@ use time::OffsetDateTime;
 
 use super::embedded::TokenEntry;
 use crate::path::{Found, PathValidator};
-
-/// One TSA path validation: for which genTime, at which control time, with what outcome.
-#[derive(Debug, Clone)]
-pub(super) struct TsaValidation {
-    /// The token's genTime.
-    pub(super) gen_time: OffsetDateTime,
-    /// When the path had to be still valid.
-    pub(super) control_time: OffsetDateTime,
-    /// Whether it was.
-    pub(super) ok: bool,
-    /// SHA-256 of the anchor the path ended at, when it validated.
-    pub(super) anchor_sha256: Option<[u8; 32]>,
-}
 
 /// A [`TsaCertValidator`] applying the control-time rule (see the module docs).
 pub(super) struct ControlTimeValidator<'a> {
@@ -46,7 +34,6 @@ pub(super) struct ControlTimeValidator<'a> {
     /// genTimes of the archive time-stamps that count, for tokens not listed (content
     /// time-stamps, tokens inside tokens).
     archive_times: Vec<OffsetDateTime>,
-    log: Mutex<Vec<TsaValidation>>,
     /// Sunset dates of the validation policy.
     sunset: crate::sunset::SunsetOverrides,
 }
@@ -89,7 +76,6 @@ impl<'a> ControlTimeValidator<'a> {
             validation_time,
             controls,
             archive_times,
-            log: Mutex::new(Vec::new()),
             sunset: crate::sunset::SunsetOverrides::default(),
         }
     }
@@ -120,14 +106,6 @@ impl<'a> ControlTimeValidator<'a> {
         control.max(gen_time)
     }
 
-    /// Every validation made so far.
-    pub(super) fn validations(&self) -> Vec<TsaValidation> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
     fn check_until(
         &self,
         path: &[Vec<u8>],
@@ -151,6 +129,7 @@ impl<'a> ControlTimeValidator<'a> {
         }
         // The anchor is the last element; its own validity is the trust store's business.
         let non_anchor = path.len().saturating_sub(1);
+        let shared = |der: &[u8]| self.inner.context().cert(der);
         for (i, der) in path.iter().take(non_anchor).enumerate() {
             let shared_cert =
                 shared(der).map_err(|e| format!("path certificate unreadable: {e}"))?;
@@ -186,8 +165,7 @@ impl<'a> ControlTimeValidator<'a> {
 }
 
 impl ControlTimeValidator<'_> {
-    /// The TSA path at `gen_time`, checked up to the control time (see the module docs);
-    /// every validation is logged.
+    /// The TSA path at `gen_time`, checked up to the control time (see the module docs).
     fn found(
         &self,
         tsa_cert: &[u8],
@@ -198,36 +176,12 @@ impl ControlTimeValidator<'_> {
         // In the order of a store holding the carried certificates: before the token's.
         let mut all = self.carried.to_vec();
         all.extend(candidates);
-        let result = self
-            .inner
+        self.inner
             .tsa_found(tsa_cert, &all, gen_time)
             .and_then(|found| {
                 self.check_until(found.certs(), gen_time, control)
                     .map(|()| found)
-            });
-        let anchor_sha256 = result
-            .as_ref()
-            .ok()
-            .and_then(|f| f.certs().last())
-            .map(|a| {
-                let mut out = [0u8; 32];
-                out.copy_from_slice(
-                    kenpo_core::alg::DigestAlgorithm::Sha256
-                        .digest(a)
-                        .as_bytes(),
-                );
-                out
-            });
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(TsaValidation {
-                gen_time,
-                control_time: control,
-                ok: result.is_ok(),
-                anchor_sha256,
-            });
-        result
+            })
     }
 }
 
@@ -249,5 +203,9 @@ impl TsaCertValidator for ControlTimeValidator<'_> {
         gen_time: OffsetDateTime,
     ) -> Result<(), String> {
         self.found(tsa_cert, candidates, gen_time).map(drop)
+    }
+
+    fn checked_until(&self, tsa_cert: &[u8], gen_time: OffsetDateTime) -> Option<OffsetDateTime> {
+        Some(self.control_time(tsa_cert, gen_time))
     }
 }

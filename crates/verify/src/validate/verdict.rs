@@ -10,8 +10,7 @@ use kenpo_sign::profile::check_profile;
 use time::OffsetDateTime;
 
 use super::evidence::{DataIntegrity, SignatureEvidence, SignatureValue, TimestampKind};
-use super::profiles::{ProfileMemo, summary_report};
-use super::tsa_time::ControlTimeValidator;
+use super::profiles::summary_report;
 use super::{RevocationMode, VerifyOptions, path_options};
 use crate::path::{self, Found, PathError, PathValidator, ValidatedPath};
 use crate::report::{
@@ -108,14 +107,9 @@ pub(super) struct SigCtx<'a> {
     pub(super) checker: &'a Arc<dyn RevocationCheck>,
     pub(super) mode: path::RevocationMode,
     pub(super) no_source: bool,
-    /// The TSA validator used for this file's tokens (control times).
-    pub(super) tsa: &'a ControlTimeValidator<'a>,
-    /// Certificate signatures verified before (shared by the run).
-    pub(super) links: &'a Arc<crate::path::LinkCache>,
-    /// Paths validated by earlier calls of the same verifier.
-    pub(super) paths: Option<&'a Arc<crate::path::PathMemo>>,
-    /// Profile answers of earlier calls.
-    pub(super) profiles: &'a ProfileMemo,
+    /// The verification context (parsed certificates, verified links, remembered paths,
+    /// profile answers).
+    pub(super) ctx: &'a Arc<crate::Context>,
 }
 
 impl SigCtx<'_> {
@@ -183,7 +177,7 @@ impl SigCtx<'_> {
         // Signature acceptance: profile.
         let mut summary = None;
         if let Some(cert) = &s.signer_cert {
-            match self.profiles.check(self.opts.profile, cert) {
+            match self.ctx.profiles.check(self.opts.profile, cert) {
                 Ok(sum) => {
                     summary = Some(sum);
                     checks.push(CheckReport::new(
@@ -207,26 +201,19 @@ impl SigCtx<'_> {
         let signer_profiles: Vec<Profile> = s.signer_cert.as_ref().map_or_else(Vec::new, |c| {
             [Profile::Hpki, Profile::Accredited]
                 .into_iter()
-                .filter(|p| self.profiles.check(*p, c).is_ok())
+                .filter(|p| self.ctx.profiles.check(*p, c).is_ok())
                 .collect()
         });
 
         // Time-stamps and best-signature-time.
         let mut timestamps = Vec::new();
         let mut poe: Option<OffsetDateTime> = None;
-        let tsa_validations = self.tsa.validations();
         for ts in &mut s.timestamps {
-            // The anchor of the last successful TSA path validation of this token.
-            let tsa_anchor_sha256 = tsa_validations
-                .iter()
-                .rev()
-                .find(|v| v.ok && Some(v.gen_time) == ts.gen_time)
-                .and_then(|v| v.anchor_sha256);
             timestamps.push(TimestampReport {
                 kind: ts.kind.role(),
                 gen_time: ts.gen_time,
                 valid: ts.intact,
-                tsa_anchor_sha256: tsa_anchor_sha256.filter(|_| ts.intact),
+                tsa_anchor_sha256: ts.tsa_anchor_sha256.filter(|_| ts.intact),
             });
             // A failed time-stamp is named at output: which one, then why.
             checks.push(CheckReport::new(
@@ -299,16 +286,13 @@ impl SigCtx<'_> {
             ));
             findings.push((I, S::TRY_LATER));
         } else if let Some(cert) = &s.signer_cert {
-            let mut v = PathValidator::with_shared_anchors(
+            let v = PathValidator::with_shared_anchors(
                 self.anchors.clone(),
                 path_options(self.opts.profile, best, self.mode),
             )
             .with_shared_intermediates(self.store.clone())
             .with_revocation(self.checker.clone())
-            .with_link_cache(self.links.clone());
-            if let Some(memo) = self.paths {
-                v = v.with_path_memo(memo.clone());
-            }
+            .with_context(self.ctx.clone());
             let v = super::online(v, self.opts.offline, &self.opts.fetch_allow);
             match v.validate_found(cert.der(), s.embedded.certificates) {
                 Ok(p) => {
@@ -414,20 +398,18 @@ fn level_of(
 impl SigCtx<'_> {
     /// One check per TSA path validation: genTime, control time, outcome.
     fn control_time_checks(&self, s: &SignatureEvidence<'_>, checks: &mut Vec<CheckReport>) {
-        let mine = |t: OffsetDateTime| s.timestamps.iter().any(|ts| ts.gen_time == Some(t));
-        for v in self
-            .tsa
-            .validations()
-            .into_iter()
-            .filter(|v| mine(v.gen_time))
+        for (t, v) in s
+            .timestamps
+            .iter()
+            .filter_map(|t| Some((t.gen_time?, t.tsa_path?)))
         {
             checks.push(CheckReport::new(
                 CheckKind::TsaControlTime,
-                v.ok,
+                v.passed,
                 Outcome::TsaControlTime {
-                    gen_time: v.gen_time,
-                    control_time: v.control_time,
-                    validation_time: v.control_time == self.at,
+                    gen_time: t,
+                    control_time: v.checked_until,
+                    validation_time: v.checked_until == self.at,
                 },
             ));
         }

@@ -1,28 +1,27 @@
-//! [`Verifier`]: the verification context shared by many files (trust anchors, certificate
-//! store, parsed CRLs, a revocation checker whose fetch cache outlives one file).
+//! [`Verifier`]: verification shared by many files (trust anchors, certificate store,
+//! parsed CRLs, a revocation checker whose fetch cache outlives one file, and the
+//! [`Context`] it owns).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use kenpo_core::cms::SignedDataView;
-use kenpo_core::digests::CertDigests;
 use kenpo_revocation::{Checker, Crl, RevocationCheck};
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
 use super::cades;
 use super::embedded::{Embedded, embedded};
-use super::profiles::ProfileMemo;
 use super::tsa_time::ControlTimeValidator;
 use super::verdict::SigCtx;
 use super::{
     POLICY_NAME, RevocationMode, VerifyError, VerifyRequest, certs_of, format_failure, now,
     path_options,
 };
-use crate::Indication;
-use crate::path::{LinkCache, PathMemo, PathValidator};
+use crate::path::PathValidator;
 use crate::report::{CheckKind, CheckReport, Outcome, Report, SCHEMA_VERSION, SignatureReport};
 use crate::signature::{self, Content, SignedDataCheck, TimestampKind};
+use crate::{Context, Indication};
 
 /// Where the detached content of a signature comes from.
 #[derive(Debug, Clone, Copy)]
@@ -97,8 +96,9 @@ impl VerifyRequest<'_> {
 /// A reusable verification context: build it once, verify many signatures with it
 /// (from several threads: it is `Send + Sync`).
 ///
-/// Supplied CRLs are parsed once (and indexed by serial); CRLs and OCSP responses fetched
-/// for one file are reused for the next. A file that embeds its own revocation data gets a
+/// It owns a [`Context`] reused by every call (a one-shot call,
+/// [`super::verify_signature`], makes a fresh one). Supplied CRLs are parsed once (and
+/// indexed by serial); CRLs and OCSP responses fetched for one file are reused for the next. A file that embeds its own revocation data gets a
 /// checker of its own over the shared parsed CRLs plus its data.
 ///
 /// ```no_run
@@ -123,11 +123,8 @@ pub struct Verifier {
     parsed_crls: Vec<Arc<Crl>>,
     unreadable_crls: Vec<Vec<u8>>,
     shared: Arc<dyn RevocationCheck>,
-    /// Certificate signatures verified by earlier calls.
-    links: Arc<LinkCache>,
-    /// Paths validated by earlier calls (none for a one-shot verification, which has no
-    /// later call to serve).
-    paths: Option<Arc<PathMemo>>,
+    /// What earlier calls worked out (certificates, links, paths, profile answers).
+    ctx: Arc<Context>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -147,16 +144,22 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Parses the anchors, certificates and CRLs of `opts` once.
+    /// Parses the anchors, certificates and CRLs of `opts` once; works in a new
+    /// [`Context`].
     pub fn new(opts: VerifyOptions) -> Self {
+        Self::with_context(opts, Arc::new(Context::new()))
+    }
+
+    /// [`Verifier::new`] working in `ctx` (which may be shared with other verifiers).
+    pub fn with_context(opts: VerifyOptions, ctx: Arc<Context>) -> Self {
         let anchors = certs_of(&opts.anchors);
         let store = certs_of(&opts.cert_store);
         let mut parsed_crls = Vec::new();
         let mut unreadable_crls = Vec::new();
         for c in &opts.crls {
-            // DER CRLs are parsed once per process (`Crl::shared`).
+            // DER CRLs are parsed once per context.
             let parsed = if c.first() == Some(&0x30) {
-                Crl::shared(c)
+                ctx.crl(c)
             } else {
                 Crl::from_pem_or_der(c).map(Arc::new)
             };
@@ -172,19 +175,20 @@ impl Verifier {
             parsed_crls,
             unreadable_crls,
             shared: Arc::new(Checker::new()),
-            links: Arc::new(LinkCache::new()),
-            paths: Some(Arc::new(PathMemo::new())),
+            ctx,
         };
         v.shared = Arc::new(v.checker(&Embedded::default(), &v.store));
         v
     }
 
-    /// A verifier for one call: nothing is remembered for later calls.
+    /// A verifier for one call, in a fresh one-shot [`Context`].
     pub(crate) fn one_shot(opts: VerifyOptions) -> Self {
-        Self {
-            paths: None,
-            ..Self::new(opts)
-        }
+        Self::with_context(opts, Arc::new(Context::one_shot()))
+    }
+
+    /// The context this verifier works in.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
     }
 
     /// The options this verifier was built with.
@@ -213,11 +217,11 @@ impl Verifier {
                     ),
                 )
                 .with_intermediates(candidates.to_vec())
-                .with_link_cache(self.links.clone())
+                .with_context(self.ctx.clone())
                 .crl_signer_validator(),
             )
             .offline(self.opts.offline)
-            .with_link_cache(self.links.clone());
+            .with_link_cache(self.ctx.links().clone());
         super::with_cache(
             super::with_allow(checker, &self.opts.fetch_allow),
             self.opts.revocation_cache.as_deref(),
@@ -250,8 +254,9 @@ impl Verifier {
             extra_certs: &self.store,
             more_certs: &emb.certs,
             tsa_validator: Some(validator),
-            // Certificate hashes (ESS signing-certificate checks) are the process's.
-            cert_digests: Some(CertDigests::process()),
+            // Certificates parsed, hashed and keys parsed once per context.
+            cert_cache: Some(self.ctx.certs()),
+            backend: self.ctx.keys(),
             token_views: &emb.token_views,
             ..signature::Options::default()
         };
@@ -344,16 +349,13 @@ impl Verifier {
             Arc::new(self.checker(&emb, &candidates))
         };
         let mode = self.opts.revocation.path_mode();
-        let mut tsa_path = PathValidator::with_shared_anchors(
+        let tsa_path = PathValidator::with_shared_anchors(
             self.anchors.clone(),
             path_options(Profile::Any, at, mode),
         )
         .with_shared_intermediates(store.clone())
-        .with_link_cache(self.links.clone())
+        .with_context(self.ctx.clone())
         .with_revocation(checker.clone());
-        if let Some(memo) = &self.paths {
-            tsa_path = tsa_path.with_path_memo(memo.clone());
-        }
         let tsa_path = super::online(tsa_path, self.opts.offline, &self.opts.fetch_allow);
         // Archive time-stamps that turn out invalid give no proof of existence: validate
         // again without them until the set is stable (at most once per archive token).
@@ -365,7 +367,7 @@ impl Verifier {
             .filter(|t| t.archive)
             .map(|t| t.gen_time)
             .collect();
-        let (mut checked, tsa_validator) = loop {
+        let mut checked = loop {
             let validator = ControlTimeValidator::new(
                 tsa_path.clone(),
                 &emb.certs,
@@ -391,7 +393,7 @@ impl Verifier {
                 .filter(|t| archive_times.contains(t) && !excluded.contains(t))
                 .collect();
             if invalid.is_empty() {
-                break (checked, validator);
+                break checked;
             }
             excluded.extend(invalid);
         };
@@ -410,10 +412,7 @@ impl Verifier {
             checker: &checker,
             mode,
             no_source,
-            tsa: &tsa_validator,
-            links: &self.links,
-            paths: self.paths.as_ref(),
-            profiles: ProfileMemo::process(),
+            ctx: &self.ctx,
         };
         let content_available = checked.content_attached || content.is_some();
         let signatures: Vec<SignatureReport> = std::mem::take(&mut checked.signers)
