@@ -367,7 +367,9 @@ fn drive(mut batch: Batch, report: &mut Report, show: bool, table: Table) -> Res
         let html = crate::tz::localize(&page.render(&summary, &report.path, table.lang), table.tz);
         kenpo_core::atomic::AtomicWriter::new()
             .write(path, html.as_bytes())
-            .map_err(|e| CliError::op(format!("cannot write the HTML page {}", path.display()), e))?;
+            .map_err(|e| {
+                CliError::op(format!("cannot write the HTML page {}", path.display()), e)
+            })?;
     }
     outln!(
         "{} {ended}",

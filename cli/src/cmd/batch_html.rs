@@ -57,8 +57,11 @@ impl HtmlCollector {
         } else if let Some(s) = v.and_then(|v| v.sub_indication) {
             words::explain(s, lang).to_owned()
         } else if v.is_some_and(|v| !v.policy_met) {
-            lang.pick("検証ポリシーの要件を満たしていません", "policy requirements not met")
-                .to_owned()
+            lang.pick(
+                "検証ポリシーの要件を満たしていません",
+                "policy requirements not met",
+            )
+            .to_owned()
         } else {
             String::new()
         };
@@ -93,15 +96,28 @@ impl HtmlCollector {
         );
         let _ = writeln!(o, "<h2>{}</h2>\n<table>", l("判定別の件数", "By verdict"));
         let counts: [(String, u64); 6] = [
-            (words::verdict(Indication::TotalPassed, None, lang), s.passed),
-            (words::verdict(Indication::TotalFailed, None, lang), s.failed),
-            (words::verdict(Indication::Indeterminate, None, lang), s.indeterminate),
+            (
+                words::verdict(Indication::TotalPassed, None, lang),
+                s.passed,
+            ),
+            (
+                words::verdict(Indication::TotalFailed, None, lang),
+                s.failed,
+            ),
+            (
+                words::verdict(Indication::Indeterminate, None, lang),
+                s.indeterminate,
+            ),
             (l("未署名", "unsigned").to_owned(), s.unsigned),
             (l("スキップ", "skipped").to_owned(), s.skipped),
             (l("エラー", "errors").to_owned(), s.errors),
         ];
         for (k, n) in counts {
-            let _ = writeln!(o, "<tr><th>{}</th><td class=\"n\">{n}</td></tr>", escape(&k));
+            let _ = writeln!(
+                o,
+                "<tr><th>{}</th><td class=\"n\">{n}</td></tr>",
+                escape(&k)
+            );
         }
         o.push_str("</table>\n");
         let mut by_policy: Vec<(&str, usize, usize)> = Vec::new();
@@ -144,7 +160,10 @@ impl HtmlCollector {
         let _ = writeln!(
             o,
             "<h2>{}</h2>\n<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            l("ファイル (合格しなかったものを先に)", "Files (not passed first)"),
+            l(
+                "ファイル (合格しなかったものを先に)",
+                "Files (not passed first)"
+            ),
             l("ファイル", "File"),
             l("判定", "Verdict"),
             l("レベル", "Level"),
@@ -182,13 +201,19 @@ fn timeline(o: &mut String, rows: &[&Row], lang: Lang) {
     let _ = writeln!(
         o,
         "<h2>{}</h2>",
-        lang.pick("更新期限の時期 (年別の件数)", "Renewals due (files per year)")
+        lang.pick(
+            "更新期限の時期 (年別の件数)",
+            "Renewals due (files per year)"
+        )
     );
     if years.is_empty() {
         let _ = writeln!(
             o,
             "<p>{}</p>",
-            lang.pick("更新期限の分かる署名はありません", "No signature with a renewal date")
+            lang.pick(
+                "更新期限の分かる署名はありません",
+                "No signature with a renewal date"
+            )
         );
         return;
     }

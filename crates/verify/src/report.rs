@@ -127,7 +127,9 @@ impl SignerReport {
 
     /// The organisation of the subjectAltName, when it names one.
     pub fn organization(&self) -> Option<&str> {
-        self.alt_names.iter().find_map(|a| a.organization.as_deref())
+        self.alt_names
+            .iter()
+            .find_map(|a| a.organization.as_deref())
     }
 }
 
@@ -261,7 +263,6 @@ fn push_checks(out: &mut String, checks: &[CheckReport], lang: Lang, indent: &st
     }
 }
 
-
 /// The signer as shown: `神楽坂　三十四 (医療情報大学病院) — CN=…` or the subject.
 pub fn signer_line(s: &SignerReport) -> String {
     let subject = if s.subject.is_empty() {
@@ -300,14 +301,17 @@ pub fn preservation_line(s: &SignatureReport, lang: Lang) -> String {
         Some(at) => format!(
             "{}; {} {} ({})",
             s.level,
-            lang.pick("最新のアーカイブタイムスタンプ", "latest archive time-stamp"),
+            lang.pick(
+                "最新のアーカイブタイムスタンプ",
+                "latest archive time-stamp"
+            ),
             kenpo_core::timefmt::rfc3339(at),
             lang.pick(
                 "次の更新時期は kenpo-sign plan で確認",
                 "next renewal: see kenpo-sign plan"
             )
         ),
-        None if s.level == "B-LT" || s.level == "B-T" => format!(
+        None if s.level.starts_with("B-") => format!(
             "{}; {}",
             s.level,
             lang.pick(
@@ -321,7 +325,11 @@ pub fn preservation_line(s: &SignatureReport, lang: Lang) -> String {
 
 fn push_short(o: &mut String, s: &SignatureReport, lang: Lang) {
     let l = |ja, en| lang.pick(ja, en);
-    o.push_str(&format!("  {}: {}\n", l("署名者", "Signer"), signer_line(&s.signer)));
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("署名者", "Signer"),
+        signer_line(&s.signer)
+    ));
     o.push_str(&format!(
         "  {}: {}\n",
         l("資格", "Qualifications"),
@@ -587,12 +595,12 @@ impl CertReport {
         o.push_str(&format!(
             "{}: {}\n",
             l("資格", "Qualifications"),
-            list_or_dash(&self.hc_roles)
+            roles_line(&self.hc_roles, lang)
         ));
         o.push_str(&format!(
             "{}: {}\n",
             l("証明書ポリシー", "Certificate policies"),
-            list_or_dash(&self.policy_oids)
+            policies_line(&self.policy_oids, lang)
         ));
         o.push_str(&format!("{}:\n", l("証明書パス", "Certification path")));
         for (i, s) in self.path.iter().enumerate() {

@@ -414,13 +414,10 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
         O::SignerCertificate(c) => format!("署名者証明書: {}", c.cert().subject_string()),
         O::Algorithm(name) => format!("{name} (対応アルゴリズム)"),
         O::AlgorithmError(e) => format!("使用できないアルゴリズム識別子: {e}"),
-        O::ContentType(oid) => format!(
-            "{} (署名対象と一致)",
-            kenpo_core::oid::dotted_text(oid)
-        ),
-        O::ContentTypeMismatch { signed, content } => format!(
-            "署名された content-type {signed} が eContentType {content} と異なります"
-        ),
+        O::ContentType(oid) => format!("{} (署名対象と一致)", kenpo_core::oid::dotted_text(oid)),
+        O::ContentTypeMismatch { signed, content } => {
+            format!("署名された content-type {signed} が eContentType {content} と異なります")
+        }
         O::NotAnOid => return fixed("OBJECT IDENTIFIER ではありません"),
         O::ContentTypeInCountersignature => {
             return fixed("副署名は content-type 属性を持ってはいけません (RFC 5652 §11.4)");

@@ -156,12 +156,20 @@ fn signature(o: &mut String, i: usize, s: &SignatureReport, lang: Lang, policy: 
 pub fn render(report: &Report, lang: Lang) -> String {
     let l = |ja, en| lang.pick(ja, en);
     let mut o = String::new();
-    let _ = writeln!(o, "<h1>{}</h1>", l("署名検証レポート", "Signature verification report"));
+    let _ = writeln!(
+        o,
+        "<h1>{}</h1>",
+        l("署名検証レポート", "Signature verification report")
+    );
     let _ = writeln!(
         o,
         "<div class=\"verdict {}\">{}</div>",
         class_of(report.indication),
-        escape(&words::verdict(report.indication, report.sub_indication, lang))
+        escape(&words::verdict(
+            report.indication,
+            report.sub_indication,
+            lang
+        ))
     );
     if let Some(sub) = report.sub_indication {
         let _ = writeln!(o, "<p>{}</p>", escape(words::explain(sub, lang)));
@@ -186,7 +194,11 @@ pub fn render(report: &Report, lang: Lang) -> String {
             "validation per ETSI EN 319 102-1"
         )
     );
-    page(l("署名検証レポート", "Signature verification report"), &o, lang)
+    page(
+        l("署名検証レポート", "Signature verification report"),
+        &o,
+        lang,
+    )
 }
 
 #[cfg(test)]

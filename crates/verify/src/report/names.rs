@@ -86,9 +86,16 @@ mod tests {
         };
         let names = alt_names(&der);
         assert_eq!(names.len(), 1, "{names:?}");
-        assert_eq!(names[0].common_name.as_deref(), Some("神楽坂\u{3000}三十四"));
+        assert_eq!(
+            names[0].common_name.as_deref(),
+            Some("神楽坂\u{3000}三十四")
+        );
         assert_eq!(names[0].organization.as_deref(), Some("医療情報大学病院"));
-        assert!(names[0].text.contains("医療情報大学病院"), "{}", names[0].text);
+        assert!(
+            names[0].text.contains("医療情報大学病院"),
+            "{}",
+            names[0].text
+        );
     }
 
     #[test]

@@ -216,12 +216,22 @@ pub fn policy_name(oid: &str, lang: Lang) -> Option<&'static str> {
     use kenpo_core::oid as o;
     let p = |ja, en| Some(lang.pick(ja, en));
     match oid {
-        s if s == o::HPKI_SIGNER_POLICY.to_string() => p("HPKI 署名用証明書", "HPKI signature certificate"),
+        s if s == o::HPKI_SIGNER_POLICY.to_string() => {
+            p("HPKI 署名用証明書", "HPKI signature certificate")
+        }
         s if s == o::HPKI_SIGN_CA_POLICY.to_string() => p("HPKI 署名用認証局", "HPKI signing CA"),
-        s if s == o::HPKI_AUTH_POLICY.to_string() => p("HPKI 認証用証明書", "HPKI authentication certificate"),
-        s if s == o::HPKI_AUTH_CA_POLICY.to_string() => p("HPKI 認証用認証局", "HPKI authentication CA"),
-        s if s.starts_with(o::HPKI_SIGNATURE_POLICY_ARC) => p("HPKI 署名用ポリシー", "HPKI signature policy"),
-        s if s.starts_with(o::HPKI_AUTH_POLICY_ARC) => p("HPKI 認証用ポリシー", "HPKI authentication policy"),
+        s if s == o::HPKI_AUTH_POLICY.to_string() => {
+            p("HPKI 認証用証明書", "HPKI authentication certificate")
+        }
+        s if s == o::HPKI_AUTH_CA_POLICY.to_string() => {
+            p("HPKI 認証用認証局", "HPKI authentication CA")
+        }
+        s if s.starts_with(o::HPKI_SIGNATURE_POLICY_ARC) => {
+            p("HPKI 署名用ポリシー", "HPKI signature policy")
+        }
+        s if s.starts_with(o::HPKI_AUTH_POLICY_ARC) => {
+            p("HPKI 認証用ポリシー", "HPKI authentication policy")
+        }
         _ => None,
     }
 }
@@ -244,11 +254,19 @@ mod tests {
             "合格 (TOTAL_PASSED)"
         );
         assert_eq!(
-            verdict(Indication::Indeterminate, Some(SubIndication::NO_POE), Lang::Ja),
+            verdict(
+                Indication::Indeterminate,
+                Some(SubIndication::NO_POE),
+                Lang::Ja
+            ),
             "判定不能 (INDETERMINATE / NO_POE)"
         );
         assert_eq!(
-            verdict(Indication::TotalFailed, Some(SubIndication::HASH_FAILURE), Lang::En),
+            verdict(
+                Indication::TotalFailed,
+                Some(SubIndication::HASH_FAILURE),
+                Lang::En
+            ),
             "TOTAL_FAILED / HASH_FAILURE"
         );
     }
