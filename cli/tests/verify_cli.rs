@@ -397,3 +397,41 @@ fn japanese_short_report_first_and_verbose_details() {
         assert!(!html.contains(bad), "no external asset ({bad}): {html}");
     }
 }
+
+/// The short report of a B-LTA signature states its preservation: the latest archive
+/// time-stamp and the planner's next renewal date.
+#[test]
+fn preservation_state_names_the_renewal_due_date() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("d");
+    let o = run(&["demo", "--dir", dir.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let f = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (sig, doc, root, tsa) = (
+        f("application.csv.p7s"),
+        f("application.csv"),
+        f("pki/root-ca.pem"),
+        f("pki/tsa-ca.pem"),
+    );
+    let o = run(&[
+        "verify",
+        &sig,
+        "--content",
+        &doc,
+        "--trust",
+        &root,
+        "--trust",
+        &tsa,
+        "--offline",
+        "--lang",
+        "ja",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let line = out.lines().find(|l| l.contains("保存状態:")).unwrap();
+    assert!(
+        line.contains("B-LTA; 最新のアーカイブタイムスタンプ"),
+        "{out}"
+    );
+    assert!(line.contains("次回更新期限 20"), "{out}");
+}

@@ -12,7 +12,9 @@
 
 use std::path::PathBuf;
 
+use kenpo_verify::plan::{PlanOptions, plan_bytes};
 use kenpo_verify::policy::Policy;
+use kenpo_verify::report::TextOptions;
 use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
 
 use crate::cmd::sign::ProfileArg;
@@ -152,8 +154,22 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         revocation: revocation_mode(args.revocation, &policy),
         policy,
     };
+    let anchors = req.anchors.clone();
+    let cert_store = req.cert_store.clone();
+    let at = req.at;
     let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
     let lang = LangArg::resolve(args.lang);
+    let mut opts = TextOptions::new(args.verbose);
+    if args.format != VerifyFormat::Json {
+        // The planner's renewal date of this file, for the preservation state.
+        let plan = PlanOptions {
+            anchors,
+            cert_store,
+            margin_days: kenpo_verify::plan::DEFAULT_MARGIN_DAYS,
+            at: at.unwrap_or_else(time::OffsetDateTime::now_utc),
+        };
+        opts.renewal_due = plan_bytes(&args.sig.to_string_lossy(), &signature, true, &plan).due;
+    }
     match args.format {
         VerifyFormat::Json => outln!(
             "{}",
@@ -161,12 +177,12 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         ),
         VerifyFormat::Text => out!(
             "{}",
-            crate::tz::localize(&report.render_text_with(lang, args.verbose), args.tz.tz)
+            crate::tz::localize(&report.render_text_with(lang, opts), args.tz.tz)
         ),
         VerifyFormat::Html => out!(
             "{}",
             crate::tz::localize(
-                &kenpo_verify::report::html::render(&report, lang),
+                &kenpo_verify::report::html::render(&report, lang, opts),
                 args.tz.tz
             )
         ),

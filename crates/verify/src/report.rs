@@ -24,6 +24,27 @@ pub use text::Text;
 /// Version of the JSON report schema (`schema_version`), see `docs/report-schema.md`.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// How the text (and HTML) report is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TextOptions {
+    /// List every check (else only those that did not pass).
+    pub verbose: bool,
+    /// The planner's renewal due date of the file ([`crate::plan`]), shown with the
+    /// preservation state.
+    pub renewal_due: Option<time::Date>,
+}
+
+impl TextOptions {
+    /// Options: `verbose`, no renewal date.
+    pub fn new(verbose: bool) -> Self {
+        Self {
+            verbose,
+            renewal_due: None,
+        }
+    }
+}
+
 /// Language of the text report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -289,8 +310,20 @@ pub fn policies_line(oids: &[String], lang: Lang) -> String {
     list_or_dash(&v)
 }
 
-/// The preservation state: the level, and for B-LTA the latest valid archive time-stamp.
-pub fn preservation_line(s: &SignatureReport, lang: Lang) -> String {
+/// The preservation state: the level, for B-LTA the latest valid archive time-stamp, and
+/// the renewal due date when the planner gave one.
+pub fn preservation_line(s: &SignatureReport, lang: Lang, due: Option<time::Date>) -> String {
+    let state = preservation_state(s, lang, due.is_none());
+    match due {
+        Some(d) => format!(
+            "{state}; {} {d}",
+            lang.pick("次回更新期限", "next renewal due")
+        ),
+        None => state,
+    }
+}
+
+fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String {
     let latest = s
         .timestamps
         .iter()
@@ -299,17 +332,21 @@ pub fn preservation_line(s: &SignatureReport, lang: Lang) -> String {
         .max();
     match latest {
         Some(at) => format!(
-            "{}; {} {} ({})",
+            "{}; {} {}{}",
             s.level,
             lang.pick(
                 "最新のアーカイブタイムスタンプ",
                 "latest archive time-stamp"
             ),
             kenpo_core::timefmt::rfc3339(at),
-            lang.pick(
-                "次の更新時期は kenpo-sign plan で確認",
-                "next renewal: see kenpo-sign plan"
-            )
+            if see_plan {
+                lang.pick(
+                    " (次の更新時期は kenpo-sign plan で確認)",
+                    " (next renewal: see kenpo-sign plan)",
+                )
+            } else {
+                ""
+            }
         ),
         None if s.level.starts_with("B-") => format!(
             "{}; {}",
@@ -323,7 +360,7 @@ pub fn preservation_line(s: &SignatureReport, lang: Lang) -> String {
     }
 }
 
-fn push_short(o: &mut String, s: &SignatureReport, lang: Lang) {
+fn push_short(o: &mut String, s: &SignatureReport, lang: Lang, due: Option<time::Date>) {
     let l = |ja, en| lang.pick(ja, en);
     o.push_str(&format!(
         "  {}: {}\n",
@@ -355,7 +392,7 @@ fn push_short(o: &mut String, s: &SignatureReport, lang: Lang) {
     o.push_str(&format!(
         "  {}: {}\n",
         l("保存状態", "Preservation"),
-        preservation_line(s, lang)
+        preservation_line(s, lang, due)
     ));
 }
 
@@ -445,14 +482,15 @@ impl Report {
     /// A human-readable report in `lang`, listing every check with what it found (the
     /// short report, then the details: [`Report::render_text_with`] with `verbose`).
     pub fn render_text(&self, lang: Lang) -> String {
-        self.render_text_with(lang, true)
+        self.render_text_with(lang, TextOptions::new(true))
     }
 
     /// A human-readable report in `lang`: the short report first (verdict and what it
     /// means, signer with kanji name, qualification and organisation, when signed, level and
     /// preservation state), then with `verbose` every check; without it only the checks
     /// that did not pass.
-    pub fn render_text_with(&self, lang: Lang, verbose: bool) -> String {
+    pub fn render_text_with(&self, lang: Lang, opts: TextOptions) -> String {
+        let verbose = opts.verbose;
         let l = |ja, en| lang.pick(ja, en);
         let mut o = String::new();
         o.push_str(&format!(
@@ -476,7 +514,7 @@ impl Report {
             {
                 o.push_str(&format!("  {}\n", words::explain(sub, lang)));
             }
-            push_short(&mut o, s, lang);
+            push_short(&mut o, s, lang, opts.renewal_due);
             if verbose {
                 push_details(&mut o, s, lang, &self.policy);
             } else {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{CheckReport, Lang, Report, SignatureReport, words};
+use super::{CheckReport, Lang, Report, SignatureReport, TextOptions, words};
 use crate::Indication;
 
 /// The style of every page: A4 portrait, print-friendly.
@@ -84,7 +84,14 @@ fn checks_table(o: &mut String, checks: &[CheckReport], lang: Lang) {
     o.push_str("</table>\n");
 }
 
-fn signature(o: &mut String, i: usize, s: &SignatureReport, lang: Lang, policy: &str) {
+fn signature(
+    o: &mut String,
+    i: usize,
+    s: &SignatureReport,
+    lang: Lang,
+    policy: &str,
+    opts: TextOptions,
+) {
     let l = |ja, en| lang.pick(ja, en);
     let _ = writeln!(
         o,
@@ -113,7 +120,7 @@ fn signature(o: &mut String, i: usize, s: &SignatureReport, lang: Lang, policy: 
     row(
         o,
         l("保存状態", "Preservation"),
-        &super::preservation_line(s, lang),
+        &super::preservation_line(s, lang, opts.renewal_due),
     );
     row(
         o,
@@ -152,8 +159,9 @@ fn signature(o: &mut String, i: usize, s: &SignatureReport, lang: Lang, policy: 
     checks_table(o, &s.checks, lang);
 }
 
-/// The page of one `verify` report in `lang`.
-pub fn render(report: &Report, lang: Lang) -> String {
+/// The page of one `verify` report in `lang` (every check is listed, `opts.verbose` or
+/// not).
+pub fn render(report: &Report, lang: Lang, opts: TextOptions) -> String {
     let l = |ja, en| lang.pick(ja, en);
     let mut o = String::new();
     let _ = writeln!(
@@ -183,7 +191,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
     );
     o.push_str("</table>\n");
     for (i, s) in report.signatures.iter().enumerate() {
-        signature(&mut o, i, s, lang, &report.policy);
+        signature(&mut o, i, s, lang, &report.policy, opts);
     }
     let _ = writeln!(
         o,
@@ -243,7 +251,7 @@ mod tests {
     fn hostile_subjects_are_escaped() {
         let hostile = "CN=<script>alert('x')</script>&\"";
         for lang in [Lang::Ja, Lang::En] {
-            let html = render(&report(hostile), lang);
+            let html = render(&report(hostile), lang, TextOptions::default());
             assert!(!html.contains("<script>"), "{html}");
             assert!(!html.contains("<b>"), "{html}");
             assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
@@ -251,7 +259,7 @@ mod tests {
             assert!(html.trim_end().ends_with("</html>"));
             assert!(!html.contains("http"), "no external reference: {html}");
         }
-        let ja = render(&report("CN=a"), Lang::Ja);
+        let ja = render(&report("CN=a"), Lang::Ja, TextOptions::default());
         assert!(ja.contains("不合格 (TOTAL_FAILED / HASH_FAILURE)"), "{ja}");
         assert!(ja.contains("医師 (Medical Doctor)"), "{ja}");
         assert!(ja.contains("@page"), "{ja}");
