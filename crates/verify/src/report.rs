@@ -140,8 +140,8 @@ pub struct SignerReport {
 }
 
 impl SignerReport {
-    /// The holder's name to show first: the kanji commonName of the subjectAltName when
-    /// there is one, else the subject's text.
+    /// The holder's name to show first: the (kanji) commonName of the subjectAltName,
+    /// when there is one.
     pub fn display_name(&self) -> Option<&str> {
         self.alt_names.iter().find_map(|a| a.common_name.as_deref())
     }
