@@ -450,3 +450,39 @@ fn progress_counts_every_file_and_the_summary_table_lists_what_did_not_pass() {
     assert!(out.starts_with("一括検証の結果"), "{out}");
     assert!(out.contains("…ほか 3 件"), "{out}");
 }
+
+/// `batch --html FILE`: a self-contained page with the counts, the failures first with
+/// their reasons, a row per file; the JSONL report is unchanged.
+#[test]
+fn html_page_of_the_run() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("in");
+    std::fs::create_dir_all(&root).unwrap();
+    let doc = root.join("a.csv");
+    std::fs::write(&doc, "資格取得届,1\n").unwrap();
+    sign(&doc, &root.join("a.csv.p7s"), &[]);
+    std::fs::write(root.join("junk.p7s"), b"\x30\x03\x02\x01").unwrap();
+    let report = work.path().join("r.jsonl");
+    let page = work.path().join("run.html");
+    let o = batch(
+        &root,
+        &report,
+        &["--lang", "ja", "--html", page.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.trim_end().ends_with("</html>"), "{html}");
+    assert!(html.contains("合格 (TOTAL_PASSED)"), "{html}");
+    let failed = html.find("junk.p7s").unwrap();
+    let passed = html.find("a.csv.p7s").unwrap();
+    assert!(failed < passed, "failures first: {html}");
+    assert!(html.contains("FORMAT_FAILURE"), "{html}");
+    assert!(html.contains("署名の形式が正しくない"), "reason: {html}");
+    assert!(html.contains("更新期限"), "{html}");
+    for bad in ["src=", "href=", "url(", "<script", "<link"] {
+        assert!(!html.contains(bad), "no external asset ({bad}): {html}");
+    }
+    let (_, summary, n) = read_report(&root, &report);
+    assert_eq!((summary["files"].as_u64(), n), (Some(2), 2), "{summary}");
+}

@@ -315,3 +315,123 @@ fn verify_cert_paths() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["hc_roles"], serde_json::json!(["Medical Doctor"]));
 }
+
+/// `verify --lang ja`: the short report first, in Japanese (verdict beside its ETSI name,
+/// qualification, the kanji name of the subjectAltName); every check only with --verbose.
+#[test]
+fn japanese_short_report_first_and_verbose_details() {
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("application.csv");
+    std::fs::write(&doc, "資格取得届,12345678\n").unwrap();
+    let doc_s = doc.to_str().unwrap();
+    let sig = sign(work.path(), doc_s, "bb.p7s", &["--profile", "hpki"]);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "verify",
+            sig.as_str(),
+            "--content",
+            doc_s,
+            "--trust",
+            p_static("root-ca.pem"),
+            "--crl",
+            p_static("hpki-sign-ca.crl"),
+            "--crl",
+            p_static("root-ca.crl"),
+            "--offline",
+            "--lang",
+            "ja",
+        ];
+        a.extend(extra);
+        run(&a)
+    };
+    let o = args(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let short = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        short.starts_with("総合判定: 合格 (TOTAL_PASSED)"),
+        "{short}"
+    );
+    assert!(short.contains("医師 (Medical Doctor)"), "{short}");
+    assert!(short.contains("保存状態: B-B"), "{short}");
+    let (_, json, _) = verify(&sig, doc_s, &[]);
+    let alt = json["signatures"][0]["signer"]["alt_names"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!alt.is_empty(), "the test signer has a kanji SAN: {json}");
+    assert!(!alt.is_ascii(), "kanji in the SAN: {alt}");
+    let signer_line = short.lines().find(|l| l.contains("署名者:")).unwrap();
+    assert!(
+        signer_line.contains(" — "),
+        "kanji name beside the subject: {signer_line}"
+    );
+    assert!(
+        !short.contains("各検査"),
+        "checks only with --verbose: {short}"
+    );
+    assert!(short.contains("--verbose"), "{short}");
+
+    let o = args(&["--verbose"]);
+    let long = String::from_utf8(o.stdout).unwrap();
+    assert!(long.contains("各検査"), "{long}");
+    assert!(
+        long.contains("メッセージダイジェスト (message-digest)"),
+        "{long}"
+    );
+    assert!(long.contains("HPKI"), "policy OIDs named: {long}");
+
+    let o = args(&["--format", "html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let html = String::from_utf8(o.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert_eq!(html.matches("<html").count(), 1);
+    assert_eq!(html.matches("</html>").count(), 1);
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("</table>").count()
+    );
+    assert!(html.contains("@page"), "{html}");
+    assert!(html.contains("合格 (TOTAL_PASSED)"), "{html}");
+    assert!(html.contains("医師"), "{html}");
+    for bad in ["src=", "href=", "url(", "<script", "<link"] {
+        assert!(!html.contains(bad), "no external asset ({bad}): {html}");
+    }
+}
+
+/// The short report of a B-LTA signature states its preservation: the latest archive
+/// time-stamp and the planner's next renewal date.
+#[test]
+fn preservation_state_names_the_renewal_due_date() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("d");
+    let o = run(&["demo", "--dir", dir.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let f = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (sig, doc, root, tsa) = (
+        f("application.csv.p7s"),
+        f("application.csv"),
+        f("pki/root-ca.pem"),
+        f("pki/tsa-ca.pem"),
+    );
+    let o = run(&[
+        "verify",
+        &sig,
+        "--content",
+        &doc,
+        "--trust",
+        &root,
+        "--trust",
+        &tsa,
+        "--offline",
+        "--lang",
+        "ja",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let line = out.lines().find(|l| l.contains("保存状態:")).unwrap();
+    assert!(
+        line.contains("B-LTA; 最新のアーカイブタイムスタンプ"),
+        "{out}"
+    );
+    assert!(line.contains("次回更新期限 20"), "{out}");
+}

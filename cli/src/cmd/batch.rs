@@ -20,8 +20,10 @@ use kenpo_verify::batch::{
     ArchiveConfig, Batch, BatchConfig, DEFAULT_MAX_FILE_BYTES, Poll, Progress, ResumeIndex, start,
 };
 use kenpo_verify::lt::{ExtendOptions, Target};
+use kenpo_verify::plan::PlanOptions;
 use kenpo_verify::validate::{Verifier, VerifyOptions};
 
+use crate::cmd::batch_html::HtmlCollector;
 use crate::cmd::batch_summary::Collector;
 use crate::cmd::sign::ProfileArg;
 use crate::cmd::verify::RevocationArg;
@@ -111,6 +113,11 @@ pub struct Args {
     /// Progress line on stderr.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
+    /// Also write a self-contained printable HTML page of the run to FILE (atomically, at
+    /// the end): counts by verdict and policy, files not passed first with their reasons,
+    /// a row per file, renewal-due timeline. Its language follows --lang.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Language of the summary table printed at the end (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
@@ -256,6 +263,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         policy,
     };
     let mut config = BatchConfig::new(Arc::new(Verifier::new(opts.clone())));
+    let html = args.html.clone().map(|path| {
+        let plan = PlanOptions {
+            anchors: opts.anchors.clone(),
+            cert_store: opts.cert_store.clone(),
+            margin_days: kenpo_verify::plan::DEFAULT_MARGIN_DAYS,
+            at: opts.at.unwrap_or_else(time::OffsetDateTime::now_utc),
+        };
+        (path, plan)
+    });
     config.jobs = args.jobs.unwrap_or(0);
     config.max_file_bytes = args.max_file_size;
     config.time_limit = Duration::from_secs(args.time_limit.max(1));
@@ -289,15 +305,18 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let table = Table {
         lang: LangArg::resolve(args.lang),
         tz: args.tz.tz,
+        html,
     };
     drive(batch, &mut report, show, table)
 }
 
-/// How the summary table is printed.
-#[derive(Debug, Clone, Copy)]
+/// How the summary table (and the HTML page) is printed.
+#[derive(Debug)]
 struct Table {
     lang: kenpo_verify::report::Lang,
     tz: crate::tz::Zone,
+    /// `--html`: where, and the planner's options for the renewal dates.
+    html: Option<(PathBuf, PlanOptions)>,
 }
 
 /// Writes the lines as they come, then the summary.
@@ -305,10 +324,14 @@ fn drive(mut batch: Batch, report: &mut Report, show: bool, table: Table) -> Res
     let mut bar = show.then(Bar::new);
     let mut failure = None;
     let mut not_passed = Collector::default();
+    let mut page = HtmlCollector::default();
     loop {
         match batch.recv_timeout(Duration::from_millis(200)) {
             Poll::Result(r) => {
                 not_passed.add(&r);
+                if let Some((_, plan)) = &table.html {
+                    page.add(&r, table.lang, Some(plan));
+                }
                 if r.resumed.is_none()
                     && failure.is_none()
                     && let Err(e) = report.append(&r.to_json(), "a line (the run was stopped)")
@@ -340,6 +363,14 @@ fn drive(mut batch: Batch, report: &mut Report, show: bool, table: Table) -> Res
     let ended = crate::tz::format(time::OffsetDateTime::now_utc(), table.tz);
     let text = not_passed.render(&summary, files, &report.path, table.lang);
     out!("{text}");
+    if let Some((path, _)) = &table.html {
+        let html = crate::tz::localize(&page.render(&summary, &report.path, table.lang), table.tz);
+        kenpo_core::atomic::AtomicWriter::new()
+            .write(path, html.as_bytes())
+            .map_err(|e| {
+                CliError::op(format!("cannot write the HTML page {}", path.display()), e)
+            })?;
+    }
     outln!(
         "{} {ended}",
         if table.lang == kenpo_verify::report::Lang::Ja {

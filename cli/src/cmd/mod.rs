@@ -1,6 +1,7 @@
 //! One module per sub-command.
 
 pub mod batch;
+pub mod batch_html;
 pub mod batch_summary;
 pub mod completions;
 pub mod demo;

@@ -1,8 +1,8 @@
 //! `kenpo-sign verify SIG [--content DOC] --trust PEM_OR_DIR... [--cert-store PEM_OR_DIR]...
 //! [--crl FILE]... [--ocsp-response FILE]... [--profile hpki|accredited|any] [--offline]
 //! [--at RFC3339] [--revocation soft|hard|require]
-//! [--policy default|rule27-sign|rule27-archive|FILE] [--format text|json] [--lang ja|en]
-//! [--max-input-bytes N]`
+//! [--policy default|rule27-sign|rule27-archive|FILE] [--format text|json|html] [--verbose]
+//! [--lang ja|en] [--max-input-bytes N]`
 //!
 //! The signature and the certificate, CRL and OCSP files are held in memory, each up to
 //! `--max-input-bytes`; the detached content is hashed as a stream (any size).
@@ -12,12 +12,14 @@
 
 use std::path::PathBuf;
 
+use kenpo_verify::plan::{PlanOptions, plan_bytes};
 use kenpo_verify::policy::Policy;
+use kenpo_verify::report::TextOptions;
 use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
 
 use crate::cmd::sign::ProfileArg;
 use crate::exit::CliError;
-use crate::{Format, LangArg, files};
+use crate::{LangArg, files};
 
 /// Revocation modes of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,6 +61,17 @@ pub fn revocation_mode(arg: Option<RevocationArg>, policy: &Policy) -> Revocatio
 
 /// Help of `--policy`.
 pub const POLICY_HELP: &str = "Validation policy: default (EN 319 102-1), rule27-sign (HPKI or accredited signer, a valid signature time-stamp, the signer valid at its genTime), rule27-archive (rule27-sign and an unbroken B-LTA), or a policy FILE (JSON or TOML, docs/POLICY.md). A signature that misses a requirement is never TOTAL_PASSED and the report names each unmet requirement";
+
+/// Output formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// Human-readable text: the short report, then (with --verbose) every check.
+    Text,
+    /// JSON (the contract).
+    Json,
+    /// A self-contained printable HTML page (A4; no external assets).
+    Html,
+}
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
@@ -103,9 +116,13 @@ pub struct Args {
     pub revocation: Option<RevocationArg>,
     #[arg(long, value_name = "default|rule27-sign|rule27-archive|FILE", default_value = "default", help = POLICY_HELP)]
     pub policy: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text, json, or html (a self-contained printable A4 page).
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+    /// Text: list every check (without it, the short report and the checks that did not
+    /// pass).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Report language (default: from the locale).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
@@ -137,15 +154,37 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         revocation: revocation_mode(args.revocation, &policy),
         policy,
     };
+    let anchors = req.anchors.clone();
+    let cert_store = req.cert_store.clone();
+    let at = req.at;
     let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
+    let lang = LangArg::resolve(args.lang);
+    let mut opts = TextOptions::new(args.verbose);
+    if args.format != VerifyFormat::Json {
+        // The planner's renewal date of this file, for the preservation state.
+        let plan = PlanOptions {
+            anchors,
+            cert_store,
+            margin_days: kenpo_verify::plan::DEFAULT_MARGIN_DAYS,
+            at: at.unwrap_or_else(time::OffsetDateTime::now_utc),
+        };
+        opts.renewal_due = plan_bytes(&args.sig.to_string_lossy(), &signature, true, &plan).due;
+    }
     match args.format {
-        Format::Json => outln!(
+        VerifyFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()
         ),
-        Format::Text => out!(
+        VerifyFormat::Text => out!(
             "{}",
-            crate::tz::localize(&report.render_text(LangArg::resolve(args.lang)), args.tz.tz)
+            crate::tz::localize(&report.render_text_with(lang, opts), args.tz.tz)
+        ),
+        VerifyFormat::Html => out!(
+            "{}",
+            crate::tz::localize(
+                &kenpo_verify::report::html::render(&report, lang, opts),
+                args.tz.tz
+            )
         ),
     }
     Ok(report.exit_code())

@@ -10,15 +10,40 @@ use crate::{Indication, SubIndication};
 
 mod check;
 mod detail;
+pub mod html;
+mod names;
 mod text;
+pub mod words;
 pub use check::{
     CheckKind, ImprintScope, LevelLimit, NotCheckable, OrderFailure, Outcome, PathStep,
     TimestampFinding, TimestampOutcome, TokenOutcome,
 };
+pub use names::{AltName, alt_names};
 pub use text::Text;
 
 /// Version of the JSON report schema (`schema_version`), see `docs/report-schema.md`.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// How the text (and HTML) report is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TextOptions {
+    /// List every check (else only those that did not pass).
+    pub verbose: bool,
+    /// The planner's renewal due date of the file ([`crate::plan`]), shown with the
+    /// preservation state.
+    pub renewal_due: Option<time::Date>,
+}
+
+impl TextOptions {
+    /// Options: `verbose`, no renewal date.
+    pub fn new(verbose: bool) -> Self {
+        Self {
+            verbose,
+            renewal_due: None,
+        }
+    }
+}
 
 /// Language of the text report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +74,8 @@ impl Lang {
         }
     }
 
-    fn pick(self, ja: &'static str, en: &'static str) -> &'static str {
+    /// `ja` or `en`, whichever is this language's.
+    pub fn pick(self, ja: &'static str, en: &'static str) -> &'static str {
         match self {
             Self::Ja => ja,
             Self::En => en,
@@ -108,6 +134,24 @@ pub struct SignerReport {
     pub hc_roles: Vec<String>,
     /// Certificate policy OIDs, dotted.
     pub policy_oids: Vec<String>,
+    /// The directoryNames of its subjectAltName (HPKI: the holder's name and organisation
+    /// in kanji); JSON `alt_names` (their RFC 4514 texts).
+    pub alt_names: Vec<AltName>,
+}
+
+impl SignerReport {
+    /// The holder's name to show first: the (kanji) commonName of the subjectAltName,
+    /// when there is one.
+    pub fn display_name(&self) -> Option<&str> {
+        self.alt_names.iter().find_map(|a| a.common_name.as_deref())
+    }
+
+    /// The organisation of the subjectAltName, when it names one.
+    pub fn organization(&self) -> Option<&str> {
+        self.alt_names
+            .iter()
+            .find_map(|a| a.organization.as_deref())
+    }
 }
 
 /// One embedded time-stamp.
@@ -200,6 +244,7 @@ impl SignatureReport {
                 "subject": self.signer.subject,
                 "hc_roles": self.signer.hc_roles,
                 "policy_oids": self.signer.policy_oids,
+                "alt_names": self.signer.alt_names.iter().map(|a| a.text.as_str()).collect::<Vec<_>>(),
             },
             "signing_time": opt_t(self.signing_time),
             "best_signature_time": t(self.best_signature_time),
@@ -239,6 +284,173 @@ fn push_checks(out: &mut String, checks: &[CheckReport], lang: Lang, indent: &st
     }
 }
 
+/// The signer as shown: `神楽坂　三十四 (医療情報大学病院) — CN=…` or the subject.
+pub fn signer_line(s: &SignerReport) -> String {
+    let subject = if s.subject.is_empty() {
+        "-"
+    } else {
+        s.subject.as_str()
+    };
+    match (s.display_name(), s.organization()) {
+        (Some(n), Some(org)) => format!("{n} ({org}) — {subject}"),
+        (Some(n), None) => format!("{n} — {subject}"),
+        _ => subject.to_owned(),
+    }
+}
+
+/// The qualifications as shown (`医師 (Medical Doctor)` in Japanese), or `-`.
+pub fn roles_line(roles: &[String], lang: Lang) -> String {
+    let v: Vec<String> = roles.iter().map(|r| words::hc_role(r, lang)).collect();
+    list_or_dash(&v)
+}
+
+/// The certificate policies with their names, or `-`.
+pub fn policies_line(oids: &[String], lang: Lang) -> String {
+    let v: Vec<String> = oids.iter().map(|o| words::policy(o, lang)).collect();
+    list_or_dash(&v)
+}
+
+/// The preservation state: the level, for B-LTA the latest valid archive time-stamp, and
+/// the renewal due date when the planner gave one.
+pub fn preservation_line(s: &SignatureReport, lang: Lang, due: Option<time::Date>) -> String {
+    let state = preservation_state(s, lang, due.is_none());
+    match due {
+        Some(d) => format!(
+            "{state}; {} {d}",
+            lang.pick("次回更新期限", "next renewal due")
+        ),
+        None => state,
+    }
+}
+
+fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String {
+    let latest = s
+        .timestamps
+        .iter()
+        .filter(|t| t.kind == "archive" && t.valid)
+        .filter_map(|t| t.gen_time)
+        .max();
+    match latest {
+        Some(at) => format!(
+            "{}; {} {}{}",
+            s.level,
+            lang.pick(
+                "最新のアーカイブタイムスタンプ",
+                "latest archive time-stamp"
+            ),
+            kenpo_core::timefmt::rfc3339(at),
+            if see_plan {
+                lang.pick(
+                    " (次の更新時期は kenpo-sign plan で確認)",
+                    " (next renewal: see kenpo-sign plan)",
+                )
+            } else {
+                ""
+            }
+        ),
+        None if s.level.starts_with("B-") => format!(
+            "{}; {}",
+            s.level,
+            lang.pick(
+                "アーカイブタイムスタンプなし (長期保存には kenpo-sign extend で B-LTA に)",
+                "no archive time-stamp (kenpo-sign extend makes it B-LTA for long-term keeping)"
+            )
+        ),
+        None => s.level.to_owned(),
+    }
+}
+
+fn push_short(o: &mut String, s: &SignatureReport, lang: Lang, due: Option<time::Date>) {
+    let l = |ja, en| lang.pick(ja, en);
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("署名者", "Signer"),
+        signer_line(&s.signer)
+    ));
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("資格", "Qualifications"),
+        roles_line(&s.signer.hc_roles, lang)
+    ));
+    let from_ts = s
+        .timestamps
+        .iter()
+        .any(|t| t.kind == "signature" && t.valid && t.gen_time == Some(s.best_signature_time));
+    o.push_str(&format!(
+        "  {}: {} ({})\n",
+        l("署名日時", "Signed"),
+        kenpo_core::timefmt::rfc3339(s.best_signature_time),
+        if from_ts {
+            l("署名タイムスタンプによる", "from the signature time-stamp")
+        } else {
+            l(
+                "有効な署名タイムスタンプがないため検証時刻",
+                "validation time: no valid signature time-stamp",
+            )
+        }
+    ));
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("保存状態", "Preservation"),
+        preservation_line(s, lang, due)
+    ));
+}
+
+fn push_unmet(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
+    o.push_str(&format!(
+        "  {} ({policy}):\n",
+        lang.pick("検証ポリシーの未充足要件", "Policy requirements not met"),
+    ));
+    for r in &s.policy_unmet {
+        o.push_str(&format!("    [{}] {}\n", r.code(), r.text(lang)));
+    }
+}
+
+fn push_details(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
+    let l = |ja, en| lang.pick(ja, en);
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("証明書ポリシー", "Certificate policies"),
+        policies_line(&s.signer.policy_oids, lang)
+    ));
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("署名時刻(自己申告)", "Signing time (claimed)"),
+        s.signing_time
+            .map_or("-".into(), kenpo_core::timefmt::rfc3339)
+    ));
+    o.push_str(&format!(
+        "  {}: {}\n",
+        l("最良署名時刻", "Best signature time"),
+        kenpo_core::timefmt::rfc3339(s.best_signature_time)
+    ));
+    if s.timestamps.is_empty() {
+        o.push_str(&format!("  {}: -\n", l("タイムスタンプ", "Time-stamps")));
+    } else {
+        o.push_str(&format!("  {}:\n", l("タイムスタンプ", "Time-stamps")));
+        for ts in &s.timestamps {
+            let kind = match lang {
+                Lang::Ja => format!("{} ({})", words::timestamp_kind(ts.kind, lang), ts.kind),
+                Lang::En => ts.kind.to_owned(),
+            };
+            o.push_str(&format!(
+                "    {kind} {} {}\n",
+                ts.gen_time.map_or("-".into(), kenpo_core::timefmt::rfc3339),
+                if ts.valid {
+                    l("有効", "valid")
+                } else {
+                    l("無効", "INVALID")
+                }
+            ));
+        }
+    }
+    if !s.policy_unmet.is_empty() {
+        push_unmet(o, s, lang, policy);
+    }
+    o.push_str(&format!("  {}:\n", l("各検査", "Checks")));
+    push_checks(o, &s.checks, lang, "    ");
+}
+
 fn verdict(ind: &str, sub: Option<SubIndication>) -> String {
     match sub {
         Some(s) => format!("{ind} / {}", s.name()),
@@ -267,17 +479,61 @@ impl Report {
         })
     }
 
-    /// A human-readable report in `lang`, listing every check with what it found.
+    /// A human-readable report in `lang`, listing every check with what it found (the
+    /// short report, then the details: [`Report::render_text_with`] with `verbose`).
     pub fn render_text(&self, lang: Lang) -> String {
+        self.render_text_with(lang, TextOptions::new(true))
+    }
+
+    /// A human-readable report in `lang`: the short report first (verdict and what it
+    /// means, signer with kanji name, qualification and organisation, when signed, level and
+    /// preservation state), then with `verbose` every check; without it only the checks
+    /// that did not pass.
+    pub fn render_text_with(&self, lang: Lang, opts: TextOptions) -> String {
+        let verbose = opts.verbose;
         let l = |ja, en| lang.pick(ja, en);
         let mut o = String::new();
         o.push_str(&format!(
             "{}: {}\n",
             l("総合判定", "Overall"),
-            verdict(self.indication.name(), self.sub_indication)
+            words::verdict(self.indication, self.sub_indication, lang)
         ));
+        if let Some(sub) = self.sub_indication {
+            o.push_str(&format!("  {}\n", words::explain(sub, lang)));
+        }
+        for (i, s) in self.signatures.iter().enumerate() {
+            o.push_str(&format!(
+                "\n{} {}: {} ({})\n",
+                l("署名", "Signature"),
+                i + 1,
+                words::verdict(s.indication, s.sub_indication, lang),
+                s.level
+            ));
+            if let Some(sub) = s.sub_indication
+                && Some(sub) != self.sub_indication
+            {
+                o.push_str(&format!("  {}\n", words::explain(sub, lang)));
+            }
+            push_short(&mut o, s, lang, opts.renewal_due);
+            if verbose {
+                push_details(&mut o, s, lang, &self.policy);
+            } else {
+                let failed: Vec<CheckReport> =
+                    s.checks.iter().filter(|c| !c.passed).cloned().collect();
+                if !s.policy_unmet.is_empty() {
+                    push_unmet(&mut o, s, lang, &self.policy);
+                }
+                if !failed.is_empty() {
+                    o.push_str(&format!(
+                        "  {}:\n",
+                        l("合格しなかった検査", "Checks not passed")
+                    ));
+                    push_checks(&mut o, &failed, lang, "    ");
+                }
+            }
+        }
         o.push_str(&format!(
-            "{}: {}\n",
+            "\n{}: {}\n",
             l("検証ポリシー", "Policy"),
             self.policy
         ));
@@ -286,70 +542,11 @@ impl Report {
             l("検証時刻", "Validation time"),
             kenpo_core::timefmt::rfc3339(self.validation_time)
         ));
-        for (i, s) in self.signatures.iter().enumerate() {
-            o.push_str(&format!(
-                "\n{} {}: {} ({})\n",
-                l("署名", "Signature"),
-                i + 1,
-                verdict(s.indication.name(), s.sub_indication),
-                s.level
+        if !verbose {
+            o.push_str(l(
+                "(すべての検査は --verbose で表示します)\n",
+                "(every check: --verbose)\n",
             ));
-            let subject = if s.signer.subject.is_empty() {
-                "-".to_string()
-            } else {
-                s.signer.subject.clone()
-            };
-            o.push_str(&format!("  {}: {subject}\n", l("署名者", "Signer")));
-            o.push_str(&format!(
-                "  {}: {}\n",
-                l("資格", "Qualifications"),
-                list_or_dash(&s.signer.hc_roles)
-            ));
-            o.push_str(&format!(
-                "  {}: {}\n",
-                l("証明書ポリシー", "Certificate policies"),
-                list_or_dash(&s.signer.policy_oids)
-            ));
-            o.push_str(&format!(
-                "  {}: {}\n",
-                l("署名時刻(自己申告)", "Signing time (claimed)"),
-                s.signing_time
-                    .map_or("-".into(), kenpo_core::timefmt::rfc3339)
-            ));
-            o.push_str(&format!(
-                "  {}: {}\n",
-                l("最良署名時刻", "Best signature time"),
-                kenpo_core::timefmt::rfc3339(s.best_signature_time)
-            ));
-            if s.timestamps.is_empty() {
-                o.push_str(&format!("  {}: -\n", l("タイムスタンプ", "Time-stamps")));
-            } else {
-                o.push_str(&format!("  {}:\n", l("タイムスタンプ", "Time-stamps")));
-                for ts in &s.timestamps {
-                    o.push_str(&format!(
-                        "    {} {} {}\n",
-                        ts.kind,
-                        ts.gen_time.map_or("-".into(), kenpo_core::timefmt::rfc3339),
-                        if ts.valid {
-                            l("有効", "valid")
-                        } else {
-                            l("無効", "INVALID")
-                        }
-                    ));
-                }
-            }
-            if !s.policy_unmet.is_empty() {
-                o.push_str(&format!(
-                    "  {} ({}):\n",
-                    l("検証ポリシーの未充足要件", "Policy requirements not met"),
-                    self.policy
-                ));
-                for r in &s.policy_unmet {
-                    o.push_str(&format!("    [{}] {}\n", r.code(), r.text(lang)));
-                }
-            }
-            o.push_str(&format!("  {}:\n", l("各検査", "Checks")));
-            push_checks(&mut o, &s.checks, lang, "    ");
         }
         o
     }
@@ -436,12 +633,12 @@ impl CertReport {
         o.push_str(&format!(
             "{}: {}\n",
             l("資格", "Qualifications"),
-            list_or_dash(&self.hc_roles)
+            roles_line(&self.hc_roles, lang)
         ));
         o.push_str(&format!(
             "{}: {}\n",
             l("証明書ポリシー", "Certificate policies"),
-            list_or_dash(&self.policy_oids)
+            policies_line(&self.policy_oids, lang)
         ));
         o.push_str(&format!("{}:\n", l("証明書パス", "Certification path")));
         for (i, s) in self.path.iter().enumerate() {

@@ -352,7 +352,8 @@ fn json_has_the_cli_fields() {
 fn text_in_both_languages() {
     let r = verify_signature(&request(bt())).unwrap();
     let ja = r.render_text(Lang::Ja);
-    assert!(ja.contains("総合判定: TOTAL_PASSED"), "{ja}");
+    assert!(ja.contains("総合判定: 合格 (TOTAL_PASSED)"), "{ja}");
+    assert!(ja.contains("医師 (Medical Doctor)"), "{ja}");
     for label in [
         "署名者",
         "資格",

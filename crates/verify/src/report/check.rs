@@ -582,10 +582,11 @@ mod tests {
             t.text(),
             "TSA path for the token of 2026-01-02T03:04:05Z checked up to 2026-02-03T04:05:06Z (next archive time-stamp)"
         );
-        // No Japanese text yet: English.
+        // A lower layer's text stays as it is in either language.
+        assert_eq!(Outcome::from("no issuer").render(Lang::Ja), "no issuer");
         assert_eq!(
             Outcome::NotAnOid.render(Lang::Ja),
-            "not an OBJECT IDENTIFIER"
+            "OBJECT IDENTIFIER ではありません"
         );
         // A lower layer's text is borrowed, not copied.
         let text = Outcome::from("no issuer");
@@ -619,6 +620,224 @@ mod tests {
             o.text(),
             "archive time-stamp of unknown time is not valid: token does not verify: bad signature; imprint not checked (countersignature)"
         );
+    }
+
+    /// One value of every variant (those holding a certificate from the real MEDIS signer,
+    /// where it is present).
+    fn every_outcome() -> Vec<Outcome> {
+        let t = datetime!(2026-01-02 03:04:05 UTC);
+        let finding = |token| TimestampFinding {
+            token,
+            tst_readable: false,
+            imprint: Some(false),
+            scope: ImprintScope::Archive("the signature and its certificates".into()),
+        };
+        let key = KeySize {
+            family: crate::sunset::KeyFamily::Rsa,
+            bits: 2048,
+        };
+        let cms = || {
+            Box::new(CmsError::Malformed {
+                field: "x",
+                detail: "y".into(),
+            })
+        };
+        let mut v = vec![
+            Outcome::from("lower layer"),
+            Outcome::Absent,
+            Outcome::Attribute(cms()),
+            Outcome::NoSignerCertificate("issuer/serial".into()),
+            Outcome::Algorithm("SHA-256"),
+            Outcome::AlgorithmError(Box::new(AlgError::UnsupportedDigest(Oid::new_unwrap(
+                "1.2.3",
+            )))),
+            Outcome::ContentType(Oid::new_unwrap("1.2.840.113549.1.7.1")),
+            Outcome::ContentTypeMismatch {
+                signed: Box::new(Oid::new_unwrap("1.2.3")),
+                content: Box::new(Oid::new_unwrap("1.2.4")),
+            },
+            Outcome::NotAnOid,
+            Outcome::ContentTypeInCountersignature,
+            Outcome::AbsentInCountersignature,
+            Outcome::NotAnOctetString,
+            Outcome::DigestMatches(DigestAlgorithm::Sha256),
+            Outcome::DigestNotCompared,
+            Outcome::DigestMismatch {
+                algorithm: DigestAlgorithm::Sha256,
+                signed: "aa".into(),
+                content: "bb".into(),
+            },
+            Outcome::NotATime,
+            Outcome::NamesSigner,
+            Outcome::DoesNotNameSigner,
+            Outcome::ProtectionMatches,
+            Outcome::ProtectionDiffers,
+            Outcome::ProtectionMalformed,
+            Outcome::ContentNotAvailable,
+            Outcome::NotCheckable(NotCheckable::Unsupported("Ed448".into())),
+            Outcome::NotCheckable(NotCheckable::Missing),
+            Outcome::MalformedSignerInfo(cms()),
+            Outcome::NoSigningCertificateAttribute,
+            Outcome::UnsupportedAlgorithm("Ed448".into()),
+            Outcome::ContentNotGiven,
+            Outcome::ProfileMet(Profile::Hpki),
+            Outcome::ProfileRefused("no hcRole".into()),
+            Outcome::Timestamp(Box::new(TimestampOutcome {
+                kind: TimestampKind::ArchiveV3,
+                gen_time: Some(t),
+                intact: false,
+                finding: finding(TokenOutcome::Fails("bad".into())),
+            })),
+            Outcome::TsaControlTime {
+                gen_time: t,
+                control_time: t,
+                validation_time: true,
+            },
+            Outcome::TimestampOrder(OrderFailure::ContentAfterSignature {
+                content: t,
+                signature: t,
+            }),
+            Outcome::TimestampOrder(OrderFailure::SignatureAfterArchive {
+                signature: t,
+                archive: t,
+            }),
+            Outcome::SunsetReached { key, sunset: t },
+            Outcome::BeforeSunset {
+                key,
+                sunset: t,
+                poe: t,
+            },
+            Outcome::BestSignatureTime {
+                time: t,
+                from_timestamp: false,
+            },
+            Outcome::NoRevocationSource,
+            Outcome::PathValidated {
+                at: t,
+                anchor: Some("CN=Root".into()),
+            },
+            Outcome::PathFailed {
+                at: t,
+                error: Box::new(PathError::Malformed {
+                    index: 0,
+                    reason: "bad".into(),
+                }),
+            },
+            Outcome::LevelLimited {
+                level: "B-LT",
+                why: LevelLimit::NoValidArchiveTimestamp,
+            },
+            Outcome::Budget { skipped: 3 },
+            Outcome::NotACertificate,
+            Outcome::Validity {
+                not_before: t,
+                not_after: t,
+            },
+            Outcome::NamesChecked(2),
+            Outcome::CaRemaining(1),
+            Outcome::Policies(Arc::from(vec![])),
+            Outcome::Policies(Arc::from(vec![Oid::new_unwrap(
+                "1.2.392.100495.1.5.1.1.0.1",
+            )])),
+            Outcome::RevocationGood("CRL".into()),
+            Outcome::RevocationUnknownSoft("no CRL".into()),
+            Outcome::LeafUsage,
+        ];
+        let real = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/hpki-real/medis-test-signer-ee.cer"
+        );
+        if let Some(c) = std::fs::read(real)
+            .ok()
+            .and_then(|d| SharedCert::parse(&d).ok())
+        {
+            let c = Arc::new(c);
+            v.push(Outcome::SignerCertificate(c.clone()));
+            v.push(Outcome::Timestamp(Box::new(TimestampOutcome {
+                kind: TimestampKind::Signature,
+                gen_time: None,
+                intact: true,
+                finding: finding(TokenOutcome::Verifies(c)),
+            })));
+        }
+        v
+    }
+
+    /// Adding a variant without a sample (and a Japanese text) fails to compile here.
+    fn has_sample(o: &Outcome) -> bool {
+        use Outcome as O;
+        match o {
+            O::Text(_)
+            | O::Absent
+            | O::Attribute(_)
+            | O::SignerCertificate(_)
+            | O::NoSignerCertificate(_)
+            | O::Algorithm(_)
+            | O::AlgorithmError(_)
+            | O::ContentType(_)
+            | O::ContentTypeMismatch { .. }
+            | O::NotAnOid
+            | O::ContentTypeInCountersignature
+            | O::AbsentInCountersignature
+            | O::NotAnOctetString
+            | O::DigestMatches(_)
+            | O::DigestNotCompared
+            | O::DigestMismatch { .. }
+            | O::NotATime
+            | O::NamesSigner
+            | O::DoesNotNameSigner
+            | O::ProtectionMatches
+            | O::ProtectionDiffers
+            | O::ProtectionMalformed
+            | O::ContentNotAvailable
+            | O::SignatureVerified { .. }
+            | O::NotCheckable(_)
+            | O::MalformedSignerInfo(_)
+            | O::NoSigningCertificateAttribute
+            | O::UnsupportedAlgorithm(_)
+            | O::ContentNotGiven
+            | O::ProfileMet(_)
+            | O::ProfileRefused(_)
+            | O::Timestamp(_)
+            | O::TsaControlTime { .. }
+            | O::TimestampOrder(_)
+            | O::SunsetReached { .. }
+            | O::BeforeSunset { .. }
+            | O::BestSignatureTime { .. }
+            | O::NoRevocationSource
+            | O::PathValidated { .. }
+            | O::PathFailed { .. }
+            | O::LevelLimited { .. }
+            | O::Budget { .. }
+            | O::NotACertificate
+            | O::Validity { .. }
+            | O::NamesChecked(_)
+            | O::CaRemaining(_)
+            | O::Policies(_)
+            | O::RevocationGood(_)
+            | O::RevocationUnknownSoft(_)
+            | O::LeafUsage => true,
+        }
+    }
+
+    #[test]
+    fn every_outcome_renders_in_both_languages_and_in_japanese_where_fixed() {
+        let mut all = every_outcome();
+        all.push(Outcome::SignatureVerified {
+            algorithm: SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha256),
+            backend: "rustcrypto",
+            resorted: true,
+        });
+        for o in &all {
+            assert!(has_sample(o));
+            let en = o.render(Lang::En);
+            let ja = o.render(Lang::Ja);
+            assert!(!en.trim().is_empty(), "{o:?}");
+            assert!(!ja.trim().is_empty(), "{o:?}");
+            if !matches!(o, Outcome::Text(_)) {
+                assert!(!ja.is_ascii(), "Japanese text for {o:?}: {ja}");
+            }
+        }
     }
 
     /// Checks are made by the dozen per file: recording one must not cost more than the

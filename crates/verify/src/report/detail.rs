@@ -1,5 +1,5 @@
 //! The texts of [`Outcome`]s: English ([`en`], the JSON `detail` and `--lang en`) and
-//! Japanese ([`ja`], `--lang ja`; `None` where only English is written so far).
+//! Japanese ([`ja`], `--lang ja`; `None` only for texts written by lower layers).
 
 use std::fmt::{self, Write};
 
@@ -323,7 +323,12 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
             let mut s = String::new();
             if !t.intact {
                 let when = t.gen_time.map_or_else(|| "時刻不明".to_owned(), rfc3339);
-                let _ = write!(s, "{} のタイムスタンプは無効です: ", when);
+                let _ = write!(
+                    s,
+                    "{} の{}は無効です: ",
+                    when,
+                    super::words::timestamp_kind_of(t.kind, super::Lang::Ja)
+                );
             }
             timestamp_ja(&t.finding, &mut s);
             s
@@ -405,7 +410,43 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
         O::RevocationGood(source) => format!("失効なし ({source})"),
         O::RevocationUnknownSoft(why) => format!("不明 (ソフトモード): {why}"),
         O::LeafUsage => return fixed("鍵用途・拡張鍵用途・ポリシーのプロファイルを満たします"),
-        _ => return None,
+        O::Attribute(e) => format!("属性を読めません: {e}"),
+        O::SignerCertificate(c) => format!("署名者証明書: {}", c.cert().subject_string()),
+        O::Algorithm(name) => format!("{name} (対応アルゴリズム)"),
+        O::AlgorithmError(e) => format!("使用できないアルゴリズム識別子: {e}"),
+        O::ContentType(oid) => format!("{} (署名対象と一致)", kenpo_core::oid::dotted_text(oid)),
+        O::ContentTypeMismatch { signed, content } => {
+            format!("署名された content-type {signed} が eContentType {content} と異なります")
+        }
+        O::NotAnOid => return fixed("OBJECT IDENTIFIER ではありません"),
+        O::ContentTypeInCountersignature => {
+            return fixed("副署名は content-type 属性を持ってはいけません (RFC 5652 §11.4)");
+        }
+        O::NotAnOctetString => return fixed("OCTET STRING ではありません"),
+        O::NotATime => return fixed("UTCTime・GeneralizedTime ではありません"),
+        O::ProtectionMalformed => return fixed("CMSAlgorithmProtection 属性の形式が不正です"),
+        O::MalformedSignerInfo(e) => format!("SignerInfo の形式が不正です: {e}"),
+        O::ProfileMet(p) => format!(
+            "{} プロファイルを満たします",
+            kenpo_sign::profile::profile_name(*p)
+        ),
+        O::ProfileRefused(why) => format!("プロファイルを満たしません: {why}"),
+        O::Validity {
+            not_before,
+            not_after,
+        } => format!(
+            "有効期間 {} 〜 {}",
+            rfc3339(*not_before),
+            rfc3339(*not_after)
+        ),
+        O::Policies(p) => {
+            let names: Vec<String> = p
+                .iter()
+                .map(|oid| super::words::policy(&oid.to_string(), super::Lang::Ja))
+                .collect();
+            format!("パス全体で有効な証明書ポリシー: {}", names.join(", "))
+        }
+        O::Text(_) => return None,
     };
     Some(std::borrow::Cow::Owned(text))
 }

@@ -22,6 +22,7 @@ pub(super) fn summary_report(s: SignerInfoSummary) -> SignerReport {
         subject: s.subject,
         hc_roles: s.hc_roles,
         policy_oids: s.policy_oids,
+        alt_names: Vec::new(),
     }
 }
 

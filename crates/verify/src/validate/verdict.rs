@@ -93,9 +93,21 @@ fn subject(cert: &[u8]) -> String {
 }
 
 pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
-    cert.and_then(|c| check_profile(Profile::Any, c).ok())
+    let r = cert
+        .and_then(|c| check_profile(Profile::Any, c).ok())
         .map(summary_report)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    with_alt_names(r, cert)
+}
+
+/// `r` with the subjectAltName directoryNames of `cert` (the kanji name of HPKI signers).
+fn with_alt_names(mut r: SignerReport, cert: Option<&[u8]>) -> SignerReport {
+    if r.alt_names.is_empty()
+        && let Some(c) = cert
+    {
+        r.alt_names = crate::report::alt_names(c);
+    }
+    r
 }
 
 pub(super) struct SigCtx<'a> {
@@ -327,8 +339,12 @@ impl SigCtx<'_> {
             indication,
             sub_indication,
             level,
-            signer: summary
-                .unwrap_or_else(|| signer_report(s.signer_cert.as_deref().map(SharedCert::der))),
+            signer: with_alt_names(
+                summary.unwrap_or_else(|| {
+                    signer_report(s.signer_cert.as_deref().map(SharedCert::der))
+                }),
+                s.signer_cert.as_deref().map(SharedCert::der),
+            ),
             signing_time: s.signing_time,
             best_signature_time: best,
             timestamps,
