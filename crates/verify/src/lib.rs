@@ -26,6 +26,8 @@ pub mod signature;
 pub mod sunset;
 pub mod validate;
 
+mod options;
+
 /// A DER object (a certificate) as a set or map key: hashed by its length and last 64
 /// octets like the keys of [`kenpo_core::memo::DerMemo`], compared in full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,11 +30,11 @@
 //! use kenpo_verify::batch::{BatchConfig, start};
 //! use kenpo_verify::validate::{Verifier, VerifyOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let verifier = Verifier::new(VerifyOptions {
-//!     anchors: vec![std::fs::read("root-ca.pem")?],
-//!     offline: true,
-//!     ..VerifyOptions::default()
-//! });
+//! let verifier = Verifier::new(
+//!     VerifyOptions::default()
+//!         .with_anchors(vec![std::fs::read("root-ca.pem")?])
+//!         .with_offline(true),
+//! );
 //! let batch = start("incoming".as_ref(), BatchConfig::new(Arc::new(verifier)))?;
 //! for r in batch {
 //!     println!("{}", r.to_json());
@@ -73,6 +73,7 @@ pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// How to run a batch.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct BatchConfig {
     /// Verifies each signature file; shared by all workers.
     pub verifier: Arc<dyn SignatureVerifier>,
