@@ -20,14 +20,15 @@
 //! Everything hashed is a span of the input (see `docs/ARCHITECTURE.md`); nothing is
 //! re-encoded except the new SEQUENCE/`[1]` headers the specifications ask for.
 
-pub mod ber_span;
-pub mod hash_index;
-pub mod v2;
+pub(crate) mod ber_span;
+pub(crate) mod hash_index;
+pub(crate) mod v2;
 mod v2_state;
-pub mod v3;
+pub(crate) mod v3;
 
 pub(crate) use v2_state::V2State;
 
+pub use ber_span::received_parts;
 pub use hash_index::{
     ATTR_ATS_HASH_INDEX, ATTR_ATS_HASH_INDEX_V2, HashIndex, HashIndexKind, IndexProblem,
     check_hash_index, hash_index_v3,

@@ -42,15 +42,15 @@
 //! # Ok(()) }
 //! ```
 
-pub mod archive;
+pub(crate) mod archive;
 pub use kenpo_core::atomic;
-pub mod engine;
+pub(crate) mod engine;
 mod job;
 mod queue;
-pub mod result;
-pub mod resume;
+pub(crate) mod result;
+pub(crate) mod resume;
 mod verifier;
-pub mod walk;
+pub(crate) mod walk;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -58,12 +58,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-pub use archive::ArchiveConfig;
+pub use archive::{ArchiveConfig, write_atomic};
 pub use engine::{Batch, Poll, Progress};
 pub use result::{
     Category, FileError, FileKind, FileResult, Intake, PolicyCount, Summary, Verdict,
 };
-pub use resume::ResumeIndex;
+pub use resume::{ResumeEntry, ResumeIndex};
+pub use walk::{FileId, Found, Job, SIGNATURE_EXTENSIONS, is_signature_name, walk};
 pub use verifier::SignatureVerifier;
 
 /// Default per-file size limit: 256 MiB.

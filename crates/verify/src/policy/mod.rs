@@ -13,10 +13,10 @@
 //! validation: the signature does not meet the constraints of the validation policy); a
 //! verdict that is already INDETERMINATE or TOTAL_FAILED stands.
 
-pub mod evaluate;
-pub mod model;
-pub mod parse;
-pub mod texts;
+pub(crate) mod evaluate;
+pub(crate) mod model;
+pub(crate) mod parse;
+pub(crate) mod texts;
 
 pub use evaluate::{Requirement, apply, evaluate};
 pub use model::{BaselineLevel, Policy, PolicyName};

@@ -16,13 +16,17 @@
 mod cades;
 mod cert;
 mod embedded;
-pub mod evidence;
+pub(crate) mod evidence;
 mod profiles;
 mod tsa_time;
 mod verdict;
 mod verifier;
 
 pub use cert::verify_certificate;
+pub use evidence::{
+    DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
+    TimestampKind,
+};
 pub use verifier::{Detached, Verifier, VerifyOptions};
 
 use std::path::{Path, PathBuf};
