@@ -202,3 +202,9 @@ impl serde::Serialize for SubIndication {
         s.serialize_str(self.name())
     }
 }
+
+/// The library examples of the workspace README (signing, time-stamping, preserving and
+/// verifying with revocation required), compiled as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
