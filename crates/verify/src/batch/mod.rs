@@ -64,8 +64,8 @@ pub use result::{
     Category, FileError, FileKind, FileResult, Intake, PolicyCount, Summary, Verdict,
 };
 pub use resume::{ResumeEntry, ResumeIndex};
-pub use walk::{FileId, Found, Job, SIGNATURE_EXTENSIONS, is_signature_name, walk};
 pub use verifier::SignatureVerifier;
+pub use walk::{FileId, Found, Job, SIGNATURE_EXTENSIONS, is_signature_name, walk};
 
 /// Default per-file size limit: 256 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
