@@ -11,7 +11,7 @@
 //! policies: `default`, `rule27-sign`, `rule27-archive`, policy files), [`lt`] (extension to B-LT and
 //! B-LTA, renewal), [`sunset`] (algorithm sunset dates, ETSI TS 119 312), [`plan`] (when
 //! each archive must be renewed), [`batch`] (verify, time-stamp and archive whole folders)
-//! and [`inspect`] (structure of a file, without validation).
+//! and [`inspect`](mod@inspect) (structure of a file, without validation).
 //!
 //! ## Where to start
 //!

@@ -8,7 +8,7 @@
 //!   loops); a link out of the folder is not read and gets a *skipped* result (not an
 //!   error); broken links, special files and unreadable directories get a result carrying
 //!   the error.
-//! * **Work** ([`engine`]): `jobs` worker threads share one [`SignatureVerifier`] (by
+//! * **Work** ([`Batch`]): `jobs` worker threads share one [`SignatureVerifier`] (by
 //!   default [`crate::validate::Verifier`]: trust anchors, intermediates and CRLs parsed
 //!   once, revocation fetches cached across files), each file under `catch_unwind` (a
 //!   panic becomes that file's error) and a time limit (the file gets its error at once and
@@ -17,9 +17,9 @@
 //!   [`Summary`] gives the counts and the exit code. Cancellation: set the
 //!   [`BatchConfig::cancel`] flag; no further file starts and the iteration ends once the
 //!   files in progress have reported.
-//! * **Resume** ([`resume`]): files unchanged since a previous report are not processed
+//! * **Resume** ([`ResumeIndex`]): files unchanged since a previous report are not processed
 //!   again.
-//! * **Archive** ([`archive`]): unsigned files get an RFC 3161 intake time-stamp, written as
+//! * **Archive** ([`ArchiveConfig`]): unsigned files get an RFC 3161 intake time-stamp, written as
 //!   `OUT/REL.tsr`; passing signatures are extended to B-LTA ([`crate::lt::extend`]) and
 //!   written as `OUT/REL`. TSA work is bounded and retried; originals are only read.
 //! * **Output files** ([`atomic`]) are written atomically; stale temporary files of killed
