@@ -249,27 +249,23 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     }
     let policy = crate::cmd::verify::load_policy(&args.policy)?;
     let revocation = crate::cmd::verify::revocation_mode(args.revocation, &policy);
-    let opts = VerifyOptions {
-        anchors: files::certificates_limited(&args.trust, args.limit)?,
-        cert_store: files::certificates_limited(&args.cert_store, args.limit)?,
-        crls: files::der_files_limited(&args.crl, args.limit)?,
-        ocsp_responses: files::der_files_limited(&args.ocsp_response, args.limit)?,
-        profile: args.profile.into(),
-        offline: args.offline,
-        revocation_cache: args.revocation_cache.clone(),
-        fetch_allow: args.fetch_allow.clone(),
-        at: files::parse_at(args.at.as_deref())?,
-        revocation,
-        policy,
-    };
+    let opts = VerifyOptions::default()
+        .with_policy(policy)
+        .with_anchors(files::certificates_limited(&args.trust, args.limit)?)
+        .with_cert_store(files::certificates_limited(&args.cert_store, args.limit)?)
+        .with_crls(files::der_files_limited(&args.crl, args.limit)?)
+        .with_ocsp_responses(files::der_files_limited(&args.ocsp_response, args.limit)?)
+        .with_profile(args.profile.into())
+        .with_offline(args.offline)
+        .with_revocation_cache(args.revocation_cache.clone())
+        .with_fetch_allow(args.fetch_allow.clone())
+        .with_at(files::parse_at(args.at.as_deref())?)
+        .with_revocation(revocation);
     let mut config = BatchConfig::new(Arc::new(Verifier::new(opts.clone())));
     let html = args.html.clone().map(|path| {
-        let plan = PlanOptions {
-            anchors: opts.anchors.clone(),
-            cert_store: opts.cert_store.clone(),
-            margin_days: kenpo_verify::plan::DEFAULT_MARGIN_DAYS,
-            at: opts.at.unwrap_or_else(time::OffsetDateTime::now_utc),
-        };
+        let plan = PlanOptions::new(opts.at.unwrap_or_else(time::OffsetDateTime::now_utc))
+            .with_anchors(opts.anchors.clone())
+            .with_cert_store(opts.cert_store.clone());
         (path, plan)
     });
     config.jobs = args.jobs.unwrap_or(0);
@@ -281,16 +277,16 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         let tsa = ClientConfig::new(args.tsa.clone());
         let mut a = ArchiveConfig::new(tsa.clone(), out.clone());
         a.max_concurrent_requests = args.tsa_concurrency.max(1);
-        a.extend = Some(ExtendOptions {
-            cert_store: opts.cert_store,
-            crls: opts.crls,
-            ocsp_responses: opts.ocsp_responses,
-            profile: opts.profile,
-            offline: opts.offline,
-            revocation_cache: opts.revocation_cache.clone(),
-            fetch_allow: opts.fetch_allow.clone(),
-            ..ExtendOptions::new(Target::BLta, Some(tsa), opts.anchors)
-        });
+        a.extend = Some(
+            ExtendOptions::new(Target::BLta, Some(tsa), opts.anchors)
+                .with_cert_store(opts.cert_store)
+                .with_crls(opts.crls)
+                .with_ocsp_responses(opts.ocsp_responses)
+                .with_profile(opts.profile)
+                .with_offline(opts.offline)
+                .with_revocation_cache(opts.revocation_cache.clone())
+                .with_fetch_allow(opts.fetch_allow.clone()),
+        );
         config.archive = Some(a);
     }
     let (mut report, resume) = open_report(&args.report, args.resume)?;

@@ -148,13 +148,11 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
         &signer,
         &doc,
         &bt,
-        &SignOptions {
-            level: Level::BT,
-            profile: Profile::Hpki,
-            tsa: Some(tsa_config.clone()),
-            revocation: Some(Arc::new(kenpo_revocation::Checker::new())),
-            ..SignOptions::default()
-        },
+        &SignOptions::default()
+            .with_level(Level::BT)
+            .with_profile(Profile::Hpki)
+            .with_tsa(Some(tsa_config.clone()))
+            .with_revocation(Some(Arc::new(kenpo_revocation::Checker::new()))),
     )
     .map_err(op("signing"))?;
     outln!("    {} ({})", bt.display(), signed.signer_summary.subject);
@@ -167,10 +165,8 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     let x = extend(
         &files::read(&bt)?,
         Some(&doc),
-        &ExtendOptions {
-            profile: Profile::Hpki,
-            ..ExtendOptions::new(Target::BLta, Some(tsa_config), anchors.clone())
-        },
+        &ExtendOptions::new(Target::BLta, Some(tsa_config), anchors.clone())
+            .with_profile(Profile::Hpki),
     )
     .map_err(crate::cmd::extend::extend_error)?;
     let lta = dir.join("application.csv.p7s");
@@ -193,21 +189,21 @@ fn demo(dir: &Path, lang: Option<LangArg>) -> Result<u8, CliError> {
     );
     rt.block_on(server.shutdown()).map_err(op("TSA shutdown"))?;
     service.shutdown();
-    let report = verify_signature(&VerifyRequest {
-        signature: &files::read(&lta)?,
-        content: Some(&doc),
-        anchors,
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile: Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    })
+    let report = verify_signature(
+        &VerifyRequest::new(&files::read(&lta)?)
+            .with_content(Some(&doc))
+            .with_anchors(anchors)
+            .with_cert_store(Vec::new())
+            .with_crls(Vec::new())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(Profile::Hpki)
+            .with_offline(true)
+            .with_revocation_cache(None)
+            .with_fetch_allow(Vec::new())
+            .with_at(None)
+            .with_revocation(RevocationMode::Hard)
+            .with_policy(kenpo_verify::policy::Policy::default()),
+    )
     .map_err(op("verification"))?;
 
     step(6, "検証レポート", "report");

@@ -107,10 +107,7 @@ pub fn tsa_config(urls: &[String], anchors: &[Vec<u8>]) -> Option<ClientConfig> 
         anchors.to_vec(),
         kenpo_verify::path::ValidationOptions::at(time::OffsetDateTime::now_utc()),
     );
-    Some(ClientConfig {
-        validator: Some(Arc::new(validator)),
-        ..ClientConfig::new(urls.to_vec())
-    })
+    Some(ClientConfig::new(urls.to_vec()).with_validator(Some(Arc::new(validator))))
 }
 
 /// Maps an extension error to the exit-code contract.
@@ -163,18 +160,16 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .as_deref()
         .map(crate::cmd::verify::load_policy)
         .transpose()?;
-    let opts = ExtendOptions {
-        cert_store: files::certificates_limited(&args.cert_store, limit)?,
-        crls: files::der_files_limited(&args.crl, limit)?,
-        ocsp_responses: files::der_files_limited(&args.ocsp_response, limit)?,
-        profile: args.profile.into(),
-        offline: args.offline,
-        revocation_cache: args.revocation_cache.clone(),
-        fetch_allow: args.fetch_allow.clone(),
-        legacy_values: args.legacy_values,
-        policy,
-        ..ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
-    };
+    let opts = ExtendOptions::new(to, tsa_config(&args.tsa, &anchors), anchors)
+        .with_cert_store(files::certificates_limited(&args.cert_store, limit)?)
+        .with_crls(files::der_files_limited(&args.crl, limit)?)
+        .with_ocsp_responses(files::der_files_limited(&args.ocsp_response, limit)?)
+        .with_profile(args.profile.into())
+        .with_offline(args.offline)
+        .with_revocation_cache(args.revocation_cache.clone())
+        .with_fetch_allow(args.fetch_allow.clone())
+        .with_legacy_values(args.legacy_values)
+        .with_policy(policy);
     let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
     let out = match (&args.out, args.in_place) {
         (Some(o), _) => o.clone(),

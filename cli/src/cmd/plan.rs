@@ -56,12 +56,10 @@ fn now() -> time::OffsetDateTime {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let opts = PlanOptions {
-        anchors: files::certificates_limited(&args.trust, args.limit)?,
-        cert_store: files::certificates_limited(&args.cert_store, args.limit)?,
-        margin_days: args.margin_days,
-        at: files::parse_at(args.at.as_deref())?.unwrap_or_else(now),
-    };
+    let opts = PlanOptions::new(files::parse_at(args.at.as_deref())?.unwrap_or_else(now))
+        .with_anchors(files::certificates_limited(&args.trust, args.limit)?)
+        .with_cert_store(files::certificates_limited(&args.cert_store, args.limit)?)
+        .with_margin_days(args.margin_days);
     let collected = collect(&args.inputs)
         .map_err(|(p, e)| CliError::op(format!("cannot read {}", p.display()), e))?;
     let inputs = &collected.inputs;

@@ -258,9 +258,10 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
         )));
     }
     let anchors = files::certificates_limited(&args.trust, args.limit)?;
-    let tsa = (!args.tsa.is_empty()).then(|| ClientConfig {
-        validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors.clone())) as _),
-        ..ClientConfig::new(args.tsa.clone())
+    let tsa = (!args.tsa.is_empty()).then(|| {
+        ClientConfig::new(args.tsa.clone()).with_validator(
+            (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors.clone())) as _),
+        )
     });
     let mut crls = Vec::new();
     for c in &args.crl {
@@ -276,20 +277,19 @@ fn options(args: &Args) -> Result<SignOptions, CliError> {
         )),
         None => None,
     };
-    Ok(SignOptions {
-        level,
-        attached: args.attached,
-        algorithm: args.pss.then_some(SignatureAlgorithm::RsaPss {
+    Ok(SignOptions::default()
+        .with_level(level)
+        .with_attached(args.attached)
+        .with_algorithm(args.pss.then_some(SignatureAlgorithm::RsaPss {
             digest: DigestAlgorithm::Sha256,
             salt_len: 32,
-        }),
-        profile: args.profile.into(),
-        tsa,
-        content_timestamp: args.content_timestamp,
-        revocation: Some(Arc::new(checker)),
-        audit,
-        now: None,
-    })
+        }))
+        .with_profile(args.profile.into())
+        .with_tsa(tsa)
+        .with_content_timestamp(args.content_timestamp)
+        .with_revocation(Some(Arc::new(checker)))
+        .with_audit(audit)
+        .with_now(None))
 }
 
 fn sign_error(e: cades::SignError) -> CliError {
@@ -377,17 +377,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     if let (Some(to), Some(_)) = (target, &staging) {
         let bt = read_staged(bt_path, args.limit)?;
         let anchors = files::certificates_limited(&args.trust, args.limit)?;
-        let x_opts = ExtendOptions {
-            crls: files::der_files_limited(&args.crl, args.limit)?,
-            profile: args.profile.into(),
-            offline: args.offline,
-            fetch_allow: args.fetch_allow.clone(),
-            ..ExtendOptions::new(
-                to,
-                crate::cmd::extend::tsa_config(&args.tsa, &anchors),
-                anchors,
-            )
-        };
+        let x_opts = ExtendOptions::new(
+            to,
+            crate::cmd::extend::tsa_config(&args.tsa, &anchors),
+            anchors,
+        )
+        .with_crls(files::der_files_limited(&args.crl, args.limit)?)
+        .with_profile(args.profile.into())
+        .with_offline(args.offline)
+        .with_fetch_allow(args.fetch_allow.clone());
         let content = (!args.attached).then_some(args.doc.as_path());
         let extended = kenpo_verify::lt::extend(&bt, content, &x_opts)
             .map_err(crate::cmd::extend::extend_error)?;

@@ -76,17 +76,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         }
         None => None,
     };
-    let config = ClientConfig {
-        digest: digest_alg,
-        policy,
-        cert_req: extra.is_empty(),
-        timeout: Duration::from_secs(args.timeout),
-        connect_timeout: Duration::from_secs(args.timeout.min(10)),
-        basic_auth,
-        extra_certs: extra,
-        validator: (!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors)) as _),
-        ..ClientConfig::new(args.tsa.clone())
-    };
+    let config = ClientConfig::new(args.tsa.clone())
+        .with_digest(digest_alg)
+        .with_policy(policy)
+        .with_cert_req(extra.is_empty())
+        .with_timeout(Duration::from_secs(args.timeout))
+        .with_connect_timeout(Duration::from_secs(args.timeout.min(10)))
+        .with_basic_auth(basic_auth)
+        .with_extra_certs(extra)
+        .with_validator((!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors)) as _));
     let digest = files::hash_file(&args.file, digest_alg)?;
     let client = BlockingTsaClient::new(config).map_err(|e| CliError::Usage(e.to_string()))?;
     let stamp = client.timestamp_digest(&digest).map_err(classify)?;

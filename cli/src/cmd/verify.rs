@@ -139,21 +139,19 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let limit = args.limit;
     let signature = files::read_limited(&args.sig, limit)?;
     let policy = load_policy(&args.policy)?;
-    let req = VerifyRequest {
-        signature: &signature,
-        content: args.content.as_deref(),
-        anchors: files::certificates_limited(&args.trust, limit)?,
-        cert_store: files::certificates_limited(&args.cert_store, limit)?,
-        crls: files::der_files_limited(&args.crl, limit)?,
-        ocsp_responses: files::der_files_limited(&args.ocsp_response, limit)?,
-        profile: args.profile.into(),
-        offline: args.offline,
-        revocation_cache: args.revocation_cache.clone(),
-        fetch_allow: args.fetch_allow.clone(),
-        at: files::parse_at(args.at.as_deref())?,
-        revocation: revocation_mode(args.revocation, &policy),
-        policy,
-    };
+    let req = VerifyRequest::new(&signature)
+        .with_content(args.content.as_deref())
+        .with_anchors(files::certificates_limited(&args.trust, limit)?)
+        .with_cert_store(files::certificates_limited(&args.cert_store, limit)?)
+        .with_crls(files::der_files_limited(&args.crl, limit)?)
+        .with_ocsp_responses(files::der_files_limited(&args.ocsp_response, limit)?)
+        .with_profile(args.profile.into())
+        .with_offline(args.offline)
+        .with_revocation_cache(args.revocation_cache.clone())
+        .with_fetch_allow(args.fetch_allow.clone())
+        .with_at(files::parse_at(args.at.as_deref())?)
+        .with_revocation(revocation_mode(args.revocation, &policy))
+        .with_policy(policy);
     let anchors = req.anchors.clone();
     let cert_store = req.cert_store.clone();
     let at = req.at;
@@ -162,12 +160,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let mut opts = TextOptions::new(args.verbose);
     if args.format != VerifyFormat::Json {
         // The planner's renewal date of this file, for the preservation state.
-        let plan = PlanOptions {
-            anchors,
-            cert_store,
-            margin_days: kenpo_verify::plan::DEFAULT_MARGIN_DAYS,
-            at: at.unwrap_or_else(time::OffsetDateTime::now_utc),
-        };
+        let plan = PlanOptions::new(at.unwrap_or_else(time::OffsetDateTime::now_utc))
+            .with_anchors(anchors)
+            .with_cert_store(cert_store);
         opts.renewal_due = plan_bytes(&args.sig.to_string_lossy(), &signature, true, &plan).due;
     }
     match args.format {

@@ -65,17 +65,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .ok_or_else(|| {
             CliError::Operational(format!("{} holds no certificate", args.cert.display()))
         })?;
-    let req = CertRequest {
-        cert: &cert,
-        chain: files::certificates_limited(&args.chain, limit)?,
-        anchors: files::certificates_limited(&args.trust, limit)?,
-        crls: files::der_files_limited(&args.crl, limit)?,
-        at: files::parse_at(args.at.as_deref())?,
-        offline: args.offline,
-        revocation_cache: args.revocation_cache.clone(),
-        fetch_allow: args.fetch_allow.clone(),
-        profile: args.profile.into(),
-    };
+    let req = CertRequest::new(&cert)
+        .with_chain(files::certificates_limited(&args.chain, limit)?)
+        .with_anchors(files::certificates_limited(&args.trust, limit)?)
+        .with_crls(files::der_files_limited(&args.crl, limit)?)
+        .with_at(files::parse_at(args.at.as_deref())?)
+        .with_offline(args.offline)
+        .with_revocation_cache(args.revocation_cache.clone())
+        .with_fetch_allow(args.fetch_allow.clone())
+        .with_profile(args.profile.into());
     let report = verify_certificate(&req);
     match args.format {
         Format::Json => outln!(

@@ -50,6 +50,7 @@ pub const MAX_REDIRECTS: usize = 3;
 
 /// HTTP settings for fetching revocation data.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FetchConfig {
     /// Total time for one fetch: connecting, sending, and reading the whole body.
     pub timeout: Duration,
@@ -432,6 +433,36 @@ pub fn parse_url(url: &str) -> Result<Url, FetchError> {
         });
     }
     Ok(u)
+}
+
+/// `with_FIELD(value)` setters for the public fields of an options struct, so callers
+/// outside the crate build it with a constructor and chained setters (the struct is
+/// `#[non_exhaustive]`).
+macro_rules! setters {
+    ($($with:ident => $field:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+            #[must_use]
+            pub fn $with(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
+impl FetchConfig {
+    setters! {
+        with_timeout => timeout: Duration,
+        with_connect_timeout => connect_timeout: Duration,
+        with_max_crl_bytes => max_crl_bytes: u64,
+        with_max_ocsp_bytes => max_ocsp_bytes: u64,
+        with_use_system_proxy => use_system_proxy: bool,
+        with_user_agent => user_agent: String,
+        with_offline => offline: bool,
+        with_cache_dir => cache_dir: Option<PathBuf>,
+        with_allow => allow: Vec<AllowedOrigin>,
+    }
 }
 
 #[cfg(test)]

@@ -224,11 +224,11 @@ fn serve(
 }
 
 fn fetcher(config: FetchConfig) -> Fetcher {
-    Fetcher::new(FetchConfig {
-        use_system_proxy: false,
-        timeout: Duration::from_secs(20),
-        ..config
-    })
+    Fetcher::new(
+        config
+            .with_use_system_proxy(false)
+            .with_timeout(Duration::from_secs(20)),
+    )
 }
 
 fn unknown_reason(s: RevocationStatus) -> String {
@@ -432,10 +432,7 @@ fn the_allow_list_refuses_other_origins_without_connecting() {
     let listed = Server::start(|_, _| Answer::Body(b"ok".to_vec()));
     let unlisted = Server::start(|_, _| Answer::Body(b"internal".to_vec()));
     let allow: AllowedOrigin = format!("127.0.0.1:{}", listed.port()).parse().unwrap();
-    let f = fetcher(FetchConfig {
-        allow: vec![allow],
-        ..FetchConfig::default()
-    });
+    let f = fetcher(FetchConfig::default().with_allow(vec![allow]));
     assert_eq!(
         f.get(&format!("{}/a.crl", listed.base()), 100).unwrap(),
         b"ok"
@@ -457,13 +454,13 @@ fn the_allow_list_refuses_other_origins_without_connecting() {
 
     // Through the checker: the certificate's URLs are not contacted at all.
     let pki = pki_for(&unlisted.base());
-    let checker = Checker::new()
-        .with_system_proxy(false)
-        .with_fetch_config(FetchConfig {
-            allow: vec![format!("127.0.0.1:{}", listed.port()).parse().unwrap()],
-            use_system_proxy: false,
-            ..FetchConfig::default()
-        });
+    let checker = Checker::new().with_system_proxy(false).with_fetch_config(
+        FetchConfig::default()
+            .with_allow(vec![
+                format!("127.0.0.1:{}", listed.port()).parse().unwrap(),
+            ])
+            .with_use_system_proxy(false),
+    );
     let reason = unknown_reason(checker.status_at(
         &cert(&pki, "hpki-signer"),
         &cert(&pki, "hpki-sign-ca"),
@@ -494,10 +491,7 @@ fn only_http_and_https_urls_are_fetched() {
 #[test]
 fn offline_contacts_nothing() {
     let s = Server::start(|_, _| Answer::Body(b"ok".to_vec()));
-    let f = fetcher(FetchConfig {
-        offline: true,
-        ..FetchConfig::default()
-    });
+    let f = fetcher(FetchConfig::default().with_offline(true));
     assert_eq!(
         f.get(&format!("{}/a.crl", s.base()), 100),
         Err(FetchError::Offline)

@@ -217,10 +217,8 @@ fn pre_fetched_responses_are_used_offline() {
     );
     let (eer, car) = (CertRef::parse(&ee).unwrap(), CertRef::parse(&ca).unwrap());
     // Fetch one with the crate's own request, then use it offline.
-    let fetcher = kenpo_revocation::fetch::Fetcher::new(FetchConfig {
-        use_system_proxy: false,
-        ..FetchConfig::default()
-    });
+    let fetcher =
+        kenpo_revocation::fetch::Fetcher::new(FetchConfig::default().with_use_system_proxy(false));
     let request = OcspRequest::new(&eer, &car, DigestAlgorithm::Sha256, None).unwrap();
     let response = request
         .send(&fetcher, &format!("{}/ocsp", r.server.base()))

@@ -140,11 +140,11 @@ fn openssl_ocsp_responder_interop() {
         .clone();
 
     // Wait until it answers (a real request, so that no probe connection blocks it).
-    let fetcher = Fetcher::new(FetchConfig {
-        use_system_proxy: false,
-        timeout: Duration::from_secs(2),
-        ..FetchConfig::default()
-    });
+    let fetcher = Fetcher::new(
+        FetchConfig::default()
+            .with_use_system_proxy(false)
+            .with_timeout(Duration::from_secs(2)),
+    );
     let (eer, car) = (CertRef::parse(&ee).unwrap(), CertRef::parse(&ca).unwrap());
     let probe = OcspRequest::new(&eer, &car, DigestAlgorithm::Sha1, None).unwrap();
     let start = Instant::now();

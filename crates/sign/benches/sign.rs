@@ -65,10 +65,7 @@ fn vm_hwm_kib() -> u64 {
 fn child(dir: &Path, mode: &str) {
     let signer = load_signer(dir);
     let before = vm_hwm_kib();
-    let opts = SignOptions {
-        attached: mode == "attached",
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_attached(mode == "attached");
     let out = dir.join(format!("big.{mode}.p7"));
     sign_file_to(&signer, &dir.join("big.bin"), &out, &opts).unwrap();
     let after = vm_hwm_kib();

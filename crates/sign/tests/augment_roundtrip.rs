@@ -68,13 +68,11 @@ fn assert_signature_verifies(der: &[u8], signer_cert: &[u8], alg: SignatureAlgor
 }
 
 fn sign_bt(tsa: &LocalTsa, attached: bool) -> Signed {
-    let opts = SignOptions {
-        level: Level::BT,
-        attached,
-        profile: Profile::Hpki,
-        tsa: Some(tsa.client_config()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(Level::BT)
+        .with_attached(attached)
+        .with_profile(Profile::Hpki)
+        .with_tsa(Some(tsa.client_config()));
     sign_bytes(&pki().signer("hpki-signer"), DOC, &opts).unwrap()
 }
 

@@ -31,28 +31,23 @@ fn every_attempt_appends_one_line() {
         .to_hex();
 
     // 1: B-T to a file.
-    let bt = SignOptions {
-        level: Level::BT,
-        profile: Profile::Hpki,
-        tsa: Some(client_config(vec![tsa.url()])),
-        audit: Some(log.clone()),
-        ..SignOptions::default()
-    };
+    let bt = SignOptions::default()
+        .with_level(Level::BT)
+        .with_profile(Profile::Hpki)
+        .with_tsa(Some(client_config(vec![tsa.url()])))
+        .with_audit(Some(log.clone()));
     let signed = sign_file_to(&signer, &doc, &out, &bt).unwrap();
     // 2: B-B in memory, attached.
-    let bb = SignOptions {
-        attached: true,
-        audit: Some(log.clone()),
-        ..SignOptions::default()
-    };
+    let bb = SignOptions::default()
+        .with_attached(true)
+        .with_audit(Some(log.clone()));
     sign_bytes(&signer, DOC, &bb).unwrap();
     // 3: refused by the profile (before the document is read).
     let e = sign_file_to(&p.signer("hpki-auth"), &doc, &out, &bt).unwrap_err();
     // 4: TSA down.
-    let down = SignOptions {
-        tsa: Some(client_config(vec![closed_port_url()])),
-        ..bt.clone()
-    };
+    let down = bt
+        .clone()
+        .with_tsa(Some(client_config(vec![closed_port_url()])));
     let e2 = sign_file_to(&signer, &doc, &out, &down).unwrap_err();
 
     let records: Vec<AuditRecord> = AuditLog::read_all(&log_path).unwrap();
@@ -120,10 +115,7 @@ fn every_attempt_appends_one_line() {
     sign_bytes(
         &signer,
         DOC,
-        &SignOptions {
-            audit: Some(again),
-            ..SignOptions::default()
-        },
+        &SignOptions::default().with_audit(Some(again)),
     )
     .unwrap();
     assert_eq!(AuditLog::read_all(&log_path).unwrap().len(), 5);

@@ -100,14 +100,12 @@ fn openssl_verifies_bb_and_bt_detached_and_attached() {
                     if level == Level::BB { "bb" } else { "bt" },
                     if attached { "attached" } else { "detached" }
                 );
-                let opts = SignOptions {
-                    level,
-                    attached,
-                    algorithm: Some(case.alg),
-                    profile: case.profile,
-                    tsa: (level == Level::BT).then(|| tsa.client_config()),
-                    ..SignOptions::default()
-                };
+                let opts = SignOptions::default()
+                    .with_level(level)
+                    .with_attached(attached)
+                    .with_algorithm(Some(case.alg))
+                    .with_profile(case.profile)
+                    .with_tsa((level == Level::BT).then(|| tsa.client_config()));
                 let signed = sign_bytes(&signer, DOC, &opts)
                     .unwrap_or_else(|e| panic!("{name}: signing failed: {e}"));
                 let sig_file = format!("{name}.der");
@@ -231,12 +229,10 @@ fn openssl_verifies_sha384_and_file_output() {
     std::fs::copy(p.path(&root_pem), d.join(&root_pem)).unwrap();
     let signer = p.signer("accredited-signer");
     for attached in [false, true] {
-        let opts = SignOptions {
-            attached,
-            algorithm: Some(SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha384)),
-            profile: Profile::Accredited,
-            ..SignOptions::default()
-        };
+        let opts = SignOptions::default()
+            .with_attached(attached)
+            .with_algorithm(Some(SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha384)))
+            .with_profile(Profile::Accredited);
         let out = d.join(if attached {
             "doc.xml.p7m"
         } else {

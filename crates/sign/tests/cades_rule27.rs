@@ -73,13 +73,11 @@ impl RevocationCheck for PkiRevocations {
 }
 
 fn bt(tsa: &str, revocation: Option<Arc<dyn RevocationCheck>>) -> SignOptions {
-    SignOptions {
-        level: Level::BT,
-        profile: Profile::Hpki,
-        tsa: Some(client_config(vec![tsa.to_owned()])),
-        revocation,
-        ..SignOptions::default()
-    }
+    SignOptions::default()
+        .with_level(Level::BT)
+        .with_profile(Profile::Hpki)
+        .with_tsa(Some(client_config(vec![tsa.to_owned()])))
+        .with_revocation(revocation)
 }
 
 fn write_doc(dir: &Path) -> std::path::PathBuf {
@@ -101,10 +99,7 @@ fn revoked_before_gen_time_is_refused_and_nothing_is_written() {
     });
     let signer = pki().signer("hpki-signer");
     for attached in [false, true] {
-        let opts = SignOptions {
-            attached,
-            ..bt(&tsa.url(), Some(stub.clone()))
-        };
+        let opts = bt(&tsa.url(), Some(stub.clone())).with_attached(attached);
         let e = sign_file_to(&signer, &doc, &out, &opts).unwrap_err();
         match &e {
             SignError::RevokedAtGenTime {
@@ -157,11 +152,9 @@ fn revoked_signer_from_the_crl_is_refused() {
 
     // B-B with a checker: refused at signing time, before the key is used.
     let (signer, key) = counting_signer("hpki-signer-revoked");
-    let opts = SignOptions {
-        revocation: Some(Arc::new(PkiRevocations)),
-        profile: Profile::Hpki,
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_revocation(Some(Arc::new(PkiRevocations)))
+        .with_profile(Profile::Hpki);
     let e = sign_bytes(&signer, DOC, &opts).unwrap_err();
     assert!(matches!(e, SignError::Revoked { .. }), "{e}");
     assert_eq!(key.count(), 0);
@@ -258,10 +251,7 @@ fn not_valid_at_gen_time_is_refused() {
     let out = dir.path().join("claim.xml.p7s");
     let signer = pki().signer("hpki-signer-expired");
     let cert = kenpo_core::cert::CertRef::parse(&signer.cert).unwrap();
-    let opts = SignOptions {
-        now: Some(cert.not_after() - Duration::days(1)),
-        ..bt(&tsa.url(), None)
-    };
+    let opts = bt(&tsa.url(), None).with_now(Some(cert.not_after() - Duration::days(1)));
     let e = sign_file_to(&signer, &doc, &out, &opts).unwrap_err();
     match e {
         SignError::NotValidAtGenTime {
@@ -283,10 +273,7 @@ fn tsa_down_fails_bt_and_writes_nothing() {
     std::fs::write(&out, b"previous signature").unwrap();
     let signer = pki().signer("hpki-signer");
     for attached in [false, true] {
-        let opts = SignOptions {
-            attached,
-            ..bt(&closed_port_url(), None)
-        };
+        let opts = bt(&closed_port_url(), None).with_attached(attached);
         let e = sign_file_to(&signer, &doc, &out, &opts).unwrap_err();
         match &e {
             SignError::TsaFailed(c) => assert!(c.is_unreachable(), "{c}"),

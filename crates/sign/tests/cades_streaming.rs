@@ -56,10 +56,7 @@ fn sixty_four_mib_attached_and_detached() {
 
     // Detached.
     let p7s = dir.path().join("scan.pdf.p7s");
-    let opts = SignOptions {
-        profile: Profile::Hpki,
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_profile(Profile::Hpki);
     let signed = sign_file_to(&signer, &doc, &p7s, &opts).unwrap();
     let der = std::fs::read(&p7s).unwrap();
     assert_eq!(der, signed.der);
@@ -70,10 +67,7 @@ fn sixty_four_mib_attached_and_detached() {
 
     // Attached: streamed to the file, not returned.
     let p7m = dir.path().join("scan.pdf.p7m");
-    let opts = SignOptions {
-        attached: true,
-        ..opts
-    };
+    let opts = opts.with_attached(true);
     let signed = sign_file_to(&signer, &doc, &p7m, &opts).unwrap();
     assert!(signed.der.is_empty());
     let out = std::fs::read(&p7m).unwrap();
@@ -89,10 +83,7 @@ fn sixty_four_mib_attached_and_detached() {
     // Same signed attributes whichever way the document came in (RSA PKCS#1 is
     // deterministic, so with the same signing time the SignerInfo is byte-identical).
     let at = p.pki.now();
-    let fixed = SignOptions {
-        now: Some(at),
-        ..SignOptions::default()
-    };
+    let fixed = SignOptions::default().with_now(Some(at));
     let from_file = sign_file_to(&signer, &doc, &p7s, &fixed).unwrap();
     let from_reader = sign_reader(&signer, std::fs::File::open(&doc).unwrap(), &fixed).unwrap();
     assert_eq!(from_file.der, from_reader.der);
@@ -143,12 +134,9 @@ fn sixty_four_mib_attached_and_detached() {
 fn sha384_document_digest_and_sha256_for_the_audit() {
     let signer = pki().signer("hpki-signer");
     let data = vec![0xabu8; 3 * 256 * 1024 + 17];
-    let opts = SignOptions {
-        algorithm: Some(kenpo_core::alg::SignatureAlgorithm::RsaPkcs1(
-            DigestAlgorithm::Sha384,
-        )),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_algorithm(Some(
+        kenpo_core::alg::SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha384),
+    ));
     // A reader that hands out odd-sized pieces.
     struct Dribble<'a>(&'a [u8]);
     impl std::io::Read for Dribble<'_> {

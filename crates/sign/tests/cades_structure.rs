@@ -139,12 +139,10 @@ fn bb_detached_and_attached_read_back() {
     ] {
         let signer = p.signer(entity);
         for attached in [false, true] {
-            let opts = SignOptions {
-                attached,
-                algorithm: Some(alg),
-                now: Some(now()),
-                ..SignOptions::default()
-            };
+            let opts = SignOptions::default()
+                .with_attached(attached)
+                .with_algorithm(Some(alg))
+                .with_now(Some(now()));
             let signed = sign_bytes(&signer, DOC, &opts).unwrap();
             check_common(&signed.der, &signer, alg, DOC);
             let view = SignedDataView::parse(&signed.der).unwrap();
@@ -174,10 +172,7 @@ fn rsa_pkcs1_output_is_deterministic_and_signing_time_is_the_given_time() {
     let p = pki();
     let signer = p.signer("hpki-signer");
     let at = now();
-    let opts = SignOptions {
-        now: Some(at),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_now(Some(at));
     let a = sign_bytes(&signer, DOC, &opts).unwrap();
     let b = sign_reader(&signer, DOC, &opts).unwrap();
     assert_eq!(a.der, b.der);
@@ -207,13 +202,11 @@ fn bt_embeds_the_tsa_token_bytes_exactly() {
     let tsa = RecordingTsa::start(None);
     let signer = p.signer("hpki-signer");
     for attached in [false, true] {
-        let opts = SignOptions {
-            level: Level::BT,
-            attached,
-            profile: Profile::Hpki,
-            tsa: Some(client_config(vec![tsa.url()])),
-            ..SignOptions::default()
-        };
+        let opts = SignOptions::default()
+            .with_level(Level::BT)
+            .with_attached(attached)
+            .with_profile(Profile::Hpki)
+            .with_tsa(Some(client_config(vec![tsa.url()])));
         let signed = sign_bytes(&signer, DOC, &opts).unwrap();
         let alg = SignatureAlgorithm::RsaPkcs1(DigestAlgorithm::Sha256);
         check_common(&signed.der, &signer, alg, DOC);
@@ -255,15 +248,13 @@ fn bt_fails_over_to_the_next_tsa() {
     let broken = RecordingTsa::start(Some(503));
     let good = RecordingTsa::start(None);
     let signer = p.signer("hpki-signer");
-    let opts = SignOptions {
-        level: Level::BT,
-        tsa: Some(client_config(vec![
+    let opts = SignOptions::default()
+        .with_level(Level::BT)
+        .with_tsa(Some(client_config(vec![
             closed_port_url(),
             broken.url(),
             good.url(),
-        ])),
-        ..SignOptions::default()
-    };
+        ])));
     let signed = sign_bytes(&signer, DOC, &opts).unwrap();
     assert_eq!(signed.tsa_url.as_deref(), Some(good.url().as_str()));
     assert_eq!(good.responses.lock().unwrap().len(), 1);
@@ -275,13 +266,11 @@ fn content_timestamp_is_a_signed_attribute_over_the_document() {
     let p = pki();
     let tsa = RecordingTsa::start(None);
     let signer = p.signer("accredited-signer-ecdsa");
-    let opts = SignOptions {
-        level: Level::BT,
-        content_timestamp: true,
-        profile: Profile::Accredited,
-        tsa: Some(client_config(vec![tsa.url()])),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(Level::BT)
+        .with_content_timestamp(true)
+        .with_profile(Profile::Accredited)
+        .with_tsa(Some(client_config(vec![tsa.url()])));
     let signed = sign_bytes(&signer, DOC, &opts).unwrap();
     let alg = SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha256);
     check_common(&signed.der, &signer, alg, DOC);
@@ -332,43 +321,22 @@ fn refusals_before_key_use() {
             salt_len: 20,
         },
     ] {
-        let opts = SignOptions {
-            algorithm: Some(alg),
-            ..SignOptions::default()
-        };
+        let opts = SignOptions::default().with_algorithm(Some(alg));
         let e = sign_bytes(&signer, DOC, &opts).unwrap_err();
         assert!(matches!(e, SignError::Algorithm { .. }), "{alg:?}: {e}");
     }
 
     // Levels made by extension, B-T without a TSA, profile refusal, not yet valid.
-    let e = sign_bytes(
-        &signer,
-        DOC,
-        &SignOptions {
-            level: Level::BLT,
-            ..SignOptions::default()
-        },
-    )
-    .unwrap_err();
+    let e = sign_bytes(&signer, DOC, &SignOptions::default().with_level(Level::BLT)).unwrap_err();
     assert!(matches!(e, SignError::UnsupportedLevel(Level::BLT)), "{e}");
-    let e = sign_bytes(
-        &signer,
-        DOC,
-        &SignOptions {
-            level: Level::BT,
-            ..SignOptions::default()
-        },
-    )
-    .unwrap_err();
+    let e = sign_bytes(&signer, DOC, &SignOptions::default().with_level(Level::BT)).unwrap_err();
     assert!(matches!(e, SignError::NoTsa), "{e}");
     let e = sign_bytes(
         &signer,
         DOC,
-        &SignOptions {
-            profile: Profile::Accredited,
-            now: Some(datetime!(2000-01-01 0:00 UTC)),
-            ..SignOptions::default()
-        },
+        &SignOptions::default()
+            .with_profile(Profile::Accredited)
+            .with_now(Some(datetime!(2000-01-01 0:00 UTC))),
     )
     .unwrap_err();
     assert!(matches!(e, SignError::NotYetValid { .. }), "{e}");
@@ -376,20 +344,14 @@ fn refusals_before_key_use() {
     let e = sign_bytes(
         &auth,
         DOC,
-        &SignOptions {
-            profile: Profile::Hpki,
-            ..SignOptions::default()
-        },
+        &SignOptions::default().with_profile(Profile::Hpki),
     )
     .unwrap_err();
     assert!(matches!(e, SignError::Profile(_)), "{e}");
     let e = sign_digest(
         &signer,
         &DigestAlgorithm::Sha256.digest(DOC),
-        &SignOptions {
-            attached: true,
-            ..SignOptions::default()
-        },
+        &SignOptions::default().with_attached(true),
     )
     .unwrap_err();
     assert!(matches!(e, SignError::AttachedWithoutContent), "{e}");
@@ -398,14 +360,9 @@ fn refusals_before_key_use() {
     assert_eq!(auth_key.count(), 0);
 
     // preflight passes for the right inputs without signing.
-    let summary = kenpo_sign::cades::preflight(
-        &signer,
-        &SignOptions {
-            profile: Profile::Hpki,
-            ..SignOptions::default()
-        },
-    )
-    .unwrap();
+    let summary =
+        kenpo_sign::cades::preflight(&signer, &SignOptions::default().with_profile(Profile::Hpki))
+            .unwrap();
     assert_eq!(summary.hc_roles, ["Medical Doctor"]);
     assert_eq!(key.count(), 0);
     sign_bytes(&signer, DOC, &SignOptions::default()).unwrap();

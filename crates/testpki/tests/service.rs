@@ -39,11 +39,11 @@ fn cert(pki: &TestPki, name: &str) -> Vec<u8> {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        use_system_proxy: false,
-        timeout: Duration::from_secs(10),
-        ..FetchConfig::default()
-    })
+    Fetcher::new(
+        FetchConfig::default()
+            .with_use_system_proxy(false)
+            .with_timeout(Duration::from_secs(10)),
+    )
 }
 
 fn checker() -> Checker {

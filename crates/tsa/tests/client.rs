@@ -35,11 +35,9 @@ fn openssl_tsa() -> Option<OpensslTsa> {
 
 /// Short timeouts for tests.
 fn config(urls: &[String]) -> ClientConfig {
-    ClientConfig {
-        timeout: Duration::from_secs(5),
-        connect_timeout: Duration::from_secs(2),
-        ..ClientConfig::new(urls)
-    }
+    ClientConfig::new(urls)
+        .with_timeout(Duration::from_secs(5))
+        .with_connect_timeout(Duration::from_secs(2))
 }
 
 fn blocking(urls: &[String]) -> BlockingTsaClient {
@@ -142,20 +140,12 @@ async fn async_client_sha384_sha512_and_both_backends() {
         DigestAlgorithm::Sha384,
         DigestAlgorithm::Sha512,
     ] {
-        let client = TsaClient::new(ClientConfig {
-            digest: alg,
-            ..config(&[tsa.url()])
-        })
-        .unwrap();
+        let client = TsaClient::new(config(&[tsa.url()]).with_digest(alg)).unwrap();
         let ts = client.timestamp_data(DATA).await.unwrap();
         assert_sane_token(&ts, alg, DATA);
     }
     for backend in backends() {
-        let client = TsaClient::new(ClientConfig {
-            backend,
-            ..config(&[tsa.url()])
-        })
-        .unwrap();
+        let client = TsaClient::new(config(&[tsa.url()]).with_backend(backend)).unwrap();
         let ts = client
             .timestamp_data(DATA)
             .await
@@ -163,11 +153,7 @@ async fn async_client_sha384_sha512_and_both_backends() {
         assert_sane_token(&ts, DigestAlgorithm::Sha256, DATA);
     }
     // Streaming variants hash the same bytes.
-    let client = TsaClient::new(ClientConfig {
-        digest: DigestAlgorithm::Sha512,
-        ..config(&[tsa.url()])
-    })
-    .unwrap();
+    let client = TsaClient::new(config(&[tsa.url()]).with_digest(DigestAlgorithm::Sha512)).unwrap();
     let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let ts = client.timestamp_reader(big.as_slice()).await.unwrap();
     assert_sane_token(&ts, DigestAlgorithm::Sha512, &big);
@@ -202,20 +188,12 @@ fn blocking_reader_file_and_precomputed_digest() {
 fn requested_policy_granted_or_rejected_with_unaccepted_policy() {
     let Some(tsa) = openssl_tsa() else { return };
     let other = Oid::new_unwrap(OTHER_POLICY);
-    let client = BlockingTsaClient::new(ClientConfig {
-        policy: Some(other),
-        ..config(&[tsa.url()])
-    })
-    .unwrap();
+    let client = BlockingTsaClient::new(config(&[tsa.url()]).with_policy(Some(other))).unwrap();
     let ts = client.timestamp_data(DATA).unwrap();
     assert_eq!(ts.token.policy(), other);
 
     let unknown = Oid::new_unwrap("1.2.3.9.9");
-    let client = BlockingTsaClient::new(ClientConfig {
-        policy: Some(unknown),
-        ..config(&[tsa.url()])
-    })
-    .unwrap();
+    let client = BlockingTsaClient::new(config(&[tsa.url()]).with_policy(Some(unknown))).unwrap();
     let err = client.timestamp_data(DATA).unwrap_err();
     assert_eq!(err.fail_info(), vec![FailInfo::UnacceptedPolicy]);
     assert!(err.to_string().contains("unacceptedPolicy"), "{err}");
@@ -227,20 +205,16 @@ fn requested_policy_granted_or_rejected_with_unaccepted_policy() {
 #[test]
 fn without_cert_req_the_tsa_certificate_must_be_supplied() {
     let Some(tsa) = openssl_tsa() else { return };
-    let client = BlockingTsaClient::new(ClientConfig {
-        cert_req: false,
-        ..config(&[tsa.url()])
-    })
-    .unwrap();
+    let client = BlockingTsaClient::new(config(&[tsa.url()]).with_cert_req(false)).unwrap();
     let e = only_error(client.timestamp_data(DATA));
     assert_eq!(e, AttemptError::Token(TokenError::TsaCertNotFound));
 
     let pki = common::pki();
-    let client = BlockingTsaClient::new(ClientConfig {
-        cert_req: false,
-        extra_certs: vec![pki.cert("tsa-ca"), pki.cert("tsa")],
-        ..config(&[tsa.url()])
-    })
+    let client = BlockingTsaClient::new(
+        config(&[tsa.url()])
+            .with_cert_req(false)
+            .with_extra_certs(vec![pki.cert("tsa-ca"), pki.cert("tsa")]),
+    )
     .unwrap();
     let ts = client.timestamp_data(DATA).unwrap();
     assert!(ts.token.embedded_certs.is_empty());
@@ -267,16 +241,14 @@ impl TsaCertValidator for Validator {
 #[test]
 fn validator_hook_is_applied() {
     let Some(tsa) = openssl_tsa() else { return };
-    let client = BlockingTsaClient::new(ClientConfig {
-        validator: Some(Arc::new(Validator(true))),
-        ..config(&[tsa.url()])
-    })
+    let client = BlockingTsaClient::new(
+        config(&[tsa.url()]).with_validator(Some(Arc::new(Validator(true)))),
+    )
     .unwrap();
     assert_eq!(client.timestamp_data(DATA).unwrap().token.path.len(), 2);
-    let client = BlockingTsaClient::new(ClientConfig {
-        validator: Some(Arc::new(Validator(false))),
-        ..config(&[tsa.url()])
-    })
+    let client = BlockingTsaClient::new(
+        config(&[tsa.url()]).with_validator(Some(Arc::new(Validator(false)))),
+    )
     .unwrap();
     let e = only_error(client.timestamp_data(DATA));
     assert!(
@@ -318,10 +290,9 @@ fn https_with_a_private_root() {
         matches!(&e, AttemptError::Connect(m) if m.contains("certificate")),
         "{e:?}"
     );
-    let client = BlockingTsaClient::new(ClientConfig {
-        tls_extra_roots: vec![front.ca_der.clone()],
-        ..config(std::slice::from_ref(&url))
-    })
+    let client = BlockingTsaClient::new(
+        config(std::slice::from_ref(&url)).with_tls_extra_roots(vec![front.ca_der.clone()]),
+    )
     .unwrap();
     let ts = client.timestamp_data(DATA).unwrap();
     assert_eq!(ts.url, url);
@@ -388,11 +359,7 @@ fn http_error_statuses_and_redirects() {
 }
 
 fn limited(urls: &[String]) -> BlockingTsaClient {
-    BlockingTsaClient::new(ClientConfig {
-        max_response_bytes: 1 << 20,
-        ..config(urls)
-    })
-    .unwrap()
+    BlockingTsaClient::new(config(urls).with_max_response_bytes(1 << 20)).unwrap()
 }
 
 /// Sends `head`, then 64 KiB blocks (chunk-framed if asked) until the client goes away
@@ -506,11 +473,7 @@ async fn async_oversize_chunked_stream() {
             usize::MAX,
         )
     });
-    let client = TsaClient::new(ClientConfig {
-        max_response_bytes: 100_000,
-        ..config(&[chunked.url()])
-    })
-    .unwrap();
+    let client = TsaClient::new(config(&[chunked.url()]).with_max_response_bytes(100_000)).unwrap();
     assert_eq!(
         only_error(client.timestamp_data(DATA).await),
         AttemptError::TooLarge { limit: 100_000 }
@@ -538,11 +501,9 @@ fn trickling() -> Server {
 #[test]
 fn timeouts_cover_the_whole_request() {
     for server in [hanging(), trickling()] {
-        let client = BlockingTsaClient::new(ClientConfig {
-            timeout: Duration::from_secs(1),
-            ..config(&[server.url()])
-        })
-        .unwrap();
+        let client =
+            BlockingTsaClient::new(config(&[server.url()]).with_timeout(Duration::from_secs(1)))
+                .unwrap();
         let t = Instant::now();
         let err = client.timestamp_data(DATA).unwrap_err();
         let elapsed = t.elapsed();
@@ -558,11 +519,8 @@ fn timeouts_cover_the_whole_request() {
 #[tokio::test]
 async fn async_timeouts_cover_the_whole_request() {
     for server in [hanging(), trickling()] {
-        let client = TsaClient::new(ClientConfig {
-            timeout: Duration::from_secs(1),
-            ..config(&[server.url()])
-        })
-        .unwrap();
+        let client =
+            TsaClient::new(config(&[server.url()]).with_timeout(Duration::from_secs(1))).unwrap();
         let t = Instant::now();
         assert_eq!(
             only_error(client.timestamp_data(DATA).await),
@@ -669,10 +627,9 @@ fn replayed_responses_fail_on_nonce_or_imprint() {
     );
 
     // A granted response for the requested policy is still checked against it.
-    let client = BlockingTsaClient::new(ClientConfig {
-        policy: Some(Oid::new_unwrap(OTHER_POLICY)),
-        ..config(&[tsa.url()])
-    })
+    let client = BlockingTsaClient::new(
+        config(&[tsa.url()]).with_policy(Some(Oid::new_unwrap(OTHER_POLICY))),
+    )
     .unwrap();
     let with_policy = client.timestamp_data(DATA).unwrap();
     assert_eq!(with_policy.token.policy().to_string(), OTHER_POLICY);
@@ -722,11 +679,9 @@ fn failover_tries_urls_in_order() {
 
     // Only connection-level failures: unreachable.
     let hang = hanging();
-    let client = BlockingTsaClient::new(ClientConfig {
-        timeout: Duration::from_secs(1),
-        ..config(&[closed, hang.url()])
-    })
-    .unwrap();
+    let client =
+        BlockingTsaClient::new(config(&[closed, hang.url()]).with_timeout(Duration::from_secs(1)))
+            .unwrap();
     let err = client.timestamp_data(DATA).unwrap_err();
     assert!(err.is_unreachable(), "{err}");
 }
@@ -742,11 +697,7 @@ fn basic_auth() {
     drop(tsa);
 
     let with = |auth: Option<BasicAuth>| {
-        BlockingTsaClient::new(ClientConfig {
-            basic_auth: auth,
-            ..config(std::slice::from_ref(&url))
-        })
-        .unwrap()
+        BlockingTsaClient::new(config(std::slice::from_ref(&url)).with_basic_auth(auth)).unwrap()
     };
     let ts = with(Some(BasicAuth::new("alice", "s3cret")))
         .timestamp_data(DATA)
@@ -784,10 +735,7 @@ fn configuration_errors() {
         TsaClient::new(ClientConfig::default()),
         Err(ClientError::NoUrls)
     ));
-    let sha1 = ClientConfig {
-        digest: DigestAlgorithm::Sha1,
-        ..ClientConfig::new(["http://127.0.0.1:1/"])
-    };
+    let sha1 = ClientConfig::new(["http://127.0.0.1:1/"]).with_digest(DigestAlgorithm::Sha1);
     assert!(matches!(
         BlockingTsaClient::new(sha1),
         Err(ClientError::Sha1Refused)
@@ -805,10 +753,8 @@ fn configuration_errors() {
         .unwrap_err();
     assert!(matches!(e, ClientError::Sha1Refused));
     // An unusable TLS root is a setup error (the https test covers a good one).
-    let garbage_root = ClientConfig {
-        tls_extra_roots: vec![b"junk".to_vec()],
-        ..ClientConfig::new(["https://tsa.example/"])
-    };
+    let garbage_root =
+        ClientConfig::new(["https://tsa.example/"]).with_tls_extra_roots(vec![b"junk".to_vec()]);
     let e = TsaClient::new(garbage_root).unwrap_err();
     assert!(matches!(e, ClientError::Setup(_)) && e.is_config(), "{e:?}");
 }
@@ -825,11 +771,7 @@ fn request_format_on_the_wire() {
         })
     };
     let policy = Oid::new_unwrap(OTHER_POLICY);
-    let client = BlockingTsaClient::new(ClientConfig {
-        policy: Some(policy),
-        ..config(&[s.url()])
-    })
-    .unwrap();
+    let client = BlockingTsaClient::new(config(&[s.url()]).with_policy(Some(policy))).unwrap();
     let _ = client.timestamp_data(DATA);
     let req = seen.lock().unwrap().clone().unwrap();
     assert_eq!(req.method, "POST");

@@ -116,15 +116,17 @@ fn child(dir: &Path, pki: &Path, jobs: usize) {
     let verifier = if null {
         Verifier::new(VerifyOptions::default())
     } else {
-        Verifier::new(VerifyOptions {
-            anchors: vec![read("root-ca.der"), read("tsa-ca.der")],
-            crls: ["hpki-sign-ca.crl", "root-ca.crl", "tsa-ca.crl"]
-                .iter()
-                .map(|n| read(n))
-                .collect(),
-            offline: true,
-            ..VerifyOptions::default()
-        })
+        Verifier::new(
+            VerifyOptions::default()
+                .with_anchors(vec![read("root-ca.der"), read("tsa-ca.der")])
+                .with_crls(
+                    ["hpki-sign-ca.crl", "root-ca.crl", "tsa-ca.crl"]
+                        .iter()
+                        .map(|n| read(n))
+                        .collect(),
+                )
+                .with_offline(true),
+        )
     };
     let ctx = verifier.context().clone();
     let verifier: Arc<dyn SignatureVerifier> = if null {
@@ -224,12 +226,10 @@ fn make_corpus(dir: &Path, n: usize) {
         for t in 0..threads {
             let (signer, tsa) = (signer.clone(), tsa.clone());
             s.spawn(move || {
-                let opts = SignOptions {
-                    level: Level::BT,
-                    attached: true,
-                    tsa: Some(ClientConfig::new([tsa])),
-                    ..SignOptions::default()
-                };
+                let opts = SignOptions::default()
+                    .with_level(Level::BT)
+                    .with_attached(true)
+                    .with_tsa(Some(ClientConfig::new([tsa])));
                 for i in (t..n).step_by(threads) {
                     let size = doc_size(i);
                     let doc: Vec<u8> = (0..size).map(|j| b"0123456789,\n"[(i + j) % 12]).collect();

@@ -59,12 +59,10 @@ fn main() {
         .collect();
     let signer = common::signer_of(&pki, "hpki-signer");
     let sign = |doc: &[u8]| {
-        let opts = SignOptions {
-            level: Level::BT,
-            attached: true,
-            tsa: Some(ClientConfig::new([tsa1.clone()])),
-            ..SignOptions::default()
-        };
+        let opts = SignOptions::default()
+            .with_level(Level::BT)
+            .with_attached(true)
+            .with_tsa(Some(ClientConfig::new([tsa1.clone()])));
         sign_bytes(&signer, doc, &opts).unwrap().der
     };
     let opts = |tsa: &str| {
@@ -98,11 +96,11 @@ fn main() {
     );
 
     // Offline verification of the renewed B-LTA.
-    let verifier = Verifier::new(VerifyOptions {
-        anchors: anchors.clone(),
-        offline: true,
-        ..VerifyOptions::default()
-    });
+    let verifier = Verifier::new(
+        VerifyOptions::default()
+            .with_anchors(anchors.clone())
+            .with_offline(true),
+    );
     let first = verifier.verify(&renewed, None).unwrap();
     assert_eq!(first.indication, Indication::TotalPassed);
     assert_eq!(first.signatures[0].level, "B-LTA");

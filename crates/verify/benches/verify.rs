@@ -77,11 +77,9 @@ fn bt_signature(pki: &TestPki) -> Vec<u8> {
     let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
     let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
     let signer = SoftwareSigner::from_parts(key, e.cert_der.clone(), vec![ca]).unwrap();
-    let opts = SignOptions {
-        attached: true,
-        now: Some(pki.now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_attached(true)
+        .with_now(Some(pki.now()));
     let bb = sign_bytes(&signer, DOC, &opts).unwrap().der;
 
     let t = pki.entity("tsa").unwrap();
@@ -123,21 +121,19 @@ fn main() {
     let sig = bt_signature(&pki);
     let cert = |name: &str| pki.entity(name).unwrap().cert_der.clone();
     let crl = |name: &str| pki.crl(name).unwrap().der.clone();
-    let req = VerifyRequest {
-        signature: &sig,
-        content: None,
-        anchors: vec![cert("root-ca"), cert("tsa-ca")],
-        cert_store: Vec::new(),
-        crls: vec![crl("hpki-sign-ca"), crl("root-ca"), crl("tsa-ca")],
-        ocsp_responses: Vec::new(),
-        profile: Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    };
+    let req = VerifyRequest::new(&sig)
+        .with_content(None)
+        .with_anchors(vec![cert("root-ca"), cert("tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_crls(vec![crl("hpki-sign-ca"), crl("root-ca"), crl("tsa-ca")])
+        .with_ocsp_responses(Vec::new())
+        .with_profile(Profile::Hpki)
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_at(None)
+        .with_revocation(RevocationMode::Hard)
+        .with_policy(kenpo_verify::policy::Policy::default());
     let report = verify_signature(&req).unwrap();
     assert_eq!(report.indication, Indication::TotalPassed);
     assert_eq!(report.signatures[0].level, "B-T");

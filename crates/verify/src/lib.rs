@@ -11,8 +11,40 @@
 //! policies: `default`, `rule27-sign`, `rule27-archive`, policy files), [`lt`] (extension to B-LT and
 //! B-LTA, renewal), [`sunset`] (algorithm sunset dates, ETSI TS 119 312), [`plan`] (when
 //! each archive must be renewed), [`batch`] (verify, time-stamp and archive whole folders)
-//! and [`inspect`] (structure of a file, without validation). What verifications work out
-//! is kept in a caller-owned [`Context`], never by the process.
+//! and [`inspect`](mod@inspect) (structure of a file, without validation).
+//!
+//! ## Where to start
+//!
+//! The crate root re-exports the main API; the modules hold the rest. What verifications
+//! work out is kept in a caller-owned [`Context`], never by the process.
+//!
+//! * Verifying: [`verify_signature`] with a [`VerifyRequest`] for one file, or a
+//!   [`Verifier`] built once from [`VerifyOptions`] for many ([`Detached`] content as a
+//!   file or bytes); [`verify_certificate`] with a [`CertRequest`] for a certificate.
+//!   [`RevocationMode`] says how hard revocation status must be established.
+//! * The verdict: a [`Report`] (one [`SignatureReport`] per signer with its
+//!   [`CheckReport`]s and [`Outcome`]s; [`CertReport`] for certificates), rendered as
+//!   JSON or text in a [`Lang`], under a validation [`Policy`].
+//! * Preserving: [`extend`] with [`ExtendOptions`] to a [`Target`] (B-LT, B-LTA, renewal),
+//!   giving [`Extended`].
+//! * Looking inside a file without validating it: [`inspect()`].
+//!
+//! The options structs are `#[non_exhaustive]`: start from `default()` or `new(…)` and
+//! chain the `with_*` setters.
+//!
+//! ```no_run
+//! use kenpo_verify::{RevocationMode, Verifier, VerifyOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::new(
+//!     VerifyOptions::default()
+//!         .with_anchors(vec![std::fs::read("root-ca.pem")?])
+//!         .with_crls(vec![std::fs::read("ca.crl")?])
+//!         .with_revocation(RevocationMode::Require),
+//! );
+//! let report = verifier.verify(&std::fs::read("a.p7s")?, Some("a.xml".as_ref()))?;
+//! println!("{}", report.indication);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod archive;
@@ -29,6 +61,19 @@ pub mod sunset;
 pub mod validate;
 
 pub use context::Context;
+pub use inspect::{InspectError, Inspection, inspect};
+pub use lt::{ExtendError, ExtendOptions, Extended, Target, extend};
+pub use policy::Policy;
+pub use report::{
+    CertIndication, CertReport, CheckKind, CheckReport, Lang, Outcome, Report, SignatureReport,
+    SignerReport, TimestampReport,
+};
+pub use validate::{
+    CertRequest, Detached, RevocationMode, Verifier, VerifyError, VerifyOptions, VerifyRequest,
+    verify_certificate, verify_signature,
+};
+
+mod options;
 
 /// A DER object (a certificate) as a set or map key: hashed by its length and last 64
 /// octets, compared in full.
@@ -160,3 +205,9 @@ impl serde::Serialize for SubIndication {
         s.serialize_str(self.name())
     }
 }
+
+/// The library examples of the workspace README (signing, time-stamping, preserving and
+/// verifying with revocation required), compiled as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -26,11 +26,9 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
     let sig = sign_bytes(
         &signer,
         b"claim",
-        &SignOptions {
-            level: Level::BB,
-            attached: true,
-            ..SignOptions::default()
-        },
+        &SignOptions::default()
+            .with_level(Level::BB)
+            .with_attached(true),
     )
     .unwrap()
     .der;
@@ -41,20 +39,22 @@ fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
         "only the signer certificate"
     );
 
-    let request = |offline: bool| VerifyRequest {
-        signature: &sig,
-        content: None,
-        anchors: vec![pki.entity("accredited-root").unwrap().cert_der.clone()],
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile: kenpo_sign::Profile::Accredited,
-        offline,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Soft,
-        policy: kenpo_verify::policy::Policy::default(),
+    let request = |offline: bool| {
+        VerifyRequest::new(&sig)
+            .with_content(None)
+            .with_anchors(vec![
+                pki.entity("accredited-root").unwrap().cert_der.clone(),
+            ])
+            .with_cert_store(Vec::new())
+            .with_crls(Vec::new())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(kenpo_sign::Profile::Accredited)
+            .with_offline(offline)
+            .with_revocation_cache(None)
+            .with_fetch_allow(Vec::new())
+            .with_at(None)
+            .with_revocation(RevocationMode::Soft)
+            .with_policy(kenpo_verify::policy::Policy::default())
     };
     let offline = verify_signature(&request(true)).unwrap();
     assert_eq!(offline.indication, Indication::Indeterminate);

@@ -1,11 +1,11 @@
-//! The archive's writer (`kenpo_verify::batch::archive::write_atomic`, on
+//! The archive's writer (`kenpo_verify::batch::write_atomic`, on
 //! [`kenpo_core::atomic`]): it creates folders and sweeps stale temporary files.
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 
-use kenpo_verify::batch::archive::write_atomic;
+use kenpo_verify::batch::write_atomic;
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

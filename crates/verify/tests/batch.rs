@@ -56,16 +56,16 @@ fn cert(name: &str) -> Vec<u8> {
 
 fn options() -> VerifyOptions {
     let p = pki();
-    VerifyOptions {
-        anchors: vec![cert("root-ca"), cert("tsa-ca")],
-        crls: ["hpki-sign-ca", "root-ca", "tsa-ca"]
-            .iter()
-            .map(|i| p.crl(i).unwrap().der.clone())
-            .collect(),
-        profile: Profile::Hpki,
-        offline: true,
-        ..VerifyOptions::default()
-    }
+    VerifyOptions::default()
+        .with_anchors(vec![cert("root-ca"), cert("tsa-ca")])
+        .with_crls(
+            ["hpki-sign-ca", "root-ca", "tsa-ca"]
+                .iter()
+                .map(|i| p.crl(i).unwrap().der.clone())
+                .collect(),
+        )
+        .with_profile(Profile::Hpki)
+        .with_offline(true)
 }
 
 fn verifier() -> Arc<Verifier> {
@@ -73,12 +73,10 @@ fn verifier() -> Arc<Verifier> {
 }
 
 fn sign(signer: &str, doc: &[u8], level: Level, attached: bool) -> Vec<u8> {
-    let opts = SignOptions {
-        level,
-        attached,
-        tsa: (level == Level::BT).then(|| ClientConfig::new([tsa_url()])),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(level)
+        .with_attached(attached)
+        .with_tsa((level == Level::BT).then(|| ClientConfig::new([tsa_url()])));
     sign_bytes(&pki_signer(pki(), signer), doc, &opts)
         .unwrap()
         .der
@@ -86,16 +84,14 @@ fn sign(signer: &str, doc: &[u8], level: Level, attached: bool) -> Vec<u8> {
 
 fn extend_options() -> ExtendOptions {
     let o = options();
-    ExtendOptions {
-        crls: o.crls,
-        profile: o.profile,
-        offline: true,
-        ..ExtendOptions::new(
-            Target::BLta,
-            Some(ClientConfig::new([tsa_url()])),
-            o.anchors,
-        )
-    }
+    ExtendOptions::new(
+        Target::BLta,
+        Some(ClientConfig::new([tsa_url()])),
+        o.anchors,
+    )
+    .with_crls(o.crls)
+    .with_profile(o.profile)
+    .with_offline(true)
 }
 
 fn write(root: &Path, rel: &str, bytes: &[u8]) {
@@ -548,10 +544,7 @@ fn revocation_fetched_from_a_local_service_once_for_the_whole_run() {
     server.set(crl_and_tsa_handler(&pki, crl_paths(&pki, &[])));
     let dir = tempfile::tempdir().unwrap();
     let signer = pki_signer(&pki, "hpki-signer");
-    let opts = SignOptions {
-        attached: true,
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_attached(true);
     let files = 12;
     for i in 0..files {
         let der = sign_bytes(&signer, format!("claim {i}").as_bytes(), &opts)
@@ -560,12 +553,12 @@ fn revocation_fetched_from_a_local_service_once_for_the_whole_run() {
         write(dir.path(), &format!("c{i:02}.p7m"), &der);
     }
     let anchor = |n: &str| pki.entity(n).unwrap().cert_der.clone();
-    let v = Verifier::new(VerifyOptions {
-        anchors: vec![anchor("root-ca"), anchor("tsa-ca")],
-        profile: Profile::Hpki,
-        offline: false,
-        ..VerifyOptions::default()
-    });
+    let v = Verifier::new(
+        VerifyOptions::default()
+            .with_anchors(vec![anchor("root-ca"), anchor("tsa-ca")])
+            .with_profile(Profile::Hpki)
+            .with_offline(false),
+    );
     let (lines, summary) = run(dir.path(), config(Arc::new(v)));
     assert_eq!(lines.len(), files);
     assert_eq!(summary.passed, files as u64, "{:?}", lines.values().next());

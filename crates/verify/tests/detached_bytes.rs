@@ -16,22 +16,19 @@ fn detached_content_from_bytes_matches_the_file() {
     let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
     let signer = SoftwareSigner::from_parts(key, e.cert_der.clone(), vec![ca]).unwrap();
     let doc = "資格取得届,12345678\n".as_bytes();
-    let opts = SignOptions {
-        now: Some(pki.now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default().with_now(Some(pki.now()));
     let sig = sign_bytes(&signer, doc, &opts).unwrap().der;
-    let v = Verifier::new(VerifyOptions {
-        anchors: vec![pki.entity("root-ca").unwrap().cert_der.clone()],
-        crls: vec![
-            pki.crl("hpki-sign-ca").unwrap().der.clone(),
-            pki.crl("root-ca").unwrap().der.clone(),
-        ],
-        offline: true,
-        // One validation time for both calls: their reports are compared whole.
-        at: Some(pki.now()),
-        ..VerifyOptions::default()
-    });
+    let v = Verifier::new(
+        VerifyOptions::default()
+            .with_anchors(vec![pki.entity("root-ca").unwrap().cert_der.clone()])
+            .with_crls(vec![
+                pki.crl("hpki-sign-ca").unwrap().der.clone(),
+                pki.crl("root-ca").unwrap().der.clone(),
+            ])
+            .with_offline(true)
+            // One validation time for both calls: their reports are compared whole.
+            .with_at(Some(pki.now())),
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("doc.csv");

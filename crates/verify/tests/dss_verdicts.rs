@@ -32,21 +32,21 @@ fn corpus() -> Option<PathBuf> {
 /// Offline, no trust anchors, no revocation data: the verdict cannot pass, but it says
 /// whether the signature itself was understood.
 fn validate(sig: &[u8], content: Option<&Path>) -> Report {
-    verify_signature(&VerifyRequest {
-        signature: sig,
-        content,
-        anchors: Vec::new(),
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile: kenpo_sign::Profile::Any,
-        offline: true,
-        revocation_cache: None,
-        at: None,
-        revocation: RevocationMode::Soft,
-        fetch_allow: Vec::new(),
-        policy: kenpo_verify::policy::Policy::default(),
-    })
+    verify_signature(
+        &VerifyRequest::new(sig)
+            .with_content(content)
+            .with_anchors(Vec::new())
+            .with_cert_store(Vec::new())
+            .with_crls(Vec::new())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(kenpo_sign::Profile::Any)
+            .with_offline(true)
+            .with_revocation_cache(None)
+            .with_at(None)
+            .with_revocation(RevocationMode::Soft)
+            .with_fetch_allow(Vec::new())
+            .with_policy(kenpo_verify::policy::Policy::default()),
+    )
     .unwrap()
 }
 

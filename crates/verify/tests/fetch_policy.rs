@@ -77,12 +77,10 @@ fn signature() -> &'static [u8] {
         sign_bytes(
             &signer,
             b"claim",
-            &SignOptions {
-                level: Level::BT,
-                attached: true,
-                tsa: Some(ClientConfig::new([w.tsa.clone()])),
-                ..SignOptions::default()
-            },
+            &SignOptions::default()
+                .with_level(Level::BT)
+                .with_attached(true)
+                .with_tsa(Some(ClientConfig::new([w.tsa.clone()]))),
         )
         .unwrap()
         .der
@@ -90,21 +88,19 @@ fn signature() -> &'static [u8] {
 }
 
 fn request(offline: bool, fetch_allow: Vec<AllowedOrigin>) -> VerifyRequest<'static> {
-    VerifyRequest {
-        signature: signature(),
-        content: None,
-        anchors: anchors(),
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile: Profile::Accredited,
-        offline,
-        revocation_cache: None,
-        fetch_allow,
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    }
+    VerifyRequest::new(signature())
+        .with_content(None)
+        .with_anchors(anchors())
+        .with_cert_store(Vec::new())
+        .with_crls(Vec::new())
+        .with_ocsp_responses(Vec::new())
+        .with_profile(Profile::Accredited)
+        .with_offline(offline)
+        .with_revocation_cache(None)
+        .with_fetch_allow(fetch_allow)
+        .with_at(None)
+        .with_revocation(RevocationMode::Hard)
+        .with_policy(kenpo_verify::policy::Policy::default())
 }
 
 /// An allow-list naming only a port nothing listens on.
@@ -140,16 +136,16 @@ fn verify_offline_or_off_the_allow_list_fetches_nothing() {
 fn verify_cert_offline_fetches_nothing() {
     let w = world();
     let leaf = w.pki.entity("accredited-signer").unwrap().cert_der.clone();
-    let req = |offline: bool| CertRequest {
-        cert: &leaf,
-        chain: Vec::new(),
-        anchors: anchors(),
-        crls: Vec::new(),
-        at: None,
-        offline,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        profile: Profile::Any,
+    let req = |offline: bool| {
+        CertRequest::new(&leaf)
+            .with_chain(Vec::new())
+            .with_anchors(anchors())
+            .with_crls(Vec::new())
+            .with_at(None)
+            .with_offline(offline)
+            .with_revocation_cache(None)
+            .with_fetch_allow(Vec::new())
+            .with_profile(Profile::Any)
     };
     let n = requests_during(|| {
         verify_certificate(&req(true));
@@ -164,14 +160,14 @@ fn verify_cert_offline_fetches_nothing() {
 #[test]
 fn extend_offline_fetches_nothing() {
     let _ = signature();
-    let opts = |offline: bool| ExtendOptions {
-        offline,
-        profile: Profile::Accredited,
-        ..ExtendOptions::new(
+    let opts = |offline: bool| {
+        ExtendOptions::new(
             Target::BLt,
             Some(ClientConfig::new([world().tsa.clone()])),
             anchors(),
         )
+        .with_offline(offline)
+        .with_profile(Profile::Accredited)
     };
     let n = requests_during(|| {
         // Without fetched data the extension cannot complete: an error, but no request.
@@ -182,10 +178,7 @@ fn extend_offline_fetches_nothing() {
         let _ = extend(
             signature(),
             None,
-            &ExtendOptions {
-                fetch_allow: elsewhere(),
-                ..opts(false)
-            },
+            &opts(false).with_fetch_allow(elsewhere()),
         );
     });
     assert_eq!(n, 0, "extend with an allow-list naming another port");
@@ -201,21 +194,19 @@ fn batch_offline_fetches_nothing() {
     std::fs::write(dir.path().join("a.p7m"), signature()).unwrap();
     let out = tempfile::tempdir().unwrap();
     let run = |offline: bool| {
-        let opts = VerifyOptions {
-            anchors: anchors(),
-            profile: Profile::Accredited,
-            offline,
-            ..VerifyOptions::default()
-        };
+        let opts = VerifyOptions::default()
+            .with_anchors(anchors())
+            .with_profile(Profile::Accredited)
+            .with_offline(offline);
         let mut config = BatchConfig::new(Arc::new(Verifier::new(opts)));
         config.jobs = 1;
         let tsa = ClientConfig::new([world().tsa.clone()]);
         let mut archive = ArchiveConfig::new(tsa.clone(), out.path().to_path_buf());
-        archive.extend = Some(ExtendOptions {
-            offline,
-            profile: Profile::Accredited,
-            ..ExtendOptions::new(Target::BLta, Some(tsa), anchors())
-        });
+        archive.extend = Some(
+            ExtendOptions::new(Target::BLta, Some(tsa), anchors())
+                .with_offline(offline)
+                .with_profile(Profile::Accredited),
+        );
         config.archive = Some(archive);
         let mut batch = start(dir.path(), config).unwrap();
         assert_eq!(batch.by_ref().count(), 1);

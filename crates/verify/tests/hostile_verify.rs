@@ -42,33 +42,29 @@ fn crl(pki: &TestPki, issuer: &str) -> Vec<u8> {
 }
 
 fn sign(pki: &TestPki, name: &str) -> Vec<u8> {
-    let opts = SignOptions {
-        level: Level::BB,
-        attached: true,
-        now: Some(pki.now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(Level::BB)
+        .with_attached(true)
+        .with_now(Some(pki.now()));
     sign_bytes(&pki_signer(pki, name), DOC, &opts).unwrap().der
 }
 
 /// Offline request on the shared PKI: HPKI profile, anchors root-ca and tsa-ca.
 fn request(sig: &[u8], crls: Vec<Vec<u8>>) -> VerifyRequest<'_> {
     let p = test_pki();
-    VerifyRequest {
-        signature: sig,
-        content: None,
-        anchors: vec![cert(p, "root-ca"), cert(p, "tsa-ca")],
-        cert_store: Vec::new(),
-        crls,
-        ocsp_responses: Vec::new(),
-        profile: Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    }
+    VerifyRequest::new(sig)
+        .with_content(None)
+        .with_anchors(vec![cert(p, "root-ca"), cert(p, "tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_crls(crls)
+        .with_ocsp_responses(Vec::new())
+        .with_profile(Profile::Hpki)
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_at(None)
+        .with_revocation(RevocationMode::Hard)
+        .with_policy(kenpo_verify::policy::Policy::default())
 }
 
 /// Verifies and returns the report with the time it took, asserting the bound.
@@ -314,21 +310,19 @@ fn hostile_server(
     let serve = crl_and_tsa_handler(&pki, crl_paths(&pki, &["hpki-sign-ca", "accredited-ca"]));
     server.set(move |p: &str, body: &[u8]| if p == path { reply() } else { serve(p, body) });
     let sig = sign(&pki, signer);
-    let req = VerifyRequest {
-        signature: &sig,
-        content: None,
-        anchors: vec![cert(&pki, root), cert(&pki, "tsa-ca")],
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile,
-        offline: false,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    };
+    let req = VerifyRequest::new(&sig)
+        .with_content(None)
+        .with_anchors(vec![cert(&pki, root), cert(&pki, "tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_crls(Vec::new())
+        .with_ocsp_responses(Vec::new())
+        .with_profile(profile)
+        .with_offline(false)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_at(None)
+        .with_revocation(RevocationMode::Hard)
+        .with_policy(kenpo_verify::policy::Policy::default());
     let (r, _) = timed(&format!("{signer}, {path}"), &req);
     assert_eq!(
         r.indication,

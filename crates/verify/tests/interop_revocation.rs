@@ -35,14 +35,12 @@ fn signatures(
     let s = pki_signer(pki, signer);
     let mut out = Vec::new();
     for level in [Level::BB, Level::BT] {
-        let opts = SignOptions {
-            level,
-            attached: true,
-            profile: Profile::Any,
-            tsa: (level == Level::BT).then(|| ClientConfig::new(vec![tsa_url.to_owned()])),
-            now: Some(pki.now()),
-            ..SignOptions::default()
-        };
+        let opts = SignOptions::default()
+            .with_level(level)
+            .with_attached(true)
+            .with_profile(Profile::Any)
+            .with_tsa((level == Level::BT).then(|| ClientConfig::new(vec![tsa_url.to_owned()])))
+            .with_now(Some(pki.now()));
         out.push((
             format!("kenpo {level:?}"),
             sign_bytes(&s, DOC, &opts).unwrap().der,
@@ -62,21 +60,21 @@ fn signatures(
 /// Online, hard revocation, nothing supplied.
 fn verify(pki: &TestPki, sig: &[u8], root: &str, profile: Profile) -> Report {
     let cert = |n: &str| pki.entity(n).unwrap().cert_der.clone();
-    verify_signature(&VerifyRequest {
-        signature: sig,
-        content: None,
-        anchors: vec![cert(root), cert("tsa-ca")],
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile,
-        offline: false,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    })
+    verify_signature(
+        &VerifyRequest::new(sig)
+            .with_content(None)
+            .with_anchors(vec![cert(root), cert("tsa-ca")])
+            .with_cert_store(Vec::new())
+            .with_crls(Vec::new())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(profile)
+            .with_offline(false)
+            .with_revocation_cache(None)
+            .with_fetch_allow(Vec::new())
+            .with_at(None)
+            .with_revocation(RevocationMode::Hard)
+            .with_policy(kenpo_verify::policy::Policy::default()),
+    )
     .unwrap()
 }
 

@@ -16,11 +16,9 @@ fn sign(pki: &TestPki, name: &str, doc: &[u8]) -> Vec<u8> {
     let key = default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap();
     let ca = pki.entity("hpki-sign-ca").unwrap().cert_der.clone();
     let signer = SoftwareSigner::from_parts(key, e.cert_der.clone(), vec![ca]).unwrap();
-    let opts = SignOptions {
-        attached: true,
-        now: Some(pki.now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_attached(true)
+        .with_now(Some(pki.now()));
     sign_bytes(&signer, doc, &opts).unwrap().der
 }
 
@@ -31,13 +29,11 @@ fn certificate_links_are_checked_once_per_verifier() {
     let b = sign(&pki, "hpki-signer-multirole", b"second");
     let cert = |n: &str| pki.entity(n).unwrap().cert_der.clone();
     let crl = |n: &str| pki.crl(n).unwrap().der.clone();
-    let opts = VerifyOptions {
-        anchors: vec![cert("root-ca")],
-        crls: vec![crl("hpki-sign-ca"), crl("root-ca")],
-        profile: Profile::Hpki,
-        offline: true,
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default()
+        .with_anchors(vec![cert("root-ca")])
+        .with_crls(vec![crl("hpki-sign-ca"), crl("root-ca")])
+        .with_profile(Profile::Hpki)
+        .with_offline(true);
     let counted = |v: &Verifier, sig: &[u8]| {
         let before = v.context().verifications();
         let r = v.verify(sig, None).unwrap();

@@ -62,12 +62,10 @@ fn anchors(w: &World) -> Vec<Vec<u8>> {
 
 fn sign_bt(w: &World, name: &str, attached: bool) -> Vec<u8> {
     let s = common::signer_of(&w.pki, name);
-    let opts = SignOptions {
-        level: Level::BT,
-        attached,
-        tsa: Some(ClientConfig::new([w.tsa_short.clone()])),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(Level::BT)
+        .with_attached(attached)
+        .with_tsa(Some(ClientConfig::new([w.tsa_short.clone()])));
     sign_bytes(&s, DOC, &opts).unwrap().der
 }
 
@@ -85,21 +83,21 @@ fn options(w: &World, to: Target, tsa: &str) -> ExtendOptions {
 }
 
 fn verify_offline(w: &World, sig: &[u8], at: Option<OffsetDateTime>) -> Report {
-    verify_signature(&VerifyRequest {
-        signature: sig,
-        content: Some(content_file()),
-        anchors: anchors(w),
-        cert_store: Vec::new(),
-        crls: Vec::new(),
-        ocsp_responses: Vec::new(),
-        profile: kenpo_sign::Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at,
-        revocation: kenpo_verify::validate::RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    })
+    verify_signature(
+        &VerifyRequest::new(sig)
+            .with_content(Some(content_file()))
+            .with_anchors(anchors(w))
+            .with_cert_store(Vec::new())
+            .with_crls(Vec::new())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(kenpo_sign::Profile::Hpki)
+            .with_offline(true)
+            .with_revocation_cache(None)
+            .with_fetch_allow(Vec::new())
+            .with_at(at)
+            .with_revocation(kenpo_verify::validate::RevocationMode::Hard)
+            .with_policy(kenpo_verify::policy::Policy::default()),
+    )
     .unwrap()
 }
 
@@ -571,21 +569,21 @@ fn assert_named_failure(r: &Report, kind: &str, why: &str) {
 /// Offline with the CA's current CRLs supplied (a B-T carries no validation data), trusting
 /// `anchors`.
 fn verify_with_crls(w: &World, sig: &[u8], anchors: Vec<Vec<u8>>) -> Report {
-    verify_signature(&VerifyRequest {
-        signature: sig,
-        content: Some(content_file()),
-        anchors,
-        cert_store: Vec::new(),
-        crls: w.pki.crls().iter().map(|c| c.der.clone()).collect(),
-        ocsp_responses: Vec::new(),
-        profile: kenpo_sign::Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        at: None,
-        revocation: kenpo_verify::validate::RevocationMode::Soft,
-        fetch_allow: Vec::new(),
-        policy: kenpo_verify::policy::Policy::default(),
-    })
+    verify_signature(
+        &VerifyRequest::new(sig)
+            .with_content(Some(content_file()))
+            .with_anchors(anchors)
+            .with_cert_store(Vec::new())
+            .with_crls(w.pki.crls().iter().map(|c| c.der.clone()).collect())
+            .with_ocsp_responses(Vec::new())
+            .with_profile(kenpo_sign::Profile::Hpki)
+            .with_offline(true)
+            .with_revocation_cache(None)
+            .with_at(None)
+            .with_revocation(kenpo_verify::validate::RevocationMode::Soft)
+            .with_fetch_allow(Vec::new())
+            .with_policy(kenpo_verify::policy::Policy::default()),
+    )
     .unwrap()
 }
 

@@ -50,21 +50,19 @@ fn request<'a>(
     root: &str,
     profile: Profile,
 ) -> VerifyRequest<'a> {
-    VerifyRequest {
-        signature: sig,
-        content,
-        anchors: vec![cert(root), cert("tsa-ca")],
-        cert_store: Vec::new(),
-        crls: test_pki().crls().iter().map(|c| c.der.clone()).collect(),
-        ocsp_responses: Vec::new(),
-        profile,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::Hard,
-        policy: kenpo_verify::policy::Policy::default(),
-    }
+    VerifyRequest::new(sig)
+        .with_content(content)
+        .with_anchors(vec![cert(root), cert("tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_crls(test_pki().crls().iter().map(|c| c.der.clone()).collect())
+        .with_ocsp_responses(Vec::new())
+        .with_profile(profile)
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_at(None)
+        .with_revocation(RevocationMode::Hard)
+        .with_policy(kenpo_verify::policy::Policy::default())
 }
 
 /// (signer entity, its root, profile): RSA-2048 HPKI and P-256 accredited-business.

@@ -78,13 +78,11 @@ fn start_tsa(name: &str) -> String {
 }
 
 fn sign(tsa: Option<&str>) -> Vec<u8> {
-    let opts = SignOptions {
-        level: if tsa.is_some() { Level::BT } else { Level::BB },
-        attached: true,
-        tsa: tsa.map(|t| ClientConfig::new(vec![start_tsa(t)])),
-        now: Some(test_pki().now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(if tsa.is_some() { Level::BT } else { Level::BB })
+        .with_attached(true)
+        .with_tsa(tsa.map(|t| ClientConfig::new(vec![start_tsa(t)])))
+        .with_now(Some(test_pki().now()));
     sign_bytes(&signer("hpki-signer"), DOC, &opts).unwrap().der
 }
 
@@ -111,12 +109,10 @@ fn expected_due(entities: &[&str], key_of: &str) -> (OffsetDateTime, time::Date)
 
 fn opts(at: OffsetDateTime) -> PlanOptions {
     let anchor = |n: &str| test_pki().entity(n).unwrap().cert_der.clone();
-    PlanOptions {
-        anchors: vec![anchor("root-ca"), anchor("tsa-ca")],
-        cert_store: Vec::new(),
-        margin_days: 90,
-        at,
-    }
+    PlanOptions::new(at)
+        .with_anchors(vec![anchor("root-ca"), anchor("tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_margin_days(90)
 }
 
 #[test]

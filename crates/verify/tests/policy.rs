@@ -65,11 +65,9 @@ fn content_file() -> &'static Path {
 
 fn sign(w: &World, name: &str, level: Level) -> Vec<u8> {
     let s = common::signer_of(&w.pki, name);
-    let opts = SignOptions {
-        level,
-        tsa: (level != Level::BB).then(|| ClientConfig::new([w.tsa.clone()])),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(level)
+        .with_tsa((level != Level::BB).then(|| ClientConfig::new([w.tsa.clone()])));
     sign_bytes(&s, DOC, &opts).unwrap().der
 }
 
@@ -80,13 +78,11 @@ fn extend_to(w: &World, sig: &[u8], to: Target) -> Vec<u8> {
 
 /// Offline with the CAs' current CRLs, under `policy` (its revocation mode applied).
 fn verify(w: &World, sig: &[u8], policy: Policy) -> Report {
-    let opts = VerifyOptions {
-        anchors: anchors(w),
-        crls: w.pki.crls().iter().map(|c| c.der.clone()).collect(),
-        offline: true,
-        ..VerifyOptions::default()
-    }
-    .with_policy(policy);
+    let opts = VerifyOptions::default()
+        .with_anchors(anchors(w))
+        .with_crls(w.pki.crls().iter().map(|c| c.der.clone()).collect())
+        .with_offline(true)
+        .with_policy(policy);
     Verifier::new(opts)
         .verify(sig, Some(content_file()))
         .unwrap()
@@ -339,10 +335,7 @@ fn extend_refuses_a_signature_that_fails_the_policy() {
     let acc = sign(w, "accredited-signer", Level::BT);
     let mut hpki = Policy::rule27_sign();
     hpki.profiles = vec![kenpo_sign::Profile::Hpki];
-    let opts = ExtendOptions {
-        policy: Some(hpki),
-        ..ExtendOptions::new(Target::BLta, tsa.clone(), anchors(w))
-    };
+    let opts = ExtendOptions::new(Target::BLta, tsa.clone(), anchors(w)).with_policy(Some(hpki));
     let e = extend(&acc, Some(content_file()), &opts).unwrap_err();
     assert!(matches!(e, ExtendError::Policy { .. }), "{e}");
     assert!(e.is_refusal());
@@ -350,18 +343,14 @@ fn extend_refuses_a_signature_that_fails_the_policy() {
 
     // B-LT under rule27-archive: the result would not be B-LTA.
     let bt = sign(w, "hpki-signer", Level::BT);
-    let opts = ExtendOptions {
-        policy: Some(Policy::rule27_archive()),
-        ..ExtendOptions::new(Target::BLt, tsa.clone(), anchors(w))
-    };
+    let opts = ExtendOptions::new(Target::BLt, tsa.clone(), anchors(w))
+        .with_policy(Some(Policy::rule27_archive()));
     let e = extend(&bt, Some(content_file()), &opts).unwrap_err();
     assert!(e.to_string().contains("[archive-timestamp]"), "{e}");
 
     // B-LTA under rule27-archive: preserved.
-    let opts = ExtendOptions {
-        policy: Some(Policy::rule27_archive()),
-        ..ExtendOptions::new(Target::BLta, tsa, anchors(w))
-    };
+    let opts = ExtendOptions::new(Target::BLta, tsa, anchors(w))
+        .with_policy(Some(Policy::rule27_archive()));
     let x = extend(&bt, Some(content_file()), &opts).unwrap();
     assert_eq!(x.level, "B-LTA");
 }

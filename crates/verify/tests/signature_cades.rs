@@ -37,13 +37,11 @@ fn pki() -> &'static Pki {
 
 fn sign(level: Level, attached: bool) -> Vec<u8> {
     let s = signer("hpki-signer");
-    let opts = SignOptions {
-        level,
-        attached,
-        tsa: (level == Level::BT).then(|| ClientConfig::new(vec![start_tsa()])),
-        now: Some(pki().pki.now()),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(level)
+        .with_attached(attached)
+        .with_tsa((level == Level::BT).then(|| ClientConfig::new(vec![start_tsa()])))
+        .with_now(Some(pki().pki.now()));
     sign_bytes(&s, DOC, &opts).unwrap().der
 }
 

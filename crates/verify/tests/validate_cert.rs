@@ -25,17 +25,15 @@ fn crl(issuer: &str) -> Vec<u8> {
 }
 
 fn request(leaf: &[u8]) -> CertRequest<'_> {
-    CertRequest {
-        cert: leaf,
-        chain: vec![cert("hpki-sign-ca")],
-        anchors: vec![cert("root-ca")],
-        crls: vec![crl("hpki-sign-ca"), crl("root-ca")],
-        at: None,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        profile: Profile::Hpki,
-    }
+    CertRequest::new(leaf)
+        .with_chain(vec![cert("hpki-sign-ca")])
+        .with_anchors(vec![cert("root-ca")])
+        .with_crls(vec![crl("hpki-sign-ca"), crl("root-ca")])
+        .with_at(None)
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_profile(Profile::Hpki)
 }
 
 #[test]
@@ -137,20 +135,18 @@ fn real_hpki_chain_passes_offline_with_crl_and_arl() {
     let Some(d) = shared("hpki-real") else { return };
     let r = |n: &str| std::fs::read(d.join(n)).unwrap();
     let leaf = r("medis-test-signer-ee.cer");
-    let req = CertRequest {
-        cert: &leaf,
-        chain: vec![r("medis-sign-ca2.cer")],
-        anchors: vec![r("mhlw-hpki-root-ca-v2.cer")],
-        crls: vec![
+    let req = CertRequest::new(&leaf)
+        .with_chain(vec![r("medis-sign-ca2.cer")])
+        .with_anchors(vec![r("mhlw-hpki-root-ca-v2.cer")])
+        .with_crls(vec![
             r("medis-sign-ca2-2022-09.crl"),
             r("mhlw-hpki-root-v2-arl-2022-09.crl"),
-        ],
-        at: Some(datetime!(2022-09-08 00:00 UTC)),
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        profile: Profile::Hpki,
-    };
+        ])
+        .with_at(Some(datetime!(2022-09-08 00:00 UTC)))
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_profile(Profile::Hpki);
     let rep = verify_certificate(&req);
     assert_eq!(
         rep.indication,

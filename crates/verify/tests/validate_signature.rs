@@ -42,33 +42,29 @@ fn crl(issuer: &str) -> Vec<u8> {
 
 fn sign_with(name: &str, level: Level, now: OffsetDateTime) -> Vec<u8> {
     let s = signer(name);
-    let opts = SignOptions {
-        level,
-        attached: true,
-        tsa: (level == Level::BT).then(|| ClientConfig::new(vec![start_tsa()])),
-        now: Some(now),
-        ..SignOptions::default()
-    };
+    let opts = SignOptions::default()
+        .with_level(level)
+        .with_attached(true)
+        .with_tsa((level == Level::BT).then(|| ClientConfig::new(vec![start_tsa()])))
+        .with_now(Some(now));
     sign_bytes(&s, DOC, &opts).unwrap().der
 }
 
 /// A request trusting root-ca and tsa-ca, with their CRLs, offline.
 fn request(sig: &[u8]) -> VerifyRequest<'_> {
-    VerifyRequest {
-        signature: sig,
-        content: None,
-        anchors: vec![cert("root-ca"), cert("tsa-ca")],
-        cert_store: Vec::new(),
-        crls: vec![crl("hpki-sign-ca"), crl("root-ca"), crl("tsa-ca")],
-        ocsp_responses: Vec::new(),
-        profile: Profile::Hpki,
-        offline: true,
-        revocation_cache: None,
-        fetch_allow: Vec::new(),
-        at: None,
-        revocation: RevocationMode::default(),
-        policy: kenpo_verify::policy::Policy::default(),
-    }
+    VerifyRequest::new(sig)
+        .with_content(None)
+        .with_anchors(vec![cert("root-ca"), cert("tsa-ca")])
+        .with_cert_store(Vec::new())
+        .with_crls(vec![crl("hpki-sign-ca"), crl("root-ca"), crl("tsa-ca")])
+        .with_ocsp_responses(Vec::new())
+        .with_profile(Profile::Hpki)
+        .with_offline(true)
+        .with_revocation_cache(None)
+        .with_fetch_allow(Vec::new())
+        .with_at(None)
+        .with_revocation(RevocationMode::default())
+        .with_policy(kenpo_verify::policy::Policy::default())
 }
 
 fn bb() -> &'static [u8] {
@@ -142,10 +138,7 @@ fn tampered_content_is_hash_failure() {
     let sig = sign_bytes(
         &s,
         DOC,
-        &SignOptions {
-            now: Some(pki().pki.now()),
-            ..SignOptions::default()
-        },
+        &SignOptions::default().with_now(Some(pki().pki.now())),
     )
     .unwrap()
     .der;

@@ -150,19 +150,23 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     };
     let addr = listen_address(&args.listen, token)?;
     let limit = args.limit;
-    let verifier = Verifier::new(VerifyOptions {
-        anchors: files::certificates_limited(&args.trust, limit)?,
-        cert_store: files::certificates_limited(&args.cert_store, limit)?,
-        crls: files::der_files_limited(&args.crl, limit)?,
-        ocsp_responses: files::der_files_limited(&args.ocsp_response, limit)?,
-        profile: args.profile.into(),
-        offline: args.offline,
-        revocation_cache: args.revocation_cache.clone(),
-        fetch_allow: args.fetch_allow.clone(),
-        at: None,
-        revocation: crate::cmd::verify::revocation_mode(args.revocation, &policy),
-        policy: policy.clone(),
-    });
+    let verifier = Verifier::new(
+        VerifyOptions::default()
+            .with_policy(policy.clone())
+            .with_anchors(files::certificates_limited(&args.trust, limit)?)
+            .with_cert_store(files::certificates_limited(&args.cert_store, limit)?)
+            .with_crls(files::der_files_limited(&args.crl, limit)?)
+            .with_ocsp_responses(files::der_files_limited(&args.ocsp_response, limit)?)
+            .with_profile(args.profile.into())
+            .with_offline(args.offline)
+            .with_revocation_cache(args.revocation_cache.clone())
+            .with_fetch_allow(args.fetch_allow.clone())
+            .with_at(None)
+            .with_revocation(crate::cmd::verify::revocation_mode(
+                args.revocation,
+                &policy,
+            )),
+    );
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         |n| usize::try_from(n).unwrap_or(usize::MAX),

@@ -55,7 +55,7 @@
 //! use kenpo_core::alg::DigestAlgorithm;
 //! use kenpo_sign::{Profile, cades::{SignOptions, sign_bytes}};
 //!
-//! let opts = SignOptions { profile: Profile::Hpki, ..SignOptions::default() };
+//! let opts = SignOptions::default().with_profile(Profile::Hpki);
 //! let signed = sign_bytes(&signer, b"<claim/>", &opts)?;
 //! assert_eq!(signed.signer_summary.hc_roles, ["Medical Doctor"]);
 //! assert_eq!(signed.document_sha256, Some(DigestAlgorithm::Sha256.digest(b"<claim/>")));
@@ -73,12 +73,10 @@
 //! use kenpo_sign::{Level, Profile, cades::{SignOptions, sign_file_to}};
 //! use kenpo_tsa::client::ClientConfig;
 //!
-//! let opts = SignOptions {
-//!     level: Level::BT,
-//!     profile: Profile::Hpki,
-//!     tsa: Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])),
-//!     ..SignOptions::default()
-//! };
+//! let opts = SignOptions::default()
+//!     .with_level(Level::BT)
+//!     .with_profile(Profile::Hpki)
+//!     .with_tsa(Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])));
 //! let signer = SoftwareSigner::from_pem_files(
 //!     Path::new("signer.pem"),
 //!     Path::new("signer.key.pem"),

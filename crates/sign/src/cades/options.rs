@@ -16,15 +16,14 @@ use crate::{Level, Profile};
 /// ```
 /// use kenpo_sign::{Level, Profile, cades::SignOptions};
 /// use kenpo_tsa::client::ClientConfig;
-/// let opts = SignOptions {
-///     level: Level::BT,
-///     profile: Profile::Hpki,
-///     tsa: Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])),
-///     ..SignOptions::default()
-/// };
+/// let opts = SignOptions::default()
+///     .with_level(Level::BT)
+///     .with_profile(Profile::Hpki)
+///     .with_tsa(Some(ClientConfig::new(["https://tsa.invalid/", "https://backup.invalid/"])));
 /// assert!(!opts.attached);
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct SignOptions {
     /// B-B or B-T (B-LT and B-LTA are made by extending a B-T signature).
     pub level: Level,
@@ -82,5 +81,35 @@ impl std::fmt::Debug for SignOptions {
             )
             .field("now", &self.now)
             .finish()
+    }
+}
+
+/// `with_FIELD(value)` setters for the public fields of an options struct, so callers
+/// outside the crate build it with a constructor and chained setters (the struct is
+/// `#[non_exhaustive]`).
+macro_rules! setters {
+    ($($with:ident => $field:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+            #[must_use]
+            pub fn $with(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
+impl SignOptions {
+    setters! {
+        with_level => level: Level,
+        with_attached => attached: bool,
+        with_algorithm => algorithm: Option<SignatureAlgorithm>,
+        with_profile => profile: Profile,
+        with_tsa => tsa: Option<ClientConfig>,
+        with_content_timestamp => content_timestamp: bool,
+        with_revocation => revocation: Option<Arc<dyn RevocationCheck>>,
+        with_audit => audit: Option<Arc<AuditLog>>,
+        with_now => now: Option<OffsetDateTime>,
     }
 }

@@ -158,11 +158,9 @@ impl LocalTsa {
 /// A client configuration for `urls`, validating the TSA certificate up to `tsa-ca`.
 pub fn client_config(urls: Vec<String>) -> ClientConfig {
     let anchors = vec![pki().cert(&pki().root_of("tsa"))];
-    ClientConfig {
-        validator: Some(Arc::new(AnchorChain::new(anchors))),
-        timeout: std::time::Duration::from_secs(20),
-        ..ClientConfig::new(urls)
-    }
+    ClientConfig::new(urls)
+        .with_validator(Some(Arc::new(AnchorChain::new(anchors))))
+        .with_timeout(std::time::Duration::from_secs(20))
 }
 
 impl Drop for LocalTsa {

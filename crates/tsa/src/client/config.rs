@@ -54,13 +54,12 @@ impl std::fmt::Debug for BasicAuth {
 /// ```
 /// # use kenpo_tsa::client::ClientConfig;
 /// # use kenpo_core::alg::DigestAlgorithm;
-/// let config = ClientConfig {
-///     digest: DigestAlgorithm::Sha384,
-///     ..ClientConfig::new(["https://tsa.invalid/tsa", "https://backup.invalid/tsa"])
-/// };
+/// let config = ClientConfig::new(["https://tsa.invalid/tsa", "https://backup.invalid/tsa"])
+///     .with_digest(DigestAlgorithm::Sha384);
 /// assert_eq!(config.urls.len(), 2);
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// TSA URLs (`http` or `https`), tried in order until one issues a valid token.
     /// Redirects are never followed, as for every POST of this project (see
@@ -156,5 +155,39 @@ impl std::fmt::Debug for ClientConfig {
             .field("tls_extra_roots", &self.tls_extra_roots.len())
             .field("user_agent", &self.user_agent)
             .finish()
+    }
+}
+
+/// `with_FIELD(value)` setters for the public fields of an options struct, so callers
+/// outside the crate build it with a constructor and chained setters (the struct is
+/// `#[non_exhaustive]`).
+macro_rules! setters {
+    ($($with:ident => $field:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+            #[must_use]
+            pub fn $with(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
+impl ClientConfig {
+    setters! {
+        with_urls => urls: Vec<String>,
+        with_digest => digest: DigestAlgorithm,
+        with_policy => policy: Option<Oid>,
+        with_cert_req => cert_req: bool,
+        with_timeout => timeout: Duration,
+        with_connect_timeout => connect_timeout: Duration,
+        with_max_response_bytes => max_response_bytes: usize,
+        with_basic_auth => basic_auth: Option<BasicAuth>,
+        with_extra_certs => extra_certs: Vec<Vec<u8>>,
+        with_validator => validator: Option<Arc<dyn TsaCertValidator>>,
+        with_backend => backend: &'static dyn CryptoBackend,
+        with_tls_extra_roots => tls_extra_roots: Vec<Vec<u8>>,
+        with_user_agent => user_agent: String,
     }
 }

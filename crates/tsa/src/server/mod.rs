@@ -126,6 +126,7 @@ impl From<EssError> for ServerError {
 
 /// What the TSA signs with and what it puts into tokens.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct TsaConfig {
     /// The TSA certificate (DER), with a critical id-kp-timeStamping-only EKU.
     pub cert_der: Vec<u8>,

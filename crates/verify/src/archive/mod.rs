@@ -5,8 +5,8 @@
 //!   the imprint is the hash of eContentType ‖ hash of the signed data ‖ the SignerInfo
 //!   fields version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm, signature ‖ the
 //!   ATSHashIndexV3 value carried as an unsigned attribute of the time-stamp token
-//!   ([`v3`]). The hash index lists a hash of every certificate, RevocationInfoChoice and
-//!   unsigned attribute present when the time-stamp was taken ([`hash_index`]); later
+//!   ([`check_ats_v3`]). The hash index lists a hash of every certificate, RevocationInfoChoice and
+//!   unsigned attribute present when the time-stamp was taken ([`HashIndex`]); later
 //!   additions are allowed, a listed element that is gone makes the index invalid.
 //!   The legacy ats-hash-index of TS 101 733 V2.2.1 (`0.4.0.1733.2.5`) and the
 //!   ats-hash-index-v2 of EN 319 122-1 V1.0.0 (`0.4.0.19122.1.4`) are read too; they hash
@@ -14,20 +14,21 @@
 //! * **ATSv2** (archive-time-stamp-v2, `1.2.840.113549.1.9.16.2.48`; TS 101 733 V2.2.1
 //!   §6.4.1 and Annex K): the imprint covers encapContentInfo, the detached content, the
 //!   certificates and crls fields and the SignerInfo with the unsigned attributes present
-//!   before the time-stamp ([`v2`]). Implementations differ in how those attributes are
+//!   before the time-stamp ([`check_ats_v2`]). Implementations differ in how those attributes are
 //!   encoded and chosen; every known variant is accepted and named.
 //!
 //! Everything hashed is a span of the input (see `docs/ARCHITECTURE.md`); nothing is
 //! re-encoded except the new SEQUENCE/`[1]` headers the specifications ask for.
 
-pub mod ber_span;
-pub mod hash_index;
-pub mod v2;
+pub(crate) mod ber_span;
+pub(crate) mod hash_index;
+pub(crate) mod v2;
 mod v2_state;
-pub mod v3;
+pub(crate) mod v3;
 
 pub(crate) use v2_state::V2State;
 
+pub use ber_span::received_parts;
 pub use hash_index::{
     ATTR_ATS_HASH_INDEX, ATTR_ATS_HASH_INDEX_V2, HashIndex, HashIndexKind, IndexProblem,
     check_hash_index, hash_index_v3,

@@ -21,6 +21,7 @@ use kenpo_core::atomic::AtomicWriter;
 
 /// Settings of `--archive`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ArchiveConfig {
     /// The TSAs (tried in order by the client; see [`ClientConfig`]).
     pub tsa: ClientConfig,

@@ -8,7 +8,7 @@
 //!   loops); a link out of the folder is not read and gets a *skipped* result (not an
 //!   error); broken links, special files and unreadable directories get a result carrying
 //!   the error.
-//! * **Work** ([`engine`]): `jobs` worker threads share one [`SignatureVerifier`] (by
+//! * **Work** ([`Batch`]): `jobs` worker threads share one [`SignatureVerifier`] (by
 //!   default [`crate::validate::Verifier`]: trust anchors, intermediates and CRLs parsed
 //!   once, revocation fetches cached across files), each file under `catch_unwind` (a
 //!   panic becomes that file's error) and a time limit (the file gets its error at once and
@@ -17,9 +17,9 @@
 //!   [`Summary`] gives the counts and the exit code. Cancellation: set the
 //!   [`BatchConfig::cancel`] flag; no further file starts and the iteration ends once the
 //!   files in progress have reported.
-//! * **Resume** ([`resume`]): files unchanged since a previous report are not processed
+//! * **Resume** ([`ResumeIndex`]): files unchanged since a previous report are not processed
 //!   again.
-//! * **Archive** ([`archive`]): unsigned files get an RFC 3161 intake time-stamp, written as
+//! * **Archive** ([`ArchiveConfig`]): unsigned files get an RFC 3161 intake time-stamp, written as
 //!   `OUT/REL.tsr`; passing signatures are extended to B-LTA ([`crate::lt::extend`]) and
 //!   written as `OUT/REL`. TSA work is bounded and retried; originals are only read.
 //! * **Output files** ([`atomic`]) are written atomically; stale temporary files of killed
@@ -30,11 +30,11 @@
 //! use kenpo_verify::batch::{BatchConfig, start};
 //! use kenpo_verify::validate::{Verifier, VerifyOptions};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let verifier = Verifier::new(VerifyOptions {
-//!     anchors: vec![std::fs::read("root-ca.pem")?],
-//!     offline: true,
-//!     ..VerifyOptions::default()
-//! });
+//! let verifier = Verifier::new(
+//!     VerifyOptions::default()
+//!         .with_anchors(vec![std::fs::read("root-ca.pem")?])
+//!         .with_offline(true),
+//! );
 //! let batch = start("incoming".as_ref(), BatchConfig::new(Arc::new(verifier)))?;
 //! for r in batch {
 //!     println!("{}", r.to_json());
@@ -42,15 +42,15 @@
 //! # Ok(()) }
 //! ```
 
-pub mod archive;
+pub(crate) mod archive;
 pub use kenpo_core::atomic;
-pub mod engine;
+pub(crate) mod engine;
 mod job;
 mod queue;
-pub mod result;
-pub mod resume;
+pub(crate) mod result;
+pub(crate) mod resume;
 mod verifier;
-pub mod walk;
+pub(crate) mod walk;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -58,13 +58,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-pub use archive::ArchiveConfig;
+pub use archive::{ArchiveConfig, write_atomic};
 pub use engine::{Batch, Poll, Progress};
 pub use result::{
     Category, FileError, FileKind, FileResult, Intake, PolicyCount, Summary, Verdict,
 };
-pub use resume::ResumeIndex;
+pub use resume::{ResumeEntry, ResumeIndex};
 pub use verifier::SignatureVerifier;
+pub use walk::{FileId, Found, Job, SIGNATURE_EXTENSIONS, is_signature_name, walk};
 
 /// Default per-file size limit: 256 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -73,6 +74,7 @@ pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// How to run a batch.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct BatchConfig {
     /// Verifies each signature file; shared by all workers.
     pub verifier: Arc<dyn SignatureVerifier>,

@@ -29,7 +29,7 @@ pub struct Job {
     pub kind: FileKind,
     /// Detached content paired with a signature.
     pub content: Option<PathBuf>,
-    /// The identity of the file the walk found at `path` (see [`check_opened`]).
+    /// The identity of the file the walk found at `path` (see `check_opened`).
     pub walked: Option<FileId>,
     /// The identity of the detached content the walk found.
     pub content_walked: Option<FileId>,

@@ -57,6 +57,7 @@ pub enum Target {
 
 /// How to extend.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ExtendOptions {
     /// Target level.
     pub to: Target,

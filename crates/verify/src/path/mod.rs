@@ -98,6 +98,7 @@ impl Default for AlgorithmPolicy {
 
 /// What to check and how hard to try.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidationOptions {
     /// Validation time.
     pub time: OffsetDateTime,

@@ -40,6 +40,7 @@ pub const MAX_MARGIN_DAYS: i64 = 36_500;
 
 /// What the planner works with.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PlanOptions {
     /// Trust anchors (DER certificates).
     pub anchors: Vec<Vec<u8>>,

@@ -64,7 +64,7 @@ impl Requirement {
         }
     }
 
-    /// What is missing, in `lang` (see [`super::texts`]).
+    /// What is missing, in `lang` (see the `texts` module).
     pub fn text(&self, lang: Lang) -> String {
         super::texts::text(self, lang)
     }

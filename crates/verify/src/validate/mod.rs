@@ -16,13 +16,17 @@
 mod cades;
 mod cert;
 mod embedded;
-pub mod evidence;
+pub(crate) mod evidence;
 mod profiles;
 mod tsa_time;
 mod verdict;
 mod verifier;
 
 pub use cert::verify_certificate;
+pub use evidence::{
+    DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
+    TimestampKind, TsaPathCheck,
+};
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 
@@ -80,6 +84,7 @@ impl RevocationMode {
 
 /// What to verify and with what.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VerifyRequest<'a> {
     /// The signature: CMS ContentInfo, DER, BER or PEM.
     pub signature: &'a [u8],
@@ -127,6 +132,7 @@ pub enum VerifyError {
 
 /// A certificate to validate.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CertRequest<'a> {
     /// The certificate (DER or PEM).
     pub cert: &'a [u8],
@@ -172,10 +178,7 @@ pub(crate) fn online(v: PathValidator, offline: bool, allow: &[AllowedOrigin]) -
     if offline {
         return v;
     }
-    let config = kenpo_revocation::FetchConfig {
-        allow: allow.to_vec(),
-        ..kenpo_revocation::FetchConfig::default()
-    };
+    let config = kenpo_revocation::FetchConfig::default().with_allow(allow.to_vec());
     v.with_ca_issuers_fetch(std::sync::Arc::new(kenpo_revocation::fetch::Fetcher::new(
         config,
     )))

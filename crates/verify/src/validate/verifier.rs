@@ -34,6 +34,7 @@ pub enum Detached<'a> {
 
 /// Everything about a verification except the signature and its content.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// Trust anchors (DER or PEM certificates); the only source of trust.
     pub anchors: Vec<Vec<u8>>,
@@ -104,12 +105,12 @@ impl VerifyRequest<'_> {
 /// ```no_run
 /// use kenpo_verify::validate::{Verifier, VerifyOptions};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let verifier = Verifier::new(VerifyOptions {
-///     anchors: vec![std::fs::read("root.pem")?],
-///     crls: vec![std::fs::read("ca.crl")?],
-///     offline: true,
-///     ..VerifyOptions::default()
-/// });
+/// let verifier = Verifier::new(
+///     VerifyOptions::default()
+///         .with_anchors(vec![std::fs::read("root.pem")?])
+///         .with_crls(vec![std::fs::read("ca.crl")?])
+///         .with_offline(true),
+/// );
 /// for file in ["a.p7m", "b.p7m"] {
 ///     let report = verifier.verify(&std::fs::read(file)?, None)?;
 ///     println!("{file}: {}", report.indication);
