@@ -7,18 +7,12 @@ mod common;
 
 use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
-use kenpo_testpki::Config;
-use kenpo_testpki::service::RevocationService;
 use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
 use kenpo_verify::{Indication, SubIndication};
 
 #[test]
 fn missing_intermediate_is_fetched_from_ca_issuers_online_only() {
-    let bound = RevocationService::bind("127.0.0.1:0").unwrap();
-    let mut cfg = Config::default();
-    bound.config_urls(&mut cfg);
-    let pki = kenpo_testpki::generate(&cfg).unwrap();
-    let service = bound.start(pki.clone()).unwrap();
+    let (pki, service) = common::served_pki();
 
     // A signature that carries the signer certificate only (no accredited-ca).
     let mut signer = common::signer_of(&pki, "accredited-signer");

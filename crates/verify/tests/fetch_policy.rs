@@ -11,8 +11,8 @@ use std::sync::{Arc, OnceLock};
 use kenpo_revocation::fetch::AllowedOrigin;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
 use kenpo_sign::{Level, Profile};
+use kenpo_testpki::TestPki;
 use kenpo_testpki::service::{Hits, RevocationService};
-use kenpo_testpki::{Config, TestPki};
 use kenpo_tsa::client::ClientConfig;
 use kenpo_verify::batch::{ArchiveConfig, BatchConfig, start};
 use kenpo_verify::lt::{ExtendOptions, Target, extend};
@@ -30,11 +30,7 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let bound = RevocationService::bind("127.0.0.1:0").unwrap();
-        let mut cfg = Config::default();
-        bound.config_urls(&mut cfg);
-        let pki = kenpo_testpki::generate(&cfg).unwrap();
-        let service = bound.start(pki.clone()).unwrap();
+        let (pki, service) = common::served_pki();
         let tsa = common::serve_tsa(&pki, "tsa");
         World { pki, service, tsa }
     })

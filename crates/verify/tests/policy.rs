@@ -13,8 +13,8 @@ use kenpo_core::cms::SignedDataView;
 use kenpo_core::oid;
 use kenpo_sign::Level;
 use kenpo_sign::cades::{SignOptions, sign_bytes};
+use kenpo_testpki::TestPki;
 use kenpo_testpki::service::RevocationService;
-use kenpo_testpki::{Config, TestPki};
 use kenpo_tsa::client::ClientConfig;
 use kenpo_verify::lt::{ExtendError, ExtendOptions, Target, extend};
 use kenpo_verify::policy::{BaselineLevel, Policy, Requirement};
@@ -33,11 +33,7 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let bound = RevocationService::bind("127.0.0.1:0").unwrap();
-        let mut cfg = Config::default();
-        bound.config_urls(&mut cfg);
-        let pki = kenpo_testpki::generate(&cfg).unwrap();
-        let service = bound.start(pki.clone()).unwrap();
+        let (pki, service) = common::served_pki();
         let tsa = common::serve_tsa(&pki, "tsa-rsa3072");
         World {
             pki,

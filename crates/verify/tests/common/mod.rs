@@ -20,6 +20,17 @@ pub fn test_pki() -> &'static TestPki {
     PKI.get_or_init(|| kenpo_testpki::generate(&Config::default()).unwrap())
 }
 
+/// A test PKI whose certificates point at a revocation service (OCSP, CRLs, caIssuers)
+/// started for it on 127.0.0.1; the service runs while the returned handle lives.
+pub fn served_pki() -> (TestPki, kenpo_testpki::service::RevocationService) {
+    let bound = kenpo_testpki::service::RevocationService::bind("127.0.0.1:0").unwrap();
+    let mut cfg = Config::default();
+    bound.config_urls(&mut cfg);
+    let pki = kenpo_testpki::generate(&cfg).unwrap();
+    let service = bound.start(pki.clone()).unwrap();
+    (pki, service)
+}
+
 #[derive(Debug)]
 pub struct TestSigner {
     pub key: Arc<dyn SigningKey>,
