@@ -221,20 +221,5 @@ pub fn free_port() -> u16 {
 /// A signer for entity `name` of `pki` (not the shared [`super::test_pki`]), chain without
 /// the anchor.
 pub fn pki_signer(pki: &TestPki, name: &str) -> super::TestSigner {
-    let e = pki.entity(name).unwrap();
-    let mut chain = Vec::new();
-    let mut cur = e.issuer.clone();
-    while let Some(n) = cur {
-        let i = pki.entity(&n).unwrap();
-        if i.issuer.is_none() {
-            break;
-        }
-        chain.push(i.cert_der.clone());
-        cur = i.issuer.clone();
-    }
-    super::TestSigner {
-        key: default_backend().load_pkcs8(&e.key_pkcs8_der).unwrap(),
-        cert: e.cert_der.clone(),
-        chain,
-    }
+    super::signer_of(pki, name)
 }

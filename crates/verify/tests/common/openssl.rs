@@ -180,3 +180,49 @@ pub fn add_signature_timestamp(sig: &[u8], tsa_url: &str) -> Vec<u8> {
     )
     .unwrap()
 }
+
+/// `openssl ts -reply` as a TSA on 127.0.0.1: each request to `/tsa` is answered by the
+/// openssl CLI, signing as entity `tsa` of `pki` (written to `dir`, which also holds the
+/// serial file), ESSCertIDv2 with SHA-256, policy 1.2.392.200001.27.99. The server stops
+/// when the returned value is dropped; requests are answered one at a time (openssl keeps
+/// its serial number in a file).
+pub fn openssl_tsa(dir: &Path, pki: &TestPki, tsa: &str) -> super::net::Server {
+    let issuer = pki.entity(tsa).unwrap().issuer.clone().unwrap();
+    let d = dir.to_str().unwrap();
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa_config\n\n[ tsa_config ]\n\
+         serial = {d}/openssl-tsa-serial\ncrypto_device = builtin\n\
+         signer_cert = {d}/{tsa}.pem\ncerts = {d}/{issuer}.pem\nsigner_key = {d}/{tsa}.key.pem\n\
+         signer_digest = sha256\ndefault_policy = 1.2.392.200001.27.99\n\
+         digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = yes\ntsa_name = yes\n\
+         ess_cert_id_chain = no\ness_cert_id_alg = sha256\n"
+    );
+    std::fs::write(dir.join("openssl-tsa.cnf"), config).unwrap();
+    std::fs::write(dir.join("openssl-tsa-serial"), "01\n").unwrap();
+    let dir = dir.to_owned();
+    let one_at_a_time = std::sync::Mutex::new(0u32);
+    super::net::Server::start(move |path, body| {
+        if path != "/tsa" {
+            return super::net::Reply::Status(404);
+        }
+        let mut n = one_at_a_time.lock().unwrap();
+        *n += 1;
+        let (query, reply) = (format!("q{n}.tsq"), format!("r{n}.tsr"));
+        std::fs::write(dir.join(&query), body).unwrap();
+        let o = Command::new("openssl")
+            .args(["ts", "-reply", "-config", "openssl-tsa.cnf", "-queryfile"])
+            .args([&query, "-out", &reply])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "openssl ts -reply: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        super::net::Reply::Ok(
+            std::fs::read(dir.join(&reply)).unwrap(),
+            "application/timestamp-reply",
+        )
+    })
+}
