@@ -1,9 +1,9 @@
 //! Issue 18's check with independent producers: signatures made by `openssl cms -sign`
-//! with time-stamp tokens made by `openssl ts -reply` (a TSA on 127.0.0.1 answered by the
-//! openssl CLI), verified under `default`, `rule27-sign` and `rule27-archive`, before and
+//! and by pyHanko (`sign_general_data`), with time-stamp tokens made by `openssl ts -reply`
+//! (a TSA on 127.0.0.1 answered by the openssl CLI), verified under `default`, `rule27-sign` and `rule27-archive`, before and
 //! after one octet of each time-stamp's signature is flipped. The B-LTA is extended by
 //! kenpo-verify with the archive time-stamp from the same OpenSSL TSA.
-//! Skipped without the openssl CLI, a failure under CI.
+//! Skipped without the openssl CLI (pyHanko: without a peer Python), a failure under CI.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -182,4 +182,55 @@ fn openssl_bt_extended_with_openssl_archive_tokens_meets_rule27_archive() {
     assert!(!r.signatures[0].policy_unmet.is_empty(), "{}", explain(&r));
     let r = verify(w, &broken, Policy::rule27_sign());
     assert_unmet(&r, "rule27-sign", "signature-timestamp");
+}
+
+/// pyHanko's CAdES (`sign_general_data`, detached, signing-certificate-v2) with its
+/// signature time-stamp from the OpenSSL TSA; extended to B-LTA by kenpo-verify.
+#[test]
+fn pyhanko_bt_meets_rule27_sign_and_extends_to_rule27_archive() {
+    let Some(w) = world() else { return };
+    let Some(py) = common::peers::peer_python("pyhanko") else {
+        return;
+    };
+    let d = |n: &str| w.dir.path().join(n);
+    let out = d("pyhanko.p7s");
+    let o = std::process::Command::new(py)
+        .arg(common::peers::script("pyhanko_cms.py"))
+        .args([
+            d("hpki-signer.key.pem"),
+            d("hpki-signer.pem"),
+            d("hpki-sign-ca.pem"),
+        ])
+        .arg(w.content())
+        .arg(w.tsa_url())
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bt = std::fs::read(&out).unwrap();
+    assert_eq!(openssl_tokens(&bt), 1);
+
+    let r = verify(w, &bt, Policy::rule27_sign());
+    assert_met(&r, "rule27-sign");
+    assert_eq!(r.signatures[0].level, "B-T");
+    let broken = flip_token_signature(&bt, oid::ATTR_SIGNATURE_TIME_STAMP);
+    assert_unmet(
+        &verify(w, &broken, Policy::rule27_sign()),
+        "rule27-sign",
+        "signature-timestamp",
+    );
+
+    let opts = ExtendOptions::new(
+        Target::BLta,
+        Some(ClientConfig::new([w.tsa_url()])),
+        anchors(w),
+    );
+    let lta = extend(&bt, Some(&w.content()), &opts).unwrap().der;
+    assert_met(&verify(w, &lta, Policy::rule27_archive()), "rule27-archive");
+    let broken = flip_token_signature(&lta, oid::ATTR_ARCHIVE_TIME_STAMP_V3);
+    assert_unmet(
+        &verify(w, &broken, Policy::rule27_archive()),
+        "rule27-archive",
+        "archive-chain",
+    );
 }

@@ -5,6 +5,7 @@
 pub mod conformance;
 pub mod net;
 pub mod openssl;
+pub mod peers;
 pub mod verdicts;
 
 use std::io::{BufRead, BufReader, Read, Write};
