@@ -172,22 +172,6 @@ pub struct DistributionPoint {
     pub crl_issuer: Option<Vec<GeneralName>>,
 }
 
-impl DistributionPoint {
-    /// The http(s) URIs of this distribution point's full name.
-    pub fn http_urls(&self) -> Vec<String> {
-        match &self.name {
-            Some(DistributionPointName::FullName(names)) => names
-                .iter()
-                .filter_map(|n| match n {
-                    GeneralName::Uri(u) if is_http(u) => Some(u.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
 /// Whether a URL has the http or https scheme (case-insensitively).
 pub(crate) fn is_http(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();

@@ -30,8 +30,6 @@ use crate::names;
 
 /// MIME type of an OCSP request (RFC 6960 appendix A.1).
 pub const CONTENT_TYPE_REQUEST: &str = "application/ocsp-request";
-/// MIME type of an OCSP response.
-pub const CONTENT_TYPE_RESPONSE: &str = "application/ocsp-response";
 /// id-pkix-ocsp-basic.
 pub const ID_PKIX_OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// id-pkix-ocsp-nonce.
