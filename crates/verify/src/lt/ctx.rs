@@ -237,7 +237,7 @@ fn signer_cert(si: &SignerInfoView<'_>, certs: &[Vec<u8>]) -> Option<Vec<u8>> {
         .iter()
         .find(|c| {
             kenpo_core::cert::CertRef::parse(c)
-                .is_ok_and(|cert| crate::signature::sid_matches(&si.sid, &cert))
+                .is_ok_and(|cert| si.sid.matches(&cert))
         })
         .cloned()
 }

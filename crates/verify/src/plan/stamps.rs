@@ -1,10 +1,9 @@
 //! Reading what protects a signature: its time-stamp tokens (facts only, no verification),
 //! the TSA or signer certificate, and that certificate's path.
 
-use der::Decode;
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
-use kenpo_core::cms::{SignedDataView, SignerId, SignerInfoView};
+use kenpo_core::cms::{SignedDataView, SignerInfoView};
 use kenpo_core::oid;
 use kenpo_tsa::TstInfo;
 use time::OffsetDateTime;
@@ -31,24 +30,13 @@ pub(crate) struct TokenFacts {
     pub sig_alg: Result<SignatureAlgorithm, String>,
 }
 
-/// Whether `cert` is the one `sid` names.
-pub(crate) fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
-    match *sid {
-        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
-        SignerId::SubjectKeyId(ski) => cert
-            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
-            .is_some_and(|v| v.as_bytes() == ski),
-    }
-}
-
 /// The certificate `si` names among `pools` (sid first, then ESSCertID(v2)).
 pub(crate) fn signer_cert<'c>(
     si: &SignerInfoView<'_>,
     pools: &[&'c [Vec<u8>]],
 ) -> Option<&'c [u8]> {
     let all = || pools.iter().flat_map(|p| p.iter());
-    if let Some(c) = all().find(|c| CertRef::parse(c).is_ok_and(|r| sid_matches(&si.sid, &r))) {
+    if let Some(c) = all().find(|c| CertRef::parse(c).is_ok_and(|r| si.sid.matches(&r))) {
         return Some(c);
     }
     let attrs = si.signed_attrs.as_ref()?;
