@@ -200,7 +200,7 @@ impl std::fmt::Display for ResponderId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::ByName(n) => write!(f, "byName {}", kenpo_core::asn1::name::name_string(n)),
-            Self::ByKey(k) => write!(f, "byKey {}", asn1::hex_upper(k)),
+            Self::ByKey(k) => write!(f, "byKey {}", hex::encode_upper(k)),
         }
     }
 }
@@ -661,7 +661,7 @@ impl OcspResponse {
             (None, Some(e)) => return Err(e),
             (None, None) => {
                 return Err(OcspError::NoMatchingResponse {
-                    serial: asn1::hex_upper(asn1::canonical_int(cert.serial)),
+                    serial: hex::encode_upper(asn1::canonical_int(cert.serial)),
                 });
             }
         };

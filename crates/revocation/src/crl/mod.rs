@@ -326,7 +326,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 _ if critical => {
                     return Err(CrlError::UnsupportedCriticalEntryExtension {
                         oid: ext.oid,
-                        serial: asn1::hex_upper(serial),
+                        serial: hex::encode_upper(serial),
                     });
                 }
                 _ => {}
