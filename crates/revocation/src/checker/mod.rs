@@ -283,30 +283,28 @@ impl Checker {
 
     /// Adds CRLs (DER or PEM each); each is parsed once, here. Unreadable ones are reported
     /// in the reasons of [`RevocationStatus::Unknown`] answers.
-    pub fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
-        if crls.is_empty() {
-            return self;
-        }
-        self.supplied_crls.extend(crls.into_iter().map(|c| {
+    pub fn with_crls(self, crls: Vec<Vec<u8>>) -> Self {
+        self.add_crls(crls.into_iter().map(|c| {
             if c.first() == Some(&0x30) {
                 Crl::from_der(c)
             } else {
                 Crl::from_pem_or_der(&c)
             }
             .map(Arc::new)
-        }));
-        self.supplied_named = crls::named(&self.supplied_crls);
-        self.supplied_scopes = scope::ScopeMemo::default();
-        self.answers = answers::AnswerMemo::default();
-        self
+        }))
     }
 
     /// Adds already parsed CRLs (shared, e.g. between checkers).
-    pub fn with_parsed_crls(mut self, crls: Vec<Arc<Crl>>) -> Self {
-        if crls.is_empty() {
+    pub fn with_parsed_crls(self, crls: Vec<Arc<Crl>>) -> Self {
+        self.add_crls(crls.into_iter().map(Ok))
+    }
+
+    fn add_crls(mut self, crls: impl Iterator<Item = Result<Arc<Crl>, CrlError>>) -> Self {
+        let mut crls = crls.peekable();
+        if crls.peek().is_none() {
             return self;
         }
-        self.supplied_crls.extend(crls.into_iter().map(Ok));
+        self.supplied_crls.extend(crls);
         self.supplied_named = crls::named(&self.supplied_crls);
         self.supplied_scopes = scope::ScopeMemo::default();
         self.answers = answers::AnswerMemo::default();
