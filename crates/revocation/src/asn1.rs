@@ -177,6 +177,12 @@ pub(crate) fn cert_signed_by(cert: &CertRef<'_>, issuer: &CertRef<'_>) -> Result
     verify_signature(issuer.spki, &alg, cert.tbs, cert.signature).map(|_| ())
 }
 
+/// Where `part` (a slice of `base`) lies in `base`.
+pub(crate) fn range_of(base: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
+}
+
 /// The contents of a BIT STRING that must have no unused bits (signatures).
 pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
     match t.value.split_first() {

@@ -24,7 +24,7 @@ use kenpo_core::timefmt::rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::Finding;
-use crate::asn1::{self, SigFailure};
+use crate::asn1::{self, SigFailure, range_of};
 use crate::fetch::{FetchError, Fetcher};
 use crate::names;
 
@@ -378,11 +378,6 @@ impl Default for VerifyOptions<'_> {
             skew: crate::DEFAULT_CLOCK_SKEW,
         }
     }
-}
-
-fn range_of(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    start..start + part.len()
 }
 
 fn integer_value(v: &[u8]) -> Result<u64, OcspError> {

@@ -34,7 +34,7 @@ use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag};
 use kenpo_core::timefmt::rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::asn1::{self, SigFailure};
+use crate::asn1::{self, SigFailure, range_of};
 use crate::names::{self, DistributionPoint, GeneralName};
 use crate::{DEFAULT_CLOCK_SKEW, Finding};
 
@@ -275,11 +275,6 @@ impl std::fmt::Debug for Crl {
             .field("bytes", &self.raw.len())
             .finish()
     }
-}
-
-fn range_of(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    start..start + part.len()
 }
 
 /// One entry's fields read from its TLV.
