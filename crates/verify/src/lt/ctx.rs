@@ -72,22 +72,19 @@ impl Ctx {
     pub(super) fn new(opts: &ExtendOptions) -> Self {
         let anchors = certs_of(&opts.anchors);
         let store = certs_of(&opts.cert_store);
-        let online = crate::validate::with_allow(
-            Checker::new()
+        let checker = |c: Checker| {
+            let c = c
                 .with_trust_anchors(anchors.clone())
                 .with_crl_signer_candidates(store.clone())
-                .offline(opts.offline),
-            &opts.fetch_allow,
-        );
+                .offline(opts.offline);
+            crate::validate::with_allow(c, &opts.fetch_allow)
+        };
+        let online = checker(Checker::new());
         let all = crate::validate::with_cache(
-            crate::validate::with_allow(
+            checker(
                 Checker::new()
                     .with_crls(opts.crls.clone())
-                    .with_ocsp_responses(opts.ocsp_responses.clone())
-                    .with_trust_anchors(anchors.clone())
-                    .with_crl_signer_candidates(store.clone())
-                    .offline(opts.offline),
-                &opts.fetch_allow,
+                    .with_ocsp_responses(opts.ocsp_responses.clone()),
             ),
             opts.revocation_cache.as_deref(),
         );
@@ -235,10 +232,7 @@ fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
 fn signer_cert(si: &SignerInfoView<'_>, certs: &[Vec<u8>]) -> Option<Vec<u8>> {
     certs
         .iter()
-        .find(|c| {
-            kenpo_core::cert::CertRef::parse(c)
-                .is_ok_and(|cert| si.sid.matches(&cert))
-        })
+        .find(|c| kenpo_core::cert::CertRef::parse(c).is_ok_and(|cert| si.sid.matches(&cert)))
         .cloned()
 }
 
