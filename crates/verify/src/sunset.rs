@@ -19,9 +19,7 @@
 //! | ECDSA ≥ 256 bits | none |
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
-use kenpo_core::alg::{DigestAlgorithm, RsaPublicKeyRef};
-use kenpo_core::oid;
+use kenpo_core::alg::{AlgError, DigestAlgorithm, PublicKeyKind};
 use time::macros::date;
 use time::{Date, OffsetDateTime};
 
@@ -149,48 +147,19 @@ pub fn digest_oid_name(o: &Oid) -> String {
 /// The family and size of the key in a DER `SubjectPublicKeyInfo`: RSA and RSASSA-PSS by
 /// modulus, ECDSA by named curve (P-192/224/256/384/521, secp256k1, brainpool).
 pub fn key_size_from_spki(spki_der: &[u8]) -> Result<KeySize, SunsetError> {
-    if let Some(bits) = kenpo_core::alg::rsa_encryption_bits(spki_der) {
-        return Ok(KeySize {
-            family: KeyFamily::Rsa,
-            bits,
-        });
-    }
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| SunsetError::Malformed(e.to_string()))?;
-    match spki.algorithm.oid {
-        oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
-            let key = spki
-                .subject_public_key
-                .as_bytes()
-                .ok_or_else(|| SunsetError::Malformed("RSA key has unused bits".into()))?;
-            let rsa = RsaPublicKeyRef::from_der(key)
-                .map_err(|e| SunsetError::Malformed(e.to_string()))?;
-            let n = rsa.modulus.as_bytes();
-            let bits = n
-                .first()
-                .map_or(0, |&b| n.len() * 8 - b.leading_zeros() as usize);
-            Ok(KeySize {
-                family: KeyFamily::Rsa,
-                bits,
-            })
-        }
-        oid::EC_PUBLIC_KEY => {
-            let curve: Oid = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .ok_or_else(|| SunsetError::Malformed("EC key without a named curve".into()))?
-                .decode_as()
-                .map_err(|e: der::Error| SunsetError::Malformed(e.to_string()))?;
-            let bits =
-                curve_bits(&curve).ok_or_else(|| SunsetError::UnknownKey(curve.to_string()))?;
-            Ok(KeySize {
-                family: KeyFamily::Ecdsa,
-                bits,
-            })
-        }
-        other => Err(SunsetError::UnknownKey(other.to_string())),
-    }
+    let (family, bits) = match PublicKeyKind::from_spki_der(spki_der) {
+        Ok(PublicKeyKind::Rsa { bits }) => (KeyFamily::Rsa, bits),
+        Ok(PublicKeyKind::P256) => (KeyFamily::Ecdsa, 256),
+        Ok(PublicKeyKind::P384) => (KeyFamily::Ecdsa, 384),
+        // Another curve (named by its OID), or another key algorithm.
+        Err(AlgError::UnsupportedSignature(o)) => match curve_bits(&o) {
+            Some(bits) => (KeyFamily::Ecdsa, bits),
+            None => return Err(SunsetError::UnknownKey(o.to_string())),
+        },
+        Err(AlgError::Malformed(e)) => return Err(SunsetError::Malformed(e)),
+        Err(e) => return Err(SunsetError::Malformed(e.to_string())),
+    };
+    Ok(KeySize { family, bits })
 }
 
 fn curve_bits(curve: &Oid) -> Option<usize> {
@@ -292,6 +261,7 @@ impl SunsetOverrides {
 mod tests {
     use super::*;
     use DigestAlgorithm::*;
+    use kenpo_core::oid;
 
     fn rsa(bits: usize) -> Option<Date> {
         let family = KeyFamily::Rsa;
