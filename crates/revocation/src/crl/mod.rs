@@ -20,7 +20,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -401,32 +400,21 @@ impl Crl {
                 let canonical = asn1::canonical_int(parsed.serial);
                 let date = parsed.entry.revocation_date;
                 // A serial listed twice keeps its earliest revocation.
-                let keep_earlier = |existing: u32, raw: &[u8]| -> u32 {
-                    match Self::entry_at(raw, existing) {
-                        Ok(e) if e.revocation_date <= date => existing,
-                        _ => offset,
+                let keep_earlier = |kept: &mut u32| {
+                    if !matches!(Self::entry_at(base, *kept), Ok(e) if e.revocation_date <= date) {
+                        *kept = offset;
                     }
                 };
                 match SerialKey::new(group, canonical) {
-                    Some(key) => match entries.entry(key) {
-                        Entry::Vacant(v) => {
-                            v.insert(offset);
-                        }
-                        Entry::Occupied(mut o) => {
-                            let keep = keep_earlier(*o.get(), base);
-                            o.insert(keep);
-                        }
-                    },
-                    None => match long_entries.entry((group, canonical.into())) {
-                        Entry::Vacant(v) => {
-                            v.insert(offset);
-                        }
-                        Entry::Occupied(mut o) => {
-                            let keep = keep_earlier(*o.get(), base);
-                            o.insert(keep);
-                        }
-                    },
-                }
+                    Some(key) => entries
+                        .entry(key)
+                        .and_modify(&keep_earlier)
+                        .or_insert(offset),
+                    None => long_entries
+                        .entry((group, canonical.into()))
+                        .and_modify(&keep_earlier)
+                        .or_insert(offset),
+                };
             }
         }
 
