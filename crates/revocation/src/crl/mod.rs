@@ -408,11 +408,11 @@ impl Crl {
                 match SerialKey::new(group, canonical) {
                     Some(key) => entries
                         .entry(key)
-                        .and_modify(&keep_earlier)
+                        .and_modify(keep_earlier)
                         .or_insert(offset),
                     None => long_entries
                         .entry((group, canonical.into()))
-                        .and_modify(&keep_earlier)
+                        .and_modify(keep_earlier)
                         .or_insert(offset),
                 };
             }
