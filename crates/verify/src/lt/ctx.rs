@@ -237,7 +237,7 @@ fn signer_cert(si: &SignerInfoView<'_>, certs: &[Vec<u8>]) -> Option<Vec<u8>> {
 }
 
 /// Whether the SignerInfo has an unsigned attribute of type `attr`.
-pub(super) fn has(si: &SignerInfoView<'_>, attr: const_oid::ObjectIdentifier) -> bool {
+pub(crate) fn has(si: &SignerInfoView<'_>, attr: const_oid::ObjectIdentifier) -> bool {
     si.unsigned_attrs
         .as_ref()
         .is_some_and(|a| a.all_of(attr).next().is_some())

@@ -8,6 +8,7 @@ use kenpo_core::oid;
 use kenpo_tsa::TstInfo;
 use time::OffsetDateTime;
 
+use crate::lt::has;
 use crate::path::{PathValidator, RevocationMode, ValidationOptions};
 
 use kenpo_core::oid::{ATTR_CERTIFICATE_VALUES, ATTR_REVOCATION_VALUES};
@@ -142,21 +143,15 @@ pub(crate) fn tokens_of(
 /// Whether a SignerInfo carries long-term validation data (certificate-values or
 /// revocation-values), or the SignedData carries revocation data.
 pub(crate) fn has_lt_data(sd: &SignedDataView<'_>, si: &SignerInfoView<'_>) -> bool {
-    !sd.crls.is_empty()
-        || si.unsigned_attrs.as_ref().is_some_and(|a| {
-            a.all_of(ATTR_CERTIFICATE_VALUES).next().is_some()
-                || a.all_of(ATTR_REVOCATION_VALUES).next().is_some()
-        })
+    !sd.crls.is_empty() || has(si, ATTR_CERTIFICATE_VALUES) || has(si, ATTR_REVOCATION_VALUES)
 }
 
 /// The level the structure shows: B-LTA (archive time-stamp), B-LT (signature
 /// time-stamp plus validation data), B-T (signature time-stamp) or B-B.
 pub(crate) fn level_of(sd: &SignedDataView<'_>, si: &SignerInfoView<'_>) -> &'static str {
-    let attrs = si.unsigned_attrs.as_ref();
-    let has = |o| attrs.is_some_and(|a| a.all_of(o).next().is_some());
-    if has(oid::ATTR_ARCHIVE_TIME_STAMP_V3) || has(oid::ATTR_ARCHIVE_TIME_STAMP_V2) {
+    if has(si, oid::ATTR_ARCHIVE_TIME_STAMP_V3) || has(si, oid::ATTR_ARCHIVE_TIME_STAMP_V2) {
         "B-LTA"
-    } else if has(oid::ATTR_SIGNATURE_TIME_STAMP) {
+    } else if has(si, oid::ATTR_SIGNATURE_TIME_STAMP) {
         if has_lt_data(sd, si) { "B-LT" } else { "B-T" }
     } else {
         "B-B"
