@@ -5,7 +5,7 @@
 //! never here.
 
 use const_oid::ObjectIdentifier as Oid;
-use der::asn1::{AnyRef, Null};
+use der::asn1::Null;
 use der::{Decode, Encode, Sequence};
 use sha2::Digest as _;
 use spki::AlgorithmIdentifierOwned;
@@ -663,11 +663,6 @@ pub struct RsaPublicKeyRef<'a> {
     pub modulus: der::asn1::UintRef<'a>,
     /// e.
     pub public_exponent: der::asn1::UintRef<'a>,
-}
-
-/// Convenience: the raw parameter bytes of an `AnyRef`, for callers that only compare.
-pub fn any_value(any: &AnyRef<'_>) -> Vec<u8> {
-    any.value().to_vec()
 }
 
 /// The modulus size of an `rsaEncryption` key with NULL parameters in strict DER (minimal

@@ -20,26 +20,6 @@ pub struct IssuerSerial {
     pub serial_number: SerialNumber,
 }
 
-/// `ESSCertID ::= SEQUENCE { certHash Hash (SHA-1), issuerSerial IssuerSerial OPTIONAL }`
-#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
-pub struct EssCertId {
-    /// SHA-1 of the certificate.
-    pub cert_hash: OctetString,
-    /// Issuer and serial.
-    #[asn1(optional = "true")]
-    pub issuer_serial: Option<IssuerSerial>,
-}
-
-/// `SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies … OPTIONAL }`
-#[derive(Debug, Clone, PartialEq, Eq, Sequence)]
-pub struct SigningCertificate {
-    /// certs: the first identifies the signing certificate.
-    pub certs: Vec<EssCertId>,
-    /// policies (kept opaque).
-    #[asn1(optional = "true")]
-    pub policies: Option<der::Any>,
-}
-
 /// ```text
 /// ESSCertIDv2 ::= SEQUENCE {
 ///   hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
@@ -135,19 +115,6 @@ impl EssCertIdV2 {
     }
 }
 
-impl EssCertId {
-    /// Whether this identifier names `cert`.
-    pub fn matches(&self, cert: &CertRef<'_>) -> bool {
-        let hash_ok =
-            DigestAlgorithm::Sha1.digest(cert.raw).as_bytes() == self.cert_hash.as_bytes();
-        hash_ok
-            && self
-                .issuer_serial
-                .as_ref()
-                .is_none_or(|is| issuer_serial_matches(is, cert))
-    }
-}
-
 impl SigningCertificateV2 {
     /// The attribute value naming one certificate.
     pub fn for_cert(cert: &CertRef<'_>, alg: DigestAlgorithm) -> Result<Self, EssError> {
@@ -163,13 +130,6 @@ impl SigningCertificateV2 {
             .map_err(|e| EssError::Malformed(e.to_string()))
     }
 
-    /// Decodes an attribute value.
-    pub fn from_der_bytes(der: &[u8]) -> Result<Self, EssError> {
-        Self::from_der(der).map_err(|e| EssError::Malformed(e.to_string()))
-    }
-}
-
-impl SigningCertificate {
     /// Decodes an attribute value.
     pub fn from_der_bytes(der: &[u8]) -> Result<Self, EssError> {
         Self::from_der(der).map_err(|e| EssError::Malformed(e.to_string()))

@@ -1,5 +1,5 @@
-//! Time conversions: RFC 3339 text, and `GeneralizedTime` encoding (reading ASN.1 times
-//! is [`crate::asn1::time`]).
+//! Time conversions: RFC 3339 text, and `GeneralizedTime` and `Time` encoding (reading
+//! ASN.1 times is [`crate::asn1::time`]).
 
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -47,6 +47,19 @@ pub fn encode_generalized_time(t: OffsetDateTime, frac_digits: u8) -> Vec<u8> {
     crate::der_span::tlv(crate::der_span::tag::GENERALIZED_TIME, &[s.as_bytes()])
 }
 
+/// The RFC 5280 `Time` encoding of `t` (whole seconds, UTC): UTCTime for 1950–2049,
+/// GeneralizedTime otherwise (as signing-time wants, RFC 5652 §11.3).
+pub fn encode_x509_time(t: OffsetDateTime) -> Vec<u8> {
+    let generalized = encode_generalized_time(t, 0);
+    if (1950..2050).contains(&t.to_offset(UtcOffset::UTC).year()) {
+        // `YYYYMMDDHHMMSSZ` after tag and length: UTCTime is the same without the century.
+        let utc = generalized.get(4..).unwrap_or_default();
+        crate::der_span::tlv(crate::der_span::tag::UTC_TIME, &[utc])
+    } else {
+        generalized
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +69,27 @@ mod tests {
         let t = parse_rfc3339("2026-11-22T03:25:00.25Z").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(encode_generalized_time(t, 3)[2..], *b"20261122032500.25Z");
         assert_eq!(encode_generalized_time(t, 0)[2..], *b"20261122032500Z");
+    }
+
+    #[test]
+    fn x509_time_switches_to_generalized_time_in_2050() {
+        use crate::der_span::{tag, tlv};
+        for (t, want) in [
+            ("2026-11-22T03:25:00.7Z", "261122032500Z"),
+            ("2049-12-31T23:59:59Z", "491231235959Z"),
+            ("2026-11-22T12:25:00+09:00", "261122032500Z"),
+            ("1950-01-01T00:00:00Z", "500101000000Z"),
+            ("2050-01-01T00:00:00Z", "20500101000000Z"),
+            ("1949-12-31T23:59:59Z", "19491231235959Z"),
+        ] {
+            let t = parse_rfc3339(t).unwrap_or_else(|e| panic!("{e}"));
+            // UTCTime has two year digits, GeneralizedTime four.
+            let tag = if want.len() == 13 {
+                tag::UTC_TIME
+            } else {
+                tag::GENERALIZED_TIME
+            };
+            assert_eq!(encode_x509_time(t), tlv(tag, &[want.as_bytes()]), "{t}");
+        }
     }
 }

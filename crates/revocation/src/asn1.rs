@@ -2,25 +2,11 @@
 //! extensions read from spans, and signature verification over original bytes.
 
 use const_oid::ObjectIdentifier as Oid;
+use const_oid::db::rfc5280 as ids;
 use kenpo_core::alg::{AlgError, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::{CryptoError, default_backend};
 use kenpo_core::der_span::{SpanError, Tlv, parse_one, tag};
-
-/// id-ce-basicConstraints.
-pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
-/// id-ce-keyUsage.
-pub(crate) const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
-/// id-ce-extKeyUsage.
-pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
-/// id-ce-cRLDistributionPoints.
-pub(crate) const CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
-/// id-ce-freshestCRL.
-pub(crate) const FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
-/// id-pe-authorityInfoAccess.
-pub(crate) const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
-/// id-ad-ocsp.
-pub(crate) const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
 
 /// keyUsage bit digitalSignature.
 pub(crate) const KU_DIGITAL_SIGNATURE: usize = 0;
@@ -65,7 +51,7 @@ pub(crate) fn bit_set(bit_string_value: &[u8], n: usize) -> bool {
 
 /// basicConstraints cA of a certificate: `None` when the extension is absent.
 pub(crate) fn basic_constraints_ca(cert: &CertRef<'_>) -> Result<Option<bool>, SpanError> {
-    let Some(ext) = cert.extension(BASIC_CONSTRAINTS) else {
+    let Some(ext) = cert.extension(ids::ID_CE_BASIC_CONSTRAINTS) else {
         return Ok(None);
     };
     let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;
@@ -83,7 +69,7 @@ pub(crate) fn is_ca(cert: &CertRef<'_>) -> bool {
 
 /// keyUsage BIT STRING contents (unused-bits octet first), `None` when absent.
 pub(crate) fn key_usage<'a>(cert: &CertRef<'a>) -> Result<Option<&'a [u8]>, SpanError> {
-    match cert.extension(KEY_USAGE) {
+    match cert.extension(ids::ID_CE_KEY_USAGE) {
         None => Ok(None),
         Some(ext) => Ok(Some(parse_one(ext.value)?.expect(tag::BIT_STRING)?.value)),
     }
@@ -91,7 +77,7 @@ pub(crate) fn key_usage<'a>(cert: &CertRef<'a>) -> Result<Option<&'a [u8]>, Span
 
 /// extKeyUsage purposes, `None` when absent.
 pub(crate) fn ext_key_usage(cert: &CertRef<'_>) -> Result<Option<Vec<Oid>>, String> {
-    let Some(ext) = cert.extension(EXT_KEY_USAGE) else {
+    let Some(ext) = cert.extension(ids::ID_CE_EXT_KEY_USAGE) else {
         return Ok(None);
     };
     let seq = parse_one(ext.value)
@@ -191,6 +177,12 @@ pub(crate) fn cert_signed_by(cert: &CertRef<'_>, issuer: &CertRef<'_>) -> Result
     verify_signature(issuer.spki, &alg, cert.tbs, cert.signature).map(|_| ())
 }
 
+/// Where `part` (a slice of `base`) lies in `base`.
+pub(crate) fn range_of(base: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
+}
+
 /// The contents of a BIT STRING that must have no unused bits (signatures).
 pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
     match t.value.split_first() {
@@ -198,11 +190,6 @@ pub(crate) fn signature_bits(t: Tlv<'_>) -> Result<&[u8], String> {
         Some(_) => Err("signature BIT STRING has unused bits".into()),
         None => Err("empty signature BIT STRING".into()),
     }
-}
-
-/// Upper-case hex of bytes.
-pub(crate) fn hex_upper(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
 #[cfg(test)]

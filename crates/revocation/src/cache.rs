@@ -25,16 +25,7 @@ const OCSP_DIR: &str = "ocsp";
 
 /// Lower-case hex SHA-256 of `parts` concatenated.
 fn sha256_hex(parts: &[&[u8]]) -> String {
-    let mut all = Vec::new();
-    for p in parts {
-        all.extend_from_slice(p);
-    }
-    DigestAlgorithm::Sha256
-        .digest(&all)
-        .as_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    DigestAlgorithm::Sha256.digest(&parts.concat()).to_hex()
 }
 
 /// The cache file of the CRL fetched from `url`.

@@ -6,11 +6,15 @@
 //! whitespace removed, inner runs of whitespace collapsed, case folded; the string type
 //! (PrintableString, UTF8String, …) does not matter.
 
+use const_oid::db::rfc5280::{
+    ID_AD_CA_ISSUERS, ID_AD_OCSP, ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_FRESHEST_CRL,
+    ID_PE_AUTHORITY_INFO_ACCESS,
+};
 use kenpo_core::asn1::string::directory_string;
 use kenpo_core::cert::CertRef;
 use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag, tlv};
 
-use crate::asn1::{self, AD_OCSP, AUTHORITY_INFO_ACCESS, CRL_DISTRIBUTION_POINTS, FRESHEST_CRL};
+use crate::asn1;
 
 /// A malformed name, distribution point or access description.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,7 +76,7 @@ impl std::fmt::Display for GeneralName {
             Self::DirectoryName(n) => {
                 write!(f, "DirName:{}", kenpo_core::asn1::name::name_string(n))
             }
-            Self::Other(raw) => write!(f, "GeneralName:{}", asn1::hex_upper(raw)),
+            Self::Other(raw) => write!(f, "GeneralName:{}", hex::encode_upper(raw)),
         }
     }
 }
@@ -172,22 +176,6 @@ pub struct DistributionPoint {
     pub crl_issuer: Option<Vec<GeneralName>>,
 }
 
-impl DistributionPoint {
-    /// The http(s) URIs of this distribution point's full name.
-    pub fn http_urls(&self) -> Vec<String> {
-        match &self.name {
-            Some(DistributionPointName::FullName(names)) => names
-                .iter()
-                .filter_map(|n| match n {
-                    GeneralName::Uri(u) if is_http(u) => Some(u.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
 /// Whether a URL has the http or https scheme (case-insensitively).
 pub(crate) fn is_http(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -196,7 +184,7 @@ pub(crate) fn is_http(url: &str) -> bool {
 
 /// The certificate's cRLDistributionPoints (empty when the extension is absent).
 pub fn crl_distribution_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoint>, NameError> {
-    match cert.extension(CRL_DISTRIBUTION_POINTS) {
+    match cert.extension(ID_CE_CRL_DISTRIBUTION_POINTS) {
         Some(ext) => parse_distribution_points(ext.value),
         None => Ok(Vec::new()),
     }
@@ -204,7 +192,7 @@ pub fn crl_distribution_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoi
 
 /// The certificate's freshestCRL: where its delta CRLs are (empty when absent).
 pub fn freshest_crl_points(cert: &CertRef<'_>) -> Result<Vec<DistributionPoint>, NameError> {
-    match cert.extension(FRESHEST_CRL) {
+    match cert.extension(ID_CE_FRESHEST_CRL) {
         Some(ext) => parse_distribution_points(ext.value),
         None => Ok(Vec::new()),
     }
@@ -244,24 +232,20 @@ pub fn parse_distribution_points(value: &[u8]) -> Result<Vec<DistributionPoint>,
 
 /// The OCSP responder URLs of the certificate's authorityInfoAccess (any scheme).
 pub fn ocsp_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
-    aia_urls(cert, AD_OCSP)
+    aia_urls(cert, ID_AD_OCSP)
 }
-
-/// id-ad-caIssuers (RFC 5280 §4.2.2.1).
-const AD_CA_ISSUERS: const_oid::ObjectIdentifier =
-    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
 
 /// The caIssuers URLs of the certificate's authorityInfoAccess (any scheme): where the
 /// issuer's certificate (DER, or a certs-only CMS) can be fetched.
 pub fn ca_issuers_urls(cert: &CertRef<'_>) -> Result<Vec<String>, NameError> {
-    aia_urls(cert, AD_CA_ISSUERS)
+    aia_urls(cert, ID_AD_CA_ISSUERS)
 }
 
 fn aia_urls(
     cert: &CertRef<'_>,
     wanted: const_oid::ObjectIdentifier,
 ) -> Result<Vec<String>, NameError> {
-    let Some(ext) = cert.extension(AUTHORITY_INFO_ACCESS) else {
+    let Some(ext) = cert.extension(ID_PE_AUTHORITY_INFO_ACCESS) else {
         return Ok(Vec::new());
     };
     let seq = parse_one(ext.value)?.expect(tag::SEQUENCE)?;

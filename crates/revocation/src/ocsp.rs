@@ -24,14 +24,12 @@ use kenpo_core::timefmt::rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::Finding;
-use crate::asn1::{self, SigFailure};
+use crate::asn1::{self, SigFailure, range_of};
 use crate::fetch::{FetchError, Fetcher};
 use crate::names;
 
 /// MIME type of an OCSP request (RFC 6960 appendix A.1).
 pub const CONTENT_TYPE_REQUEST: &str = "application/ocsp-request";
-/// MIME type of an OCSP response.
-pub const CONTENT_TYPE_RESPONSE: &str = "application/ocsp-response";
 /// id-pkix-ocsp-basic.
 pub const ID_PKIX_OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// id-pkix-ocsp-nonce.
@@ -202,7 +200,7 @@ impl std::fmt::Display for ResponderId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::ByName(n) => write!(f, "byName {}", kenpo_core::asn1::name::name_string(n)),
-            Self::ByKey(k) => write!(f, "byKey {}", asn1::hex_upper(k)),
+            Self::ByKey(k) => write!(f, "byKey {}", hex::encode_upper(k)),
         }
     }
 }
@@ -380,11 +378,6 @@ impl Default for VerifyOptions<'_> {
             skew: crate::DEFAULT_CLOCK_SKEW,
         }
     }
-}
-
-fn range_of(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    start..start + part.len()
 }
 
 fn integer_value(v: &[u8]) -> Result<u64, OcspError> {
@@ -663,7 +656,7 @@ impl OcspResponse {
             (None, Some(e)) => return Err(e),
             (None, None) => {
                 return Err(OcspError::NoMatchingResponse {
-                    serial: asn1::hex_upper(asn1::canonical_int(cert.serial)),
+                    serial: hex::encode_upper(asn1::canonical_int(cert.serial)),
                 });
             }
         };

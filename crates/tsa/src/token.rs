@@ -256,16 +256,6 @@ fn bad_attr(name: &'static str, e: impl std::fmt::Display) -> TokenError {
     }
 }
 
-fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
-    match *sid {
-        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
-        SignerId::SubjectKeyId(ski) => cert
-            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
-            .is_some_and(|v| v.as_bytes() == ski),
-    }
-}
-
 /// Verifies a DER TimeStampToken (a ContentInfo), see the module docs.
 pub fn verify_token(
     token_der: &[u8],
@@ -434,7 +424,7 @@ fn check_with<'a>(
             Some(cache) => cache.cert(c).ok(),
             None => SharedCert::parse(c).ok().map(Arc::new),
         })
-        .find(|c| sid_matches(&si.sid, c.cert()))
+        .find(|c| si.sid.matches(c.cert()))
         .ok_or(TokenError::TsaCertNotFound)?;
     let tsa_shared = tsa;
     let tsa = tsa_shared.cert();

@@ -67,6 +67,10 @@ pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
     Ok(found)
 }
 
+fn found(kind: &'static str, fields: Value) -> Result<Inspection, InspectError> {
+    Ok(Inspection { kind, fields })
+}
+
 fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
     if let Ok(sd) = SignedDataView::parse(der) {
         let kind = if sd.econtent_type == oid::ID_CT_TST_INFO {
@@ -74,10 +78,7 @@ fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
         } else {
             "cms-signed-data"
         };
-        return Ok(Inspection {
-            kind,
-            fields: cms_json(&sd),
-        });
+        return found(kind, cms_json(&sd));
     }
     if let Ok(resp) = TimeStampResponse::parse(der) {
         let token = resp.token.map(|t| match SignedDataView::parse(t) {
@@ -99,33 +100,21 @@ fn inspect_der(der: &[u8]) -> Result<Inspection, InspectError> {
         });
     }
     if let Ok(c) = CertRef::parse(der) {
-        return Ok(Inspection {
-            kind: "certificate",
-            fields: cert_json(&c),
-        });
+        return found("certificate", cert_json(&c));
     }
     // The CRL and OCSP parsers own their input: only input of their outer shape is copied.
     if crl_shaped(der)
         && let Ok(c) = Crl::from_der(der.to_vec())
     {
-        return Ok(Inspection {
-            kind: "crl",
-            fields: crl_json(&c),
-        });
+        return found("crl", crl_json(&c));
     }
     if ocsp_shaped(der)
         && let Ok(o) = OcspResponse::from_der(der.to_vec())
     {
-        return Ok(Inspection {
-            kind: "ocsp-response",
-            fields: ocsp_json(&o),
-        });
+        return found("ocsp-response", ocsp_json(&o));
     }
     if let Ok(t) = TstInfo::parse(der) {
-        return Ok(Inspection {
-            kind: "tst-info",
-            fields: tst_json(&t),
-        });
+        return found("tst-info", tst_json(&t));
     }
     Err(InspectError::NotRecognised(format!(
         "{} bytes, first tag {:#04x}",

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use kenpo_core::timefmt::rfc3339;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -215,7 +216,7 @@ pub struct Report {
 }
 
 fn t(v: OffsetDateTime) -> Value {
-    Value::String(kenpo_core::timefmt::rfc3339(v))
+    Value::String(rfc3339(v))
 }
 
 fn opt_t(v: Option<OffsetDateTime>) -> Value {
@@ -263,6 +264,11 @@ impl SignatureReport {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// `{before}{label}: {value}` and a newline.
+fn field(o: &mut String, before: &str, label: &str, value: impl std::fmt::Display) {
+    o.push_str(&format!("{before}{label}: {value}\n"));
 }
 
 fn push_checks(out: &mut String, checks: &[CheckReport], lang: Lang, indent: &str) {
@@ -338,7 +344,7 @@ fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String
                 "最新のアーカイブタイムスタンプ",
                 "latest archive time-stamp"
             ),
-            kenpo_core::timefmt::rfc3339(at),
+            rfc3339(at),
             if see_plan {
                 lang.pick(
                     " (次の更新時期は kenpo-sign plan で確認)",
@@ -362,38 +368,25 @@ fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String
 
 fn push_short(o: &mut String, s: &SignatureReport, lang: Lang, due: Option<time::Date>) {
     let l = |ja, en| lang.pick(ja, en);
-    o.push_str(&format!(
-        "  {}: {}\n",
-        l("署名者", "Signer"),
-        signer_line(&s.signer)
-    ));
-    o.push_str(&format!(
-        "  {}: {}\n",
-        l("資格", "Qualifications"),
-        roles_line(&s.signer.hc_roles, lang)
-    ));
+    field(o, "  ", l("署名者", "Signer"), signer_line(&s.signer));
+    let roles = roles_line(&s.signer.hc_roles, lang);
+    field(o, "  ", l("資格", "Qualifications"), roles);
     let from_ts = s
         .timestamps
         .iter()
         .any(|t| t.kind == "signature" && t.valid && t.gen_time == Some(s.best_signature_time));
-    o.push_str(&format!(
-        "  {}: {} ({})\n",
-        l("署名日時", "Signed"),
-        kenpo_core::timefmt::rfc3339(s.best_signature_time),
-        if from_ts {
-            l("署名タイムスタンプによる", "from the signature time-stamp")
-        } else {
-            l(
-                "有効な署名タイムスタンプがないため検証時刻",
-                "validation time: no valid signature time-stamp",
-            )
-        }
-    ));
-    o.push_str(&format!(
-        "  {}: {}\n",
-        l("保存状態", "Preservation"),
-        preservation_line(s, lang, due)
-    ));
+    let from = if from_ts {
+        l("署名タイムスタンプによる", "from the signature time-stamp")
+    } else {
+        l(
+            "有効な署名タイムスタンプがないため検証時刻",
+            "validation time: no valid signature time-stamp",
+        )
+    };
+    let signed = format!("{} ({from})", rfc3339(s.best_signature_time));
+    field(o, "  ", l("署名日時", "Signed"), signed);
+    let state = preservation_line(s, lang, due);
+    field(o, "  ", l("保存状態", "Preservation"), state);
 }
 
 fn push_unmet(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
@@ -408,24 +401,24 @@ fn push_unmet(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
 
 fn push_details(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
     let l = |ja, en| lang.pick(ja, en);
-    o.push_str(&format!(
-        "  {}: {}\n",
+    let policies = policies_line(&s.signer.policy_oids, lang);
+    field(
+        o,
+        "  ",
         l("証明書ポリシー", "Certificate policies"),
-        policies_line(&s.signer.policy_oids, lang)
-    ));
-    o.push_str(&format!(
-        "  {}: {}\n",
+        policies,
+    );
+    let claimed = s.signing_time.map_or("-".into(), rfc3339);
+    field(
+        o,
+        "  ",
         l("署名時刻(自己申告)", "Signing time (claimed)"),
-        s.signing_time
-            .map_or("-".into(), kenpo_core::timefmt::rfc3339)
-    ));
-    o.push_str(&format!(
-        "  {}: {}\n",
-        l("最良署名時刻", "Best signature time"),
-        kenpo_core::timefmt::rfc3339(s.best_signature_time)
-    ));
+        claimed,
+    );
+    let best = rfc3339(s.best_signature_time);
+    field(o, "  ", l("最良署名時刻", "Best signature time"), best);
     if s.timestamps.is_empty() {
-        o.push_str(&format!("  {}: -\n", l("タイムスタンプ", "Time-stamps")));
+        field(o, "  ", l("タイムスタンプ", "Time-stamps"), "-");
     } else {
         o.push_str(&format!("  {}:\n", l("タイムスタンプ", "Time-stamps")));
         for ts in &s.timestamps {
@@ -435,7 +428,7 @@ fn push_details(o: &mut String, s: &SignatureReport, lang: Lang, policy: &str) {
             };
             o.push_str(&format!(
                 "    {kind} {} {}\n",
-                ts.gen_time.map_or("-".into(), kenpo_core::timefmt::rfc3339),
+                ts.gen_time.map_or("-".into(), rfc3339),
                 if ts.valid {
                     l("有効", "valid")
                 } else {
@@ -493,11 +486,8 @@ impl Report {
         let verbose = opts.verbose;
         let l = |ja, en| lang.pick(ja, en);
         let mut o = String::new();
-        o.push_str(&format!(
-            "{}: {}\n",
-            l("総合判定", "Overall"),
-            words::verdict(self.indication, self.sub_indication, lang)
-        ));
+        let overall = words::verdict(self.indication, self.sub_indication, lang);
+        field(&mut o, "", l("総合判定", "Overall"), overall);
         if let Some(sub) = self.sub_indication {
             o.push_str(&format!("  {}\n", words::explain(sub, lang)));
         }
@@ -532,16 +522,9 @@ impl Report {
                 }
             }
         }
-        o.push_str(&format!(
-            "\n{}: {}\n",
-            l("検証ポリシー", "Policy"),
-            self.policy
-        ));
-        o.push_str(&format!(
-            "{}: {}\n",
-            l("検証時刻", "Validation time"),
-            kenpo_core::timefmt::rfc3339(self.validation_time)
-        ));
+        field(&mut o, "\n", l("検証ポリシー", "Policy"), &self.policy);
+        let at = rfc3339(self.validation_time);
+        field(&mut o, "", l("検証時刻", "Validation time"), at);
         if !verbose {
             o.push_str(l(
                 "(すべての検査は --verbose で表示します)\n",
@@ -625,21 +608,17 @@ impl CertReport {
     pub fn render_text(&self, lang: Lang) -> String {
         let l = |ja, en| lang.pick(ja, en);
         let mut o = String::new();
-        o.push_str(&format!(
-            "{}: {}\n",
-            l("総合判定", "Overall"),
-            verdict(self.indication.name(), self.sub_indication)
-        ));
-        o.push_str(&format!(
-            "{}: {}\n",
-            l("資格", "Qualifications"),
-            roles_line(&self.hc_roles, lang)
-        ));
-        o.push_str(&format!(
-            "{}: {}\n",
+        let overall = verdict(self.indication.name(), self.sub_indication);
+        field(&mut o, "", l("総合判定", "Overall"), overall);
+        let roles = roles_line(&self.hc_roles, lang);
+        field(&mut o, "", l("資格", "Qualifications"), roles);
+        let policies = policies_line(&self.policy_oids, lang);
+        field(
+            &mut o,
+            "",
             l("証明書ポリシー", "Certificate policies"),
-            policies_line(&self.policy_oids, lang)
-        ));
+            policies,
+        );
         o.push_str(&format!("{}:\n", l("証明書パス", "Certification path")));
         for (i, s) in self.path.iter().enumerate() {
             o.push_str(&format!("  {i}: {s}\n"));

@@ -27,7 +27,6 @@ use std::io::Read;
 use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
 use kenpo_core::alg::{AlgError, Digest, DigestAlgorithm, Hasher, SignatureAlgorithm};
 use kenpo_core::ber::{self, BerError};
 use kenpo_core::cert::CertRef;
@@ -258,16 +257,6 @@ struct Ctx<'a, 'o> {
     sd: &'o SignedDataView<'a>,
     /// ATSv2 inputs (covered fields, content hashers).
     v2: &'o archive::V2State<'o>,
-}
-
-pub(crate) fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
-    match *sid {
-        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
-        SignerId::SubjectKeyId(ski) => cert
-            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
-            .is_some_and(|v| v.as_bytes() == ski),
-    }
 }
 
 fn sid_string(sid: &SignerId<'_>) -> String {
@@ -518,7 +507,7 @@ fn check_signer(
             Some(cache) => cache.cert(raw).ok(),
             None => SharedCert::parse(raw).ok().map(Arc::new),
         })
-        .filter(|cert| sid_matches(&si.sid, cert.cert()))
+        .filter(|cert| si.sid.matches(cert.cert()))
         .take(ctx.opts.max_items)
         .collect::<Vec<_>>();
     // Several candidates match the sid (same issuer and serial, or same key identifier):

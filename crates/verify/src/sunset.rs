@@ -1,6 +1,5 @@
 //! Algorithm sunset dates: the table of `../shared/VALIDATION-POLICY.md` (ETSI TS 119 312
-//! v1.5.1 as in the EU DSS crypto constraints) as data, with lookups by digest, key and
-//! signature algorithm.
+//! v1.5.1 as in the EU DSS crypto constraints) as data, with lookups by digest and key.
 //!
 //! A sunset date is the day from which material produced with the algorithm is no longer
 //! acceptable unless a proof of existence with a stronger algorithm predates it. `None`
@@ -20,9 +19,7 @@
 //! | ECDSA ≥ 256 bits | none |
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Decode;
-use kenpo_core::alg::{DigestAlgorithm, PublicKeyKind, RsaPublicKeyRef, SignatureAlgorithm};
-use kenpo_core::oid;
+use kenpo_core::alg::{AlgError, DigestAlgorithm, PublicKeyKind};
 use time::macros::date;
 use time::{Date, OffsetDateTime};
 
@@ -90,25 +87,6 @@ impl KeySize {
     }
 }
 
-impl From<PublicKeyKind> for KeySize {
-    fn from(k: PublicKeyKind) -> Self {
-        match k {
-            PublicKeyKind::Rsa { bits } => Self {
-                family: KeyFamily::Rsa,
-                bits,
-            },
-            PublicKeyKind::P256 => Self {
-                family: KeyFamily::Ecdsa,
-                bits: 256,
-            },
-            PublicKeyKind::P384 => Self {
-                family: KeyFamily::Ecdsa,
-                bits: 384,
-            },
-        }
-    }
-}
-
 fn rsa_sunset(bits: usize) -> Option<Date> {
     match bits {
         0..=786 => Some(date!(2010 - 08 - 01)),
@@ -166,86 +144,22 @@ pub fn digest_oid_name(o: &Oid) -> String {
     }
 }
 
-/// The sunset date of a key: `kind` selects the family (RSA/RSASSA-PSS or ECDSA) and
-/// `bits` is the RSA modulus length or the ECDSA curve size, as [`key_size_from_spki`]
-/// reads it (curves other than P-256/P-384 have no [`PublicKeyKind`]; use
-/// [`KeySize::sunset`] for them).
-pub fn key_sunset(kind: PublicKeyKind, bits: usize) -> Option<Date> {
-    match kind {
-        PublicKeyKind::Rsa { .. } => rsa_sunset(bits),
-        PublicKeyKind::P256 | PublicKeyKind::P384 => ecdsa_sunset(bits),
-    }
-}
-
-/// The earliest of the signature's digest date and its key date, with the rule that set
-/// it (`RSA-2048`, `SHA-1`, …); `None` when neither has a date.
-pub fn signature_sunset(
-    sig: &SignatureAlgorithm,
-    key_kind: PublicKeyKind,
-    bits: usize,
-) -> Option<(Date, String)> {
-    let family = match key_kind {
-        PublicKeyKind::Rsa { .. } => KeyFamily::Rsa,
-        PublicKeyKind::P256 | PublicKeyKind::P384 => KeyFamily::Ecdsa,
-    };
-    earliest_of(sig.digest(), KeySize { family, bits })
-}
-
-/// As [`signature_sunset`] for a key read with [`key_size_from_spki`].
-pub fn earliest_of(digest: DigestAlgorithm, key: KeySize) -> Option<(Date, String)> {
-    let d = digest_sunset(digest).map(|d| (d, digest.name().to_owned()));
-    let k = key.sunset().map(|d| (d, key.name()));
-    match (d, k) {
-        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
-        (a, b) => a.or(b),
-    }
-}
-
 /// The family and size of the key in a DER `SubjectPublicKeyInfo`: RSA and RSASSA-PSS by
 /// modulus, ECDSA by named curve (P-192/224/256/384/521, secp256k1, brainpool).
 pub fn key_size_from_spki(spki_der: &[u8]) -> Result<KeySize, SunsetError> {
-    if let Some(bits) = kenpo_core::alg::rsa_encryption_bits(spki_der) {
-        return Ok(KeySize {
-            family: KeyFamily::Rsa,
-            bits,
-        });
-    }
-    let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| SunsetError::Malformed(e.to_string()))?;
-    match spki.algorithm.oid {
-        oid::RSA_ENCRYPTION | oid::RSASSA_PSS => {
-            let key = spki
-                .subject_public_key
-                .as_bytes()
-                .ok_or_else(|| SunsetError::Malformed("RSA key has unused bits".into()))?;
-            let rsa = RsaPublicKeyRef::from_der(key)
-                .map_err(|e| SunsetError::Malformed(e.to_string()))?;
-            let n = rsa.modulus.as_bytes();
-            let bits = n
-                .first()
-                .map_or(0, |&b| n.len() * 8 - b.leading_zeros() as usize);
-            Ok(KeySize {
-                family: KeyFamily::Rsa,
-                bits,
-            })
-        }
-        oid::EC_PUBLIC_KEY => {
-            let curve: Oid = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .ok_or_else(|| SunsetError::Malformed("EC key without a named curve".into()))?
-                .decode_as()
-                .map_err(|e: der::Error| SunsetError::Malformed(e.to_string()))?;
-            let bits =
-                curve_bits(&curve).ok_or_else(|| SunsetError::UnknownKey(curve.to_string()))?;
-            Ok(KeySize {
-                family: KeyFamily::Ecdsa,
-                bits,
-            })
-        }
-        other => Err(SunsetError::UnknownKey(other.to_string())),
-    }
+    let (family, bits) = match PublicKeyKind::from_spki_der(spki_der) {
+        Ok(PublicKeyKind::Rsa { bits }) => (KeyFamily::Rsa, bits),
+        Ok(PublicKeyKind::P256) => (KeyFamily::Ecdsa, 256),
+        Ok(PublicKeyKind::P384) => (KeyFamily::Ecdsa, 384),
+        // Another curve (named by its OID), or another key algorithm.
+        Err(AlgError::UnsupportedSignature(o)) => match curve_bits(&o) {
+            Some(bits) => (KeyFamily::Ecdsa, bits),
+            None => return Err(SunsetError::UnknownKey(o.to_string())),
+        },
+        Err(AlgError::Malformed(e)) => return Err(SunsetError::Malformed(e)),
+        Err(e) => return Err(SunsetError::Malformed(e.to_string())),
+    };
+    Ok(KeySize { family, bits })
 }
 
 fn curve_bits(curve: &Oid) -> Option<usize> {
@@ -265,19 +179,6 @@ fn curve_bits(curve: &Oid) -> Option<usize> {
 /// Midnight UTC at the start of `d`.
 pub fn start_of(d: Date) -> OffsetDateTime {
     d.midnight().assume_utc()
-}
-
-/// The key of certificate `cert` (DER): its size and, when one is set, the instant its
-/// sunset begins. `None` when the certificate or its key cannot be read.
-pub fn key_sunset_of_cert(cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
-    key_sunset_of_spki(kenpo_core::cert::CertRef::spki_of(cert).ok()?)
-}
-
-/// As [`key_sunset_of_cert`] for a certificate's SubjectPublicKeyInfo (DER).
-pub fn key_sunset_of_spki(spki: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
-    let size = key_size_from_spki(spki).ok()?;
-    let at = size.sunset().map(start_of);
-    Some((size, at))
 }
 
 /// Key sunset dates that replace the table's for named key sizes (a validation policy's
@@ -333,16 +234,6 @@ impl SunsetOverrides {
         self.keys.insert(key, date);
     }
 
-    /// Whether nothing is overridden.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The overridden keys and their dates, by family then size.
-    pub fn entries(&self) -> impl Iterator<Item = (KeySize, Option<Date>)> + '_ {
-        self.keys.iter().map(|(k, d)| (*k, *d))
-    }
-
     /// The sunset date of `key`: the override, else the table's.
     pub fn key_sunset(&self, key: KeySize) -> Option<Date> {
         match self.keys.get(&key) {
@@ -351,13 +242,15 @@ impl SunsetOverrides {
         }
     }
 
-    /// As [`key_sunset_of_spki`], with the overrides.
+    /// The key of a SubjectPublicKeyInfo (DER): its size and, when one is set (the
+    /// override, else the table's), the instant its sunset begins. `None` when the key
+    /// cannot be read.
     pub fn key_sunset_of_spki(&self, spki: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
         let size = key_size_from_spki(spki).ok()?;
         Some((size, self.key_sunset(size).map(start_of)))
     }
 
-    /// As [`key_sunset_of_cert`], with the overrides.
+    /// As [`SunsetOverrides::key_sunset_of_spki`] for a certificate (DER).
     pub fn key_sunset_of_cert(&self, cert: &[u8]) -> Option<(KeySize, Option<OffsetDateTime>)> {
         self.key_sunset_of_spki(kenpo_core::cert::CertRef::spki_of(cert).ok()?)
     }
@@ -368,9 +261,16 @@ impl SunsetOverrides {
 mod tests {
     use super::*;
     use DigestAlgorithm::*;
+    use kenpo_core::oid;
 
     fn rsa(bits: usize) -> Option<Date> {
-        key_sunset(PublicKeyKind::Rsa { bits }, bits)
+        let family = KeyFamily::Rsa;
+        KeySize { family, bits }.sunset()
+    }
+
+    fn ecdsa(bits: usize) -> Option<Date> {
+        let family = KeyFamily::Ecdsa;
+        KeySize { family, bits }.sunset()
     }
 
     #[test]
@@ -387,24 +287,12 @@ mod tests {
 
     #[test]
     fn ecdsa_rows_at_their_boundaries() {
-        assert_eq!(key_sunset(PublicKeyKind::P256, 256), None);
-        assert_eq!(key_sunset(PublicKeyKind::P384, 384), None);
-        assert_eq!(
-            key_sunset(PublicKeyKind::P256, 224),
-            Some(date!(2021 - 10 - 01))
-        );
-        assert_eq!(
-            key_sunset(PublicKeyKind::P256, 255),
-            Some(date!(2021 - 10 - 01))
-        );
-        assert_eq!(
-            key_sunset(PublicKeyKind::P256, 163),
-            Some(date!(2012 - 08 - 01))
-        );
-        assert_eq!(
-            key_sunset(PublicKeyKind::P256, 160),
-            Some(date!(2012 - 08 - 01))
-        );
+        assert_eq!(ecdsa(256), None);
+        assert_eq!(ecdsa(384), None);
+        assert_eq!(ecdsa(224), Some(date!(2021 - 10 - 01)));
+        assert_eq!(ecdsa(255), Some(date!(2021 - 10 - 01)));
+        assert_eq!(ecdsa(163), Some(date!(2012 - 08 - 01)));
+        assert_eq!(ecdsa(160), Some(date!(2012 - 08 - 01)));
     }
 
     #[test]
@@ -443,25 +331,6 @@ mod tests {
     }
 
     #[test]
-    fn signature_takes_the_earliest_rule() {
-        let rsa2048 = PublicKeyKind::Rsa { bits: 2048 };
-        let got = signature_sunset(&SignatureAlgorithm::RsaPkcs1(Sha256), rsa2048, 2048);
-        assert_eq!(got, Some((date!(2029 - 01 - 01), "RSA-2048".into())));
-        let got = signature_sunset(&SignatureAlgorithm::RsaPkcs1(Sha1), rsa2048, 2048);
-        assert_eq!(got, Some((date!(2012 - 08 - 01), "SHA-1".into())));
-        let got = signature_sunset(
-            &SignatureAlgorithm::RsaPkcs1(Sha256),
-            PublicKeyKind::Rsa { bits: 3072 },
-            3072,
-        );
-        assert_eq!(got, None);
-        let got = signature_sunset(&SignatureAlgorithm::Ecdsa(Sha256), PublicKeyKind::P256, 256);
-        assert_eq!(got, None);
-        let got = signature_sunset(&SignatureAlgorithm::Ecdsa(Sha1), PublicKeyKind::P256, 256);
-        assert_eq!(got, Some((date!(2012 - 08 - 01), "SHA-1".into())));
-    }
-
-    #[test]
     fn key_sizes_from_test_pki_certificates() {
         let pki = kenpo_testpki::generate(&kenpo_testpki::Config::default()).unwrap();
         for (name, want) in [
@@ -473,8 +342,6 @@ mod tests {
             let c = kenpo_core::cert::CertRef::parse(der).unwrap();
             let k = key_size_from_spki(c.spki).unwrap();
             assert_eq!(k.name(), want, "{name}");
-            let kind = PublicKeyKind::from_spki_der(c.spki).unwrap();
-            assert_eq!(KeySize::from(kind), k, "{name}");
         }
         assert!(matches!(
             key_size_from_spki(b"\x30\x00"),

@@ -31,7 +31,6 @@ pub struct SignerInfoBuilder<'k> {
     issuer: Vec<u8>,
     serial: Vec<u8>,
     signed_attrs: Vec<Vec<u8>>,
-    unsigned_attrs: Vec<Vec<u8>>,
 }
 
 /// The result of [`SignerInfoBuilder::sign`].
@@ -52,19 +51,12 @@ impl<'k> SignerInfoBuilder<'k> {
             issuer: cert.issuer.to_vec(),
             serial: cert.serial_tlv.to_vec(),
             signed_attrs: Vec::new(),
-            unsigned_attrs: Vec::new(),
         }
     }
 
     /// Adds a signed attribute (an `Attribute` encoding, see [`attribute`]).
     pub fn signed_attr(mut self, attr: Vec<u8>) -> Self {
         self.signed_attrs.push(attr);
-        self
-    }
-
-    /// Adds an unsigned attribute.
-    pub fn unsigned_attr(mut self, attr: Vec<u8>) -> Self {
-        self.unsigned_attrs.push(attr);
         self
     }
 
@@ -88,13 +80,6 @@ impl<'k> SignerInfoBuilder<'k> {
             .to_der()
             .map_err(|e| CmsError::Build(e.to_string()))?;
         let sig = tlv(tag::OCTET_STRING, &[&signature]);
-        let unsigned = if self.unsigned_attrs.is_empty() {
-            Vec::new()
-        } else {
-            let mut u = set_of(self.unsigned_attrs.iter().map(Vec::as_slice).collect());
-            u[0] = tag::context(1);
-            u
-        };
         let der = tlv(
             tag::SEQUENCE,
             &[
@@ -104,7 +89,6 @@ impl<'k> SignerInfoBuilder<'k> {
                 &signed_field,
                 &sig_alg,
                 &sig,
-                &unsigned,
             ],
         );
         Ok(BuiltSignerInfo { der, signature })

@@ -67,6 +67,21 @@ pub enum SignerId<'a> {
     SubjectKeyId(&'a [u8]),
 }
 
+impl SignerId<'_> {
+    /// Whether `cert` is the certificate named: the same issuer and serial encodings, or a
+    /// subjectKeyIdentifier extension with the same octets.
+    pub fn matches(&self, cert: &crate::cert::CertRef<'_>) -> bool {
+        use der::Decode;
+        match *self {
+            Self::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
+            Self::SubjectKeyId(ski) => cert
+                .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
+                .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
+                .is_some_and(|v| v.as_bytes() == ski),
+        }
+    }
+}
+
 /// One SignerInfo.
 #[derive(Debug, Clone)]
 pub struct SignerInfoView<'a> {

@@ -283,30 +283,28 @@ impl Checker {
 
     /// Adds CRLs (DER or PEM each); each is parsed once, here. Unreadable ones are reported
     /// in the reasons of [`RevocationStatus::Unknown`] answers.
-    pub fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
-        if crls.is_empty() {
-            return self;
-        }
-        self.supplied_crls.extend(crls.into_iter().map(|c| {
+    pub fn with_crls(self, crls: Vec<Vec<u8>>) -> Self {
+        self.add_crls(crls.into_iter().map(|c| {
             if c.first() == Some(&0x30) {
                 Crl::from_der(c)
             } else {
                 Crl::from_pem_or_der(&c)
             }
             .map(Arc::new)
-        }));
-        self.supplied_named = crls::named(&self.supplied_crls);
-        self.supplied_scopes = scope::ScopeMemo::default();
-        self.answers = answers::AnswerMemo::default();
-        self
+        }))
     }
 
     /// Adds already parsed CRLs (shared, e.g. between checkers).
-    pub fn with_parsed_crls(mut self, crls: Vec<Arc<Crl>>) -> Self {
-        if crls.is_empty() {
+    pub fn with_parsed_crls(self, crls: Vec<Arc<Crl>>) -> Self {
+        self.add_crls(crls.into_iter().map(Ok))
+    }
+
+    fn add_crls(mut self, crls: impl Iterator<Item = Result<Arc<Crl>, CrlError>>) -> Self {
+        let mut crls = crls.peekable();
+        if crls.peek().is_none() {
             return self;
         }
-        self.supplied_crls.extend(crls.into_iter().map(Ok));
+        self.supplied_crls.extend(crls);
         self.supplied_named = crls::named(&self.supplied_crls);
         self.supplied_scopes = scope::ScopeMemo::default();
         self.answers = answers::AnswerMemo::default();
@@ -366,38 +364,30 @@ impl Checker {
 
     /// Forbids (true) or allows (false) every network fetch.
     pub fn offline(self, offline: bool) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.offline = offline;
-        self.with_fetch_config(c)
+        self.with_fetch(|c| c.offline = offline)
     }
 
     /// Total time for one fetch (the connect timeout is capped by it).
     pub fn with_timeout(self, timeout: std::time::Duration) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.timeout = timeout;
-        c.connect_timeout = c.connect_timeout.min(timeout);
-        self.with_fetch_config(c)
+        self.with_fetch(|c| {
+            c.timeout = timeout;
+            c.connect_timeout = c.connect_timeout.min(timeout);
+        })
     }
 
     /// Largest CRL accepted from the network, in bytes.
     pub fn with_max_crl_bytes(self, limit: u64) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.max_crl_bytes = limit;
-        self.with_fetch_config(c)
+        self.with_fetch(|c| c.max_crl_bytes = limit)
     }
 
     /// Largest OCSP response accepted from the network, in bytes.
     pub fn with_max_ocsp_bytes(self, limit: u64) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.max_ocsp_bytes = limit;
-        self.with_fetch_config(c)
+        self.with_fetch(|c| c.max_ocsp_bytes = limit)
     }
 
     /// Whether to use the environment's HTTP proxies (default true).
     pub fn with_system_proxy(self, on: bool) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.use_system_proxy = on;
-        self.with_fetch_config(c)
+        self.with_fetch(|c| c.use_system_proxy = on)
     }
 
     /// Keeps fetched CRLs and OCSP responses in `dir` (created when missing) between runs,
@@ -406,16 +396,18 @@ impl Checker {
     /// unreadable or oversized files are ignored; a failure to write is a note in the
     /// report, not an error.
     pub fn with_cache_dir(self, dir: std::path::PathBuf) -> Self {
-        let mut c = self.fetch_config.clone();
-        c.cache_dir = Some(dir);
-        self.with_fetch_config(c)
+        self.with_fetch(|c| c.cache_dir = Some(dir))
     }
 
     /// Fetches only from these hosts and ports when the list is not empty (see
     /// [`FetchConfig::allow`] and the network policy of [`crate::fetch`]).
     pub fn with_fetch_allow(self, allow: Vec<crate::fetch::AllowedOrigin>) -> Self {
+        self.with_fetch(|c| c.allow = allow)
+    }
+
+    fn with_fetch(self, change: impl FnOnce(&mut FetchConfig)) -> Self {
         let mut c = self.fetch_config.clone();
-        c.allow = allow;
+        change(&mut c);
         self.with_fetch_config(c)
     }
 

@@ -182,7 +182,7 @@ impl Checker {
                 Err(e) => why.push(format!(
                     "CRL signer \"{}\" (serial {}) {e}",
                     kenpo_core::asn1::name::name_string(signer.subject),
-                    asn1::hex_upper(asn1::canonical_int(signer.serial))
+                    hex::encode_upper(asn1::canonical_int(signer.serial))
                 )),
             }
         }

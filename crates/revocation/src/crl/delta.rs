@@ -85,14 +85,14 @@ impl Crl {
         };
         if cmp_numbers(number, base).is_lt() {
             return Err(DeltaMismatch::BaseTooOld {
-                complete: asn1::hex_upper(number),
-                base: asn1::hex_upper(base),
+                complete: hex::encode_upper(number),
+                base: hex::encode_upper(base),
             });
         }
         if cmp_numbers(number, delta_number).is_ge() {
             return Err(DeltaMismatch::NotNewer {
-                complete: asn1::hex_upper(number),
-                delta: asn1::hex_upper(delta_number),
+                complete: hex::encode_upper(number),
+                delta: hex::encode_upper(delta_number),
             });
         }
         Ok(())

@@ -20,7 +20,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -34,7 +33,7 @@ use kenpo_core::der_span::{Reader, SpanError, Tlv, parse_one, tag};
 use kenpo_core::timefmt::rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::asn1::{self, SigFailure};
+use crate::asn1::{self, SigFailure, range_of};
 use crate::names::{self, DistributionPoint, GeneralName};
 use crate::{DEFAULT_CLOCK_SKEW, Finding};
 
@@ -277,11 +276,6 @@ impl std::fmt::Debug for Crl {
     }
 }
 
-fn range_of(base: &[u8], part: &[u8]) -> Range<usize> {
-    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-    start..start + part.len()
-}
-
 /// One entry's fields read from its TLV.
 struct ParsedEntry<'a> {
     serial: &'a [u8],
@@ -326,7 +320,7 @@ fn parse_entry(t: Tlv<'_>) -> Result<ParsedEntry<'_>, CrlError> {
                 _ if critical => {
                     return Err(CrlError::UnsupportedCriticalEntryExtension {
                         oid: ext.oid,
-                        serial: asn1::hex_upper(serial),
+                        serial: hex::encode_upper(serial),
                     });
                 }
                 _ => {}
@@ -406,32 +400,21 @@ impl Crl {
                 let canonical = asn1::canonical_int(parsed.serial);
                 let date = parsed.entry.revocation_date;
                 // A serial listed twice keeps its earliest revocation.
-                let keep_earlier = |existing: u32, raw: &[u8]| -> u32 {
-                    match Self::entry_at(raw, existing) {
-                        Ok(e) if e.revocation_date <= date => existing,
-                        _ => offset,
+                let keep_earlier = |kept: &mut u32| {
+                    if !matches!(Self::entry_at(base, *kept), Ok(e) if e.revocation_date <= date) {
+                        *kept = offset;
                     }
                 };
                 match SerialKey::new(group, canonical) {
-                    Some(key) => match entries.entry(key) {
-                        Entry::Vacant(v) => {
-                            v.insert(offset);
-                        }
-                        Entry::Occupied(mut o) => {
-                            let keep = keep_earlier(*o.get(), base);
-                            o.insert(keep);
-                        }
-                    },
-                    None => match long_entries.entry((group, canonical.into())) {
-                        Entry::Vacant(v) => {
-                            v.insert(offset);
-                        }
-                        Entry::Occupied(mut o) => {
-                            let keep = keep_earlier(*o.get(), base);
-                            o.insert(keep);
-                        }
-                    },
-                }
+                    Some(key) => entries
+                        .entry(key)
+                        .and_modify(keep_earlier)
+                        .or_insert(offset),
+                    None => long_entries
+                        .entry((group, canonical.into()))
+                        .and_modify(keep_earlier)
+                        .or_insert(offset),
+                };
             }
         }
 

@@ -8,7 +8,7 @@ use kenpo_core::cms::{CmsError, attribute};
 use kenpo_core::der_span::{parse_one, tag, tlv};
 use kenpo_core::ess::SigningCertificateV2;
 use kenpo_core::oid;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 fn build_err(e: impl std::fmt::Display) -> CmsError {
     CmsError::Build(e.to_string())
@@ -33,24 +33,7 @@ pub fn message_digest(digest: &Digest) -> Result<Vec<u8>, CmsError> {
 
 /// The RFC 5280 `Time` encoding of `t` (whole seconds, UTC): UTCTime for 1950–2049,
 /// GeneralizedTime otherwise (RFC 5652 §11.3).
-pub fn time_value(t: OffsetDateTime) -> Vec<u8> {
-    let t = t.to_offset(UtcOffset::UTC);
-    let year = t.year();
-    if (1950..2050).contains(&year) {
-        let s = format!(
-            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-            year % 100,
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
-        tlv(tag::UTC_TIME, &[s.as_bytes()])
-    } else {
-        kenpo_core::timefmt::encode_generalized_time(t, 0)
-    }
-}
+pub use kenpo_core::timefmt::encode_x509_time as time_value;
 
 /// signing-time (RFC 5652 §11.3).
 pub fn signing_time(t: OffsetDateTime) -> Result<Vec<u8>, CmsError> {
@@ -92,27 +75,6 @@ pub fn add_unsigned_attrs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn signing_time_switches_to_generalized_time_in_2050() {
-        assert_eq!(
-            time_value(datetime!(2026-11-22 03:25:00.7 UTC)),
-            tlv(tag::UTC_TIME, &[b"261122032500Z"])
-        );
-        assert_eq!(
-            time_value(datetime!(2049-12-31 23:59:59 UTC)),
-            tlv(tag::UTC_TIME, &[b"491231235959Z"])
-        );
-        assert_eq!(
-            time_value(datetime!(2050-01-01 00:00:00 UTC)),
-            tlv(tag::GENERALIZED_TIME, &[b"20500101000000Z"])
-        );
-        assert_eq!(
-            time_value(datetime!(2026-11-22 12:25:00 +9)),
-            tlv(tag::UTC_TIME, &[b"261122032500Z"])
-        );
-    }
 
     #[test]
     fn unsigned_attrs_are_appended_verbatim() {

@@ -20,7 +20,6 @@
 use std::sync::atomic::Ordering;
 
 use const_oid::ObjectIdentifier as Oid;
-use der::Encode;
 use kenpo_core::cert::CertRef;
 use kenpo_core::cms::{SignerInfoBuilder, attribute, signed_data};
 use kenpo_core::der_span::{tag, tlv};
@@ -86,17 +85,6 @@ impl Refusal {
 
     fn system(what: &str, e: impl std::fmt::Display) -> Self {
         Self::new(FailInfo::SystemFailure, format!("{what}: {e}"))
-    }
-}
-
-/// `signing-time`: UTCTime through 2049, GeneralizedTime after (RFC 5652 §11.3).
-fn signing_time_value(t: OffsetDateTime) -> Result<Vec<u8>, der::Error> {
-    let secs = u64::try_from(t.unix_timestamp())
-        .map_err(|_| der::Error::from(der::ErrorKind::DateTime))?;
-    let d = std::time::Duration::from_secs(secs);
-    match der::asn1::UtcTime::from_unix_duration(d) {
-        Ok(u) => u.to_der(),
-        Err(_) => der::asn1::GeneralizedTime::from_unix_duration(d)?.to_der(),
     }
 }
 
@@ -232,7 +220,7 @@ impl Tsa {
             &[&tlv(tag::OCTET_STRING, &[digest.as_bytes()])],
         )
         .map_err(|e| e.to_string())?;
-        let time = signing_time_value(gen_time).map_err(|e| e.to_string())?;
+        let time = kenpo_core::timefmt::encode_x509_time(gen_time);
         let st = attribute(oid::ATTR_SIGNING_TIME, &[&time]).map_err(|e| e.to_string())?;
         let cert = CertRef::parse(&self.config.cert_der).map_err(|e| e.to_string())?;
         let si = SignerInfoBuilder::new(self.config.key.as_ref(), p.alg, &cert)
@@ -258,26 +246,5 @@ impl Tsa {
             &[&si.der],
         )
         .map_err(|e| e.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signing_time_switches_to_generalized_time_in_2050() {
-        let t2049 = OffsetDateTime::from_unix_timestamp(2_524_607_999)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let t2050 = OffsetDateTime::from_unix_timestamp(2_524_608_000)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(
-            signing_time_value(t2049).ok().map(|v| v[0]),
-            Some(tag::UTC_TIME)
-        );
-        assert_eq!(
-            signing_time_value(t2050).ok().map(|v| v[0]),
-            Some(tag::GENERALIZED_TIME)
-        );
     }
 }

@@ -72,22 +72,19 @@ impl Ctx {
     pub(super) fn new(opts: &ExtendOptions) -> Self {
         let anchors = certs_of(&opts.anchors);
         let store = certs_of(&opts.cert_store);
-        let online = crate::validate::with_allow(
-            Checker::new()
+        let checker = |c: Checker| {
+            let c = c
                 .with_trust_anchors(anchors.clone())
                 .with_crl_signer_candidates(store.clone())
-                .offline(opts.offline),
-            &opts.fetch_allow,
-        );
+                .offline(opts.offline);
+            crate::validate::with_allow(c, &opts.fetch_allow)
+        };
+        let online = checker(Checker::new());
         let all = crate::validate::with_cache(
-            crate::validate::with_allow(
+            checker(
                 Checker::new()
                     .with_crls(opts.crls.clone())
-                    .with_ocsp_responses(opts.ocsp_responses.clone())
-                    .with_trust_anchors(anchors.clone())
-                    .with_crl_signer_candidates(store.clone())
-                    .offline(opts.offline),
-                &opts.fetch_allow,
+                    .with_ocsp_responses(opts.ocsp_responses.clone()),
             ),
             opts.revocation_cache.as_deref(),
         );
@@ -235,15 +232,12 @@ fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
 fn signer_cert(si: &SignerInfoView<'_>, certs: &[Vec<u8>]) -> Option<Vec<u8>> {
     certs
         .iter()
-        .find(|c| {
-            kenpo_core::cert::CertRef::parse(c)
-                .is_ok_and(|cert| crate::signature::sid_matches(&si.sid, &cert))
-        })
+        .find(|c| kenpo_core::cert::CertRef::parse(c).is_ok_and(|cert| si.sid.matches(&cert)))
         .cloned()
 }
 
 /// Whether the SignerInfo has an unsigned attribute of type `attr`.
-pub(super) fn has(si: &SignerInfoView<'_>, attr: const_oid::ObjectIdentifier) -> bool {
+pub(crate) fn has(si: &SignerInfoView<'_>, attr: const_oid::ObjectIdentifier) -> bool {
     si.unsigned_attrs
         .as_ref()
         .is_some_and(|a| a.all_of(attr).next().is_some())

@@ -1,8 +1,14 @@
 //! The byte-preservation guard run before an extension is returned.
 
-use kenpo_core::cms::SignedDataView;
+use kenpo_core::cms::{AttributeView, SignedDataView, SignerInfoView};
 
 use super::ExtendError;
+
+fn unsigned<'a, 'b>(si: &'a SignerInfoView<'b>) -> &'a [AttributeView<'b>] {
+    si.unsigned_attrs
+        .as_ref()
+        .map_or(&[], |u| u.list.as_slice())
+}
 
 /// Guard: everything signed or hashed in `before` is byte-identical in `after`, and the
 /// earlier unsigned attributes are a prefix of the new ones.
@@ -22,16 +28,7 @@ pub(super) fn check_preserved(before: &[u8], after: &[u8]) -> Result<(), ExtendE
         {
             return Err(guard("a signed attribute or signature value"));
         }
-        let old = x
-            .unsigned_attrs
-            .as_ref()
-            .map(|u| u.list.as_slice())
-            .unwrap_or(&[]);
-        let new = y
-            .unsigned_attrs
-            .as_ref()
-            .map(|u| u.list.as_slice())
-            .unwrap_or(&[]);
+        let (old, new) = (unsigned(x), unsigned(y));
         if old.len() > new.len() || old.iter().zip(new).any(|(p, q)| p.raw != q.raw) {
             return Err(guard("an earlier unsigned attribute"));
         }

@@ -36,7 +36,8 @@ use kenpo_sign::Profile;
 use kenpo_tsa::client::{BlockingTsaClient, ClientConfig};
 use time::OffsetDateTime;
 
-use ctx::{Counts, Ctx, has};
+pub(crate) use ctx::has;
+use ctx::{Counts, Ctx};
 pub use error::ExtendError;
 use guard::check_preserved;
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};

@@ -54,9 +54,10 @@ pub struct PlanOptions {
 }
 
 /// Outcome for one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PlanStatus {
     /// Due later than the margin from the planning time.
+    #[default]
     Ok,
     /// Due within the margin from the planning time (or already past due), but the
     /// constraint itself has not passed.
@@ -117,7 +118,7 @@ pub struct Constraint {
 }
 
 /// The plan for one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilePlan {
     /// The file as given or found.
     pub path: String,
@@ -154,18 +155,8 @@ impl FilePlan {
         Self {
             path: path.to_owned(),
             status,
-            level: None,
-            protected_by: None,
-            gen_time: None,
-            certificate: None,
-            path_validated: false,
-            deadline: None,
-            due: None,
-            reason: None,
-            constraints: Vec::new(),
-            notes: Vec::new(),
             message: Some(message),
-            unreadable: false,
+            ..Self::default()
         }
     }
 

@@ -48,45 +48,6 @@ fn status_label(s: PlanStatus, lang: Lang) -> &'static str {
     }
 }
 
-struct Labels {
-    level: &'static str,
-    protected: &'static str,
-    due: &'static str,
-    reason: &'static str,
-    constraints: &'static str,
-    note: &'static str,
-    earliest: &'static str,
-    none: &'static str,
-    cert: &'static str,
-}
-
-fn labels(lang: Lang) -> Labels {
-    match lang {
-        Lang::Ja => Labels {
-            level: "署名レベル",
-            protected: "保護",
-            due: "更新期限",
-            reason: "理由",
-            constraints: "検討した制約",
-            note: "注記",
-            earliest: "最も早い更新期限",
-            none: "なし",
-            cert: "証明書",
-        },
-        Lang::En => Labels {
-            level: "level",
-            protected: "protected by",
-            due: "due",
-            reason: "reason",
-            constraints: "constraints considered",
-            note: "note",
-            earliest: "earliest due",
-            none: "none",
-            cert: "certificate",
-        },
-    }
-}
-
 impl PlanReport {
     /// The JSON document of `docs/plan-schema.md`.
     pub fn to_json(&self) -> Value {
@@ -107,7 +68,7 @@ impl PlanReport {
 
     /// Text, one block per file, sorted by due date.
     pub fn render_text(&self, lang: Lang) -> String {
-        let l = labels(lang);
+        let l = |ja, en| lang.pick(ja, en);
         let mut out = String::new();
         for f in &self.files {
             out.push_str(&format!("[{}] {}\n", status_label(f.status, lang), f.path));
@@ -119,24 +80,24 @@ impl PlanReport {
                     .gen_time
                     .map(|t| format!(" genTime {}", ts(t)))
                     .unwrap_or_default();
-                out.push_str(&format!(
-                    "  {}: {level}; {}: {}{gen_time}\n",
-                    l.level,
-                    l.protected,
-                    p.name()
-                ));
+                let (lv, by) = (l("署名レベル", "level"), l("保護", "protected by"));
+                let by_whom = p.name();
+                out.push_str(&format!("  {lv}: {level}; {by}: {by_whom}{gen_time}\n"));
             }
             if let Some(c) = &f.certificate {
-                out.push_str(&format!("  {}: {c}\n", l.cert));
+                out.push_str(&format!("  {}: {c}\n", l("証明書", "certificate")));
             }
             if let Some(d) = f.due {
-                out.push_str(&format!("  {}: {}\n", l.due, ymd(d)));
+                out.push_str(&format!("  {}: {}\n", l("更新期限", "due"), ymd(d)));
             }
             if let Some(r) = &f.reason {
-                out.push_str(&format!("  {}: {r}\n", l.reason));
+                out.push_str(&format!("  {}: {r}\n", l("理由", "reason")));
             }
             if !f.constraints.is_empty() {
-                out.push_str(&format!("  {}:\n", l.constraints));
+                out.push_str(&format!(
+                    "  {}:\n",
+                    l("検討した制約", "constraints considered")
+                ));
                 for c in &f.constraints {
                     let d = c
                         .date
@@ -146,7 +107,7 @@ impl PlanReport {
                 }
             }
             for n in &f.notes {
-                out.push_str(&format!("  {}: {n}\n", l.note));
+                out.push_str(&format!("  {}: {n}\n", l("注記", "note")));
             }
         }
         for k in &self.skipped {
@@ -163,8 +124,9 @@ impl PlanReport {
         let earliest = self
             .earliest_due()
             .map(ymd)
-            .unwrap_or_else(|| l.none.into());
-        out.push_str(&format!("{}: {earliest} ({SUNSET_POLICY})\n", l.earliest));
+            .unwrap_or_else(|| l("なし", "none").into());
+        let label = l("最も早い更新期限", "earliest due");
+        out.push_str(&format!("{label}: {earliest} ({SUNSET_POLICY})\n"));
         out
     }
 }

@@ -39,9 +39,11 @@ pub(super) fn plan_signer(
     pool: &[Vec<u8>],
     opts: &PlanOptions,
 ) -> FilePlan {
-    let mut plan = FilePlan::failed(path, PlanStatus::Ok, String::new());
-    plan.message = None;
-    plan.level = Some(stamps::level_of(sd, si));
+    let mut plan = FilePlan {
+        path: path.to_owned(),
+        level: Some(stamps::level_of(sd, si)),
+        ..FilePlan::default()
+    };
     let tokens = stamps::tokens_of(si, pool);
     let mut best: Option<(Protection, stamps::TokenFacts)> = None;
     for (kind, t) in tokens {

@@ -1,14 +1,14 @@
 //! Reading what protects a signature: its time-stamp tokens (facts only, no verification),
 //! the TSA or signer certificate, and that certificate's path.
 
-use der::Decode;
 use kenpo_core::alg::SignatureAlgorithm;
 use kenpo_core::cert::CertRef;
-use kenpo_core::cms::{SignedDataView, SignerId, SignerInfoView};
+use kenpo_core::cms::{SignedDataView, SignerInfoView};
 use kenpo_core::oid;
 use kenpo_tsa::TstInfo;
 use time::OffsetDateTime;
 
+use crate::lt::has;
 use crate::path::{PathValidator, RevocationMode, ValidationOptions};
 
 use kenpo_core::oid::{ATTR_CERTIFICATE_VALUES, ATTR_REVOCATION_VALUES};
@@ -31,24 +31,13 @@ pub(crate) struct TokenFacts {
     pub sig_alg: Result<SignatureAlgorithm, String>,
 }
 
-/// Whether `cert` is the one `sid` names.
-pub(crate) fn sid_matches(sid: &SignerId<'_>, cert: &CertRef<'_>) -> bool {
-    match *sid {
-        SignerId::IssuerSerial { issuer, serial } => issuer == cert.issuer && serial == cert.serial,
-        SignerId::SubjectKeyId(ski) => cert
-            .extension(const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| der::asn1::OctetString::from_der(e.value).ok())
-            .is_some_and(|v| v.as_bytes() == ski),
-    }
-}
-
 /// The certificate `si` names among `pools` (sid first, then ESSCertID(v2)).
 pub(crate) fn signer_cert<'c>(
     si: &SignerInfoView<'_>,
     pools: &[&'c [Vec<u8>]],
 ) -> Option<&'c [u8]> {
     let all = || pools.iter().flat_map(|p| p.iter());
-    if let Some(c) = all().find(|c| CertRef::parse(c).is_ok_and(|r| sid_matches(&si.sid, &r))) {
+    if let Some(c) = all().find(|c| CertRef::parse(c).is_ok_and(|r| si.sid.matches(&r))) {
         return Some(c);
     }
     let attrs = si.signed_attrs.as_ref()?;
@@ -154,21 +143,15 @@ pub(crate) fn tokens_of(
 /// Whether a SignerInfo carries long-term validation data (certificate-values or
 /// revocation-values), or the SignedData carries revocation data.
 pub(crate) fn has_lt_data(sd: &SignedDataView<'_>, si: &SignerInfoView<'_>) -> bool {
-    !sd.crls.is_empty()
-        || si.unsigned_attrs.as_ref().is_some_and(|a| {
-            a.all_of(ATTR_CERTIFICATE_VALUES).next().is_some()
-                || a.all_of(ATTR_REVOCATION_VALUES).next().is_some()
-        })
+    !sd.crls.is_empty() || has(si, ATTR_CERTIFICATE_VALUES) || has(si, ATTR_REVOCATION_VALUES)
 }
 
 /// The level the structure shows: B-LTA (archive time-stamp), B-LT (signature
 /// time-stamp plus validation data), B-T (signature time-stamp) or B-B.
 pub(crate) fn level_of(sd: &SignedDataView<'_>, si: &SignerInfoView<'_>) -> &'static str {
-    let attrs = si.unsigned_attrs.as_ref();
-    let has = |o| attrs.is_some_and(|a| a.all_of(o).next().is_some());
-    if has(oid::ATTR_ARCHIVE_TIME_STAMP_V3) || has(oid::ATTR_ARCHIVE_TIME_STAMP_V2) {
+    if has(si, oid::ATTR_ARCHIVE_TIME_STAMP_V3) || has(si, oid::ATTR_ARCHIVE_TIME_STAMP_V2) {
         "B-LTA"
-    } else if has(oid::ATTR_SIGNATURE_TIME_STAMP) {
+    } else if has(si, oid::ATTR_SIGNATURE_TIME_STAMP) {
         if has_lt_data(sd, si) { "B-LT" } else { "B-T" }
     } else {
         "B-B"

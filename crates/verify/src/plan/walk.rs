@@ -28,9 +28,7 @@ pub struct PlanInput {
 }
 
 fn has_signature_name(p: &Path) -> bool {
-    p.extension()
-        .and_then(|x| x.to_str())
-        .is_some_and(|x| matches!(x.to_ascii_lowercase().as_str(), "p7s" | "p7m" | "pkcs7"))
+    crate::batch::is_signature_name(p.as_os_str())
 }
 
 /// Whether the first bytes look like a CMS ContentInfo with signedData (DER/BER) or a
@@ -72,20 +70,12 @@ pub struct Collected {
 }
 
 /// The file `p` as a plan input, if it is one (by name or by its first bytes).
-fn input_of(p: PathBuf) -> Option<PlanInput> {
-    if has_signature_name(&p) {
-        Some(PlanInput {
-            path: p,
-            signature_name: true,
-        })
-    } else if looks_like_cms(&p) {
-        Some(PlanInput {
-            path: p,
-            signature_name: false,
-        })
-    } else {
-        None
-    }
+fn input_of(path: PathBuf) -> Option<PlanInput> {
+    let signature_name = has_signature_name(&path);
+    (signature_name || looks_like_cms(&path)).then_some(PlanInput {
+        path,
+        signature_name,
+    })
 }
 
 /// A link met in the walk of `root` (resolved): skipped when its target is outside `root`
@@ -99,13 +89,9 @@ fn link(p: PathBuf, root: &Path, out: &mut Collected) {
                 out.inputs.push(i);
             }
         }
-        Ok(t) => out.skipped.push(SkippedLink {
+        target => out.skipped.push(SkippedLink {
             path: p,
-            target: Some(t),
-        }),
-        Err(_) => out.skipped.push(SkippedLink {
-            path: p,
-            target: None,
+            target: target.ok(),
         }),
     }
 }

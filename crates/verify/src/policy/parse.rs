@@ -123,14 +123,10 @@ fn anchor(e: &AnchorEntry, base: &Path) -> Result<Vec<[u8; 32]>, PolicyError> {
             if certs.is_empty() {
                 return Err(PolicyError::Anchor { path });
             }
+            let sha256 = |c| kenpo_core::alg::DigestAlgorithm::Sha256.digest(c);
             Ok(certs
                 .iter()
-                .map(|c| {
-                    let d = kenpo_core::alg::DigestAlgorithm::Sha256.digest(c);
-                    let mut out = [0u8; 32];
-                    out.copy_from_slice(d.as_bytes());
-                    out
-                })
+                .filter_map(|c| sha256(c).as_bytes().try_into().ok())
                 .collect())
         }
         _ => Err(bad(

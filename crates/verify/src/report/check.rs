@@ -18,7 +18,7 @@ use kenpo_core::shared_cert::SharedCert;
 use kenpo_sign::Profile;
 use time::OffsetDateTime;
 
-use super::Text;
+use super::{Lang, Text};
 use crate::path::PathError;
 use crate::sunset::KeySize;
 use crate::validate::evidence::TimestampKind;
@@ -110,113 +110,78 @@ pub enum PathStep {
 impl PathStep {
     /// The step's name (`validity[0]`, `policies` …).
     pub fn name(self) -> Cow<'static, str> {
-        let (base, k) = match self {
-            Self::Signature(k) => ("signature", k),
-            Self::Validity(k) => ("validity", k),
-            Self::NameConstraints(k) => ("name-constraints", k),
-            Self::Ca(k) => ("ca", k),
-            Self::Revocation(k) => ("revocation", k),
-            Self::Policies => return Cow::Borrowed("policies"),
-            Self::LeafUsage => return Cow::Borrowed("leaf-usage"),
-        };
-        Cow::Owned(format!("{base}[{k}]"))
+        self.name_in(Lang::En)
     }
 
-    fn name_ja(self) -> Cow<'static, str> {
-        let (base, k) = match self {
-            Self::Signature(k) => ("証明書署名", k),
-            Self::Validity(k) => ("有効期間", k),
-            Self::NameConstraints(k) => ("名前制約", k),
-            Self::Ca(k) => ("CA制約", k),
-            Self::Revocation(k) => ("失効確認", k),
-            Self::Policies => return Cow::Borrowed("証明書ポリシー"),
-            Self::LeafUsage => return Cow::Borrowed("鍵用途"),
+    fn name_in(self, lang: Lang) -> Cow<'static, str> {
+        let ((en, ja), k) = match self {
+            Self::Signature(k) => (("signature", "証明書署名"), k),
+            Self::Validity(k) => (("validity", "有効期間"), k),
+            Self::NameConstraints(k) => (("name-constraints", "名前制約"), k),
+            Self::Ca(k) => (("ca", "CA制約"), k),
+            Self::Revocation(k) => (("revocation", "失効確認"), k),
+            Self::Policies => return Cow::Borrowed(lang.pick("証明書ポリシー", "policies")),
+            Self::LeafUsage => return Cow::Borrowed(lang.pick("鍵用途", "leaf-usage")),
         };
-        Cow::Owned(format!("{base}[{k}]"))
+        Cow::Owned(format!("{}[{k}]", lang.pick(ja, en)))
     }
 }
 
 impl CheckKind {
     /// The contract name of the check (the JSON report's `name`).
     pub fn name(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self {
-            Self::Format => "format",
-            Self::Certificate => "certificate",
-            Self::SignerCertificate => "signer-certificate",
-            Self::DigestAlgorithm => "digest-algorithm",
-            Self::SignatureAlgorithm => "signature-algorithm",
-            Self::ContentType => "content-type",
-            Self::MessageDigest => "message-digest",
-            Self::SigningTime => "signing-time",
-            Self::SigningCertificate { v2: false } => "signing-certificate",
-            Self::SigningCertificate { v2: true } => "signing-certificate-v2",
-            Self::AlgorithmProtection => "cms-algorithm-protection",
-            Self::Content => "content",
-            Self::SignatureValue => "signature",
-            Self::CounterSignature => "counter-signature",
-            Self::SigningCertificateBinding => "signing-certificate-binding",
-            Self::AlgorithmSupport => "algorithm-support",
-            Self::SignedData => "signed-data",
-            Self::Profile => "profile",
-            Self::Timestamp(k) => match k {
-                TimestampKind::Signature => "timestamp:signature",
-                TimestampKind::Content => "timestamp:content",
-                TimestampKind::ArchiveV2 => "timestamp:archive-v2",
-                TimestampKind::ArchiveV3 => "timestamp:archive-v3",
-                TimestampKind::Archive => "timestamp:archive",
-                TimestampKind::Document => "timestamp:document",
-            },
-            Self::TsaControlTime => "timestamp:tsa-control-time",
-            Self::TimestampOrder => "timestamp-order",
-            Self::AlgorithmSunset => "algorithm-sunset",
-            Self::BestSignatureTime => "best-signature-time",
-            Self::RevocationData => "revocation-data",
-            Self::Path => "path",
-            Self::PathStep(s) => return Cow::Owned(["path:", &s.name()].concat()),
-            Self::Level => "level",
-            Self::Budget => "budget",
-        })
+        self.name_in(Lang::En)
     }
 
     /// The check's name in Japanese, for the text report.
     pub fn name_ja(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self {
-            Self::Format => "形式",
-            Self::Certificate => "証明書",
-            Self::SignerCertificate => "署名者証明書",
-            Self::DigestAlgorithm => "ダイジェストアルゴリズム",
-            Self::SignatureAlgorithm => "署名アルゴリズム",
-            Self::ContentType => "コンテンツタイプ",
-            Self::MessageDigest => "メッセージダイジェスト",
-            Self::SigningTime => "署名時刻",
-            Self::SigningCertificate { v2: false } => "署名証明書属性",
-            Self::SigningCertificate { v2: true } => "署名証明書属性v2",
-            Self::AlgorithmProtection => "アルゴリズム保護",
-            Self::Content => "署名対象コンテンツ",
-            Self::SignatureValue => "署名値",
-            Self::CounterSignature => "副署名",
-            Self::SigningCertificateBinding => "署名者証明書の結び付け",
-            Self::AlgorithmSupport => "アルゴリズム対応",
-            Self::SignedData => "署名対象データ",
-            Self::Profile => "プロファイル",
+        self.name_in(Lang::Ja)
+    }
+
+    fn name_in(self, lang: Lang) -> Cow<'static, str> {
+        let (en, ja) = match self {
+            Self::Format => ("format", "形式"),
+            Self::Certificate => ("certificate", "証明書"),
+            Self::SignerCertificate => ("signer-certificate", "署名者証明書"),
+            Self::DigestAlgorithm => ("digest-algorithm", "ダイジェストアルゴリズム"),
+            Self::SignatureAlgorithm => ("signature-algorithm", "署名アルゴリズム"),
+            Self::ContentType => ("content-type", "コンテンツタイプ"),
+            Self::MessageDigest => ("message-digest", "メッセージダイジェスト"),
+            Self::SigningTime => ("signing-time", "署名時刻"),
+            Self::SigningCertificate { v2: false } => ("signing-certificate", "署名証明書属性"),
+            Self::SigningCertificate { v2: true } => ("signing-certificate-v2", "署名証明書属性v2"),
+            Self::AlgorithmProtection => ("cms-algorithm-protection", "アルゴリズム保護"),
+            Self::Content => ("content", "署名対象コンテンツ"),
+            Self::SignatureValue => ("signature", "署名値"),
+            Self::CounterSignature => ("counter-signature", "副署名"),
+            Self::SigningCertificateBinding => {
+                ("signing-certificate-binding", "署名者証明書の結び付け")
+            }
+            Self::AlgorithmSupport => ("algorithm-support", "アルゴリズム対応"),
+            Self::SignedData => ("signed-data", "署名対象データ"),
+            Self::Profile => ("profile", "プロファイル"),
             Self::Timestamp(k) => match k {
-                TimestampKind::Signature => "署名タイムスタンプ",
-                TimestampKind::Content => "コンテンツタイムスタンプ",
-                TimestampKind::ArchiveV2 => "アーカイブタイムスタンプv2",
-                TimestampKind::ArchiveV3 => "アーカイブタイムスタンプv3",
-                TimestampKind::Archive => "アーカイブタイムスタンプ",
-                TimestampKind::Document => "文書タイムスタンプ",
+                TimestampKind::Signature => ("timestamp:signature", "署名タイムスタンプ"),
+                TimestampKind::Content => ("timestamp:content", "コンテンツタイムスタンプ"),
+                TimestampKind::ArchiveV2 => ("timestamp:archive-v2", "アーカイブタイムスタンプv2"),
+                TimestampKind::ArchiveV3 => ("timestamp:archive-v3", "アーカイブタイムスタンプv3"),
+                TimestampKind::Archive => ("timestamp:archive", "アーカイブタイムスタンプ"),
+                TimestampKind::Document => ("timestamp:document", "文書タイムスタンプ"),
             },
-            Self::TsaControlTime => "TSA証明書パスの確認時刻",
-            Self::TimestampOrder => "タイムスタンプの順序",
-            Self::AlgorithmSunset => "アルゴリズム有効期限",
-            Self::BestSignatureTime => "最良署名時刻",
-            Self::RevocationData => "失効情報",
-            Self::Path => "証明書パス",
-            Self::PathStep(s) => return Cow::Owned(["証明書パス:", &s.name_ja()].concat()),
-            Self::Level => "レベル",
-            Self::Budget => "処理上限",
-        })
+            Self::TsaControlTime => ("timestamp:tsa-control-time", "TSA証明書パスの確認時刻"),
+            Self::TimestampOrder => ("timestamp-order", "タイムスタンプの順序"),
+            Self::AlgorithmSunset => ("algorithm-sunset", "アルゴリズム有効期限"),
+            Self::BestSignatureTime => ("best-signature-time", "最良署名時刻"),
+            Self::RevocationData => ("revocation-data", "失効情報"),
+            Self::Path => ("path", "証明書パス"),
+            Self::PathStep(s) => {
+                let path = lang.pick("証明書パス:", "path:");
+                return Cow::Owned([path, &s.name_in(lang)].concat());
+            }
+            Self::Level => ("level", "レベル"),
+            Self::Budget => ("budget", "処理上限"),
+        };
+        Cow::Borrowed(lang.pick(ja, en))
     }
 }
 

@@ -327,7 +327,7 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
                     s,
                     "{} の{}は無効です: ",
                     when,
-                    super::words::timestamp_kind_of(t.kind, super::Lang::Ja)
+                    super::words::timestamp_kind(t.kind.role(), super::Lang::Ja)
                 );
             }
             timestamp_ja(&t.finding, &mut s);

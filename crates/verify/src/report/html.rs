@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use kenpo_core::timefmt::rfc3339;
+
 use super::{CheckReport, Lang, Report, SignatureReport, TextOptions, words};
 use crate::Indication;
 
@@ -107,53 +109,40 @@ fn signature(
         row(o, l("判定の理由", "Why"), words::explain(sub, lang));
     }
     row(o, l("署名者", "Signer"), &super::signer_line(&s.signer));
-    row(
-        o,
-        l("資格", "Qualifications"),
-        &super::roles_line(&s.signer.hc_roles, lang),
-    );
+    let roles = super::roles_line(&s.signer.hc_roles, lang);
+    row(o, l("資格", "Qualifications"), &roles);
+    let best = rfc3339(s.best_signature_time);
     row(
         o,
         l("署名日時 (最良署名時刻)", "Signed (best signature time)"),
-        &kenpo_core::timefmt::rfc3339(s.best_signature_time),
+        &best,
     );
-    row(
-        o,
-        l("保存状態", "Preservation"),
-        &super::preservation_line(s, lang, opts.renewal_due),
-    );
-    row(
-        o,
-        l("証明書ポリシー", "Certificate policies"),
-        &super::policies_line(&s.signer.policy_oids, lang),
-    );
+    let state = super::preservation_line(s, lang, opts.renewal_due);
+    row(o, l("保存状態", "Preservation"), &state);
+    let policies = super::policies_line(&s.signer.policy_oids, lang);
+    row(o, l("証明書ポリシー", "Certificate policies"), &policies);
+    let claimed = s.signing_time.map_or("-".into(), rfc3339);
     row(
         o,
         l("署名時刻(自己申告)", "Signing time (claimed)"),
-        &s.signing_time
-            .map_or("-".into(), kenpo_core::timefmt::rfc3339),
+        &claimed,
     );
     for ts in &s.timestamps {
+        let valid = if ts.valid {
+            l("有効", "valid")
+        } else {
+            l("無効", "INVALID")
+        };
+        let at = ts.gen_time.map_or("-".into(), rfc3339);
         row(
             o,
             words::timestamp_kind(ts.kind, lang),
-            &format!(
-                "{} {}",
-                ts.gen_time.map_or("-".into(), kenpo_core::timefmt::rfc3339),
-                if ts.valid {
-                    l("有効", "valid")
-                } else {
-                    l("無効", "INVALID")
-                }
-            ),
+            &format!("{at} {valid}"),
         );
     }
+    let unmet = format!("{} ({policy})", l("未充足要件", "Requirement not met"));
     for r in &s.policy_unmet {
-        row(
-            o,
-            &format!("{} ({policy})", l("未充足要件", "Requirement not met")),
-            &format!("[{}] {}", r.code(), r.text(lang)),
-        );
+        row(o, &unmet, &format!("[{}] {}", r.code(), r.text(lang)));
     }
     o.push_str("</table>\n");
     checks_table(o, &s.checks, lang);
@@ -184,11 +173,8 @@ pub fn render(report: &Report, lang: Lang, opts: TextOptions) -> String {
     }
     o.push_str("<table>\n");
     row(&mut o, l("検証ポリシー", "Policy"), &report.policy);
-    row(
-        &mut o,
-        l("検証時刻", "Validation time"),
-        &kenpo_core::timefmt::rfc3339(report.validation_time),
-    );
+    let at = rfc3339(report.validation_time);
+    row(&mut o, l("検証時刻", "Validation time"), &at);
     o.push_str("</table>\n");
     for (i, s) in report.signatures.iter().enumerate() {
         signature(&mut o, i, s, lang, &report.policy, opts);

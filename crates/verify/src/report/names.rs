@@ -2,8 +2,8 @@
 //! HPKI certificates carry the holder's name and organisation in kanji (UTF8String), e.g.
 //! `CN=神楽坂　三十四` and `O=医療情報大学病院` in the MEDIS test signer.
 
-use der::Decode;
-use der::asn1::{PrintableStringRef, Utf8StringRef};
+use der::{Decode, Encode};
+use kenpo_core::asn1::string::directory_string;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
@@ -59,13 +59,9 @@ fn alt_name(n: &Name) -> AltName {
 }
 
 fn text_of(v: &der::Any) -> Option<String> {
-    v.decode_as::<Utf8StringRef<'_>>()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|_| {
-            v.decode_as::<PrintableStringRef<'_>>()
-                .map(|s| s.as_str().to_owned())
-        })
-        .ok()
+    let der = v.to_der().ok()?;
+    let t = kenpo_core::der_span::parse_one(&der).ok()?;
+    directory_string(t).ok().map(Into::into)
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! time-stamp types, HPKI hcRole qualifications and the certificate policies known by name.
 
 use super::Lang;
-use crate::validate::evidence::TimestampKind;
 use crate::{Indication, SubIndication};
 
 /// The verdict as a reader says it: `合格` / `不合格` / `判定不能` in Japanese (the ETSI name
@@ -19,10 +18,7 @@ pub fn indication(i: Indication, lang: Lang) -> &'static str {
 /// The verdict with its ETSI name and sub-indication: `合格 (TOTAL_PASSED)`,
 /// `不合格 (TOTAL_FAILED / HASH_FAILURE)`; in English `TOTAL_FAILED / HASH_FAILURE`.
 pub fn verdict(i: Indication, sub: Option<SubIndication>, lang: Lang) -> String {
-    let etsi = match sub {
-        Some(s) => format!("{} / {}", i.name(), s.name()),
-        None => i.name().to_owned(),
-    };
+    let etsi = super::verdict(i.name(), sub);
     match lang {
         Lang::Ja => format!("{} ({etsi})", indication(i, lang)),
         Lang::En => etsi,
@@ -143,11 +139,6 @@ pub fn timestamp_kind(kind: &str, lang: Lang) -> &'static str {
         (Lang::En, "document") => "document time-stamp",
         (Lang::En, _) => "time-stamp",
     }
-}
-
-/// The type of a time-stamp check's kind.
-pub fn timestamp_kind_of(kind: TimestampKind, lang: Lang) -> &'static str {
-    timestamp_kind(kind.role(), lang)
 }
 
 /// HPKI hcRole qualifications (the codeDataFreeText of the HPKI certificate policy's

@@ -52,9 +52,7 @@ impl TokenEntry<'_> {
             SignerId::IssuerSerial { issuer, serial } => {
                 CertRef::issuer_and_serial(cert).is_ok_and(|(i, s)| i == issuer && s == serial)
             }
-            SignerId::SubjectKeyId(_) => {
-                CertRef::parse(cert).is_ok_and(|c| crate::signature::sid_matches(&self.sid, &c))
-            }
+            SignerId::SubjectKeyId(_) => CertRef::parse(cert).is_ok_and(|c| self.sid.matches(&c)),
         }
     }
 }
