@@ -244,3 +244,196 @@ fn sign_and_timestamp_pdf() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// `kenpo-sign verify` of the JSON output, as a value.
+fn verify_json(pdf: &Path) -> (Option<i32>, serde_json::Value) {
+    let (root, tsa_ca) = (p("root-ca.pem"), p("tsa-ca.pem"));
+    let crls = [p("hpki-sign-ca.crl"), p("root-ca.crl"), p("tsa-ca.crl")];
+    let o = run(&[
+        "verify",
+        pdf.to_str().unwrap(),
+        "--trust",
+        &root,
+        "--trust",
+        &tsa_ca,
+        "--crl",
+        &crls[0],
+        "--crl",
+        &crls[1],
+        "--crl",
+        &crls[2],
+        "--offline",
+        "--format",
+        "json",
+    ]);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    (o.status.code(), v)
+}
+
+const PYHANKO_SIGN: &str = r#"
+import sys, warnings
+warnings.simplefilter("ignore")
+from pyhanko.sign import signers, fields, timestamps
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+key, cert, chain, src, dst = sys.argv[1:6]
+tsa = sys.argv[6] if len(sys.argv) > 6 else None
+s = signers.SimpleSigner.load(key, cert, ca_chain_files=(chain,))
+ts = timestamps.HTTPTimeStamper(tsa) if tsa else None
+with open(src, "rb") as f:
+    w = IncrementalPdfFileWriter(f)
+    meta = signers.PdfSignatureMetadata(field_name="Sig1", subfilter=fields.SigSeedSubFilter.PADES)
+    out = signers.sign_pdf(w, meta, signer=s, timestamper=ts)
+    open(dst, "wb").write(out.getvalue())
+"#;
+
+#[test]
+fn verify_pdf_signatures() {
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    let d = doc.to_str().unwrap();
+    let (cert, key, chain) = (
+        p("hpki-signer.pem"),
+        p("hpki-signer.key.pem"),
+        p("hpki-sign-ca.pem"),
+    );
+    let server = Server::start(&work.path().join("tsa-state"));
+    let tsa_ca = p("tsa-ca.pem");
+
+    // kenpo-sign's own B-T: passes, PAdES, whole file, not modified.
+    let bt = work.path().join("bt.pdf");
+    let o = run(&[
+        "sign",
+        d,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--chain",
+        &chain,
+        "--yes",
+        "--tsa",
+        &server.url,
+        "--trust",
+        &tsa_ca,
+        "-o",
+        bt.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (code, v) = verify_json(&bt);
+    let s = &v["signatures"][0];
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["indication"], "TOTAL_PASSED", "{v}");
+    assert_eq!(s["level"], "B-T", "{v}");
+    assert_eq!(
+        (
+            s["format"].as_str(),
+            s["covers"].as_str(),
+            s["modified_after_signing"].as_bool()
+        ),
+        (Some("PAdES"), Some("whole-file"), Some(false))
+    );
+
+    // A document time-stamp after it: the signature covers its revision, is not modified,
+    // and lists the document time-stamp.
+    let ts = work.path().join("bt-ts.pdf");
+    let o = run(&[
+        "timestamp",
+        bt.to_str().unwrap(),
+        "--tsa",
+        &server.url,
+        "--trust",
+        &tsa_ca,
+        "--embed",
+        "-o",
+        ts.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (code, v) = verify_json(&ts);
+    let s = &v["signatures"][0];
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(
+        (s["covers"].as_str(), s["modified_after_signing"].as_bool()),
+        (Some("revision"), Some(false)),
+        "{v}"
+    );
+    let doc_ts: Vec<_> = s["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == "document")
+        .collect();
+    assert_eq!(doc_ts.len(), 1, "{v}");
+    assert_eq!(doc_ts[0]["valid"], true, "{v}");
+
+    // An update after signing that changes the page: modified, TOTAL_FAILED.
+    let signed = std::fs::read(&bt).unwrap();
+    let text_of = String::from_utf8_lossy(&signed);
+    let prev: u64 = text_of
+        .rsplit("startxref")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut changed = signed.clone();
+    let at = changed.len();
+    changed.extend_from_slice(b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]>>endobj\n");
+    let xref = changed.len();
+    changed.extend_from_slice(format!("xref\n3 1\n{at:010} 00000 n \ntrailer<</Size 20/Root 1 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    let modified = work.path().join("modified.pdf");
+    std::fs::write(&modified, &changed).unwrap();
+    let (code, v) = verify_json(&modified);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["signatures"][0]["modified_after_signing"], true, "{v}");
+    assert_eq!(
+        v["signatures"][0]["sub_indication"], "FORMAT_FAILURE",
+        "{v}"
+    );
+
+    // A tampered byte inside the signed range: TOTAL_FAILED.
+    let mut tampered = signed.clone();
+    tampered[MINIMAL.len() - 40] ^= 1;
+    let t = work.path().join("tampered.pdf");
+    std::fs::write(&t, &tampered).unwrap();
+    let (code, v) = verify_json(&t);
+    assert_eq!(code, Some(1), "{v}");
+
+    // pyHanko's B-B and B-T verify.
+    if let Some(py) = python() {
+        for (name, tsa) in [
+            ("py-bb.pdf", None),
+            ("py-bt.pdf", Some(server.url.as_str())),
+        ] {
+            let out = work.path().join(name);
+            let mut cmd = Command::new(&py);
+            cmd.arg("-c")
+                .arg(PYHANKO_SIGN)
+                .args([&key, &cert, &chain, d, out.to_str().unwrap()]);
+            if let Some(u) = tsa {
+                cmd.arg(u);
+            }
+            let o = cmd.output().unwrap();
+            assert!(
+                o.status.success(),
+                "pyHanko signing: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let (code, v) = verify_json(&out);
+            assert_eq!(code, Some(0), "{name}: {v}");
+            let s = &v["signatures"][0];
+            assert_eq!(
+                s["level"],
+                if tsa.is_some() { "B-T" } else { "B-B" },
+                "{name}: {v}"
+            );
+            assert_eq!(
+                (s["format"].as_str(), s["covers"].as_str()),
+                (Some("PAdES"), Some("whole-file")),
+                "{name}"
+            );
+        }
+    }
+}

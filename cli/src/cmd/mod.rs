@@ -19,3 +19,4 @@ pub mod timestamp_verify;
 pub mod tsa_serve;
 pub mod verify;
 pub mod verify_cert;
+pub mod verify_pdf;

@@ -527,6 +527,20 @@ impl<S: Source> Document<S> {
         filter::decode(&s.dict, raw, self.budget.max_stream_bytes, offset)
     }
 
+    /// The object numbers whose cross-reference entry here differs from `older`'s (new
+    /// objects and objects written again), sorted: what the revisions after `older` changed.
+    /// `older` is typically the same file opened over a prefix (an earlier revision).
+    pub fn objects_changed_since<T>(&self, older: &Document<T>) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .entries
+            .iter()
+            .filter(|(n, e)| older.entries.get(n) != Some(e))
+            .map(|(n, _)| *n)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The source, to read the file again (e.g. to copy it into an incremental update).
     pub fn source_mut(&mut self) -> &mut S {
         &mut self.src
