@@ -27,16 +27,8 @@ pub fn run(args: &Args, req: &VerifyRequest<'_>, pdf: &[u8]) -> Result<u8, CliEr
             );
             for (i, s) in v.signatures.iter().enumerate() {
                 outln!(
-                    "PDF signature {}: {} ({}), {}, modified after signing: {}",
+                    "PDF signature {}: PAdES ({}), {}, modified after signing: {}",
                     i + 1,
-                    if s.sub_filter
-                        .as_deref()
-                        .is_some_and(|f| f.starts_with("ETSI."))
-                    {
-                        "PAdES"
-                    } else {
-                        "PDF-PKCS7"
-                    },
                     s.sub_filter.as_deref().unwrap_or("no /SubFilter"),
                     if s.covers_whole_file {
                         "covers the whole file"

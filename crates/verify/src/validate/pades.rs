@@ -77,8 +77,7 @@ pub struct PdfVerification {
 }
 
 impl PdfVerification {
-    /// The report's JSON with, per signature, `format` (`PAdES`, or `PDF-PKCS7` for the
-    /// adbe forms), `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
+    /// The report's JSON with, per signature, `format` (`PAdES`), `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
     /// document time-stamps covering it in `timestamps` with `"type": "document"`.
     pub fn to_json(&self) -> Value {
         let mut v = self.report.to_json();
@@ -87,11 +86,9 @@ impl PdfVerification {
                 let Some(f) = self.signatures.get(i) else {
                     continue;
                 };
-                let etsi = f
-                    .sub_filter
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with("ETSI."));
-                s["format"] = json!(if etsi { "PAdES" } else { "PDF-PKCS7" });
+                // The contract's name for every PDF signature, adbe.pkcs7.detached included
+                // (the text output names the /SubFilter).
+                s["format"] = json!("PAdES");
                 s["covers"] = json!(if f.covers_whole_file {
                     "whole-file"
                 } else {
