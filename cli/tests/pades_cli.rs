@@ -325,6 +325,8 @@ fn verify_pdf_signatures() {
     assert_eq!(code, Some(0), "{v}");
     assert_eq!(v["indication"], "TOTAL_PASSED", "{v}");
     assert_eq!(s["level"], "B-T", "{v}");
+    // The claimed signing time comes from /M (the CMS has no signing-time attribute).
+    assert!(s["signing_time"].is_string(), "{v}");
     assert_eq!(
         (
             s["format"].as_str(),

@@ -194,6 +194,10 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
                     ),
                 );
             }
+            // PAdES puts the claimed signing time in /M, not in the CMS.
+            if sr.signing_time.is_none() {
+                sr.signing_time = s.m.as_deref().and_then(pdf_date);
+            }
             if !range_ok || !modified.is_empty() {
                 sr.indication = Indication::TotalFailed;
                 sr.sub_indication = Some(SubIndication::FORMAT_FAILURE);
@@ -512,4 +516,64 @@ fn modifications(
         }
     }
     Ok(found)
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional; no offset
+/// means UTC here).
+fn pdf_date(s: &str) -> Option<OffsetDateTime> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() < 4 {
+        return None;
+    }
+    let rest = &s[digits.len()..];
+    let part = |from: usize, len: usize, default: u32| -> Option<u32> {
+        match digits.get(from..from + len) {
+            Some(p) => p.parse().ok(),
+            None if digits.len() <= from => Some(default),
+            None => None,
+        }
+    };
+    let year = i32::try_from(part(0, 4, 0)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(part(4, 2, 1)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, month, u8::try_from(part(6, 2, 1)?).ok()?).ok()?;
+    let t = time::Time::from_hms(
+        u8::try_from(part(8, 2, 0)?).ok()?,
+        u8::try_from(part(10, 2, 0)?).ok()?,
+        u8::try_from(part(12, 2, 0)?).ok()?,
+    )
+    .ok()?;
+    let offset = match rest.chars().next() {
+        Some(sign @ ('+' | '-')) => {
+            let n: String = rest[1..].chars().filter(char::is_ascii_digit).collect();
+            let h: i8 = n.get(0..2).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let m: i8 = n.get(2..4).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let (h, m) = if sign == '-' { (-h, -m) } else { (h, m) };
+            time::UtcOffset::from_hms(h, m, 0).ok()?
+        }
+        _ => time::UtcOffset::UTC,
+    };
+    Some(time::PrimitiveDateTime::new(date, t).assume_offset(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pdf_date;
+
+    #[test]
+    fn pdf_dates() {
+        let t = |s| pdf_date(s).map(kenpo_core::timefmt::rfc3339);
+        assert_eq!(
+            t("D:20191205093552+01'00'").as_deref(),
+            Some("2019-12-05T08:35:52Z")
+        );
+        assert_eq!(
+            t("D:20260401093000Z").as_deref(),
+            Some("2026-04-01T09:30:00Z")
+        );
+        assert_eq!(t("D:2026").as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(t("D:20261301"), None);
+        assert_eq!(t("garbage"), None);
+    }
 }
