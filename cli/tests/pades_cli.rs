@@ -367,6 +367,24 @@ fn verify_pdf_signatures() {
         .collect();
     assert_eq!(doc_ts.len(), 1, "{v}");
     assert_eq!(doc_ts[0]["valid"], true, "{v}");
+    // Without the TSA's anchor the document time-stamp is not valid.
+    let o = run(&[
+        "verify",
+        ts.to_str().unwrap(),
+        "--trust",
+        &p("root-ca.pem"),
+        "--offline",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc_ts: Vec<_> = v["signatures"][0]["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == "document")
+        .collect();
+    assert_eq!(doc_ts[0]["valid"], false, "{v}");
 
     // An update after signing that changes the page: modified, TOTAL_FAILED.
     let signed = std::fs::read(&bt).unwrap();

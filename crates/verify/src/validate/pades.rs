@@ -19,8 +19,9 @@
 //!
 //! Not covered yet: DocMDP / FieldMDP permissions (a certification signature's P level is
 //! not compared with the changes), the visual content of appearance streams, object
-//! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the TSA path of a
-//! document time-stamp (its token's signature and imprint are checked, not its chain).
+//! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the revocation
+//! status of a document time-stamp's TSA path (its token's signature, imprint and chain
+//! to an anchor at genTime are checked).
 //! The signed bytes of each signature are held in memory.
 
 use kenpo_pdf::{Budget, Dict, Document, ObjRef, Object, SigType};
@@ -168,7 +169,9 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
             Vec::new()
         };
         if s.sig_type == SigType::DocTimeStamp {
+            let o = verifier.options();
             out.document_timestamps.push(doc_timestamp(
+                o,
                 &contents,
                 &content,
                 range_ok,
@@ -294,6 +297,7 @@ fn byte_range(
 }
 
 fn doc_timestamp(
+    o: &super::verifier::VerifyOptions,
     token: &[u8],
     covered: &[u8],
     range_ok: bool,
@@ -320,7 +324,15 @@ fn doc_timestamp(
             return f;
         }
     };
-    match kenpo_tsa::token::verify_token(&der, &kenpo_tsa::token::VerifyOptions::default()) {
+    // The TSA certificate must chain to one of the verifier's anchors (validity at
+    // genTime; revocation of the TSA path is not checked here).
+    let chain = kenpo_tsa::chain::AnchorChain::new(o.anchors.clone());
+    let vopts = kenpo_tsa::token::VerifyOptions {
+        validator: Some(&chain),
+        extra_certs: &o.cert_store,
+        ..Default::default()
+    };
+    match kenpo_tsa::token::verify_token(&der, &vopts) {
         Ok(t) => {
             f.gen_time = Some(t.tst_info.gen_time);
             let digest = t.tst_info.imprint.algorithm().digest(covered);
