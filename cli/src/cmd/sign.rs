@@ -134,6 +134,14 @@ pub struct Args {
     /// Replace the default output (DOC.p7s / DOC.p7m) when it exists.
     #[arg(long)]
     pub force: bool,
+    /// Signature form: cades (a .p7s/.p7m), pades (inside the PDF, an incremental update)
+    /// or xades; default: pades for a PDF (`%PDF-`), else cades.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::cmd::sign_pdf::FormatArg>,
+    /// PDF signature /SubFilter: etsi (ETSI.CAdES.detached, PAdES baseline) or adbe
+    /// (adbe.pkcs7.detached).
+    #[arg(long, value_enum, default_value_t = crate::cmd::sign_pdf::SubFilterArg::Etsi)]
+    pub pdf_subfilter: crate::cmd::sign_pdf::SubFilterArg,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -348,8 +356,15 @@ fn confirm(
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
+    let pades = crate::cmd::sign_pdf::is_pades(args.format, &args.doc)?;
     let ext = if args.attached { "p7m" } else { "p7s" };
-    let out = files::default_output(args.out.as_deref(), &args.doc, ext, args.force)?;
+    let out = if pades {
+        let long_term = matches!(args.level, Some(LevelArg::Blt | LevelArg::Blta));
+        crate::cmd::sign_pdf::check_args(args.attached, long_term)?;
+        crate::cmd::sign_pdf::output(args.out.as_deref(), &args.doc, args.force)?
+    } else {
+        files::default_output(args.out.as_deref(), &args.doc, ext, args.force)?
+    };
     let opts = options(args)?;
     let signer = load_signer(args)?;
     let summary = cades::preflight(signer.as_ref(), &opts).map_err(sign_error)?;
@@ -357,6 +372,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         return Err(CliError::Refused(
             "signing cancelled by the user; nothing written".into(),
         ));
+    }
+    if pades {
+        return crate::cmd::sign_pdf::run(
+            signer.as_ref(),
+            &args.doc,
+            &out,
+            &opts,
+            args.pdf_subfilter,
+        );
     }
     let target = match args.level {
         Some(LevelArg::Blt) => Some(Target::BLt),

@@ -1,5 +1,8 @@
 //! `kenpo-sign timestamp FILE --tsa URL [--tsa URL]... [--hash sha256|sha384|sha512]
-//! [--policy OID] [--trust PEM]... [-o OUT.tsr | --force]`
+//! [--policy OID] [--trust PEM]... [--embed] [-o OUT.tsr | --force]`
+//!
+//! With `--embed` (PDF only) the token becomes a PAdES document time-stamp inside the PDF
+//! (`timestamp_pdf`).
 //!
 //! Writes the whole DER TimeStampResp (as `openssl ts -reply` does) after checking nonce,
 //! imprint, signature, the TSA certificate's EKU and validity, and — with `--trust` — its
@@ -50,6 +53,10 @@ pub struct Args {
     /// Replace the default output (FILE.tsr) when it exists.
     #[arg(long)]
     pub force: bool,
+    /// Embed the time-stamp in the PDF: a PAdES document time-stamp (ETSI.RFC3161) in an
+    /// incremental update, written to -o (default: FILE with .timestamped.pdf).
+    #[arg(long)]
+    pub embed: bool,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -57,7 +64,22 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let out = files::default_output(args.out.as_deref(), &args.file, "tsr", args.force)?;
+    if args.embed && !crate::cmd::sign_pdf::looks_like_pdf(&args.file) {
+        return Err(CliError::Usage(format!(
+            "--embed needs a PDF; {} does not start with %PDF-",
+            args.file.display()
+        )));
+    }
+    let out = if args.embed {
+        files::default_output(
+            args.out.as_deref(),
+            &args.file.with_extension(""),
+            "timestamped.pdf",
+            args.force,
+        )?
+    } else {
+        files::default_output(args.out.as_deref(), &args.file, "tsr", args.force)?
+    };
     let digest_alg =
         DigestAlgorithm::from_name(&args.hash).ok_or_else(|| CliError::Usage(args.hash.clone()))?;
     let policy = args
@@ -85,8 +107,14 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .with_basic_auth(basic_auth)
         .with_extra_certs(extra)
         .with_validator((!anchors.is_empty()).then(|| Arc::new(AnchorChain::new(anchors)) as _));
-    let digest = files::hash_file(&args.file, digest_alg)?;
     let client = BlockingTsaClient::new(config).map_err(|e| CliError::Usage(e.to_string()))?;
+    if args.embed {
+        if args.trust.is_empty() {
+            eprintln!("warning: no --trust given: the TSA certificate's chain was not checked");
+        }
+        return crate::cmd::timestamp_pdf::run(&args.file, &out, digest_alg, &client, classify);
+    }
+    let digest = files::hash_file(&args.file, digest_alg)?;
     let stamp = client.timestamp_digest(&digest).map_err(classify)?;
     files::write_atomic(&out, &stamp.response_der)?;
     if args.trust.is_empty() {

@@ -152,6 +152,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .with_at(files::parse_at(args.at.as_deref())?)
         .with_revocation(revocation_mode(args.revocation, &policy))
         .with_policy(policy);
+    if kenpo_pdf::is_pdf(&signature) {
+        return crate::cmd::verify_pdf::run(args, &req, &signature);
+    }
     let anchors = req.anchors.clone();
     let cert_store = req.cert_store.clone();
     let at = req.at;

@@ -5,13 +5,15 @@
 //! signature, and the certificate valid at the time-stamp's genTime.
 //!
 //! Modules: [`signer`] (PEM/PKCS#8, PKCS#12, PKCS#11 via `cryptoki`, external callback —
-//! all behind [`Signer`]), [`cades`] (B-B, B-T building on
+//! all behind [`Signer`]), [`pades`] (PAdES B-B/B-T: the CAdES engine's detached CMS over
+//! a PDF's `/ByteRange`, written as an incremental update by `kenpo_pdf`), [`cades`] (B-B, B-T building on
 //! `kenpo_core::cms::SignerInfoBuilder` and `kenpo_tsa::client`), [`profile`] (HPKI rules),
 //! [`audit`] (JSON-lines audit log).
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod cades;
+pub mod pades;
 pub mod profile;
 pub mod signer;
 

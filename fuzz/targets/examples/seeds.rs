@@ -166,6 +166,7 @@ fn conformance(out: &Out, shared: &Path) {
             &["cms"],
         ),
         ("conformance/dss-cades", &["tst", "tsr"], &["tsa_response"]),
+        ("conformance/dss-pades", &["pdf"], &["pdf"]),
         ("hpki-real", &["cer", "crt"], &["cert"]),
         ("hpki-real", &["crl"], &["crl"]),
         (

@@ -313,3 +313,61 @@ pub fn tsa_response(data: &[u8]) {
         tst_info(&t);
     }
 }
+
+/// PDF reader: the file opened with a small budget (so that hostile sizes are met quickly),
+/// then everything signing and verification read — revisions, signature fields and
+/// dictionaries, `/Perms`, the DSS and its streams, the first page — and an incremental
+/// signature update prepared on it.
+///
+/// Asserts the writer's promise: the input is an exact prefix of the output and the
+/// `/ByteRange` covers all of it but the `/Contents` token.
+pub fn pdf(data: &[u8]) {
+    let budget = kenpo_pdf::Budget::default()
+        .with_max_objects(10_000)
+        .with_max_stream_bytes(1 << 20)
+        .with_max_depth(32);
+    let Ok(mut doc) = kenpo_pdf::Document::open(data, budget) else {
+        return;
+    };
+    black_box((
+        doc.version().len(),
+        doc.revisions().len(),
+        doc.object_count(),
+    ));
+    if let Ok(sigs) = doc.signatures() {
+        for s in &sigs {
+            black_box((
+                &s.byte_range,
+                s.contents.as_ref().map(Vec::len),
+                &s.contents_span,
+                &s.m,
+                s.docmdp,
+            ));
+        }
+    }
+    black_box(doc.perms_docmdp().ok());
+    if let Ok(Some(dss)) = doc.dss() {
+        for r in dss.certs.iter().chain(&dss.crls).chain(&dss.ocsps).take(8) {
+            black_box(doc.stream_bytes(*r).map(|b| b.len()).ok());
+        }
+    }
+    black_box(doc.first_page().is_ok());
+    let opts = kenpo_pdf::SignatureOptions::new(kenpo_pdf::SubFilter::EtsiCadesDetached, 16);
+    if let Ok(mut p) = kenpo_pdf::prepare_signature(&mut doc, &opts) {
+        if p.fill_contents(&[0x30, 0x00]).is_err() {
+            panic!("a 2-byte container does not fit 16 reserved bytes");
+        }
+        let out = p.to_vec(data);
+        assert!(
+            out.starts_with(data),
+            "the input is not a prefix of the update"
+        );
+        let br = p.byte_range();
+        assert!(
+            br[0] == 0
+                && br[2] + br[3] == out.len() as u64
+                && out.get(br[1] as usize) == Some(&b'<'),
+            "the byte range does not describe the output"
+        );
+    }
+}

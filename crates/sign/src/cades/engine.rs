@@ -198,6 +198,18 @@ pub(crate) fn sign_prepared(
     opts: &SignOptions,
     trail: &mut Trail,
 ) -> Result<Built, SignError> {
+    sign_prepared_with(p, digest, opts, trail, true)
+}
+
+/// [`sign_prepared`], with or without the signing-time attribute (PAdES baseline
+/// signatures must not carry it: the claimed time is the signature dictionary's `/M`).
+pub(crate) fn sign_prepared_with(
+    p: &Prepared<'_>,
+    digest: &Digest,
+    opts: &SignOptions,
+    trail: &mut Trail,
+    signing_time: bool,
+) -> Result<Built, SignError> {
     if digest.algorithm() != p.alg.digest() {
         return Err(SignError::Algorithm {
             algorithm: p.alg.name().to_owned(),
@@ -206,9 +218,11 @@ pub(crate) fn sign_prepared(
     }
     let mut builder = SignerInfoBuilder::new(p.signer.key(), p.alg, &p.cert)
         .signed_attr(attrs::content_type(oid::ID_DATA)?)
-        .signed_attr(attrs::message_digest(digest)?)
-        .signed_attr(attrs::signing_time(p.now)?)
-        .signed_attr(attrs::signing_certificate_v2(&p.cert)?);
+        .signed_attr(attrs::message_digest(digest)?);
+    if signing_time {
+        builder = builder.signed_attr(attrs::signing_time(p.now)?);
+    }
+    builder = builder.signed_attr(attrs::signing_certificate_v2(&p.cert)?);
 
     let mut content_gen_time = None;
     if opts.content_timestamp {

@@ -145,6 +145,9 @@ pub enum SignError {
     /// The content is too large for this platform's lengths.
     #[error("content of {0} bytes is too large to encode")]
     TooLarge(u64),
+    /// The PDF to sign cannot be read or updated (PAdES).
+    #[error("PDF: {0}")]
+    Pdf(#[from] kenpo_pdf::PdfError),
     /// Reading the document or writing the output failed.
     #[error("{context}: {source}")]
     Io {

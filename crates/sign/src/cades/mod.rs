@@ -88,13 +88,13 @@
 //! # Ok(()) }
 //! ```
 
-mod assemble;
+pub(crate) mod assemble;
 pub mod attrs;
-mod digest;
-mod engine;
+pub(crate) mod digest;
+pub(crate) mod engine;
 mod error;
 mod options;
-mod output;
+pub(crate) mod output;
 pub mod rule27;
 mod timestamp;
 
@@ -390,7 +390,7 @@ fn in_memory(
     Ok(outcome(p, built, digests, der, len, opts))
 }
 
-fn outcome(
+pub(crate) fn outcome(
     p: &Prepared<'_>,
     built: &Built,
     digests: Option<&DocumentDigests>,
@@ -419,7 +419,7 @@ fn outcome(
     }
 }
 
-fn record(
+pub(crate) fn record(
     opts: &SignOptions,
     trail: &Trail,
     doc: Option<&Path>,

@@ -17,6 +17,7 @@ mod cades;
 mod cert;
 mod embedded;
 pub(crate) mod evidence;
+mod pades;
 mod profiles;
 mod tsa_time;
 mod verdict;
@@ -27,6 +28,7 @@ pub use evidence::{
     DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
     TimestampKind, TsaPathCheck,
 };
+pub use pades::{DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, verify_pdf};
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 

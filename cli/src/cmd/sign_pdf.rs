@@ -1,0 +1,126 @@
+//! The PDF side of `kenpo-sign sign`: which form a document is signed in (`--format`, else
+//! `%PDF-` at its start means PAdES), the `--pdf-subfilter` choice, and the PAdES run
+//! (an incremental update of the PDF; see `kenpo_sign::pades`).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use kenpo_sign::Signer;
+use kenpo_sign::cades::{self, SignOptions};
+use kenpo_sign::pades::{PadesOptions, sign_pdf_file_to};
+
+use crate::exit::{self, CliError};
+use crate::files;
+
+/// The signature form (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// CMS signature file (.p7s / .p7m).
+    Cades,
+    /// PDF signature inside the PDF (incremental update).
+    Pades,
+    /// XML signature (not available yet).
+    Xades,
+}
+
+/// The PDF signature's `/SubFilter` (`--pdf-subfilter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SubFilterArg {
+    /// ETSI.CAdES.detached (PAdES baseline).
+    #[default]
+    Etsi,
+    /// adbe.pkcs7.detached (legacy PDF signatures).
+    Adbe,
+}
+
+/// Whether the file starts as a PDF (`%PDF-` within its first KiB).
+pub fn looks_like_pdf(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .is_ok_and(|_| kenpo_pdf::is_pdf(&head))
+}
+
+/// Whether `doc` is signed as PAdES: `--format` decides, else the content.
+pub fn is_pades(format: Option<FormatArg>, doc: &Path) -> Result<bool, CliError> {
+    match format {
+        Some(FormatArg::Pades) => Ok(true),
+        Some(FormatArg::Cades) => Ok(false),
+        Some(FormatArg::Xades) => Err(CliError::Usage(
+            "--format xades is not available yet; sign XML as CAdES (--format cades)".into(),
+        )),
+        None => Ok(looks_like_pdf(doc)),
+    }
+}
+
+/// The output of a PAdES signature: `-o`, else `DOC` with `.signed.pdf` (not replaced
+/// unless `--force`).
+pub fn output(out: Option<&Path>, doc: &Path, force: bool) -> Result<PathBuf, CliError> {
+    files::default_output(out, &doc.with_extension(""), "signed.pdf", force)
+}
+
+/// Refuses what a PAdES signature cannot be: attached, B-LT / B-LTA at signing time.
+pub fn check_args(attached: bool, long_term: bool) -> Result<(), CliError> {
+    if attached {
+        return Err(CliError::Usage(
+            "--attached does not apply to a PDF: the signature is embedded in the PDF (use --format cades for a .p7m)".into(),
+        ));
+    }
+    if long_term {
+        return Err(CliError::Usage(
+            "--level b-lt/b-lta is not available for PDF yet; sign with --level b-t".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Signs `doc` as PAdES into `out` and prints the summary.
+pub fn run(
+    signer: &dyn Signer,
+    doc: &Path,
+    out: &Path,
+    opts: &SignOptions,
+    subfilter: SubFilterArg,
+) -> Result<u8, CliError> {
+    let sub = match subfilter {
+        SubFilterArg::Etsi => kenpo_pdf::SubFilter::EtsiCadesDetached,
+        SubFilterArg::Adbe => kenpo_pdf::SubFilter::AdbePkcs7Detached,
+    };
+    let signed = sign_pdf_file_to(
+        signer,
+        doc,
+        out,
+        opts,
+        &PadesOptions::new().with_sub_filter(sub),
+    )
+    .map_err(|e| {
+        if e.is_refusal() {
+            CliError::Refused(e.to_string())
+        } else {
+            CliError::Operational(e.to_string())
+        }
+    })?;
+    outln!("signed:  {}", out.display());
+    outln!(
+        "format:  PAdES ({})",
+        match subfilter {
+            SubFilterArg::Etsi => "ETSI.CAdES.detached",
+            SubFilterArg::Adbe => "adbe.pkcs7.detached",
+        }
+    );
+    outln!("signer:  {}", signed.signer_summary.subject);
+    if !signed.signer_summary.hc_roles.is_empty() {
+        outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
+    }
+    outln!("level:   {}", cades::level_name(signed.level));
+    if let Some(d) = signed.document_sha256 {
+        outln!("sha256:  {}", d.to_hex());
+    }
+    if let Some(t) = signed.timestamp_gen_time {
+        outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    if let Some(r) = &signed.revocation {
+        outln!("revocation at genTime: {r}");
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,245 @@
+//! PAdES signature creation (ETSI EN 319 142-1): baseline B-B and B-T, and the legacy
+//! `adbe.pkcs7.detached` form that public systems still send.
+//!
+//! The signature is the CAdES engine's detached CMS `SignedData` over the bytes the
+//! signature dictionary's `/ByteRange` covers, embedded in `/Contents` of an incremental
+//! update that [`kenpo_pdf`] writes after the unchanged input:
+//!
+//! * `ETSI.CAdES.detached` (default): PAdES baseline. The claimed signing time is the
+//!   dictionary's `/M`; the CMS carries **no signing-time attribute** (EN 319 142-1, 5.3:
+//!   it shall not be present), but content-type, message-digest and
+//!   signing-certificate-v2; B-T adds the signature time-stamp as an unsigned attribute.
+//! * `adbe.pkcs7.detached`: the same CMS with the signing-time attribute (ISO 32000-1
+//!   allows it; readers of that form expect it), and `/M`.
+//!
+//! Everything the CAdES path checks applies unchanged: profile, validity, key match,
+//! rule 27-1(3) at genTime, audit log ([`crate::cades`]). `/Contents` is sized from the
+//! real certificate and token sizes; if the container does not fit, the signature is made
+//! again with a larger placeholder (the byte range changes with it).
+//!
+//! The input PDF is read in windows and hashed as a stream: memory does not depend on its
+//! size. Output is written atomically; the input is re-hashed while it is copied and a
+//! document changed in the meantime is refused.
+
+use std::path::Path;
+
+use kenpo_core::alg::Digest;
+use kenpo_pdf::{Budget, Document, SeekSource, SignatureOptions, SubFilter};
+use time::OffsetDateTime;
+
+use crate::Signer;
+use crate::cades::assemble::{self, Framing};
+use crate::cades::digest::{DocumentHasher, stream};
+use crate::cades::engine::{self, Trail};
+use crate::cades::{SignError, SignOptions, Signed, output, record};
+
+/// The PDF-specific choices of a PAdES signature.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PadesOptions {
+    /// `/SubFilter`: [`SubFilter::EtsiCadesDetached`] (default) or
+    /// [`SubFilter::AdbePkcs7Detached`].
+    pub sub_filter: SubFilter,
+    /// `/Reason`.
+    pub reason: Option<String>,
+    /// `/Location`.
+    pub location: Option<String>,
+    /// Bytes to reserve for the CMS; `None` estimates from the certificates (and token).
+    pub contents_capacity: Option<usize>,
+}
+
+impl PadesOptions {
+    /// The defaults: `ETSI.CAdES.detached`, no reason or location, estimated capacity.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`PadesOptions::sub_filter`].
+    #[must_use]
+    pub fn with_sub_filter(mut self, s: SubFilter) -> Self {
+        self.sub_filter = s;
+        self
+    }
+    /// Sets [`PadesOptions::reason`].
+    #[must_use]
+    pub fn with_reason(mut self, r: Option<String>) -> Self {
+        self.reason = r;
+        self
+    }
+    /// Sets [`PadesOptions::location`].
+    #[must_use]
+    pub fn with_location(mut self, l: Option<String>) -> Self {
+        self.location = l;
+        self
+    }
+    /// Sets [`PadesOptions::contents_capacity`].
+    #[must_use]
+    pub fn with_contents_capacity(mut self, c: Option<usize>) -> Self {
+        self.contents_capacity = c;
+        self
+    }
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSSZ`) in UTC.
+pub fn pdf_date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Signs the PDF `doc` (PAdES) and writes the signed PDF to `out` atomically: the input's
+/// bytes unchanged, then an incremental update with the signature. [`Signed::der`] is the
+/// embedded CMS; [`Signed::output_len`] the output's length.
+pub fn sign_pdf_file_to(
+    signer: &dyn Signer,
+    doc: &Path,
+    out: &Path,
+    opts: &SignOptions,
+    pdf: &PadesOptions,
+) -> Result<Signed, SignError> {
+    let mut trail = Trail::default();
+    let result = sign_inner(signer, doc, out, opts, pdf, &mut trail);
+    let log = |outcome: String| match &opts.audit {
+        Some(log) => log.append(&record(opts, &trail, Some(doc), Some(out), outcome)),
+        None => Ok(()),
+    };
+    match result {
+        Ok((signed, pending)) => {
+            log("signed".into())?;
+            match pending.commit() {
+                Ok(_) => Ok(signed),
+                Err(e) => {
+                    let _ = log(format!("refused: {e}"));
+                    Err(e)
+                }
+            }
+        }
+        Err(e) => {
+            let _ = log(format!("refused: {e}"));
+            Err(e)
+        }
+    }
+}
+
+/// The placeholder size: the certificates, the signer info, and a time-stamp token for
+/// B-T, with headroom.
+fn estimate(signer: &dyn Signer, opts: &SignOptions) -> usize {
+    let certs: usize = engine::certificates(signer).iter().map(|c| c.len()).sum();
+    let token = if opts.level == crate::Level::BT {
+        12 * 1024
+    } else {
+        0
+    };
+    certs + 4096 + token
+}
+
+fn sign_inner(
+    signer: &dyn Signer,
+    doc: &Path,
+    out: &Path,
+    opts: &SignOptions,
+    pdf: &PadesOptions,
+    trail: &mut Trail,
+) -> Result<(Signed, output::Pending), SignError> {
+    if opts.attached {
+        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
+            what: "a PAdES signature is always embedded in the PDF: --attached does not apply",
+        }));
+    }
+    if pdf.sub_filter == SubFilter::EtsiRfc3161 {
+        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
+            what: "ETSI.RFC3161 is a document time-stamp, not a signature",
+        }));
+    }
+    let p = engine::prepare(signer, opts, trail)?;
+    let read_err = |e| SignError::io(format!("reading {}", doc.display()), e);
+    let mut capacity = pdf
+        .contents_capacity
+        .unwrap_or_else(|| estimate(signer, opts));
+    // One retry: a container larger than estimated is signed again with room for it.
+    for attempt in 0..2 {
+        let file = std::fs::File::open(doc).map_err(read_err)?;
+        let mut pdoc = Document::open(SeekSource::new(file)?, Budget::default())?;
+        let mut sopts =
+            SignatureOptions::new(pdf.sub_filter, capacity).with_signing_time(pdf_date(p.now));
+        if let Some(r) = &pdf.reason {
+            sopts = sopts.with_reason(r.clone());
+        }
+        if let Some(l) = &pdf.location {
+            sopts = sopts.with_location(l.clone());
+        }
+        let mut prepared = kenpo_pdf::prepare_signature(&mut pdoc, &sopts)?;
+        drop(pdoc);
+
+        // One pass over the input: its own digests (to detect a change before writing)
+        // and the byte-range digest (input ‖ head ‖ tail).
+        let mut input_h = DocumentHasher::new(p.alg.digest());
+        let mut range_h = DocumentHasher::new(p.alg.digest());
+        let file = std::fs::File::open(doc).map_err(read_err)?;
+        stream(file, |chunk| {
+            input_h.update(chunk);
+            range_h.update(chunk);
+            Ok(())
+        })
+        .map_err(read_err)?;
+        let input = input_h.finalize();
+        if input.len != prepared.input_len() {
+            return Err(SignError::DocumentChanged {
+                path: doc.to_path_buf(),
+            });
+        }
+        range_h.update(prepared.head());
+        range_h.update(prepared.tail());
+        let range = range_h.finalize();
+        trail.document_sha256 = Some(input.sha256.to_hex());
+
+        let signing_time = pdf.sub_filter == SubFilter::AdbePkcs7Detached;
+        let built = engine::sign_prepared_with(&p, &range.signed, opts, trail, signing_time)?;
+        let framing = assemble::framing(
+            p.alg.digest(),
+            None,
+            &engine::certificates(signer),
+            &built.signer_info,
+        )?;
+        let der = [framing.prefix.as_slice(), framing.suffix.as_slice()].concat();
+        match prepared.fill_contents(&der) {
+            Ok(()) => {}
+            Err(kenpo_pdf::PdfError::ContentsTooSmall { need, .. }) if attempt == 0 => {
+                capacity = need + 2048;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let update = Framing {
+            prefix: Vec::new(),
+            suffix: prepared.appended().to_vec(),
+        };
+        let pending = output::write_attached(out, &update, doc, &input)?;
+        let mut signed = crate::cades::outcome(&p, &built, Some(&input), der, pending.len, opts);
+        signed.document_digest = range.signed;
+        return Ok((signed, pending));
+    }
+    Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
+        what: "the signature does not fit /Contents",
+    }))
+}
+
+/// The digest of the byte range of a prepared update over `input` (for tests and
+/// callers that sign elsewhere).
+pub fn byte_range_digest(
+    alg: kenpo_core::alg::DigestAlgorithm,
+    input: &[u8],
+    prepared: &kenpo_pdf::Prepared,
+) -> Digest {
+    let mut h = DocumentHasher::new(alg);
+    h.update(input);
+    h.update(prepared.head());
+    h.update(prepared.tail());
+    h.finalize().signed
+}

@@ -1,0 +1,591 @@
+//! The PAdES adapter: the signatures and document time-stamps of a PDF.
+//!
+//! Each signature dictionary's `/Contents` is a detached CMS over the bytes its
+//! `/ByteRange` covers; it is verified by the CAdES path with those bytes as the detached
+//! content (every CMS, certificate, time-stamp and revocation check is the same). The PDF
+//! adds its own findings, recorded as failed `format` checks that make the signature
+//! TOTAL_FAILED / FORMAT_FAILURE:
+//!
+//! * the `/ByteRange` is sane: four non-negative integers `[0 a b c]`, `a < b`, exactly the
+//!   `/Contents` string excluded, ending within the file at the end of a revision;
+//! * nothing but what signing and long-term validation add was changed after it
+//!   (`modified_after_signing`): revisions after the signed one may add objects (a new
+//!   object changes nothing until an existing one refers to it) other than pages and
+//!   annotations that are not signature widgets, and change the catalog only in `/DSS`,
+//!   `/AcroForm`, `/Extensions`, `/Metadata`, `/Version`, XMP metadata streams, a page only in `/Annots`, the AcroForm only in `/Fields`,
+//!   `/SigFlags`, `/DR`, `/DA`, an empty signature field only by its `/V` and `/AP`, and
+//!   the document information dictionary. Anything else — a changed page content, a
+//!   replaced signature dictionary, a deleted object — is a modification.
+//!
+//! Not covered yet: DocMDP / FieldMDP permissions (a certification signature's P level is
+//! not compared with the changes), the visual content of appearance streams, object
+//! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the revocation
+//! status of a document time-stamp's TSA path (its token's signature, imprint and chain
+//! to an anchor at genTime are checked).
+//! The signed bytes of each signature are held in memory.
+
+use kenpo_pdf::{Budget, Dict, Document, ObjRef, Object, SigType};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::verifier::{Detached, Verifier};
+use crate::report::{CheckKind, CheckReport, Report};
+use crate::{Indication, SubIndication, VerifyError};
+
+/// What the PDF says about one signature, beside its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PdfSignatureFacts {
+    /// `/SubFilter`.
+    pub sub_filter: Option<String>,
+    /// The byte range covers the whole file (else: only its revision).
+    pub covers_whole_file: bool,
+    /// A disallowed change was made after the signature.
+    pub modified_after_signing: bool,
+    /// The byte range is sane (see the module docs).
+    pub byte_range_valid: bool,
+}
+
+/// A PAdES document time-stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentTimestampFacts {
+    /// genTime, when the token could be read.
+    pub gen_time: Option<OffsetDateTime>,
+    /// The token verifies and its imprint is the digest of the byte range.
+    pub valid: bool,
+    /// Where the covered revision ends.
+    pub end: u64,
+    /// The byte range covers the whole file.
+    pub covers_whole_file: bool,
+    /// Why it is not valid.
+    pub detail: Option<String>,
+}
+
+/// The verification of a PDF: the report (signatures in file order) and the PDF facts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PdfVerification {
+    /// The report, one entry per signature (document time-stamps are not signatures).
+    pub report: Report,
+    /// One per report signature, same order.
+    pub signatures: Vec<PdfSignatureFacts>,
+    /// The document time-stamps, in file order.
+    pub document_timestamps: Vec<DocumentTimestampFacts>,
+    /// For each signature, where its revision ends (to list the document time-stamps
+    /// that cover it).
+    ends: Vec<u64>,
+}
+
+impl PdfVerification {
+    /// The report's JSON with, per signature, `format` (`PAdES`), `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
+    /// document time-stamps covering it in `timestamps` with `"type": "document"`.
+    pub fn to_json(&self) -> Value {
+        let mut v = self.report.to_json();
+        if let Some(list) = v.get_mut("signatures").and_then(Value::as_array_mut) {
+            for (i, s) in list.iter_mut().enumerate() {
+                let Some(f) = self.signatures.get(i) else {
+                    continue;
+                };
+                // The contract's name for every PDF signature, adbe.pkcs7.detached included
+                // (the text output names the /SubFilter).
+                s["format"] = json!("PAdES");
+                s["covers"] = json!(if f.covers_whole_file {
+                    "whole-file"
+                } else {
+                    "revision"
+                });
+                s["modified_after_signing"] = json!(f.modified_after_signing);
+                let end = self.ends.get(i).copied().unwrap_or(0);
+                if let Some(ts) = s.get_mut("timestamps").and_then(Value::as_array_mut) {
+                    for d in self.document_timestamps.iter().filter(|d| d.end > end) {
+                        ts.push(json!({
+                            "type": "document",
+                            "gen_time": d.gen_time.map(kenpo_core::timefmt::rfc3339),
+                            "valid": d.valid,
+                            "tsa_anchor_sha256": Value::Null,
+                            "detail": d.detail,
+                        }));
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+fn failed_report(verifier: &Verifier, detail: String) -> Report {
+    super::format_failure(verifier.options().at.unwrap_or_else(super::now), detail)
+}
+
+/// Verifies every signature and document time-stamp of the PDF `pdf` with `verifier`
+/// (see the module docs). A PDF that cannot be read gives TOTAL_FAILED/FORMAT_FAILURE.
+pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, VerifyError> {
+    let empty = |report| PdfVerification {
+        report,
+        signatures: Vec::new(),
+        document_timestamps: Vec::new(),
+        ends: Vec::new(),
+    };
+    let mut doc = match Document::open(pdf, Budget::default()) {
+        Ok(d) => d,
+        Err(e) => return Ok(empty(failed_report(verifier, format!("PDF: {e}")))),
+    };
+    let sigs = match doc.signatures() {
+        Ok(s) => s,
+        Err(e) => return Ok(empty(failed_report(verifier, format!("PDF: {e}")))),
+    };
+    let ends_of_revisions: Vec<u64> = doc
+        .revisions()
+        .iter()
+        .flat_map(|r| [r.eof_end, r.end])
+        .collect();
+    let len = pdf.len() as u64;
+    let mut out = empty(failed_report(verifier, "the PDF has no signature".into()));
+    let mut reports = Vec::new();
+    for s in &sigs {
+        let contents = s.contents.clone().unwrap_or_default();
+        let (range_ok, why, end) = byte_range(s, len, &ends_of_revisions);
+        let (a, b) = match s.byte_range.as_deref() {
+            Some([_, a, b, _]) => (*a as usize, *b as usize),
+            _ => (0, 0),
+        };
+        let end_us = usize::try_from(end).unwrap_or(usize::MAX).min(pdf.len());
+        let covers_whole_file = end == len
+            || pdf
+                .get(end_us..)
+                .is_some_and(|t| t.iter().all(u8::is_ascii_whitespace));
+        let modified = if range_ok && !covers_whole_file {
+            match modifications(&mut doc, pdf, end_us) {
+                Ok(list) => list,
+                Err(e) => vec![format!("the signed revision cannot be read: {e}")],
+            }
+        } else {
+            Vec::new()
+        };
+        let content: Vec<u8> = if range_ok {
+            [&pdf[..a.min(pdf.len())], &pdf[b.min(end_us)..end_us]].concat()
+        } else {
+            Vec::new()
+        };
+        if s.sig_type == SigType::DocTimeStamp {
+            let o = verifier.options();
+            out.document_timestamps.push(doc_timestamp(
+                o,
+                &contents,
+                &content,
+                range_ok,
+                end,
+                covers_whole_file,
+                why,
+            ));
+            continue;
+        }
+        let mut r = verifier.verify_detached(&contents, Some(Detached::Bytes(&content)))?;
+        for sr in &mut r.signatures {
+            sr.checks.insert(
+                0,
+                CheckReport::new(CheckKind::Format, range_ok, why.clone()),
+            );
+            if !modified.is_empty() {
+                sr.checks.insert(
+                    1,
+                    CheckReport::new(
+                        CheckKind::Format,
+                        false,
+                        format!("PDF modified after signing: {}", modified.join("; ")),
+                    ),
+                );
+            }
+            // PAdES puts the claimed signing time in /M, not in the CMS.
+            if sr.signing_time.is_none() {
+                sr.signing_time = s.m.as_deref().and_then(pdf_date);
+            }
+            if !range_ok || !modified.is_empty() {
+                sr.indication = Indication::TotalFailed;
+                sr.sub_indication = Some(SubIndication::FORMAT_FAILURE);
+            }
+            out.signatures.push(PdfSignatureFacts {
+                sub_filter: s.sub_filter.clone(),
+                covers_whole_file,
+                modified_after_signing: !modified.is_empty(),
+                byte_range_valid: range_ok,
+            });
+            out.ends.push(end);
+        }
+        reports.push(r);
+    }
+    if reports.is_empty() {
+        return Ok(out);
+    }
+    let mut report = reports.remove(0);
+    for r in reports {
+        report.signatures.extend(r.signatures);
+    }
+    let worst = report
+        .signatures
+        .iter()
+        .max_by_key(|s| s.indication.severity())
+        .map(|s| (s.indication, s.sub_indication));
+    if let Some((i, sub)) = worst {
+        report.indication = i;
+        report.sub_indication = sub;
+    }
+    out.report = report;
+    Ok(out)
+}
+
+/// Checks the byte range: (sane, what was found, where it ends).
+fn byte_range(
+    s: &kenpo_pdf::SignatureDict,
+    len: u64,
+    revision_ends: &[u64],
+) -> (bool, String, u64) {
+    let Some(br) = s.byte_range.as_deref() else {
+        return (
+            false,
+            "PDF signature dictionary without /ByteRange".into(),
+            0,
+        );
+    };
+    let [start, a, b, c] = br else {
+        return (
+            false,
+            format!("PDF /ByteRange has {} integers, not 4", br.len()),
+            0,
+        );
+    };
+    if *start != 0 || *a < 0 || *b < *a || *c < 0 {
+        return (
+            false,
+            format!("PDF /ByteRange {br:?} is not [0 a b c] with 0 <= a <= b"),
+            0,
+        );
+    }
+    let end = (*b as u64).saturating_add(*c as u64);
+    if end > len {
+        return (
+            false,
+            format!("PDF /ByteRange {br:?} reaches beyond the end of the file ({len} bytes)"),
+            end,
+        );
+    }
+    if let Some(span) = &s.contents_span
+        && (span.start != *a as u64 || span.end != *b as u64)
+    {
+        return (
+            false,
+            format!(
+                "PDF /ByteRange {br:?} does not exclude exactly /Contents (bytes {}..{})",
+                span.start, span.end
+            ),
+            end,
+        );
+    }
+    if !revision_ends.contains(&end) {
+        return (
+            false,
+            format!("PDF /ByteRange {br:?} does not end at the end of a revision (%%EOF)"),
+            end,
+        );
+    }
+    (
+        true,
+        format!("PDF /ByteRange [0 {a} {b} {c}] covers its revision except /Contents"),
+        end,
+    )
+}
+
+fn doc_timestamp(
+    o: &super::verifier::VerifyOptions,
+    token: &[u8],
+    covered: &[u8],
+    range_ok: bool,
+    end: u64,
+    whole: bool,
+    why: String,
+) -> DocumentTimestampFacts {
+    let mut f = DocumentTimestampFacts {
+        gen_time: None,
+        valid: false,
+        end,
+        covers_whole_file: whole,
+        detail: None,
+    };
+    if !range_ok {
+        f.detail = Some(why);
+        return f;
+    }
+    // `/Contents` is zero-padded after the token.
+    let der = match crate::signature::to_der_padded(token) {
+        Ok((_, d)) => d.into_owned(),
+        Err(e) => {
+            f.detail = Some(format!("token is not DER: {e}"));
+            return f;
+        }
+    };
+    // The TSA certificate must chain to one of the verifier's anchors (validity at
+    // genTime; revocation of the TSA path is not checked here).
+    let chain = kenpo_tsa::chain::AnchorChain::new(o.anchors.clone());
+    let vopts = kenpo_tsa::token::VerifyOptions {
+        validator: Some(&chain),
+        extra_certs: &o.cert_store,
+        ..Default::default()
+    };
+    match kenpo_tsa::token::verify_token(&der, &vopts) {
+        Ok(t) => {
+            f.gen_time = Some(t.tst_info.gen_time);
+            let digest = t.tst_info.imprint.algorithm().digest(covered);
+            f.valid = digest == t.tst_info.imprint;
+            if !f.valid {
+                f.detail = Some("the token's imprint is not the digest of the byte range".into());
+            }
+        }
+        Err(e) => f.detail = Some(e.to_string()),
+    }
+    f
+}
+
+/// Equality of values ignoring where strings and streams lie in the file.
+fn same(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
+        (Object::Array(x), Object::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Object::Dict(x), Object::Dict(y)) => same_dict(x, y),
+        (Object::Stream(x), Object::Stream(y)) => same_dict(&x.dict, &y.dict) && x.data == y.data,
+        _ => a == b,
+    }
+}
+
+fn same_dict(x: &Dict, y: &Dict) -> bool {
+    x.entries.len() == y.entries.len()
+        && x.entries
+            .iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+}
+
+/// The keys whose values differ between two dictionaries.
+fn changed_keys(old: &Dict, new: &Dict) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for (k, _) in old.entries.iter().chain(&new.entries) {
+        let differs = match (old.get(k), new.get(k)) {
+            (Some(a), Some(b)) => !same(a, b),
+            _ => true,
+        };
+        if differs && !keys.contains(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+fn only(keys: &[Vec<u8>], allowed: &[&[u8]]) -> bool {
+    keys.iter().all(|k| allowed.contains(&k.as_slice()))
+}
+
+fn is_sig_field(d: &Dict) -> bool {
+    d.name(b"FT") == Some(b"Sig")
+}
+
+/// Whether the change of one object after signing is one signing and long-term
+/// validation make (see the module docs).
+fn allowed(new: &Object, old: Option<&Object>, is_info: bool) -> bool {
+    if is_info {
+        return true;
+    }
+    if let (Object::Array(_), None) = (new, old) {
+        return true;
+    }
+    if let (Object::Array(n), Some(Object::Array(o))) = (new, old) {
+        // An array that only grew (/Annots, /Fields, DSS lists).
+        return o.len() <= n.len() && o.iter().zip(n).all(|(p, q)| same(p, q));
+    }
+    let Some(nd) = new.as_dict() else {
+        return old.is_none();
+    };
+    let od = old.and_then(Object::as_dict);
+    let ty = nd.name(b"Type");
+    if old.is_none() {
+        // A new object changes nothing shown until an existing object refers to it (that
+        // change is judged on its own), except an annotation other than a signature
+        // widget, or a page.
+        return match ty {
+            Some(b"Annot") => nd.name(b"Subtype") == Some(b"Widget") && is_sig_field(nd),
+            Some(b"Page" | b"Pages") => false,
+            _ => nd.name(b"Subtype").is_none_or(|s| s != b"Widget") || is_sig_field(nd),
+        };
+    }
+    match (ty, od) {
+        // XMP metadata is rewritten by many signers (modification date, producer).
+        (Some(b"XRef" | b"ObjStm" | b"DSS" | b"VRI" | b"Metadata"), _) => true,
+        (Some(b"Sig" | b"DocTimeStamp"), None) => true,
+        (Some(b"Sig" | b"DocTimeStamp"), Some(_)) => false,
+        (Some(b"Catalog"), Some(o)) => only(
+            &changed_keys(o, nd),
+            &[b"DSS", b"AcroForm", b"Extensions", b"Metadata", b"Version"],
+        ),
+        (Some(b"Page"), Some(o)) => only(&changed_keys(o, nd), &[b"Annots"]),
+        (Some(b"XObject"), None) => true,
+        _ if is_sig_field(nd) || od.is_some_and(is_sig_field) => match od {
+            None => true,
+            Some(o) => o.get(b"V").is_none() && only(&changed_keys(o, nd), &[b"V", b"AP"]),
+        },
+        (Some(b"Annot"), None) => nd.name(b"Subtype") == Some(b"Widget") && is_sig_field(nd),
+        // A widget of an empty field (its /FT on the parent) filled with a signature
+        // dictionary (a reference; text fields hold strings) and its appearance.
+        (Some(b"Annot"), Some(o)) => {
+            o.get(b"V").is_none()
+                && matches!(nd.get(b"V"), Some(Object::Ref(_)))
+                && nd.name(b"FT").is_none_or(|f| f == b"Sig")
+                && only(&changed_keys(o, nd), &[b"V", b"AP"])
+        }
+        (None, Some(o)) if o.get(b"Fields").is_some() || nd.get(b"Fields").is_some() => only(
+            &changed_keys(o, nd),
+            &[b"Fields", b"SigFlags", b"DR", b"DA"],
+        ),
+        (None, None) if nd.get(b"Fields").is_some() => true,
+        // DSS without /Type, and VRI dictionaries (keys: hex SHA-1 of signature values).
+        (None, _)
+            if [&b"Certs"[..], b"CRLs", b"OCSPs", b"VRI"]
+                .iter()
+                .any(|k| nd.get(k).is_some()) =>
+        {
+            true
+        }
+        (None, _)
+            if !nd.entries.is_empty()
+                && nd
+                    .entries
+                    .iter()
+                    .all(|(k, _)| k.len() == 40 && k.iter().all(u8::is_ascii_hexdigit)) =>
+        {
+            true
+        }
+        // New streams without a type: DSS certificates, CRLs, OCSP responses, VRI /TS.
+        (None, None) if matches!(new, Object::Stream(_)) => true,
+        _ => false,
+    }
+}
+
+/// What the revisions after the one ending at `end` changed that they may not.
+fn modifications(
+    doc: &mut Document<&[u8]>,
+    pdf: &[u8],
+    end: usize,
+) -> Result<Vec<String>, kenpo_pdf::PdfError> {
+    let mut old = Document::open(&pdf[..end], Budget::default())?;
+    let info = doc.trailer().get(b"Info").and_then(Object::as_ref);
+    let mut found = Vec::new();
+    for n in doc.objects_changed_since(&old) {
+        let Some(generation) = doc.generation(n) else {
+            if old.generation(n).is_some() {
+                found.push(format!("object {n} deleted"));
+            }
+            continue;
+        };
+        let r = ObjRef { num: n, generation };
+        let Ok(new) = doc.resolve(r) else {
+            found.push(format!("object {n} unreadable"));
+            continue;
+        };
+        let prev = old.generation(n).and_then(|g| {
+            old.resolve(ObjRef {
+                num: n,
+                generation: g,
+            })
+            .ok()
+        });
+        if let Some(p) = &prev
+            && same(p, &new)
+        {
+            continue;
+        }
+        if !allowed(&new, prev.as_ref(), info == Some(r)) {
+            let what = new
+                .as_dict()
+                .and_then(|d| d.name(b"Type"))
+                .map(|t| format!(" (/{})", String::from_utf8_lossy(t)));
+            let keys = match (prev.as_ref().and_then(Object::as_dict), new.as_dict()) {
+                (Some(o), Some(nd)) => {
+                    let k: Vec<String> = changed_keys(o, nd)
+                        .iter()
+                        .map(|k| format!("/{}", String::from_utf8_lossy(k)))
+                        .collect();
+                    format!(" in {}", k.join(" "))
+                }
+                _ => String::new(),
+            };
+            let how = if prev.is_some() { "changed" } else { "added" };
+            found.push(format!(
+                "object {n}{} {how}{keys}",
+                what.unwrap_or_default()
+            ));
+        }
+        if found.len() >= 8 {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional; no offset
+/// means UTC here).
+fn pdf_date(s: &str) -> Option<OffsetDateTime> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() < 4 {
+        return None;
+    }
+    let rest = &s[digits.len()..];
+    let part = |from: usize, len: usize, default: u32| -> Option<u32> {
+        match digits.get(from..from + len) {
+            Some(p) => p.parse().ok(),
+            None if digits.len() <= from => Some(default),
+            None => None,
+        }
+    };
+    let year = i32::try_from(part(0, 4, 0)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(part(4, 2, 1)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, month, u8::try_from(part(6, 2, 1)?).ok()?).ok()?;
+    let t = time::Time::from_hms(
+        u8::try_from(part(8, 2, 0)?).ok()?,
+        u8::try_from(part(10, 2, 0)?).ok()?,
+        u8::try_from(part(12, 2, 0)?).ok()?,
+    )
+    .ok()?;
+    let offset = match rest.chars().next() {
+        Some(sign @ ('+' | '-')) => {
+            let n: String = rest[1..].chars().filter(char::is_ascii_digit).collect();
+            let h: i8 = n.get(0..2).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let m: i8 = n.get(2..4).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let (h, m) = if sign == '-' { (-h, -m) } else { (h, m) };
+            time::UtcOffset::from_hms(h, m, 0).ok()?
+        }
+        _ => time::UtcOffset::UTC,
+    };
+    Some(time::PrimitiveDateTime::new(date, t).assume_offset(offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pdf_date;
+
+    #[test]
+    fn pdf_dates() {
+        let t = |s| pdf_date(s).map(kenpo_core::timefmt::rfc3339);
+        assert_eq!(
+            t("D:20191205093552+01'00'").as_deref(),
+            Some("2019-12-05T08:35:52Z")
+        );
+        assert_eq!(
+            t("D:20260401093000Z").as_deref(),
+            Some("2026-04-01T09:30:00Z")
+        );
+        assert_eq!(t("D:2026").as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(t("D:20261301"), None);
+        assert_eq!(t("garbage"), None);
+    }
+}

@@ -1,0 +1,65 @@
+//! The PAdES adapter over the DSS PAdES corpus (`../shared/conformance/dss-pades`,
+//! LGPL-2.1): every PDF gives a report (never an error or a panic), offline and without
+//! anchors; where DSS's tests pin whether the PDF was modified after signing, our
+//! `modified_after_signing` agrees, except for the files listed with the reason. Skipped
+//! without `../shared`, except under CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use kenpo_verify::validate::{Verifier, VerifyRequest, verify_pdf};
+
+/// Files where our (simple, object-level) analysis differs from DSS's, and why.
+const DIFFERENT: &[(&str, &str)] = &[
+    // The page's /Resources gained an entry after signing: flagged here, DSS compares
+    // rendered content.
+    ("Signature-P-DE_SCI-4.pdf", "page /Resources changed"),
+    // A non-signature annotation added: DSS reports it apart (annotation changes).
+    ("pades-signed-annot-added.pdf", "annotation added"),
+    // The structure tree changed: DSS does not count it as a visual modification.
+    ("pdf-structtreeroot-changes.pdf", "structure tree changed"),
+    // iText's /ITXT marker on /Pages.
+    ("pkcs7_sha1.pdf", "/Pages /ITXT changed"),
+];
+
+#[test]
+fn every_corpus_pdf_gives_a_report() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/dss-pades");
+    let Ok(text) = std::fs::read_to_string(dir.join("expectations.json")) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: ../shared/conformance/dss-pades is required"
+        );
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    };
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let verifier = Verifier::new(VerifyRequest::new(&[]).with_offline(true).options());
+    let (mut reports, mut agree, mut pinned) = (0, 0, 0);
+    for e in list.as_array().unwrap() {
+        let name = e["file"].as_str().unwrap();
+        if !name.ends_with(".pdf") {
+            continue;
+        }
+        let pdf = std::fs::read(dir.join(name)).unwrap();
+        let v = verify_pdf(&verifier, &pdf).unwrap_or_else(|err| panic!("{name}: {err}"));
+        reports += 1;
+        if let Some(dss) = e["pdf_modifications_detected"].as_bool() {
+            pinned += 1;
+            let ours = v.signatures.iter().any(|s| s.modified_after_signing);
+            if DIFFERENT.iter().any(|(f, _)| *f == name) {
+                assert_ne!(
+                    ours, dss,
+                    "{name}: now agrees with DSS; remove it from DIFFERENT"
+                );
+            } else {
+                assert_eq!(ours, dss, "{name}: modified after signing");
+                agree += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{reports} reports; modification verdict agrees with DSS on {agree} of {pinned} pinned files"
+    );
+    assert_eq!(reports, 90);
+}
