@@ -168,6 +168,9 @@ fn conformance(out: &Out, shared: &Path) {
         ("conformance/dss-cades", &["tst", "tsr"], &["tsa_response"]),
         ("hpki-real", &["cer", "crt"], &["cert"]),
         ("hpki-real", &["crl"], &["crl"]),
+        ("conformance/dss-xades", &["xml"], &["xml"]),
+        ("conformance/xml-c14n", &["xml"], &["xml"]),
+        ("hpki-real", &["xml"], &["xml"]),
         (
             "hpki-real",
             &["der", "tst", "p7s"],

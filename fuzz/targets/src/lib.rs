@@ -13,7 +13,7 @@
 
 mod targets;
 
-pub use targets::{ber, cert, cms, crl, ocsp, tsa_request, tsa_response};
+pub use targets::{ber, cert, cms, crl, ocsp, tsa_request, tsa_response, xml};
 
 /// A fuzz target: any byte string in, nothing out, never a panic.
 pub type Target = fn(&[u8]);
@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ocsp", ocsp),
     ("tsa_request", tsa_request),
     ("tsa_response", tsa_response),
+    ("xml", xml),
 ];
 
 /// The target named `name`.
