@@ -108,7 +108,10 @@ fn a_wrapped_copy_of_the_signed_element_is_refused() {
     );
     assert_ne!(wrapped, doc);
     let r = verify(wrapped.as_bytes(), "2022-09-08T00:00:00Z");
-    assert_eq!(r.indication, Indication::TotalFailed);
+    assert_eq!(
+        r.sub_indication.map(|s| s.name()),
+        Some("SIGNED_DATA_NOT_FOUND")
+    );
     assert!(
         r.signatures[0]
             .checks

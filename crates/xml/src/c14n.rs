@@ -193,11 +193,9 @@ impl Document<'_> {
         match options.subtree {
             None => {
                 if excluded.is_empty() {
-                    return Ok(if with_comments {
-                        None
-                    } else {
-                        Some(NodeSet::all_without_comments(doc))
-                    });
+                    // The whole document: the renderer drops comments itself when the
+                    // method is without comments (no per-node set look-ups).
+                    return Ok(None);
                 }
                 let mut ids = excluded;
                 if !with_comments {

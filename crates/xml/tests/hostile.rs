@@ -129,3 +129,31 @@ fn a_detached_reference_without_content_says_what_to_give() {
             .contains("--content")
     );
 }
+
+#[test]
+fn whole_document_without_comments_drops_every_comment() {
+    use kenpo_xml::{C14nMethod, C14nOptions};
+    let doc = Document::parse(
+        b"<!-- a --><r><!-- b --><x/>t<!-- c --></r><!-- d -->",
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    for m in [
+        C14nMethod::Inclusive10,
+        C14nMethod::Inclusive11,
+        C14nMethod::Exclusive,
+    ] {
+        assert_eq!(
+            doc.canonicalize(m, &C14nOptions::new()).ok(),
+            Some(b"<r><x></x>t</r>".to_vec()),
+            "{m:?}"
+        );
+    }
+    let with = doc
+        .canonicalize(C14nMethod::Inclusive10WithComments, &C14nOptions::new())
+        .ok();
+    assert_eq!(
+        with,
+        Some(b"<!-- a -->\n<r><!-- b --><x></x>t<!-- c --></r>\n<!-- d -->".to_vec())
+    );
+}

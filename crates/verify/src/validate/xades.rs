@@ -376,6 +376,16 @@ fn signature(
                     ));
                 }
             }
+            // A same-document ID no element carries, or carried twice (wrapping): the
+            // signed data cannot be found (SIGNED_DATA_NOT_FOUND, as DSS reports it).
+            Err(e @ (XmlError::UnknownId(_) | XmlError::DuplicateId(_))) => {
+                worse(&mut data, DataIntegrity::ContentMissing);
+                findings.push(CheckReport::new(
+                    CheckKind::SignedData,
+                    false,
+                    format!("reference {uri}: {e}"),
+                ));
+            }
             Err(XmlError::Unresolved(u)) => {
                 worse(&mut data, DataIntegrity::ContentMissing);
                 findings.push(CheckReport::new(
