@@ -14,6 +14,7 @@
 
 mod c14n;
 mod dsig;
+mod encoding;
 mod error;
 mod node;
 mod parse;
@@ -22,6 +23,7 @@ mod xades;
 
 pub use c14n::{C14nMethod, C14nOptions};
 pub use dsig::{DSIG_NS, DSIG11_NS, MANIFEST_TYPE, Reference, Signature, Transform};
+pub use encoding::to_utf8;
 pub use error::XmlError;
 pub use node::Node;
 pub use parse::{Document, Limits, looks_like_xml};

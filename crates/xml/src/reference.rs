@@ -186,7 +186,8 @@ impl<'a> Document<'a> {
                 )
             }
             Data::Octets(o) => {
-                let doc = Document::parse(&o, limits)?;
+                let utf8 = crate::to_utf8(&o)?;
+                let doc = Document::parse(&utf8, limits)?;
                 doc.canonicalize(
                     method,
                     &C14nOptions::new().inclusive_prefixes(prefixes.to_vec()),

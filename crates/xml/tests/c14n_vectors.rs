@@ -14,7 +14,7 @@ use kenpo_xml::{C14nMethod, C14nOptions, Document, Limits, XmlError};
 use serde_json::Value;
 
 /// Cases passed byte-exactly; may only go up.
-const BASELINE: usize = 12;
+const BASELINE: usize = 17;
 
 fn dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/xml-c14n");
@@ -38,6 +38,7 @@ fn run(dir: &Path, case: &Value) -> Result<bool, String> {
         .map_err(|e| e.to_string())?;
     let method =
         C14nMethod::from_uri(s("algorithm_uri").ok_or("no uri")?).ok_or("unknown method")?;
+    let input = kenpo_xml::to_utf8(&input).map_err(|e| e.to_string())?;
     let doc =
         Document::parse(&input, &Limits::default()).map_err(|e: XmlError| format!("parse: {e}"))?;
     let node_set = s("node_set").ok_or("no node_set")?;

@@ -157,3 +157,28 @@ fn whole_document_without_comments_drops_every_comment() {
         Some(b"<!-- a -->\n<r><!-- b --><x></x>t<!-- c --></r>\n<!-- d -->".to_vec())
     );
 }
+
+#[test]
+fn latin_1_and_latin_2_documents_are_read_as_utf_8() {
+    use kenpo_xml::{C14nMethod, C14nOptions, to_utf8};
+    let latin2 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-2\"?><a t=\"\xb1\">\xa3\xf3d\xbc</a>";
+    let utf8 = to_utf8(latin2).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        std::str::from_utf8(&utf8).ok(),
+        Some("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a t=\"ą\">Łódź</a>")
+    );
+    let doc = Document::parse(&utf8, &Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        doc.canonicalize(C14nMethod::Inclusive10, &C14nOptions::new())
+            .ok(),
+        Some("<a t=\"ą\">Łódź</a>".as_bytes().to_vec())
+    );
+    let latin1 = b"<?xml version='1.0' encoding='iso-8859-1'?><a>\xe9</a>";
+    assert_eq!(
+        to_utf8(latin1).ok().as_deref(),
+        Some("<?xml version='1.0' encoding='UTF-8'?><a>é</a>".as_bytes())
+    );
+    // Others stay as they are, for the parser to refuse by name.
+    let sjis = b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>";
+    assert_eq!(to_utf8(sjis).ok().as_deref(), Some(&sjis[..]));
+}

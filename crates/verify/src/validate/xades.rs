@@ -171,7 +171,11 @@ pub(super) fn verify(
         }
         r
     };
-    let doc = match Document::parse(input, &limits) {
+    let utf8 = match kenpo_xml::to_utf8(input) {
+        Ok(u) => u,
+        Err(e) => return Ok(xml_failure(format!("XML: {e}"))),
+    };
+    let doc = match Document::parse(&utf8, &limits) {
         Ok(d) => d,
         Err(e) => return Ok(xml_failure(format!("XML: {e}"))),
     };
