@@ -320,6 +320,7 @@ fn signature(
     };
 
     // XAdES: SignedProperties must be signed.
+    let mut unsigned_properties = false;
     if let Some(p) = qp {
         let id = p.signed_properties_id.as_deref();
         let referenced = id.is_some_and(|id| {
@@ -327,10 +328,12 @@ fn signature(
                 .iter()
                 .any(|r| r.uri.as_deref().and_then(|u| u.strip_prefix('#')) == Some(id))
         });
+        // The signed properties are not among the signed data (removed, or a wrapped
+        // copy signed instead): SIGNED_DATA_NOT_FOUND, as DSS reports it.
         if p.signed_properties.is_some() && !referenced {
-            format_failure = true;
+            unsigned_properties = true;
             findings.push(CheckReport::new(
-                CheckKind::Format,
+                CheckKind::SignedData,
                 false,
                 "XAdES: no Reference covers SignedProperties",
             ));
@@ -338,7 +341,11 @@ fn signature(
     }
 
     // Data integrity: every reference's octets hash to its DigestValue.
-    let mut data = DataIntegrity::Intact;
+    let mut data = if unsigned_properties {
+        DataIntegrity::ContentMissing
+    } else {
+        DataIntegrity::Intact
+    };
     let worse = |d: &mut DataIntegrity, new: DataIntegrity| {
         let rank = |x: &DataIntegrity| match x {
             DataIntegrity::Intact => 0,
