@@ -298,3 +298,59 @@ impl Document<'_> {
         )
     }
 }
+
+impl Document<'_> {
+    /// The octets an ArchiveTimeStamp's message imprint covers (XAdES 1.4.1, ETSI TS 101
+    /// 903 §8.2.1; EN 319 132-1 §5.5.2): every SignedInfo reference's octets in order, then
+    /// SignedInfo, SignatureValue and KeyInfo canonicalised with the time-stamp's method,
+    /// then each unsigned signature property before the time-stamp, then every `ds:Object`
+    /// except the one holding the QualifyingProperties, each canonicalised.
+    pub fn archive_timestamp_octets_to(
+        &self,
+        signature: &Signature,
+        timestamp: &XadesTimeStamp,
+        content: &dyn crate::ContentResolver,
+        limits: &crate::Limits,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), XmlError> {
+        for r in &signature.references {
+            self.reference_octets_to(signature.node, r, content, limits, out)?;
+        }
+        let c14n = |node: Node, out: &mut dyn std::io::Write| {
+            self.canonicalize_to(timestamp.c14n, &C14nOptions::new().subtree(node), out)
+        };
+        c14n(signature.signed_info, out)?;
+        c14n(signature.signature_value_node, out)?;
+        if let Some(ki) = signature.key_info {
+            c14n(ki, out)?;
+        }
+        let usp = self
+            .parent_element(timestamp.node)
+            .ok_or(XmlError::Missing("UnsignedSignatureProperties"))?;
+        for prop in self.child_elements(usp) {
+            if prop == timestamp.node {
+                break;
+            }
+            c14n(prop, out)?;
+        }
+        // XAdES 1.3.2 archive time-stamps leave out the objects SignedInfo references too.
+        let v132 = self.namespace(timestamp.node) != Some(XADES141_NS);
+        for obj in self.children_named(signature.node, DSIG_NS, "Object") {
+            let holds_properties = self
+                .child_elements(obj)
+                .into_iter()
+                .any(|c| self.local_name(c) == "QualifyingProperties");
+            let referenced = v132
+                && self.attribute(obj, "Id").is_some_and(|id| {
+                    signature
+                        .references
+                        .iter()
+                        .any(|r| r.uri.as_deref().and_then(|u| u.strip_prefix('#')) == Some(id))
+                });
+            if !holds_properties && !referenced {
+                c14n(obj, out)?;
+            }
+        }
+        Ok(())
+    }
+}

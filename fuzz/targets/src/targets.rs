@@ -358,6 +358,13 @@ pub fn xml(data: &[u8]) {
                         .ok(),
                 );
             }
+            for ts in &qp.archive_timestamps {
+                let mut sink = std::io::sink();
+                black_box(
+                    doc.archive_timestamp_octets_to(&sig, ts, &NoContent, &limits, &mut sink)
+                        .ok(),
+                );
+            }
             black_box((
                 qp.signing_time.as_deref(),
                 qp.certificate_values.certificates.len(),

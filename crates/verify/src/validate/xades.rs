@@ -501,7 +501,7 @@ fn signature(
         && v.opts.offline;
 
     // Time-stamps: SignatureTimeStamp over the canonicalised SignatureValue; archive
-    // time-stamps are verified as tokens (their coverage is not computed yet).
+    // time-stamps over what EN 319 132-1 §5.5.2 lists (kenpo_xml::Document::archive_timestamp_octets_to).
     let tsa_path =
         PathValidator::with_shared_anchors(v.anchors.clone(), path_options(Profile::Any, at, mode))
             .with_shared_intermediates(v.store.clone())
@@ -527,14 +527,20 @@ fn signature(
             }
         }
         for ts in &p.archive_timestamps {
+            // What the archive time-stamp covers, collected once for its tokens.
+            let mut covered = Vec::new();
+            let covered = doc
+                .archive_timestamp_octets_to(sig, ts, resolver, limits, &mut covered)
+                .map(|()| covered);
             for token in &ts.tokens {
+                let expected = |a: DigestAlgorithm| covered.as_ref().ok().map(|o| a.digest(o));
                 timestamps.push(check_token(
                     v,
                     &validator,
                     &cert_refs,
                     token,
                     TimestampKind::Archive,
-                    |_| None,
+                    expected,
                 ));
             }
         }
