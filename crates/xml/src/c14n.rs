@@ -91,8 +91,8 @@ impl C14nMethod {
 pub struct C14nOptions {
     /// The subtree's root element; `None` is the whole document.
     pub subtree: Option<Node>,
-    /// A subtree left out (the enveloped-signature transform removes the `Signature`).
-    pub exclude: Option<Node>,
+    /// Subtrees left out (the enveloped-signature transform removes the `Signature`).
+    pub exclude: Vec<Node>,
     /// The InclusiveNamespaces PrefixList of exclusive canonicalisation (`#default` is the
     /// default namespace); ignored by the inclusive methods.
     pub inclusive_prefixes: Vec<String>,
@@ -110,7 +110,7 @@ impl C14nOptions {
     }
     /// Leave the subtree rooted at `node` out.
     pub fn exclude(mut self, node: Node) -> Self {
-        self.exclude = Some(node);
+        self.exclude.push(node);
         self
     }
     /// Sets the InclusiveNamespaces PrefixList.
@@ -183,13 +183,12 @@ impl Document<'_> {
         options: &C14nOptions,
     ) -> Result<Option<NodeSet>, XmlError> {
         let doc = &self.doc;
-        let excluded: NodeIdSet = match options.exclude {
-            Some(Node(x)) => std::iter::once(x)
-                .chain(doc.descendants(x))
-                .map(|n| n.index())
-                .collect(),
-            None => NodeIdSet::default(),
-        };
+        let excluded: NodeIdSet = options
+            .exclude
+            .iter()
+            .flat_map(|&Node(x)| std::iter::once(x).chain(doc.descendants(x)))
+            .map(|n| n.index())
+            .collect();
         match options.subtree {
             None => {
                 if excluded.is_empty() {

@@ -12,6 +12,7 @@ pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
 pub const MANIFEST_TYPE: &str = "http://www.w3.org/2000/09/xmldsig#Manifest";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const BASE64: &str = "http://www.w3.org/2000/09/xmldsig#base64";
+const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 
 /// One transform of a reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,10 @@ pub enum Transform {
     },
     /// The base64 decoding transform.
     Base64,
+    /// The XPath transform with the one expression signatures use instead of the
+    /// enveloped transform, `not(ancestor-or-self::ds:Signature)` (its prefix bound to the
+    /// XMLDSig namespace): every `ds:Signature` is left out.
+    ExcludeSignatures,
     /// Any other transform (XPath, XPath Filter 2.0, XSLT): not implemented, refused when used.
     Other(String),
 }
@@ -165,6 +170,7 @@ impl Document<'_> {
                     transforms.push(match uri.as_str() {
                         ENVELOPED => Transform::Enveloped,
                         BASE64 => Transform::Base64,
+                        XPATH if self.excludes_signatures(t) => Transform::ExcludeSignatures,
                         u => match C14nMethod::from_uri(u) {
                             Some(method) => Transform::C14n {
                                 method,
@@ -187,6 +193,26 @@ impl Document<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// Whether the XPath transform `t` holds exactly `not(ancestor-or-self::P:Signature)`
+    /// with `P` bound to the XMLDSig namespace where the expression is.
+    fn excludes_signatures(&self, t: Node) -> bool {
+        let Some(xpath) = self
+            .child_elements(t)
+            .into_iter()
+            .find(|&c| self.local_name(c) == "XPath")
+        else {
+            return false;
+        };
+        let text: String = self.text_content(xpath).split_whitespace().collect();
+        let Some(prefix) = text
+            .strip_prefix("not(ancestor-or-self::")
+            .and_then(|r| r.strip_suffix(":Signature)"))
+        else {
+            return false;
+        };
+        self.lookup_namespace(xpath, prefix) == Some(DSIG_NS)
     }
 
     /// The canonical octets of `SignedInfo`: what the signature value signs.

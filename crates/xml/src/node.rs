@@ -122,6 +122,20 @@ impl<'a> Document<'a> {
             .map(Node)
     }
 
+    /// The namespace `prefix` is bound to at `node` (declared there or on an ancestor).
+    pub fn lookup_namespace(&self, node: Node, prefix: &str) -> Option<&str> {
+        let mut cur = Some(node.0);
+        while let Some(c) = cur {
+            if let Some(NodeKind::Element(e)) = self.doc.node_kind(c) {
+                if let Some((_, uri)) = e.namespace_declarations.iter().find(|(p, _)| p == prefix) {
+                    return Some(uri);
+                }
+            }
+            cur = self.doc.parent(c);
+        }
+        None
+    }
+
     /// Whether `inner` is `outer` or lies inside it.
     pub fn is_inside(&self, inner: Node, outer: Node) -> bool {
         let mut cur = Some(inner.0);

@@ -29,7 +29,7 @@ enum Data<'r> {
     /// without comments.
     Nodes {
         subtree: Option<Node>,
-        exclude: Option<Node>,
+        exclude: Vec<Node>,
         comments: bool,
     },
     Octets(Cow<'r, [u8]>),
@@ -50,12 +50,12 @@ impl<'a> Document<'a> {
         let mut data = match reference.uri.as_deref() {
             Some("") => Data::Nodes {
                 subtree: None,
-                exclude: None,
+                exclude: Vec::new(),
                 comments: false,
             },
             Some("#xpointer(/)") => Data::Nodes {
                 subtree: None,
-                exclude: None,
+                exclude: Vec::new(),
                 comments: true,
             },
             Some(u) if u.starts_with("#xpointer(id(") => {
@@ -63,13 +63,13 @@ impl<'a> Document<'a> {
                 let id = inner.trim_matches(|c| c == '\'' || c == '"');
                 Data::Nodes {
                     subtree: Some(self.element_with_id(id)?),
-                    exclude: None,
+                    exclude: Vec::new(),
                     comments: true,
                 }
             }
             Some(u) if u.starts_with('#') => Data::Nodes {
                 subtree: Some(self.element_with_id(&u[1..])?),
-                exclude: None,
+                exclude: Vec::new(),
                 comments: false,
             },
             other => Data::Octets(
@@ -83,14 +83,35 @@ impl<'a> Document<'a> {
                 (
                     Transform::Enveloped,
                     Data::Nodes {
-                        subtree, comments, ..
+                        subtree,
+                        mut exclude,
+                        comments,
                     },
-                ) => Data::Nodes {
-                    subtree,
-                    exclude: Some(signature),
-                    comments,
-                },
-                (Transform::Enveloped, Data::Octets(_)) => {
+                ) => {
+                    exclude.push(signature);
+                    Data::Nodes {
+                        subtree,
+                        exclude,
+                        comments,
+                    }
+                }
+                // XPath `not(ancestor-or-self::ds:Signature)`: every signature left out.
+                (
+                    Transform::ExcludeSignatures,
+                    Data::Nodes {
+                        subtree,
+                        mut exclude,
+                        comments,
+                    },
+                ) => {
+                    exclude.extend(self.elements(crate::DSIG_NS, "Signature"));
+                    Data::Nodes {
+                        subtree,
+                        exclude,
+                        comments,
+                    }
+                }
+                (Transform::Enveloped | Transform::ExcludeSignatures, Data::Octets(_)) => {
                     return Err(XmlError::Invalid {
                         element: "Transform",
                         reason: "the enveloped-signature transform applies to the signature's own document only".into(),

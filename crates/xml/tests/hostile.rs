@@ -182,3 +182,30 @@ fn latin_1_and_latin_2_documents_are_read_as_utf_8() {
     let sjis = b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>";
     assert_eq!(to_utf8(sjis).ok().as_deref(), Some(&sjis[..]));
 }
+
+#[test]
+fn the_xpath_not_ancestor_or_self_signature_transform_is_the_enveloped_one() {
+    let limits = Limits::default();
+    let enveloped = r##"<r><d>x</d><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms>TRANSFORM</ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature></r>"##;
+    let octets = |transform: &str| {
+        let text = enveloped.replace("TRANSFORM", transform);
+        let doc = Document::parse(text.as_bytes(), &limits).unwrap_or_else(|e| unreachable!("{e}"));
+        let sig = doc
+            .read_signature(doc.signatures()[0])
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        doc.reference_octets(sig.node, &sig.references[0], &NoContent, &limits)
+    };
+    let a = octets(
+        r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>"#,
+    );
+    let b = octets(
+        r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>not(ancestor-or-self::ds:Signature)</ds:XPath></ds:Transform>"#,
+    );
+    assert_eq!(a.as_deref().ok(), Some(&b"<r><d>x</d></r>"[..]));
+    assert_eq!(a, b);
+    // Any other expression is not implemented: refused by name.
+    let c = octets(
+        r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>count(//.)</ds:XPath></ds:Transform>"#,
+    );
+    assert!(matches!(c, Err(XmlError::UnsupportedAlgorithm(_))));
+}
