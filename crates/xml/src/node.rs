@@ -126,10 +126,10 @@ impl<'a> Document<'a> {
     pub fn lookup_namespace(&self, node: Node, prefix: &str) -> Option<&str> {
         let mut cur = Some(node.0);
         while let Some(c) = cur {
-            if let Some(NodeKind::Element(e)) = self.doc.node_kind(c) {
-                if let Some((_, uri)) = e.namespace_declarations.iter().find(|(p, _)| p == prefix) {
-                    return Some(uri);
-                }
+            if let Some(NodeKind::Element(e)) = self.doc.node_kind(c)
+                && let Some((_, uri)) = e.namespace_declarations.iter().find(|(p, _)| p == prefix)
+            {
+                return Some(uri);
             }
             cur = self.doc.parent(c);
         }
