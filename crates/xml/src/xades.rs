@@ -74,6 +74,11 @@ pub struct QualifyingProperties {
     pub signing_certificate_v2: Vec<CertRef>,
     /// Whether a SignaturePolicyIdentifier is present.
     pub has_signature_policy: bool,
+    /// AllDataObjectsTimeStamp properties (content time-stamps over every signed data
+    /// object, see [`Document::all_data_objects_octets_to`]).
+    pub all_data_objects_timestamps: Vec<XadesTimeStamp>,
+    /// IndividualDataObjectsTimeStamp properties (read; their imprint is not computed).
+    pub individual_data_objects_timestamps: Vec<XadesTimeStamp>,
     /// SignatureTimeStamp properties.
     pub signature_timestamps: Vec<XadesTimeStamp>,
     /// CertificateValues.
@@ -136,6 +141,8 @@ impl Document<'_> {
             signing_certificate: Vec::new(),
             signing_certificate_v2: Vec::new(),
             has_signature_policy: false,
+            all_data_objects_timestamps: Vec::new(),
+            individual_data_objects_timestamps: Vec::new(),
             signature_timestamps: Vec::new(),
             certificate_values: ValidationValues::default(),
             revocation_values: ValidationValues::default(),
@@ -147,6 +154,19 @@ impl Document<'_> {
         if let Some(sp) = self.child(qp, ns, "SignedProperties") {
             p.signed_properties = Some(sp);
             p.signed_properties_id = self.attribute(sp, "Id").map(str::to_string);
+            if let Some(sdop) = self.child(sp, ns, "SignedDataObjectProperties") {
+                for c in self.child_elements(sdop) {
+                    match self.local_name(c) {
+                        "AllDataObjectsTimeStamp" => {
+                            p.all_data_objects_timestamps.push(self.timestamp(c)?)
+                        }
+                        "IndividualDataObjectsTimeStamp" => p
+                            .individual_data_objects_timestamps
+                            .push(self.timestamp(c)?),
+                        _ => {}
+                    }
+                }
+            }
             if let Some(ssp) = self.child(sp, ns, "SignedSignatureProperties") {
                 for c in self.child_elements(ssp) {
                     match self.local_name(c) {
@@ -349,6 +369,33 @@ impl Document<'_> {
                 });
             if !holds_properties && !referenced {
                 c14n(obj, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Document<'_> {
+    /// The octets an AllDataObjectsTimeStamp's imprint covers (EN 319 132-1 §5.2.8.1): the
+    /// octets of every SignedInfo reference except the one to the SignedProperties, in
+    /// order.
+    pub fn all_data_objects_octets_to(
+        &self,
+        signature: &Signature,
+        properties: &QualifyingProperties,
+        content: &dyn crate::ContentResolver,
+        limits: &crate::Limits,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), XmlError> {
+        let sp_uri = properties
+            .signed_properties_id
+            .as_deref()
+            .map(|id| format!("#{id}"));
+        for r in &signature.references {
+            let to_properties = r.type_uri.as_deref() == Some(SIGNED_PROPERTIES_TYPE)
+                || (sp_uri.is_some() && r.uri == sp_uri);
+            if !to_properties {
+                self.reference_octets_to(signature.node, r, content, limits, out)?;
             }
         }
         Ok(())

@@ -526,6 +526,36 @@ fn signature(
                 ));
             }
         }
+        // Content time-stamps over every signed data object.
+        let mut all_data = Vec::new();
+        let all_data = doc
+            .all_data_objects_octets_to(sig, p, resolver, limits, &mut all_data)
+            .map(|()| all_data);
+        for ts in &p.all_data_objects_timestamps {
+            for token in &ts.tokens {
+                let expected = |a: DigestAlgorithm| all_data.as_ref().ok().map(|o| a.digest(o));
+                timestamps.push(check_token(
+                    v,
+                    &validator,
+                    &cert_refs,
+                    token,
+                    TimestampKind::Content,
+                    expected,
+                ));
+            }
+        }
+        for ts in &p.individual_data_objects_timestamps {
+            for token in &ts.tokens {
+                timestamps.push(check_token(
+                    v,
+                    &validator,
+                    &cert_refs,
+                    token,
+                    TimestampKind::Content,
+                    |_| None,
+                ));
+            }
+        }
         for ts in &p.archive_timestamps {
             // What the archive time-stamp covers, collected once for its tokens.
             let mut covered = Vec::new();
