@@ -178,3 +178,25 @@ fn signxml_enveloped_signature_verifies() {
     std::fs::write(&out, changed).unwrap();
     assert_eq!(verify(&out, "hpki", &[])["sub_indication"], "HASH_FAILURE");
 }
+
+#[test]
+fn extending_an_xml_signature_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("signed.xml");
+    std::fs::write(&xml, template("rsa-sha256")).unwrap();
+    let out = dir.path().join("out.xml");
+    let o = run(&[
+        "extend",
+        xml.to_str().unwrap(),
+        "--to",
+        "b-lt",
+        "--trust",
+        p("root-ca.pem").as_str(),
+        "--offline",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("cannot extend it yet"), "{}", text(&o));
+    assert!(!out.exists());
+}
