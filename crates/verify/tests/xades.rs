@@ -128,3 +128,17 @@ fn xml_that_is_not_a_signature_is_a_format_failure() {
     assert_eq!(r.sub_indication.map(|s| s.name()), Some("FORMAT_FAILURE"));
     assert_eq!(r.signatures[0].format, "XMLDSig");
 }
+
+#[test]
+fn at_most_64_signatures_of_a_document_are_verified_and_the_rest_counted() {
+    let sig = r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>"#;
+    let doc = format!("<r>{}</r>", sig.repeat(70));
+    let r = verify(doc.as_bytes(), "2022-09-08T00:00:00Z");
+    assert_eq!(r.signatures.len(), 64);
+    assert!(
+        r.signatures[0]
+            .checks
+            .iter()
+            .any(|c| c.kind == kenpo_verify::CheckKind::Budget && !c.passed)
+    );
+}

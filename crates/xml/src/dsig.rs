@@ -12,6 +12,9 @@ pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
 pub const MANIFEST_TYPE: &str = "http://www.w3.org/2000/09/xmldsig#Manifest";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const BASE64: &str = "http://www.w3.org/2000/09/xmldsig#base64";
+/// Most references read from one SignedInfo or Manifest (each may canonicalise the whole
+/// document: the bound keeps a crafted signature's cost linear in the document).
+pub const MAX_REFERENCES: usize = 1000;
 const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 
 /// One transform of a reference.
@@ -110,10 +113,19 @@ impl Document<'_> {
     /// The outermost `ds:Signature` elements (signatures nested in another signature,
     /// such as XAdES counter-signatures, are not listed).
     pub fn signatures(&self) -> Vec<Node> {
-        let all = self.elements(DSIG_NS, "Signature");
-        all.iter()
-            .copied()
-            .filter(|&s| !all.iter().any(|&o| o != s && self.is_inside(s, o)))
+        // Linear in the document (times its bounded depth): an ancestor walk per signature.
+        self.elements(DSIG_NS, "Signature")
+            .into_iter()
+            .filter(|&s| {
+                let mut up = self.parent_element(s);
+                while let Some(p) = up {
+                    if self.is(p, DSIG_NS, "Signature") {
+                        return false;
+                    }
+                    up = self.parent_element(p);
+                }
+                true
+            })
             .collect()
     }
 
@@ -162,7 +174,14 @@ impl Document<'_> {
     /// The references of a `SignedInfo` or `Manifest` element.
     pub fn read_references(&self, parent: Node) -> Result<Vec<Reference>, XmlError> {
         let mut out = Vec::new();
-        for r in self.children_named(parent, DSIG_NS, "Reference") {
+        let refs = self.children_named(parent, DSIG_NS, "Reference");
+        if refs.len() > MAX_REFERENCES {
+            return Err(XmlError::Invalid {
+                element: "SignedInfo",
+                reason: format!("{} references, more than {MAX_REFERENCES}", refs.len()),
+            });
+        }
+        for r in refs {
             let mut transforms = Vec::new();
             if let Some(ts) = self.child(r, DSIG_NS, "Transforms") {
                 for t in self.children_named(ts, DSIG_NS, "Transform") {

@@ -22,7 +22,9 @@ mod reference;
 mod xades;
 
 pub use c14n::{C14nMethod, C14nOptions};
-pub use dsig::{DSIG_NS, DSIG11_NS, MANIFEST_TYPE, Reference, Signature, Transform};
+pub use dsig::{
+    DSIG_NS, DSIG11_NS, MANIFEST_TYPE, MAX_REFERENCES, Reference, Signature, Transform,
+};
 pub use encoding::to_utf8;
 pub use error::XmlError;
 pub use node::Node;

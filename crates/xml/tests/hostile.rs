@@ -209,3 +209,27 @@ fn the_xpath_not_ancestor_or_self_signature_transform_is_the_enveloped_one() {
     );
     assert!(matches!(c, Err(XmlError::UnsupportedAlgorithm(_))));
 }
+
+#[test]
+fn many_signatures_and_references_stay_linear() {
+    let limits = Limits::default();
+    let sig = r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>REFS</ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>"#;
+    let reference = r#"<ds:Reference URI=""><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference>"#;
+    // 30,000 sibling signatures: listed in linear time.
+    let many = format!("<r>{}</r>", sig.replace("REFS", reference).repeat(30_000));
+    let doc = Document::parse(many.as_bytes(), &limits).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(doc.signatures().len(), 30_000);
+    // A SignedInfo with more references than MAX_REFERENCES is refused by name.
+    let crowded = format!(
+        "<r>{}</r>",
+        sig.replace("REFS", &reference.repeat(kenpo_xml::MAX_REFERENCES + 1))
+    );
+    let doc = Document::parse(crowded.as_bytes(), &limits).unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(matches!(
+        doc.read_signature(doc.signatures()[0]),
+        Err(XmlError::Invalid {
+            element: "SignedInfo",
+            ..
+        })
+    ));
+}

@@ -148,6 +148,9 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Most signatures of one document verified.
+const MAX_SIGNATURES: usize = 64;
+
 /// What one signature's document reading gave, before the verdict.
 struct Read1 {
     sig: Signature,
@@ -187,7 +190,9 @@ pub(super) fn verify(
     }
     let resolver = Contents { items: contents };
     let mut signatures = Vec::new();
-    for node in nodes {
+    // As many signatures as a CMS SignedData may have SignerInfos; the rest are counted.
+    let skipped = nodes.len().saturating_sub(MAX_SIGNATURES);
+    for node in nodes.into_iter().take(MAX_SIGNATURES) {
         let sig = match doc.read_signature(node) {
             Ok(s) => s,
             Err(e) => {
@@ -213,6 +218,15 @@ pub(super) fn verify(
             }
         }
         signatures.push(signature(v, &doc, one, &resolver, &limits, at));
+    }
+    if skipped > 0 {
+        for s in &mut signatures {
+            s.checks.push(CheckReport::new(
+                CheckKind::Budget,
+                false,
+                Outcome::Budget { skipped },
+            ));
+        }
     }
     let worst = signatures
         .iter()
