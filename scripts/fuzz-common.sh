@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The instrumented build has a target dir of its own (different RUSTFLAGS).
 fuzz_target_dir="${KENPO_FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}/fuzz}"
 host="$(rustc -vV | sed -n 's/^host: //p')"
-all_targets=(ber cms cert crl ocsp tsa_request tsa_response pdf)
+all_targets=(ber cms cert crl ocsp tsa_request tsa_response pdf xml)
 
 # SanitizerCoverage through stable rustc codegen flags (what cargo-fuzz passes, minus the
 # nightly-only -Zsanitizer): inline 8-bit counters + PC table for libFuzzer's coverage,

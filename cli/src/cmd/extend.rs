@@ -170,6 +170,13 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .with_fetch_allow(args.fetch_allow.clone())
         .with_legacy_values(args.legacy_values)
         .with_policy(policy);
+    if kenpo_xml::looks_like_xml(&signature) {
+        return Err(CliError::Refused(
+            "extension refused, nothing written: this is an XML (XAdES/XMLDSig) signature; \
+             kenpo-sign verifies XAdES but cannot extend it yet (only CAdES)"
+                .into(),
+        ));
+    }
     let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
     let out = match (&args.out, args.in_place) {
         (Some(o), _) => o.clone(),

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use kenpo_verify::plan::{PlanOptions, plan_bytes};
 use kenpo_verify::policy::Policy;
 use kenpo_verify::report::TextOptions;
-use kenpo_verify::validate::{RevocationMode, VerifyRequest, verify_signature};
+use kenpo_verify::validate::{Detached, RevocationMode, Verifier, VerifyRequest, verify_signature};
 
 use crate::cmd::sign::ProfileArg;
 use crate::exit::CliError;
@@ -78,9 +78,11 @@ pub enum VerifyFormat {
 pub struct Args {
     /// The signature (CMS/CAdES, DER, BER or PEM).
     pub sig: PathBuf,
-    /// Detached content.
-    #[arg(long)]
-    pub content: Option<PathBuf>,
+    /// Detached content. Repeatable for an XML signature (XAdES/XMLDSig, e.g. e-Gov
+    /// kousei.xml): a reference is resolved to the given file whose name is the last
+    /// segment of its URI (a single file serves any reference).
+    #[arg(long, value_name = "FILE")]
+    pub content: Vec<PathBuf>,
     /// Trust anchors (file or directory; repeatable).
     #[arg(long, required = true)]
     pub trust: Vec<PathBuf>,
@@ -139,8 +141,14 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let limit = args.limit;
     let signature = files::read_limited(&args.sig, limit)?;
     let policy = load_policy(&args.policy)?;
+    let xml = kenpo_xml::looks_like_xml(&signature);
+    if args.content.len() > 1 && !xml {
+        return Err(CliError::Operational(
+            "--content is given more than once: only an XML signature (XAdES/XMLDSig) takes several contents".into(),
+        ));
+    }
     let req = VerifyRequest::new(&signature)
-        .with_content(args.content.as_deref())
+        .with_content(args.content.first().map(PathBuf::as_path))
         .with_anchors(files::certificates_limited(&args.trust, limit)?)
         .with_cert_store(files::certificates_limited(&args.cert_store, limit)?)
         .with_crls(files::der_files_limited(&args.crl, limit)?)
@@ -158,7 +166,13 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let anchors = req.anchors.clone();
     let cert_store = req.cert_store.clone();
     let at = req.at;
-    let report = verify_signature(&req).map_err(|e| CliError::op("verify", e))?;
+    let report = if xml && args.content.len() > 1 {
+        let contents: Vec<Detached<'_>> = args.content.iter().map(|p| Detached::File(p)).collect();
+        Verifier::new(req.options()).verify_xml(&signature, &contents)
+    } else {
+        verify_signature(&req)
+    }
+    .map_err(|e| CliError::op("verify", e))?;
     let lang = LangArg::resolve(args.lang);
     let mut opts = TextOptions::new(args.verbose);
     if args.format != VerifyFormat::Json {

@@ -14,6 +14,8 @@ pub(crate) const KU_DIGITAL_SIGNATURE: usize = 0;
 pub(crate) const KU_NON_REPUDIATION: usize = 1;
 /// keyUsage bit cRLSign.
 pub(crate) const KU_CRL_SIGN: usize = 6;
+/// keyUsage bit keyCertSign.
+pub(crate) const KU_KEY_CERT_SIGN: usize = 5;
 
 /// The minimal two's-complement form of INTEGER contents (redundant leading 0x00/0xFF
 /// octets removed), so that non-DER serial encodings still compare by value.

@@ -228,3 +228,18 @@ fn stale_crls_give_unknown_and_later_revocations_do_not_count() {
         other => panic!("expected Unknown, got {other:?}"),
     }
 }
+
+/// The e-prescription sample's test TSA CA (a self-signed v3 root with keyUsage
+/// keyCertSign + cRLSign and no basicConstraints, as some Japanese test and legacy CAs
+/// are) signed the CRL of its TSA certificate: it is accepted as a CRL issuer, as OpenSSL
+/// accepts a keyCertSign certificate without basicConstraints as a CA. Before, the CRL was
+/// refused (IssuerNotCa), leaving the TSA's revocation status unknown.
+#[test]
+fn e_prescription_tsa_ca_without_basic_constraints_signs_its_crl() {
+    let Some(dir) = common::hpki_real() else {
+        return;
+    };
+    let ca = std::fs::read(dir.join("eprescription-tsa-ca.cer")).unwrap();
+    let crl = Crl::from_der(std::fs::read(dir.join("eprescription-tsa-ca.crl")).unwrap()).unwrap();
+    assert_eq!(crl.verify_signature(&CertRef::parse(&ca).unwrap()), Ok(()));
+}

@@ -177,6 +177,8 @@ pub struct SignatureReport {
     pub sub_indication: Option<SubIndication>,
     /// `B-B`, `B-T`, `B-LT` or `B-LTA`.
     pub level: &'static str,
+    /// The signature's form: `CAdES`, `PAdES`, `XAdES` or `XMLDSig` (the JSON `format`).
+    pub format: &'static str,
     /// The signer.
     pub signer: SignerReport,
     /// The claimed signing-time attribute.
@@ -241,6 +243,7 @@ impl SignatureReport {
             "indication": self.indication.name(),
             "sub_indication": sub(self.sub_indication),
             "level": self.level,
+            "format": self.format,
             "signer": {
                 "subject": self.signer.subject,
                 "hc_roles": self.signer.hc_roles,

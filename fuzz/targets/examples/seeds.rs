@@ -169,6 +169,9 @@ fn conformance(out: &Out, shared: &Path) {
         ("conformance/dss-pades", &["pdf"], &["pdf"]),
         ("hpki-real", &["cer", "crt"], &["cert"]),
         ("hpki-real", &["crl"], &["crl"]),
+        ("conformance/dss-xades", &["xml"], &["xml"]),
+        ("conformance/xml-c14n", &["xml"], &["xml"]),
+        ("hpki-real", &["xml"], &["xml"]),
         (
             "hpki-real",
             &["der", "tst", "p7s"],

@@ -13,7 +13,7 @@
 
 mod targets;
 
-pub use targets::{ber, cert, cms, crl, ocsp, pdf, tsa_request, tsa_response};
+pub use targets::{ber, cert, cms, crl, ocsp, pdf, tsa_request, tsa_response, xml};
 
 /// A fuzz target: any byte string in, nothing out, never a panic.
 pub type Target = fn(&[u8]);
@@ -28,6 +28,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tsa_request", tsa_request),
     ("tsa_response", tsa_response),
     ("pdf", pdf),
+    ("xml", xml),
 ];
 
 /// The target named `name`.

@@ -371,3 +371,62 @@ pub fn pdf(data: &[u8]) {
         );
     }
 }
+
+/// XML: `kenpo_xml::Document::parse` under small budgets (as verification parses an XML
+/// signature file), every C14N method over the whole document, then every `ds:Signature`
+/// read with its references resolved and transformed, SignedInfo canonicalised and the
+/// XAdES qualifying properties read.
+pub fn xml(data: &[u8]) {
+    use kenpo_xml::{C14nMethod, C14nOptions, Document, Limits, NoContent};
+    let limits = Limits::new()
+        .with_max_bytes(1 << 20)
+        .with_max_depth(64)
+        .with_max_nodes(100_000);
+    let Ok(doc) = Document::parse(data, &limits) else {
+        return;
+    };
+    for m in [
+        C14nMethod::Inclusive10,
+        C14nMethod::Inclusive11WithComments,
+        C14nMethod::Exclusive,
+    ] {
+        black_box(
+            doc.canonicalize(m, &C14nOptions::new())
+                .map(|o| o.len())
+                .ok(),
+        );
+    }
+    for node in doc.signatures() {
+        let Ok(sig) = doc.read_signature(node) else {
+            continue;
+        };
+        black_box(doc.signed_info_octets(&sig).map(|o| o.len()).ok());
+        for r in &sig.references {
+            black_box(
+                doc.reference_octets(sig.node, r, &NoContent, &limits)
+                    .map(|o| o.len())
+                    .ok(),
+            );
+        }
+        if let Ok(Some(qp)) = doc.qualifying_properties(&sig) {
+            for ts in &qp.signature_timestamps {
+                black_box(
+                    doc.signature_timestamp_octets(&sig, ts)
+                        .map(|o| o.len())
+                        .ok(),
+                );
+            }
+            for ts in &qp.archive_timestamps {
+                let mut sink = std::io::sink();
+                black_box(
+                    doc.archive_timestamp_octets_to(&sig, ts, &NoContent, &limits, &mut sink)
+                        .ok(),
+                );
+            }
+            black_box((
+                qp.signing_time.as_deref(),
+                qp.certificate_values.certificates.len(),
+            ));
+        }
+    }
+}

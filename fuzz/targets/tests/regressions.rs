@@ -102,3 +102,39 @@ fn targets_reject_trivial_inputs_without_panicking() {
         }
     }
 }
+
+/// The shared XML material (DSS XAdES samples, C14N vectors, the e-prescription sample)
+/// through the `xml` target: real signatures, broken ones and odd documents, no panic.
+#[test]
+fn shared_xml_runs_clean_through_the_xml_target() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let mut total = 0;
+    for sub in [
+        "conformance/dss-xades",
+        "conformance/xml-c14n/santuario/c14n/in",
+        "hpki-real",
+    ] {
+        let dir = shared.join(sub);
+        let files: Vec<PathBuf> = inputs(&dir)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        for f in &files {
+            let data = std::fs::read(f).unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
+            let outcome = std::panic::catch_unwind(|| kenpo_fuzz_targets::xml(&data));
+            assert!(
+                outcome.is_ok(),
+                "the xml target panicked on {}",
+                f.display()
+            );
+        }
+        total += files.len();
+    }
+    if total == 0 {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shared XML material missing (required under CI)"
+        );
+        eprintln!("SKIP: no shared XML material");
+    }
+}

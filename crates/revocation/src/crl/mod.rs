@@ -667,6 +667,12 @@ impl Crl {
             Ok(Some(true)) => {}
             // A v1 certificate has no extensions at all: accept it as a legacy CA.
             Ok(None) if issuer.extensions.is_empty() => {}
+            // No basicConstraints but keyUsage keyCertSign: a legacy CA too (as OpenSSL
+            // treats it), e.g. the self-signed test TSA root of the e-prescription sample.
+            Ok(None)
+                if asn1::key_usage(issuer).is_ok_and(|ku| {
+                    ku.is_some_and(|ku| asn1::bit_set(ku, asn1::KU_KEY_CERT_SIGN))
+                }) => {}
             _ => return Err(CrlError::IssuerNotCa),
         }
         match asn1::key_usage(issuer) {

@@ -33,6 +33,11 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     let mut r = job.result();
     let outcome = match job.kind {
         FileKind::Signed => signed(ctx, job, &mut r),
+        // An `*.xml` file that carries an XML signature (XAdES, XMLDSig) is a signed file.
+        FileKind::Unsigned if carries_xml_signature(ctx, job) => {
+            r.kind = FileKind::Signed;
+            signed(ctx, job, &mut r)
+        }
         FileKind::Unsigned => unsigned(ctx, job, &mut r),
         FileKind::Directory | FileKind::Skipped => Ok(()),
     };
@@ -126,10 +131,40 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     let verdict = verdict_of(&report);
     let passed = verdict.indication == Indication::TotalPassed;
     r.verdict = Some(verdict);
-    if passed && let Some(a) = ctx.archive.as_ref().filter(|a| a.extends()) {
+    // XML signatures are verified but not extended (only CAdES is).
+    let xml = kenpo_xml::looks_like_xml(&bytes);
+    if passed
+        && !xml
+        && let Some(a) = ctx.archive.as_ref().filter(|a| a.extends())
+    {
         r.archived = Some(a.extend(&bytes, job)?);
     }
     Ok(())
+}
+
+/// The XMLDSig namespace, whose presence marks an XML file as carrying a signature.
+const DSIG_NS: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
+
+/// Whether `job` is an `*.xml` file (any case) within the size limit that is XML and names
+/// the XMLDSig namespace (the verification then finds its `ds:Signature` elements).
+fn carries_xml_signature(ctx: &Ctx, job: &Job) -> bool {
+    let xml_name = job
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+    if !xml_name {
+        return false;
+    }
+    let limit = ctx.max_file_bytes;
+    let Ok((f, _)) = open_limited(ctx, &job.path, job.walked.as_ref(), limit, "open") else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    if f.take(limit).read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    kenpo_xml::looks_like_xml(&bytes) && bytes.windows(DSIG_NS.len()).any(|w| w == DSIG_NS)
 }
 
 fn unsigned(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {

@@ -189,6 +189,7 @@ mod tests {
             sub_indication: (indication != Indication::TotalPassed)
                 .then_some(SubIndication::HASH_FAILURE),
             level,
+            format: "CAdES",
             signer: SignerReport::default(),
             signing_time: None,
             best_signature_time: OffsetDateTime::UNIX_EPOCH,

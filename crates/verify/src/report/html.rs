@@ -209,6 +209,7 @@ mod tests {
                 indication: Indication::TotalFailed,
                 sub_indication: Some(crate::SubIndication::HASH_FAILURE),
                 level: "B-T",
+                format: "CAdES",
                 signer: SignerReport {
                     subject: subject.into(),
                     hc_roles: vec!["Medical Doctor".into()],

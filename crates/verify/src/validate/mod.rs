@@ -22,6 +22,7 @@ mod profiles;
 mod tsa_time;
 mod verdict;
 mod verifier;
+mod xades;
 
 pub use cert::verify_certificate;
 pub use evidence::{
@@ -215,6 +216,7 @@ fn format_failure(at: OffsetDateTime, detail: String) -> Report {
             indication: Indication::TotalFailed,
             sub_indication: Some(SubIndication::FORMAT_FAILURE),
             level: "B-B",
+            format: "CAdES",
             signer: SignerReport::default(),
             signing_time: None,
             best_signature_time: at,

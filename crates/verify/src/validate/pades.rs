@@ -78,7 +78,7 @@ pub struct PdfVerification {
 }
 
 impl PdfVerification {
-    /// The report's JSON with, per signature, `format` (`PAdES`), `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
+    /// The report's JSON (`format` is `PAdES`) with, per signature, `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
     /// document time-stamps covering it in `timestamps` with `"type": "document"`.
     pub fn to_json(&self) -> Value {
         let mut v = self.report.to_json();
@@ -87,9 +87,6 @@ impl PdfVerification {
                 let Some(f) = self.signatures.get(i) else {
                     continue;
                 };
-                // The contract's name for every PDF signature, adbe.pkcs7.detached included
-                // (the text output names the /SubFilter).
-                s["format"] = json!("PAdES");
                 s["covers"] = json!(if f.covers_whole_file {
                     "whole-file"
                 } else {
@@ -197,6 +194,9 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
                     ),
                 );
             }
+            // Every PDF signature is PAdES in the report, adbe.pkcs7.detached included (the
+            // text output names the /SubFilter).
+            sr.format = "PAdES";
             // PAdES puts the claimed signing time in /M, not in the CMS.
             if sr.signing_time.is_none() {
                 sr.signing_time = s.m.as_deref().and_then(pdf_date);

@@ -339,6 +339,7 @@ impl SigCtx<'_> {
             indication,
             sub_indication,
             level,
+            format: "CAdES",
             signer: with_alt_names(
                 summary.unwrap_or_else(|| {
                     signer_report(s.signer_cert.as_deref().map(SharedCert::der))

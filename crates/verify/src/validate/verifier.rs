@@ -118,14 +118,14 @@ impl VerifyRequest<'_> {
 /// # Ok(()) }
 /// ```
 pub struct Verifier {
-    opts: VerifyOptions,
-    anchors: Arc<Vec<Vec<u8>>>,
-    store: Arc<Vec<Vec<u8>>>,
+    pub(super) opts: VerifyOptions,
+    pub(super) anchors: Arc<Vec<Vec<u8>>>,
+    pub(super) store: Arc<Vec<Vec<u8>>>,
     parsed_crls: Vec<Arc<Crl>>,
     unreadable_crls: Vec<Vec<u8>>,
-    shared: Arc<dyn RevocationCheck>,
+    pub(super) shared: Arc<dyn RevocationCheck>,
     /// What earlier calls worked out (certificates, links, paths, profile answers).
-    ctx: Arc<Context>,
+    pub(super) ctx: Arc<Context>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -197,7 +197,7 @@ impl Verifier {
         &self.opts
     }
 
-    fn checker(&self, emb: &Embedded<'_>, candidates: &[Vec<u8>]) -> Checker {
+    pub(super) fn checker(&self, emb: &Embedded<'_>, candidates: &[Vec<u8>]) -> Checker {
         let mut ocsp = self.opts.ocsp_responses.clone();
         ocsp.extend(emb.ocsp.iter().cloned());
         let mut crls = self.unreadable_crls.clone();
@@ -313,6 +313,11 @@ impl Verifier {
         content: Option<Detached<'_>>,
     ) -> Result<Report, VerifyError> {
         let at = self.opts.at.unwrap_or_else(now);
+        // An XML document is XAdES or XMLDSig (validate/xades.rs).
+        if kenpo_xml::looks_like_xml(signature) {
+            let contents: Vec<Detached<'_>> = content.into_iter().collect();
+            return super::xades::verify(self, signature, &contents, at);
+        }
         let raw = kenpo_core::pem::der_of(signature);
         // Zero padding after the ContentInfo is tolerated, as `signature::verify` does.
         let der = match signature::to_der_padded(&raw) {
