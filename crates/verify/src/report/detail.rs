@@ -70,7 +70,7 @@ pub(super) fn en(o: &Outcome, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         }
         O::MalformedSignerInfo(e) => write!(f, "malformed SignerInfo: {e}"),
         O::NoSigningCertificateAttribute => f.write_str(
-            "warning: no signing-certificate(-v2) attribute (plain CMS, not CAdES); the certificate is identified by the SignerInfo's issuer and serial only",
+            "warning: no signing-certificate reference (plain CMS or XMLDSig: no CAdES signing-certificate(-v2) attribute, no XAdES SigningCertificate); the certificate is identified only by the SignerInfo's issuer and serial or by the XML KeyInfo",
         ),
         O::UnsupportedAlgorithm(what) => {
             write!(f, "not checked, this build cannot verify it: {what}")
@@ -312,7 +312,7 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
         }
         O::NoSigningCertificateAttribute => {
             return fixed(
-                "警告: signing-certificate(-v2) 属性がありません (CAdES ではない素の CMS)。証明書は SignerInfo の発行者とシリアル番号だけで特定されています",
+                "警告: 署名証明書の参照がありません (CAdES の signing-certificate(-v2) 属性も XAdES の SigningCertificate もない、素の CMS または XMLDSig)。証明書は SignerInfo の発行者とシリアル番号、または XML の KeyInfo だけで特定されています",
             );
         }
         O::UnsupportedAlgorithm(what) => {
