@@ -12,12 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Server, p, run, text};
-
-const MINIMAL: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
-2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
-xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n\
-trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n";
+use common::{MINIMAL_PDF as MINIMAL, Server, p, run, text};
 
 fn python() -> Option<String> {
     let py = std::env::var("KENPO_PEER_PYTHON").unwrap_or_else(|_| "python3".into());

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{BIN, p, run, text};
+use common::{BIN, MINIMAL_PDF, p, run, text};
 use serde_json::{Value, json};
 
 /// A `kenpo-sign serve` child on 127.0.0.1, run in an empty working directory with an
@@ -427,6 +427,49 @@ fn the_api_answers_the_verify_json_and_keeps_nothing() {
     for secret in ["SECRET-CONTENT", "秘密", "申請書", "12345678"] {
         assert!(!logs.contains(secret), "{secret} logged: {logs}");
     }
+}
+
+/// A PAdES-signed PDF uploaded alone answers what `verify FILE.pdf --format json` says:
+/// format PAdES, what the signature covers, whether the PDF changed after signing.
+#[test]
+fn a_signed_pdf_is_verified_as_pades() {
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("紹介状.pdf");
+    std::fs::write(&doc, MINIMAL_PDF).unwrap();
+    let out = work.path().join("signed.pdf");
+    let args = [
+        "sign",
+        doc.to_str().unwrap(),
+        "--cert",
+        &p("hpki-signer.pem"),
+        "--key",
+        &p("hpki-signer.key.pem"),
+        "--chain",
+        &p("hpki-sign-ca.pem"),
+        "--yes",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let pdf = std::fs::read(&out).unwrap();
+
+    let s = Serve::start(&[], &[]);
+    let a = post_form(&s, &[("signature", true, &pdf)], "");
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let v: Value = serde_json::from_slice(&a.body).unwrap();
+    assert_eq!(v["indication"], "TOTAL_PASSED", "{v}");
+    assert_eq!(v["signatures"][0]["format"], "PAdES", "{v}");
+    assert_eq!(v["signatures"][0]["covers"], "whole-file", "{v}");
+    assert_eq!(v["signatures"][0]["modified_after_signing"], false, "{v}");
+    assert_eq!(timeless(v), timeless(cli_verify(work.path(), &pdf, None)));
+
+    // One octet of the page changed: the API says so as the CLI does.
+    let mut tampered = pdf.clone();
+    tampered[MINIMAL_PDF.len() - 40] ^= 1;
+    let a = post_form(&s, &[("signature", true, &tampered)], "");
+    let v: Value = serde_json::from_slice(&a.body).unwrap();
+    assert_eq!(v["indication"], "TOTAL_FAILED", "{v}");
 }
 
 #[test]

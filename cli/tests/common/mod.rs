@@ -9,6 +9,12 @@ use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_kenpo-sign");
 
+/// A one-page PDF with a classic cross-reference table (the smallest input to sign).
+pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
+xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n\
+trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n";
+
 pub fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
 }

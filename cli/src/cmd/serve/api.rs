@@ -27,7 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use kenpo_verify::policy::{Policy, PolicyName};
-use kenpo_verify::validate::{Detached, Verifier};
+use kenpo_verify::validate::{Detached, Verifier, verify_pdf_under};
 use tokio::sync::Semaphore;
 
 use super::multipart::{self, Part};
@@ -294,7 +294,14 @@ async fn verify(State(s): State<Arc<Service>>, request: Request) -> Result<Respo
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting down"))?;
     let verifier = Arc::clone(&s.verifier);
     let report = tokio::task::spawn_blocking(move || {
-        verifier.verify_detached_under(&signature, content.as_deref().map(Detached::Bytes), &policy)
+        // A PDF is PAdES: its JSON adds covers, modified_after_signing and the document
+        // time-stamps, as `verify FILE.pdf --format json` does.
+        if kenpo_pdf::is_pdf(&signature) {
+            return verify_pdf_under(&verifier, &signature, &policy).map(|v| v.to_json());
+        }
+        verifier
+            .verify_detached_under(&signature, content.as_deref().map(Detached::Bytes), &policy)
+            .map(|r| r.to_json())
     })
     .await;
     let report = match report {
@@ -312,7 +319,7 @@ async fn verify(State(s): State<Arc<Service>>, request: Request) -> Result<Respo
             ));
         }
     };
-    let json = serde_json::to_vec(&report.to_json()).map_err(|e| {
+    let json = serde_json::to_vec(&report).map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("report encoding: {e}"),

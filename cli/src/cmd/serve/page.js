@@ -2,7 +2,7 @@
 (function () {
   var T = {
     ja: {
-      title: "電子署名の検証", other: "English", lead: "署名ファイル（.p7s / .p7m など）をドロップすると、ETSI EN 319 102-1 に従って検証し、結果を表示します。",
+      title: "電子署名の検証", other: "English", lead: "署名ファイル（.p7s / .p7m、署名付き PDF・XML など）をドロップすると、ETSI EN 319 102-1 に従って検証し、結果を表示します。",
       dropSignature: "署名ファイルをここにドロップ", dropHint: "またはクリックして選択",
       dropContent: "署名対象の文書（分離署名の場合のみ）", contentHint: "署名ファイルに文書が含まれていない場合にドロップ",
       verify: "検証する", clear: "クリア", busy: "検証中…", download: "報告書をダウンロード（HTML）",
@@ -37,7 +37,7 @@
       }
     },
     en: {
-      title: "Signature verification", other: "日本語", lead: "Drop a signature file (.p7s, .p7m …): it is verified under ETSI EN 319 102-1 and the report is shown.",
+      title: "Signature verification", other: "日本語", lead: "Drop a signature file (.p7s, .p7m, a signed PDF or XML …): it is verified under ETSI EN 319 102-1 and the report is shown.",
       dropSignature: "Drop the signature file here", dropHint: "or click to choose it",
       dropContent: "The signed document (detached signatures only)", contentHint: "Drop it when the signature file does not contain the document",
       verify: "Verify", clear: "Clear", busy: "Verifying…", download: "Download the report (HTML)",

@@ -29,7 +29,9 @@ pub use evidence::{
     DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
     TimestampKind, TsaPathCheck,
 };
-pub use pades::{DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, verify_pdf};
+pub use pades::{
+    DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, verify_pdf, verify_pdf_under,
+};
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 

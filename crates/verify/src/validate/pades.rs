@@ -118,6 +118,17 @@ fn failed_report(verifier: &Verifier, detail: String) -> Report {
 /// Verifies every signature and document time-stamp of the PDF `pdf` with `verifier`
 /// (see the module docs). A PDF that cannot be read gives TOTAL_FAILED/FORMAT_FAILURE.
 pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, VerifyError> {
+    verify_pdf_under(verifier, pdf, &verifier.options().policy)
+}
+
+/// [`verify_pdf`] under `policy`'s requirements instead of the verifier's options' (a
+/// service answering each request under the policy it names). A signature changed after
+/// signing or with a lying byte range fails under every policy.
+pub fn verify_pdf_under(
+    verifier: &Verifier,
+    pdf: &[u8],
+    policy: &crate::policy::Policy,
+) -> Result<PdfVerification, VerifyError> {
     let empty = |report| PdfVerification {
         report,
         signatures: Vec::new(),
@@ -178,7 +189,8 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
             ));
             continue;
         }
-        let mut r = verifier.verify_detached(&contents, Some(Detached::Bytes(&content)))?;
+        let mut r =
+            verifier.verify_detached_under(&contents, Some(Detached::Bytes(&content)), policy)?;
         for sr in &mut r.signatures {
             sr.checks.insert(
                 0,
