@@ -134,6 +134,70 @@ fn junk_is_exit_1_and_missing_is_exit_4() {
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
 }
 
+/// The real e-prescription (XAdES, B-LT in structure): what it holds, with the time of
+/// its signature time-stamp; the XAdES files of the DSS corpus never crash inspect.
+#[test]
+fn inspect_xml_says_what_the_signatures_hold() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    let sample = shared.join("hpki-real/eprescription-xades-a-sample.xml");
+    if !sample.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} missing",
+            sample.display()
+        );
+        eprintln!("SKIP: {} not found", sample.display());
+        return;
+    }
+    let (code, j, out) = inspect_json(sample.to_str().unwrap());
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(j["kind"], "xml-document", "{j}");
+    assert_eq!(j["signature_count"], 1);
+    let s = &j["signatures"][0];
+    assert_eq!(
+        (s["format"].as_str(), s["level"].as_str()),
+        (Some("XAdES"), Some("B-LT")),
+        "{s}"
+    );
+    assert_eq!(s["references"].as_array().map(Vec::len), Some(3), "{s}");
+    assert_eq!(
+        s["xades"]["signature_timestamps"][0]["tokens"][0]["gen_time"],
+        "2022-09-07T08:18:25.197Z"
+    );
+    assert_eq!(s["xades"]["revocation_values"]["crls"], 2, "{s}");
+
+    // XML that is not signed: a document with no signature, exit 0.
+    let work = tempfile::tempdir().unwrap();
+    let plain = work.path().join("plain.xml");
+    std::fs::write(&plain, "<?xml version=\"1.0\"?><a><b/></a>").unwrap();
+    let (code, j, out) = inspect_json(plain.to_str().unwrap());
+    assert_eq!(
+        (code, j["signature_count"].as_u64()),
+        (Some(0), Some(0)),
+        "{out}"
+    );
+    // A DOCTYPE is refused (no entity is ever expanded): exit 1, not a crash.
+    let xxe = work.path().join("xxe.xml");
+    std::fs::write(
+        &xxe,
+        "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>",
+    )
+    .unwrap();
+    let (code, _, out) = inspect_json(xxe.to_str().unwrap());
+    assert_eq!(code, Some(1), "{out}");
+
+    let dss = shared.join("conformance/dss-xades");
+    let mut files = Vec::new();
+    files_under(&dss, &mut files);
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "xml"))
+    {
+        let (code, _, out) = inspect_json(f.to_str().unwrap());
+        assert!(matches!(code, Some(0 | 1)), "{}: {out}", f.display());
+    }
+}
+
 fn corpus_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/dss-cades");
     if dir.is_dir() {

@@ -1,7 +1,7 @@
 //! Structural dump of a file, without validating anything: CMS SignedData (content,
 //! certificates, CRLs, embedded OCSP responses, SignerInfos with their attributes and
-//! time-stamps, the level the structure shows), RFC 3161 time-stamp responses and tokens,
-//! certificates and CRLs.
+//! time-stamps, the level the structure shows), XML documents (their XMLDSig and XAdES
+//! signatures), RFC 3161 time-stamp responses and tokens, certificates and CRLs.
 //!
 //! [`inspect`] never panics on junk: input that is none of these gives
 //! [`InspectError::NotRecognised`].
@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 
 use crate::plan::stamps;
 
+mod xml;
+
 /// Lists longer than this are cut (hostile input stays bounded in output too).
 const MAX_LIST: usize = 256;
 
@@ -27,7 +29,7 @@ const MAX_LIST: usize = 256;
 pub enum InspectError {
     /// None of the recognised structures.
     #[error(
-        "not a recognised structure (CMS SignedData, time-stamp response or token, certificate, CRL, OCSP response): {0}"
+        "not a recognised structure (CMS SignedData, XML document, time-stamp response or token, certificate, CRL, OCSP response): {0}"
     )]
     NotRecognised(String),
 }
@@ -35,8 +37,8 @@ pub enum InspectError {
 /// What a file holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inspection {
-    /// `cms-signed-data`, `timestamp-token`, `timestamp-response`, `certificate`, `crl`
-    /// or `ocsp-response`.
+    /// `cms-signed-data`, `timestamp-token`, `timestamp-response`, `certificate`, `crl`,
+    /// `ocsp-response` or `xml-document`.
     pub kind: &'static str,
     /// The fields, as JSON.
     pub fields: Value,
@@ -51,9 +53,13 @@ pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
     }
 }
 
-/// Inspects a file's bytes (DER, BER or PEM). DER input is read in place: the only copies
+/// Inspects a file's bytes: an XML document (its XMLDSig/XAdES signatures), else DER,
+/// BER or PEM. DER input is read in place: the only copies
 /// made are of PEM-decoded or BER-converted input, and of a CRL or OCSP response.
 pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
+    if kenpo_xml::looks_like_xml(data) {
+        return xml::inspect(data);
+    }
     let raw = kenpo_core::pem::der_of(data);
     let (first, trailing) = first_value(&raw);
     let der = kenpo_core::ber::to_der(first)
