@@ -1020,7 +1020,7 @@ fn check_token(
         .as_ref()
         .ok()
         .and_then(|v| v.path.last())
-        .map(|a| sha256_array(a));
+        .map(|a| sha256_array(a, ctx.opts.cert_cache));
     let detail = TimestampFinding {
         tst_readable: tst.is_some(),
         token: match verified {
@@ -1044,14 +1044,16 @@ fn check_token(
     }
 }
 
-/// SHA-256 of `der` as an array.
-fn sha256_array(der: &[u8]) -> [u8; 32] {
+/// SHA-256 of the certificate `der` as an array (remembered by `cache`, when given: a
+/// batch meets the same TSA anchor in every file).
+fn sha256_array(der: &[u8], cache: Option<&CertCache>) -> [u8; 32] {
+    let sha256 = DigestAlgorithm::Sha256;
+    let digest = match cache {
+        Some(c) => c.digest(sha256, der),
+        None => sha256.digest(der),
+    };
     let mut out = [0u8; 32];
-    out.copy_from_slice(
-        kenpo_core::alg::DigestAlgorithm::Sha256
-            .digest(der)
-            .as_bytes(),
-    );
+    out.copy_from_slice(digest.as_bytes());
     out
 }
 
