@@ -81,15 +81,9 @@ fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
     }
 }
 
+/// The certificates' subjects as text (empty when unreadable).
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
-    certs.iter().map(|c| subject(c)).collect()
-}
-
-/// A certificate's subject as text (empty when unreadable).
-fn subject(cert: &[u8]) -> String {
-    kenpo_core::cert::CertRef::subject_of(cert)
-        .map(kenpo_core::asn1::name::name_string)
-        .unwrap_or_default()
+    certs.iter().map(|c| path::subject_text(c)).collect()
 }
 
 /// The signer fields of `cert`: its profile summary, else only the subjectAltName
@@ -311,7 +305,7 @@ impl SigCtx<'_> {
                         true,
                         Outcome::PathValidated {
                             at: best,
-                            anchor: Some(p.certs().last().map(|a| subject(a)).unwrap_or_default()),
+                            anchor: Some(p.anchor_subject()),
                         },
                     ));
                     found_checks(p, &mut checks);
