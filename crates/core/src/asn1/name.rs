@@ -11,8 +11,8 @@ use std::fmt::Write;
 use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc3280, rfc4519};
 use der::Decode;
-use der::{Tag, Tagged};
 use der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
+use der::{Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
@@ -76,9 +76,7 @@ fn push_atv(out: &mut String, atv: &AttributeTypeAndValue) {
         Tag::PrintableString => PrintableStringRef::try_from(&atv.value)
             .ok()
             .map(|s| s.as_str()),
-        Tag::Utf8String => Utf8StringRef::try_from(&atv.value)
-            .ok()
-            .map(|s| s.as_str()),
+        Tag::Utf8String => Utf8StringRef::try_from(&atv.value).ok().map(|s| s.as_str()),
         Tag::Ia5String => Ia5StringRef::try_from(&atv.value).ok().map(|s| s.as_str()),
         Tag::TeletexString => TeletexStringRef::try_from(&atv.value)
             .ok()
