@@ -86,7 +86,6 @@ fn main() {
 
     let verify = |format: &'static str, sig: &Path| {
         let sig = sig.to_owned();
-        let f = f.clone();
         move || {
             let mut c = Command::new(BIN);
             c.arg("verify").arg(&sig);
