@@ -61,7 +61,9 @@ impl CertCache {
         Ok(c)
     }
 
-    /// `alg` over `cert` (DER, as received): remembered, or computed and remembered.
+    /// `alg` over `cert` (DER, as received: a certificate, or another object that files
+    /// share, such as a CRL listed in an archive time-stamp's hash index): remembered, or
+    /// computed and remembered.
     pub fn digest(&self, alg: DigestAlgorithm, cert: &[u8]) -> Digest {
         let which = |d: &Digest| d.algorithm() == alg;
         if let Some(d) = self.digests.get(cert, which) {

@@ -1,7 +1,8 @@
 //! [`LinkCache`]: certificate signatures already verified, shared between the path
 //! validations and revocation checks of a run (a batch meets the same CA and TSA
 //! certificates in every file, and a revocation check re-checks the link the path
-//! validation has just verified).
+//! validation has just verified); also the CRLs that verified against their issuer
+//! certificate (a batch meets the same CRLs, supplied or embedded, in every file).
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -86,9 +87,12 @@ impl Hash for dyn LinkKey + '_ {
 }
 
 /// Certificate→issuer-key links whose signature verified, kept as the certificate and the
-/// issuer's SubjectPublicKeyInfo themselves (compared in full on every lookup). Only
-/// successes are kept: a failing signature is checked (and counted against the signature
-/// budget) every time.
+/// issuer's SubjectPublicKeyInfo themselves (compared in full on every lookup); and
+/// CRL→issuer-certificate pairs that passed [`crate::Crl::verify_signature`], kept as the
+/// CRL and the whole issuer certificate (whose names, basicConstraints and keyUsage that
+/// check reads too; a certificate never equals a SubjectPublicKeyInfo, so the two kinds
+/// cannot be taken for each other). Only successes are kept: a failing signature is
+/// checked (and counted against the signature budget) every time.
 ///
 /// Share one between a run's [`crate::Checker`] ([`crate::Checker::with_link_cache`]) and
 /// its path validators (kenpo-verify's `PathValidator::with_link_cache`).

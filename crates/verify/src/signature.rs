@@ -22,7 +22,7 @@
 //! are processed per call, and countersignatures nest at most [`MAX_COUNTER_DEPTH`] deep.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -44,6 +44,7 @@ use kenpo_tsa::{TsaCertValidator, TstInfo};
 use time::OffsetDateTime;
 
 use crate::archive;
+use crate::archive::HashIndexKind;
 use crate::report::{
     CheckKind, CheckReport, ImprintScope, NotCheckable, Outcome, TimestampFinding, TokenOutcome,
 };
@@ -257,6 +258,39 @@ struct Ctx<'a, 'o> {
     sd: &'o SignedDataView<'a>,
     /// ATSv2 inputs (covered fields, content hashers).
     v2: &'o archive::V2State<'o>,
+    /// The unsigned attributes' hashes per signer of `sd` (by the place of its encoding in
+    /// `sd`), hash index kind and algorithm: every archive time-stamp of a signer checks
+    /// its index against the same attributes.
+    attr_hashes: RefCell<Vec<AttrHashes>>,
+}
+
+/// One entry of [`Ctx::attr_hashes`].
+type AttrHashes = ((usize, usize, HashIndexKind, DigestAlgorithm), Vec<Digest>);
+
+impl Ctx<'_, '_> {
+    /// [`archive::hash_index::unsigned_attr_hashes`] of `si`, computed once per call for a
+    /// signer of `sd` (found by its offset and length there; any other is not kept).
+    fn attr_hashes(
+        &self,
+        si: &SignerInfoView<'_>,
+        kind: HashIndexKind,
+        alg: DigestAlgorithm,
+    ) -> Result<Vec<Digest>, archive::ArchiveError> {
+        let compute = || archive::hash_index::unsigned_attr_hashes(kind, si, alg);
+        let within = self.sd.raw.as_ptr_range();
+        let span = si.raw.as_ptr_range();
+        if !(within.start <= span.start && span.end <= within.end) {
+            return compute();
+        }
+        let offset = (span.start as usize).wrapping_sub(within.start as usize);
+        let key = (offset, si.raw.len(), kind, alg);
+        if let Some((_, h)) = self.attr_hashes.borrow().iter().find(|(k, _)| *k == key) {
+            return Ok(h.clone());
+        }
+        let h = compute()?;
+        self.attr_hashes.borrow_mut().push((key, h.clone()));
+        Ok(h)
+    }
 }
 
 fn sid_string(sid: &SignerId<'_>) -> String {
@@ -456,6 +490,7 @@ fn verify_view(
         },
         sd,
         v2: &v2,
+        attr_hashes: RefCell::default(),
     };
     let target = Target::Content {
         content_type: sd.econtent_type,
@@ -1009,7 +1044,7 @@ fn check_token(
         .as_ref()
         .ok()
         .and_then(|v| v.path.last())
-        .map(|a| sha256_array(a));
+        .map(|a| sha256_array(a, ctx.opts.cert_cache));
     let detail = TimestampFinding {
         tst_readable: tst.is_some(),
         token: match verified {
@@ -1033,14 +1068,16 @@ fn check_token(
     }
 }
 
-/// SHA-256 of `der` as an array.
-fn sha256_array(der: &[u8]) -> [u8; 32] {
+/// SHA-256 of the certificate `der` as an array (remembered by `cache`, when given: a
+/// batch meets the same TSA anchor in every file).
+fn sha256_array(der: &[u8], cache: Option<&CertCache>) -> [u8; 32] {
+    let sha256 = DigestAlgorithm::Sha256;
+    let digest = match cache {
+        Some(c) => c.digest(sha256, der),
+        None => sha256.digest(der),
+    };
     let mut out = [0u8; 32];
-    out.copy_from_slice(
-        kenpo_core::alg::DigestAlgorithm::Sha256
-            .digest(der)
-            .as_bytes(),
-    );
+    out.copy_from_slice(digest.as_bytes());
     out
 }
 
@@ -1062,10 +1099,18 @@ fn check_archive(
     };
     let outcome: Result<(Option<bool>, String), archive::ArchiveError> = match kind {
         TimestampKind::ArchiveV3 => {
-            archive::check_ats_v3(ctx.sd, si, token, &|alg| target.digest(alg)).map(|c| {
-                ts.hash_index_valid = Some(c.hash_index_valid);
-                (c.imprint_intact, c.detail)
-            })
+            let hashes = archive::hash_index::ElementHashes {
+                digest: &|alg, der| match ctx.opts.cert_cache {
+                    Some(c) => c.digest(alg, der),
+                    None => alg.digest(der),
+                },
+                attrs: &|kind, alg| ctx.attr_hashes(si, kind, alg),
+            };
+            archive::v3::check_ats_v3_with(ctx.sd, si, token, &|alg| target.digest(alg), &hashes)
+                .map(|c| {
+                    ts.hash_index_valid = Some(c.hash_index_valid);
+                    (c.imprint_intact, c.detail)
+                })
         }
         _ => ctx.v2.check(si, position, token),
     };

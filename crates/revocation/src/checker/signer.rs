@@ -45,11 +45,20 @@ impl Checker {
         if let Some(r) = known(&self.cache()) {
             return r;
         }
+        // The run's verified links (shared with the path validators, kept by the caller's
+        // context) also hold CRLs verified against their issuer certificate, so that a
+        // checker made for one file does not verify again the CRL of the file before.
+        if !crl_signer && self.links.contains(crl.der(), issuer.raw) {
+            return Ok(());
+        }
         let r = if crl_signer {
             crl.verify_signature_by_crl_signer(issuer)
         } else {
             crl.verify_signature(issuer)
         };
+        if !crl_signer && r.is_ok() {
+            self.links.insert(crl.der(), issuer.raw);
+        }
         let mut cache = self.cache();
         if known(&cache).is_none() {
             let (_, answers) = cache

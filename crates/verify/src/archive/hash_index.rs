@@ -155,7 +155,7 @@ impl<'a> HashIndex<'a> {
 }
 
 /// The hashes of the unsigned attributes of `si` as a hash index of `kind` lists them.
-fn unsigned_attr_hashes(
+pub(crate) fn unsigned_attr_hashes(
     kind: HashIndexKind,
     si: &SignerInfoView<'_>,
     alg: DigestAlgorithm,
@@ -233,10 +233,43 @@ pub fn check_hash_index(
     signer: &SignerInfoView<'_>,
     index: &HashIndex<'_>,
 ) -> Result<Vec<IndexProblem>, ArchiveError> {
+    let hashes = ElementHashes {
+        digest: &|alg, der| alg.digest(der),
+        attrs: &|kind, alg| unsigned_attr_hashes(kind, signer, alg),
+    };
+    check_hash_index_with(sd, index, &hashes)
+}
+
+/// The hashes of what a hash index may list, for [`check_hash_index_with`]; a
+/// verification shares them between the archive time-stamps of a signer, and keeps those
+/// of certificates and CRLs (which the files of a batch share) in its context.
+pub(crate) struct ElementHashes<'a> {
+    /// The hash of a certificate or RevocationInfoChoice.
+    pub(crate) digest: &'a dyn Fn(DigestAlgorithm, &[u8]) -> Digest,
+    /// The signer's unsigned attributes as an index of that kind lists them
+    /// ([`unsigned_attr_hashes`]).
+    pub(crate) attrs:
+        &'a dyn Fn(HashIndexKind, DigestAlgorithm) -> Result<Vec<Digest>, ArchiveError>,
+}
+
+/// [`check_hash_index`] with the elements' hashes given by `hashes`.
+pub(crate) fn check_hash_index_with(
+    sd: &SignedDataView<'_>,
+    index: &HashIndex<'_>,
+    hashes: &ElementHashes<'_>,
+) -> Result<Vec<IndexProblem>, ArchiveError> {
     let alg = index.algorithm;
-    let certs = sd.certificates.iter().map(|c| alg.digest(c.raw)).collect();
-    let crls = sd.crls.iter().map(|c| alg.digest(c.raw)).collect();
-    let attrs = unsigned_attr_hashes(index.kind, signer, alg)?;
+    let certs = sd
+        .certificates
+        .iter()
+        .map(|c| (hashes.digest)(alg, c.raw))
+        .collect();
+    let crls = sd
+        .crls
+        .iter()
+        .map(|c| (hashes.digest)(alg, c.raw))
+        .collect();
+    let attrs = (hashes.attrs)(index.kind, alg)?;
     let mut problems: Vec<IndexProblem> = unmatched(&index.certificates, certs)
         .into_iter()
         .map(IndexProblem::Certificate)

@@ -14,7 +14,10 @@ use kenpo_core::alg::{Digest, DigestAlgorithm};
 use kenpo_core::ber;
 use kenpo_core::cms::{SignedDataView, SignerInfoView};
 
-use super::hash_index::{HashIndex, HashIndexKind, IndexProblem, check_hash_index};
+use super::hash_index::{
+    ElementHashes, HashIndex, HashIndexKind, IndexProblem, check_hash_index_with,
+    unsigned_attr_hashes,
+};
 use super::{ArchiveError, SignerFields, econtent_type_raw};
 
 /// The ATSv3 message imprint for `signer` given the hash of the signed data (computed with
@@ -73,6 +76,22 @@ pub fn check_ats_v3(
     token: &[u8],
     signed_data_hash: &dyn Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> Result<AtsV3Check, ArchiveError> {
+    let hashes = ElementHashes {
+        digest: &|alg, der| alg.digest(der),
+        attrs: &|kind, alg| unsigned_attr_hashes(kind, signer, alg),
+    };
+    check_ats_v3_with(sd, signer, token, signed_data_hash, &hashes)
+}
+
+/// [`check_ats_v3`] with the hash index elements' hashes given by `hashes` (see
+/// [`ElementHashes`]).
+pub(crate) fn check_ats_v3_with(
+    sd: &SignedDataView<'_>,
+    signer: &SignerInfoView<'_>,
+    token: &[u8],
+    signed_data_hash: &dyn Fn(DigestAlgorithm) -> Option<Digest>,
+    hashes: &ElementHashes<'_>,
+) -> Result<AtsV3Check, ArchiveError> {
     let imprint = super::v2::token_info(token)?.imprint;
     let der = ber::to_der(token)?;
     let tsd = SignedDataView::parse(&der)?;
@@ -90,7 +109,7 @@ pub fn check_ats_v3(
             });
         }
     };
-    let problems = check_hash_index(sd, signer, &index)?;
+    let problems = check_hash_index_with(sd, &index, hashes)?;
     let hash_index_valid = problems.is_empty();
     let imprint_intact = match signed_data_hash(alg) {
         Some(d) => Some(ats_v3_imprint(sd, signer, d.as_bytes(), index.raw, alg)? == imprint),

@@ -18,7 +18,16 @@ pub(crate) enum Found {
         /// `base`'s checks as report checks, their texts shared ([`Check::report`]).
         reported: Arc<[CheckReport]>,
         revocation: Vec<Check>,
+        /// The anchor's subject as text ([`subject_text`]), made when it was remembered.
+        anchor_subject: Arc<str>,
     },
+}
+
+/// The subject of `cert` (DER) as text, empty when unreadable.
+pub(crate) fn subject_text(cert: &[u8]) -> String {
+    kenpo_core::cert::CertRef::subject_of(cert)
+        .map(kenpo_core::asn1::name::name_string)
+        .unwrap_or_default()
 }
 
 impl Found {
@@ -27,6 +36,14 @@ impl Found {
         match self {
             Self::Fresh(p) => &p.certs,
             Self::Replayed { base, .. } => &base.certs,
+        }
+    }
+
+    /// The trust anchor's subject as text (empty when unreadable).
+    pub(crate) fn anchor_subject(&self) -> String {
+        match self {
+            Self::Fresh(p) => p.certs.last().map(|a| subject_text(a)).unwrap_or_default(),
+            Self::Replayed { anchor_subject, .. } => anchor_subject.to_string(),
         }
     }
 

@@ -92,6 +92,8 @@ struct Entry {
     /// The path's certificates after the leaf, parsed (for revocation on replay); the
     /// anchor last.
     parsed: Vec<Arc<SharedCert>>,
+    /// The anchor's subject as text (reported with every replay).
+    anchor_subject: Arc<str>,
 }
 
 /// Whether `a` and `b` are the same options but for their time (every field is named, so
@@ -215,6 +217,7 @@ impl PathMemo {
             base: entry.path.clone(),
             reported: entry.reported.clone(),
             revocation: checks,
+            anchor_subject: entry.anchor_subject.clone(),
         })
     }
 
@@ -270,6 +273,7 @@ fn entry(
         path: Arc::new(path.clone()),
         reported: path.checks.iter().map(Check::shared_report).collect(),
         links,
+        anchor_subject: super::found::subject_text(anchor.raw).into(),
         anchor: Period::of(anchor),
         anchor_key: PublicKeyKind::from_spki_der(anchor.spki).ok()?,
         leaf_key: PublicKeyKind::from_spki_der(leaf.spki).ok()?,

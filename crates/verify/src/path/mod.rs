@@ -50,7 +50,7 @@ pub use x509_cert::ext::pkix::KeyUsages;
 
 pub use crl_signer::MAX_NESTING as MAX_CRL_SIGNER_NESTING;
 pub use error::PathError;
-pub(crate) use found::Found;
+pub(crate) use found::{Found, subject_text};
 pub use memo::PathMemo;
 pub use policy::ANY_POLICY;
 

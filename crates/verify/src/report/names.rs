@@ -42,7 +42,7 @@ pub fn alt_names(cert: &[u8]) -> Vec<AltName> {
 
 fn alt_name(n: &Name) -> AltName {
     let mut a = AltName {
-        text: n.to_string(),
+        text: kenpo_core::asn1::name::name_text(n),
         ..AltName::default()
     };
     for atv in n.0.iter().flat_map(|rdn| rdn.0.iter()) {

@@ -15,14 +15,14 @@ const MAX_ENTRIES: usize = 1024;
 
 type Answer = Result<SignerReport, ProfileError>;
 
-/// The report's signer fields from a profile check's summary (the same for every profile
-/// the certificate meets).
-pub(super) fn summary_report(s: SignerInfoSummary) -> SignerReport {
+/// The report's signer fields from a profile check's summary of `cert` (DER; the same for
+/// every profile the certificate meets), with the names of its subjectAltName.
+pub(super) fn summary_report(s: SignerInfoSummary, cert: &[u8]) -> SignerReport {
     SignerReport {
         subject: s.subject,
         hc_roles: s.hc_roles,
         policy_oids: s.policy_oids,
-        alt_names: Vec::new(),
+        alt_names: crate::report::alt_names(cert),
     }
 }
 
@@ -48,7 +48,7 @@ impl ProfileMemo {
         if let Some((_, a)) = self.answers.get(cert.der(), same) {
             return a;
         }
-        let answer = check_profile(profile, cert.der()).map(summary_report);
+        let answer = check_profile(profile, cert.der()).map(|s| summary_report(s, cert.der()));
         self.answers
             .insert(cert.der(), (profile, answer.clone()), same);
         answer
@@ -78,7 +78,7 @@ mod tests {
                     for _ in 0..2 {
                         assert_eq!(
                             memo.check(profile, &c),
-                            check_profile(profile, c.der()).map(summary_report)
+                            check_profile(profile, c.der()).map(|s| summary_report(s, c.der()))
                         );
                     }
                 }

@@ -81,33 +81,24 @@ fn found_checks(p: Found, out: &mut Vec<CheckReport>) {
     }
 }
 
+/// The certificates' subjects as text (empty when unreadable).
 pub(super) fn subjects(certs: &[Vec<u8>]) -> Vec<String> {
-    certs.iter().map(|c| subject(c)).collect()
+    certs.iter().map(|c| path::subject_text(c)).collect()
 }
 
-/// A certificate's subject as text (empty when unreadable).
-fn subject(cert: &[u8]) -> String {
-    kenpo_core::cert::CertRef::subject_of(cert)
-        .map(kenpo_core::asn1::name::name_string)
-        .unwrap_or_default()
-}
-
+/// The signer fields of `cert`: its profile summary, else only the subjectAltName
+/// directoryNames (the kanji name of HPKI signers).
 pub(super) fn signer_report(cert: Option<&[u8]>) -> SignerReport {
-    let r = cert
-        .and_then(|c| check_profile(Profile::Any, c).ok())
-        .map(summary_report)
-        .unwrap_or_default();
-    with_alt_names(r, cert)
-}
-
-/// `r` with the subjectAltName directoryNames of `cert` (the kanji name of HPKI signers).
-fn with_alt_names(mut r: SignerReport, cert: Option<&[u8]>) -> SignerReport {
-    if r.alt_names.is_empty()
-        && let Some(c) = cert
-    {
-        r.alt_names = crate::report::alt_names(c);
+    let Some(c) = cert else {
+        return SignerReport::default();
+    };
+    match check_profile(Profile::Any, c) {
+        Ok(s) => summary_report(s, c),
+        Err(_) => SignerReport {
+            alt_names: crate::report::alt_names(c),
+            ..SignerReport::default()
+        },
     }
-    r
 }
 
 pub(super) struct SigCtx<'a> {
@@ -314,7 +305,7 @@ impl SigCtx<'_> {
                         true,
                         Outcome::PathValidated {
                             at: best,
-                            anchor: Some(p.certs().last().map(|a| subject(a)).unwrap_or_default()),
+                            anchor: Some(p.anchor_subject()),
                         },
                     ));
                     found_checks(p, &mut checks);
@@ -340,12 +331,8 @@ impl SigCtx<'_> {
             sub_indication,
             level,
             format: "CAdES",
-            signer: with_alt_names(
-                summary.unwrap_or_else(|| {
-                    signer_report(s.signer_cert.as_deref().map(SharedCert::der))
-                }),
-                s.signer_cert.as_deref().map(SharedCert::der),
-            ),
+            signer: summary
+                .unwrap_or_else(|| signer_report(s.signer_cert.as_deref().map(SharedCert::der))),
             signing_time: s.signing_time,
             best_signature_time: best,
             timestamps,

@@ -200,11 +200,19 @@ impl Verifier {
     pub(super) fn checker(&self, emb: &Embedded<'_>, candidates: &[Vec<u8>]) -> Checker {
         let mut ocsp = self.opts.ocsp_responses.clone();
         ocsp.extend(emb.ocsp.iter().cloned());
+        // The embedded CRLs parsed by the context (a batch meets the same ones file after
+        // file), after the supplied ones as before; when one does not parse, all are given
+        // as received so that the checker reports it in its place.
+        let embedded: Option<Vec<Arc<Crl>>> =
+            emb.crls.iter().map(|c| self.ctx.crl(c).ok()).collect();
         let mut crls = self.unreadable_crls.clone();
-        crls.extend(emb.crls.iter().cloned());
+        if embedded.is_none() {
+            crls.extend(emb.crls.iter().cloned());
+        }
         let checker = Checker::new()
             .with_parsed_crls(self.parsed_crls.clone())
             .with_crls(crls)
+            .with_parsed_crls(embedded.unwrap_or_default())
             .with_ocsp_responses(ocsp)
             .with_trust_anchors(self.anchors.to_vec())
             .with_crl_signer_candidates(candidates.to_vec())
