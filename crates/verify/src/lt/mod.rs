@@ -25,6 +25,7 @@ mod error;
 mod gather;
 mod guard;
 mod legacy;
+mod pdf;
 mod stamp;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ use time::OffsetDateTime;
 pub(crate) use ctx::has;
 use ctx::{Counts, Ctx};
 pub use error::ExtendError;
+pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use guard::check_preserved;
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 

@@ -17,6 +17,10 @@
 //!   the document information dictionary. Anything else — a changed page content, a
 //!   replaced signature dictionary, a deleted object — is a modification.
 //!
+//! Levels: a signature that verifies with the DSS alone (offline, its certificates, CRLs
+//! and OCSP responses) is B-LT, and B-LTA when also a valid document time-stamp covers
+//! its revision. The DSS also serves the verification of every signature.
+//!
 //! Not covered yet: DocMDP / FieldMDP permissions (a certification signature's P level is
 //! not compared with the changes), the visual content of appearance streams, object
 //! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the revocation
@@ -141,6 +145,32 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
         .flat_map(|r| [r.eof_end, r.end])
         .collect();
     let len = pdf.len() as u64;
+    let dss = dss_contents(&mut doc);
+    // The DSS is validation data for every signature: the signatures are verified with it
+    // (offline too), and one that verifies with the DSS alone is B-LT.
+    let with_dss = (!dss.is_empty()).then(|| {
+        let mut o = verifier.options().clone();
+        o.cert_store.extend(dss.certs.iter().cloned());
+        o.crls.extend(dss.crls.iter().cloned());
+        o.ocsp_responses.extend(dss.ocsps.iter().cloned());
+        Verifier::with_context(o, verifier.context().clone())
+    });
+    let dss_only = (!dss.is_empty()).then(|| {
+        let base = verifier.options();
+        let mut o = super::verifier::VerifyOptions {
+            anchors: base.anchors.clone(),
+            cert_store: base.cert_store.clone(),
+            crls: dss.crls.clone(),
+            ocsp_responses: dss.ocsps.clone(),
+            profile: base.profile,
+            offline: true,
+            at: base.at,
+            ..Default::default()
+        };
+        o.cert_store.extend(dss.certs.iter().cloned());
+        Verifier::with_context(o, verifier.context().clone())
+    });
+    let main = with_dss.as_ref().unwrap_or(verifier);
     let mut out = empty(failed_report(verifier, "the PDF has no signature".into()));
     let mut reports = Vec::new();
     for s in &sigs {
@@ -181,7 +211,15 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
             ));
             continue;
         }
-        let mut r = verifier.verify_detached(&contents, Some(Detached::Bytes(&content)))?;
+        let mut r = main.verify_detached(&contents, Some(Detached::Bytes(&content)))?;
+        let lt = match &dss_only {
+            Some(v) if r.signatures.iter().any(|s| s.level == "B-T") => {
+                v.verify_detached(&contents, Some(Detached::Bytes(&content)))?
+                    .indication
+                    == Indication::TotalPassed
+            }
+            _ => false,
+        };
         for sr in &mut r.signatures {
             sr.checks.insert(
                 0,
@@ -201,6 +239,9 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
             if sr.signing_time.is_none() {
                 sr.signing_time = s.m.as_deref().and_then(pdf_date);
             }
+            if lt && sr.level == "B-T" && sr.indication == Indication::TotalPassed {
+                sr.level = "B-LT";
+            }
             if !range_ok || !modified.is_empty() {
                 sr.indication = Indication::TotalFailed;
                 sr.sub_indication = Some(SubIndication::FORMAT_FAILURE);
@@ -218,6 +259,18 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
     if reports.is_empty() {
         return Ok(out);
     }
+    // B-LTA: validation data in the DSS and a valid document time-stamp over the revision.
+    for (i, sr) in reports.iter_mut().flat_map(|r| r.signatures.iter_mut()).enumerate() {
+        let end = out.ends.get(i).copied().unwrap_or(u64::MAX);
+        if sr.level == "B-LT"
+            && out
+                .document_timestamps
+                .iter()
+                .any(|d| d.valid && d.end > end)
+        {
+            sr.level = "B-LTA";
+        }
+    }
     let mut report = reports.remove(0);
     for r in reports {
         report.signatures.extend(r.signatures);
@@ -233,6 +286,41 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
     }
     out.report = report;
     Ok(out)
+}
+
+/// The DER items of the document security store.
+#[derive(Debug, Default)]
+struct DssContents {
+    certs: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    ocsps: Vec<Vec<u8>>,
+}
+
+impl DssContents {
+    fn is_empty(&self) -> bool {
+        self.certs.is_empty() && self.crls.is_empty() && self.ocsps.is_empty()
+    }
+}
+
+/// What the DSS holds (nothing when it cannot be read: the signatures are then verified
+/// without it).
+fn dss_contents(doc: &mut Document<&[u8]>) -> DssContents {
+    let mut out = DssContents::default();
+    let Ok(Some(d)) = doc.dss() else {
+        return out;
+    };
+    for (refs, list) in [
+        (&d.certs, &mut out.certs),
+        (&d.crls, &mut out.crls),
+        (&d.ocsps, &mut out.ocsps),
+    ] {
+        for r in refs {
+            if let Ok(b) = doc.stream_bytes(*r) {
+                list.push(b);
+            }
+        }
+    }
+    out
 }
 
 /// Checks the byte range: (sane, what was found, where it ends).
