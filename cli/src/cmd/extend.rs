@@ -187,12 +187,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
 }
 
 /// `extend FILE.pdf`: DSS (and for b-lta a document time-stamp) in incremental updates.
-fn run_pdf(
-    args: &Args,
-    pdf: &[u8],
-    opts: &ExtendOptions,
-    out: &Path,
-) -> Result<u8, CliError> {
+fn run_pdf(args: &Args, pdf: &[u8], opts: &ExtendOptions, out: &Path) -> Result<u8, CliError> {
     if args.content.is_some() || args.legacy_values || args.policy.is_some() {
         return Err(CliError::Usage(
             "--content, --legacy-values and --policy do not apply to a PDF".into(),

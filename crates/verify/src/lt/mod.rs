@@ -40,8 +40,8 @@ use time::OffsetDateTime;
 pub(crate) use ctx::has;
 use ctx::{Counts, Ctx};
 pub use error::ExtendError;
-pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use guard::check_preserved;
+pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 
 use crate::policy::Requirement;

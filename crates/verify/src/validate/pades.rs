@@ -260,7 +260,11 @@ pub fn verify_pdf(verifier: &Verifier, pdf: &[u8]) -> Result<PdfVerification, Ve
         return Ok(out);
     }
     // B-LTA: validation data in the DSS and a valid document time-stamp over the revision.
-    for (i, sr) in reports.iter_mut().flat_map(|r| r.signatures.iter_mut()).enumerate() {
+    for (i, sr) in reports
+        .iter_mut()
+        .flat_map(|r| r.signatures.iter_mut())
+        .enumerate()
+    {
         let end = out.ends.get(i).copied().unwrap_or(u64::MAX);
         if sr.level == "B-LT"
             && out
