@@ -241,6 +241,8 @@ impl SignatureReport {
             "indication": self.indication.name(),
             "sub_indication": sub(self.sub_indication),
             "level": self.level,
+            // A CMS signature; the PDF and XML adapters set their own.
+            "format": "CAdES",
             "signer": {
                 "subject": self.signer.subject,
                 "hc_roles": self.signer.hc_roles,
