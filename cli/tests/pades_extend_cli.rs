@@ -208,13 +208,9 @@ fn lt_chain(work: &Path, bt: &Path, py: Option<&str>) {
     }
 }
 
-#[test]
-fn kenpo_signed_b_t_pdf_extends_to_b_lt_b_lta_and_renews() {
+/// kenpo-sign's PAdES B-T of `doc` into `bt`.
+fn sign_b_t(doc: &Path, bt: &Path) {
     let e = env();
-    let work = tempfile::tempdir().unwrap();
-    let doc = work.path().join("form.pdf");
-    std::fs::write(&doc, MINIMAL).unwrap();
-    let bt = work.path().join("bt.pdf");
     let o = run(&[
         "sign",
         doc.to_str().unwrap(),
@@ -233,7 +229,77 @@ fn kenpo_signed_b_t_pdf_extends_to_b_lt_b_lta_and_renews() {
         bt.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn kenpo_signed_b_t_pdf_extends_to_b_lt_b_lta_and_renews() {
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    let bt = work.path().join("bt.pdf");
+    sign_b_t(&doc, &bt);
     lt_chain(work.path(), &bt, python().as_deref());
+}
+
+/// `batch`: a signed PDF is a signed file (verified, B-LTA under `--out` with `--archive`),
+/// an unsigned PDF an unsigned one (intake token).
+#[test]
+fn batch_treats_signed_pdfs_as_signed_files() {
+    let e = env();
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("received");
+    std::fs::create_dir(&root).unwrap();
+    let doc = root.join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    let bt = root.join("signed.pdf");
+    sign_b_t(&doc, &bt);
+    let (out, report) = (work.path().join("out"), work.path().join("r.jsonl"));
+    let o = run(&[
+        "batch",
+        root.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--trust",
+        &f("root-ca.pem"),
+        "--trust",
+        &f("tsa-ca.pem"),
+        "--archive",
+        "--tsa",
+        &e.tsa.url,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("no line for {name}: {lines:?}"))
+            .clone()
+    };
+    let s = line("signed.pdf");
+    assert_eq!(
+        (
+            s["kind"].as_str(),
+            s["indication"].as_str(),
+            s["level"].as_str()
+        ),
+        (Some("signed"), Some("TOTAL_PASSED"), Some("B-T")),
+        "{s}"
+    );
+    let archived = out.join("signed.pdf");
+    assert_eq!(s["archived"], archived.to_str().unwrap(), "{s}");
+    assert_prefix(&bt, &archived);
+    assert_level(&archived, "B-LTA", 1);
+    let u = line("form.pdf");
+    assert_eq!(u["kind"], "unsigned", "{u}");
+    assert!(u["intake"]["tsr"].is_string(), "{u}");
+    assert!(out.join("form.pdf.tsr").is_file());
 }
 
 #[test]
