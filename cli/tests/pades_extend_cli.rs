@@ -189,6 +189,33 @@ fn lt_chain(work: &Path, bt: &Path, py: Option<&str>) {
     assert_prefix(&blta, &renewed);
     assert_level(&renewed, "B-LTA", 2);
 
+    // inspect says what the PDF holds: a signature, two document time-stamps, the DSS.
+    let o = run(&["inspect", renewed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "pdf", "{v}");
+    let types: Vec<&str> = v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["signature", "document-timestamp", "document-timestamp"],
+        "{v}"
+    );
+    assert_eq!(
+        v["signatures"][0]["contents"]["kind"], "cms-signed-data",
+        "{v}"
+    );
+    assert!(v["dss"]["certificates"].as_u64().unwrap() >= 3, "{v}");
+    assert!(
+        v["dss"]["ocsp_responses"].as_u64().unwrap() + v["dss"]["crls"].as_u64().unwrap() >= 2,
+        "{v}"
+    );
+    assert!(v["revisions"].as_array().unwrap().len() >= 6, "{v}");
+
     if let Some(py) = py {
         for pdf in [&blta, &renewed] {
             let v = pyhanko_lta(py, pdf);

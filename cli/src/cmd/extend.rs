@@ -177,7 +177,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         (Some(o), _) => o.clone(),
         (None, _) => args.sig.clone(),
     };
-    if kenpo_pdf::is_pdf(&signature) {
+    if kenpo_verify::validate::is_pdf_file(&signature) {
         return run_pdf(args, &signature, &opts, &out);
     }
     let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;

@@ -1,10 +1,12 @@
 //! Structural dump of a file, without validating anything: CMS SignedData (content,
 //! certificates, CRLs, embedded OCSP responses, SignerInfos with their attributes and
 //! time-stamps, the level the structure shows), RFC 3161 time-stamp responses and tokens,
-//! certificates and CRLs.
+//! certificates and CRLs; and PDFs (revisions, signatures, document time-stamps, DSS).
 //!
 //! [`inspect`] never panics on junk: input that is none of these gives
 //! [`InspectError::NotRecognised`].
+
+mod pdf;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
@@ -51,9 +53,13 @@ pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
     }
 }
 
-/// Inspects a file's bytes (DER, BER or PEM). DER input is read in place: the only copies
+/// Inspects a file's bytes (DER, BER or PEM; or a PDF: kind `pdf`, its revisions,
+/// signatures, document time-stamps and DSS). DER input is read in place: the only copies
 /// made are of PEM-decoded or BER-converted input, and of a CRL or OCSP response.
 pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
+    if crate::validate::is_pdf_file(data) {
+        return pdf::inspect_pdf(data);
+    }
     let raw = kenpo_core::pem::der_of(data);
     let (first, trailing) = first_value(&raw);
     let der = kenpo_core::ber::to_der(first)

@@ -152,7 +152,7 @@ impl Archiver {
             return Err(FileError::Extension("no extension configured".into()));
         };
         let retry = |e: &ExtendError| matches!(e, ExtendError::Tsa(c) if !c.is_config());
-        if kenpo_pdf::is_pdf(signature) {
+        if crate::validate::is_pdf_file(signature) {
             // PAdES: the DSS and a document time-stamp, incremental updates of the PDF.
             let ext = self
                 .bounded(|| crate::lt::extend_pdf(signature, opts), retry)

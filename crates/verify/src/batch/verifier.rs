@@ -18,7 +18,7 @@ pub trait SignatureVerifier: Send + Sync {
 
 impl SignatureVerifier for Verifier {
     fn verify(&self, signature: &[u8], content: Option<&Path>) -> Result<Report, VerifyError> {
-        if content.is_none() && kenpo_pdf::is_pdf(signature) {
+        if content.is_none() && crate::validate::is_pdf_file(signature) {
             // A signed PDF: its signatures (PAdES), the worst of them as the verdict.
             return crate::validate::verify_pdf(self, signature).map(|v| v.report);
         }

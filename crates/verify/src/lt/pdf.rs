@@ -55,9 +55,8 @@ pub fn extend_pdf(pdf: &[u8], opts: &ExtendOptions) -> Result<ExtendedPdf, Exten
     let verifier = Verifier::new(opts.verify_options());
     let before = verify_pdf(&verifier, pdf).map_err(super::content_error)?;
     if before.signatures.is_empty() {
-        return Err(ExtendError::Format(
-            "the PDF has no signature to extend (sign it first: kenpo-sign sign DOC.pdf --level b-t)"
-                .into(),
+        return Err(ExtendError::Pdf(
+            "it has no signature (sign it first: kenpo-sign sign DOC.pdf --level b-t)".into(),
         ));
     }
     require_valid(&before.report)?;
@@ -102,8 +101,8 @@ pub fn extend_pdf(pdf: &[u8], opts: &ExtendOptions) -> Result<ExtendedPdf, Exten
         }
         let g = ctx.validation_data(&der, &before.report).map_err(|e| match e {
             ExtendError::Build(m) if m.contains("no signature time-stamp") => {
-                ExtendError::Format(format!(
-                    "PDF signature {} has no signature time-stamp: a PDF signature cannot gain one after signing; sign with --level b-t",
+                ExtendError::Pdf(format!(
+                    "signature {} has no signature time-stamp: a PDF signature cannot gain one after signing; sign with --level b-t",
                     i + 1
                 ))
             }

@@ -28,7 +28,9 @@ pub use evidence::{
     DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
     TimestampKind, TsaPathCheck,
 };
-pub use pades::{DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, verify_pdf};
+pub use pades::{
+    DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, is_pdf_file, verify_pdf,
+};
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 

@@ -118,6 +118,13 @@ impl PdfVerification {
     }
 }
 
+/// Whether `bytes` is a PDF to verify as such: `%PDF-` near its start
+/// ([`kenpo_pdf::is_pdf`]) and not a CMS (DER/BER, which starts with a SEQUENCE, or PEM) —
+/// a `.p7m` whose attached content is a PDF shows `%PDF-` in its first bytes too.
+pub fn is_pdf_file(bytes: &[u8]) -> bool {
+    kenpo_pdf::is_pdf(bytes) && bytes.first() != Some(&0x30) && !bytes.starts_with(b"-----")
+}
+
 fn failed_report(verifier: &Verifier, detail: String) -> Report {
     super::format_failure(verifier.options().at.unwrap_or_else(super::now), detail)
 }
@@ -663,7 +670,17 @@ fn pdf_date(s: &str) -> Option<OffsetDateTime> {
 
 #[cfg(test)]
 mod tests {
-    use super::pdf_date;
+    use super::{is_pdf_file, pdf_date};
+
+    #[test]
+    fn a_cms_with_an_attached_pdf_is_not_a_pdf_file() {
+        assert!(is_pdf_file(b"%PDF-1.7\n"));
+        // SEQUENCE … eContent "%PDF-…": a .p7m of a PDF (DER/BER, or PEM).
+        assert!(!is_pdf_file(
+            b"\x30\x80\x06\x09*\x86H\x86\xf7\x0d\x01\x07\x02%PDF-1.4"
+        ));
+        assert!(!is_pdf_file(b"-----BEGIN PKCS7-----\n%PDF-"));
+    }
 
     #[test]
     fn pdf_dates() {
