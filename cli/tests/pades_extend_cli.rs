@@ -189,6 +189,33 @@ fn lt_chain(work: &Path, bt: &Path, py: Option<&str>) {
     assert_prefix(&blta, &renewed);
     assert_level(&renewed, "B-LTA", 2);
 
+    // plan: the newest document time-stamp protects a B-LTA PDF, the signature
+    // time-stamp a B-LT one.
+    for (pdf, level, by) in [
+        (&renewed, "B-LTA", "document-time-stamp"),
+        (&blt, "B-LT", "signature-time-stamp"),
+    ] {
+        let o = run(&[
+            "plan",
+            pdf.to_str().unwrap(),
+            "--trust",
+            &f("tsa-ca.pem"),
+            "--trust",
+            &f("root-ca.pem"),
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+        let p = &v["files"][0];
+        assert_eq!(
+            (p["level"].as_str(), p["protected_by"].as_str()),
+            (Some(level), Some(by)),
+            "{v}"
+        );
+        assert!(p["deadline"].is_string(), "{v}");
+    }
+
     // inspect says what the PDF holds: a signature, two document time-stamps, the DSS.
     let o = run(&["inspect", renewed.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
