@@ -75,6 +75,8 @@ fn verdicts_and_exit_codes() {
         serde_json::json!(["Medical Doctor"])
     );
     assert!(s0["best_signature_time"].is_string());
+    // CLI.md: every signature names its format; a .p7s is CAdES.
+    assert_eq!(s0["format"], "CAdES");
     assert!(s0["checks"].as_array().is_some_and(|c| !c.is_empty()));
 
     // Tampered content.

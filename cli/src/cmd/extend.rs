@@ -3,7 +3,9 @@
 //! [--profile hpki|accredited|any] [--policy default|rule27-sign|rule27-archive|FILE]
 //! (-o OUT | --in-place)`
 //!
-//! B-T → B-LT / B-LTA, and B-LTA → B-LTA (renewal: a new archive time-stamp). The output is
+//! B-T → B-LT / B-LTA, and B-LTA → B-LTA (renewal: a new archive time-stamp). A PDF
+//! (`SIG` starting with `%PDF-`) is extended as PAdES (`kenpo_verify::lt::extend_pdf`): the
+//! DSS and, for b-lta, a document time-stamp, in incremental updates. The output is
 //! written atomically (temporary file, fsync, rename); with `--in-place` the original is
 //! replaced only once the new file is complete, so it survives any failure or crash.
 //! Exit 1 when the extension is refused (signature not valid, TRY_LATER, legacy archive),
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kenpo_tsa::client::ClientConfig;
-use kenpo_verify::lt::{ExtendError, ExtendOptions, Extended, Target, extend};
+use kenpo_verify::lt::{ExtendError, ExtendOptions, Extended, Target, extend, extend_pdf};
 use kenpo_verify::path::PathValidator;
 
 use crate::cmd::sign::ProfileArg;
@@ -34,7 +36,8 @@ pub enum TargetArg {
 /// Arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The signature to extend (CMS/CAdES, DER, BER or PEM).
+    /// The signature to extend (CMS/CAdES, DER, BER or PEM), or a signed PDF (PAdES: the
+    /// DSS and, for b-lta, a document time-stamp are added as incremental updates).
     pub sig: PathBuf,
     /// Detached content (needed for B-LTA of a detached signature).
     #[arg(long)]
@@ -173,16 +176,46 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     if kenpo_xml::looks_like_xml(&signature) {
         return Err(CliError::Refused(
             "extension refused, nothing written: this is an XML (XAdES/XMLDSig) signature; \
-             kenpo-sign verifies XAdES but cannot extend it yet (only CAdES)"
+             kenpo-sign verifies XAdES but cannot extend it yet (only CAdES and PAdES)"
                 .into(),
         ));
     }
-    let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
     let out = match (&args.out, args.in_place) {
         (Some(o), _) => o.clone(),
         (None, _) => args.sig.clone(),
     };
+    if kenpo_verify::validate::is_pdf_file(&signature) {
+        return run_pdf(args, &signature, &opts, &out);
+    }
+    let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
     files::write_atomic(&out, &extended.der)?;
     print_summary(&out, &extended);
+    Ok(exit::OK)
+}
+
+/// `extend FILE.pdf`: DSS (and for b-lta a document time-stamp) in incremental updates.
+fn run_pdf(args: &Args, pdf: &[u8], opts: &ExtendOptions, out: &Path) -> Result<u8, CliError> {
+    if args.content.is_some() || args.legacy_values || args.policy.is_some() {
+        return Err(CliError::Usage(
+            "--content, --legacy-values and --policy do not apply to a PDF".into(),
+        ));
+    }
+    let x = extend_pdf(pdf, opts).map_err(extend_error)?;
+    files::write_atomic(out, &x.pdf)?;
+    outln!("extended: {}", out.display());
+    outln!("level:    {}", x.level);
+    outln!(
+        "added:    {} certificate(s), {} CRL(s), {} OCSP response(s) to the DSS",
+        x.added_certificates,
+        x.added_crls,
+        x.added_ocsp_responses
+    );
+    if let Some(t) = x.document_time_stamp {
+        outln!("document time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    for n in &x.notes {
+        outln!("note:     {n}");
+    }
+    outln!("verified: {}", x.report.indication);
     Ok(exit::OK)
 }

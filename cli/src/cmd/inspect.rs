@@ -15,7 +15,8 @@ use crate::{Format, files};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The file: CMS/CAdES signature, time-stamp response or token, certificate, CRL or
-    /// OCSP response (DER, BER or PEM).
+    /// OCSP response (DER, BER or PEM), or a PDF (its revisions, signatures, document
+    /// time-stamps and DSS).
     pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

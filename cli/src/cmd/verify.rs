@@ -160,7 +160,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .with_at(files::parse_at(args.at.as_deref())?)
         .with_revocation(revocation_mode(args.revocation, &policy))
         .with_policy(policy);
-    if kenpo_pdf::is_pdf(&signature) {
+    if kenpo_verify::validate::is_pdf_file(&signature) {
         return crate::cmd::verify_pdf::run(args, &req, &signature);
     }
     let anchors = req.anchors.clone();

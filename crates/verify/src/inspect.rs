@@ -1,10 +1,13 @@
 //! Structural dump of a file, without validating anything: CMS SignedData (content,
 //! certificates, CRLs, embedded OCSP responses, SignerInfos with their attributes and
 //! time-stamps, the level the structure shows), XML documents (their XMLDSig and XAdES
-//! signatures), RFC 3161 time-stamp responses and tokens, certificates and CRLs.
+//! signatures), RFC 3161 time-stamp responses and tokens, certificates and CRLs; and PDFs
+//! (revisions, signatures, document time-stamps, DSS).
 //!
 //! [`inspect`] never panics on junk: input that is none of these gives
 //! [`InspectError::NotRecognised`].
+
+mod pdf;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
@@ -38,7 +41,7 @@ pub enum InspectError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inspection {
     /// `cms-signed-data`, `timestamp-token`, `timestamp-response`, `certificate`, `crl`,
-    /// `ocsp-response` or `xml-document`.
+    /// `ocsp-response`, `xml-document` or `pdf`.
     pub kind: &'static str,
     /// The fields, as JSON.
     pub fields: Value,
@@ -53,10 +56,14 @@ pub(crate) fn first_value(data: &[u8]) -> (&[u8], usize) {
     }
 }
 
-/// Inspects a file's bytes: an XML document (its XMLDSig/XAdES signatures), else DER,
-/// BER or PEM. DER input is read in place: the only copies
-/// made are of PEM-decoded or BER-converted input, and of a CRL or OCSP response.
+/// Inspects a file's bytes: a PDF (kind `pdf`: its revisions, signatures, document
+/// time-stamps and DSS), an XML document (its XMLDSig/XAdES signatures), else DER, BER or
+/// PEM. DER input is read in place: the only copies made are of PEM-decoded or
+/// BER-converted input, and of a CRL or OCSP response.
 pub fn inspect(data: &[u8]) -> Result<Inspection, InspectError> {
+    if crate::validate::is_pdf_file(data) {
+        return pdf::inspect_pdf(data);
+    }
     if kenpo_xml::looks_like_xml(data) {
         return xml::inspect(data);
     }

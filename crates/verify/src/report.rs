@@ -158,7 +158,8 @@ impl SignerReport {
 /// One embedded time-stamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimestampReport {
-    /// `signature`, `archive` or `content`.
+    /// `signature`, `archive`, `content` or `document` (a PDF document time-stamp over the
+    /// signature's revision).
     pub kind: &'static str,
     /// genTime, when readable.
     pub gen_time: Option<OffsetDateTime>,
@@ -336,7 +337,7 @@ fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String
     let latest = s
         .timestamps
         .iter()
-        .filter(|t| t.kind == "archive" && t.valid)
+        .filter(|t| matches!(t.kind, "archive" | "document") && t.valid)
         .filter_map(|t| t.gen_time)
         .max();
     match latest {

@@ -152,6 +152,15 @@ impl Archiver {
             return Err(FileError::Extension("no extension configured".into()));
         };
         let retry = |e: &ExtendError| matches!(e, ExtendError::Tsa(c) if !c.is_config());
+        if crate::validate::is_pdf_file(signature) {
+            // PAdES: the DSS and a document time-stamp, incremental updates of the PDF.
+            let ext = self
+                .bounded(|| crate::lt::extend_pdf(signature, opts), retry)
+                .map_err(|e| FileError::Extension(e.to_string()))?;
+            let out = self.config.out.join(&job.rel_path);
+            self.write(&out, &ext.pdf)?;
+            return Ok(out);
+        }
         let ext: Extended = self
             .bounded(|| extend(signature, job.content.as_deref(), opts), retry)
             .map_err(|e| FileError::Extension(e.to_string()))?;

@@ -32,6 +32,10 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     let start = Instant::now();
     let mut r = job.result();
     let outcome = match job.kind {
+        FileKind::Unsigned if signed_pdf(ctx, job) => {
+            r.kind = FileKind::Signed;
+            signed(ctx, job, &mut r)
+        }
         FileKind::Signed => signed(ctx, job, &mut r),
         // An `*.xml` file that carries an XML signature (XAdES, XMLDSig) is a signed file.
         FileKind::Unsigned if carries_xml_signature(ctx, job) => {
@@ -46,6 +50,35 @@ pub(crate) fn process(ctx: &Ctx, job: &Job) -> FileResult {
     }
     r.elapsed = start.elapsed();
     r
+}
+
+/// Whether the job is a `*.pdf` that holds signatures (read with kenpo-pdf: a PDF whose
+/// signature fields, or document time-stamps, are signed). Anything unreadable is left to
+/// the unsigned path (an intake time-stamp like any unsigned file).
+fn signed_pdf(ctx: &Ctx, job: &Job) -> bool {
+    let is_pdf_name = job
+        .path
+        .extension()
+        .and_then(std::ffi::OsStr::to_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    if !is_pdf_name || job.content.is_some() {
+        return false;
+    }
+    let Ok((f, _)) = open_limited(
+        ctx,
+        &job.path,
+        job.walked.as_ref(),
+        ctx.max_file_bytes,
+        "open",
+    ) else {
+        return false;
+    };
+    let Ok(src) = kenpo_pdf::SeekSource::new(f) else {
+        return false;
+    };
+    kenpo_pdf::Document::open(src, kenpo_pdf::Budget::default())
+        .and_then(|mut d| d.signatures())
+        .is_ok_and(|s| !s.is_empty())
 }
 
 /// Opens a regular file of at most `limit` bytes, the one the walk found (`walked`, see

@@ -95,8 +95,10 @@ fn certificates(ders: &[Vec<u8>]) -> Vec<String> {
 
 /// The baseline level the properties show (EN 319 132-1), not verified.
 fn level(qp: &QualifyingProperties) -> &'static str {
-    let lt = !qp.certificate_values.certificates.is_empty()
-        && !(qp.revocation_values.crls.is_empty() && qp.revocation_values.ocsps.is_empty());
+    let certificates = !qp.certificate_values.certificates.is_empty();
+    let revocation =
+        !qp.revocation_values.crls.is_empty() || !qp.revocation_values.ocsps.is_empty();
+    let lt = certificates && revocation;
     if !qp.archive_timestamps.is_empty() {
         "B-LTA"
     } else if lt && !qp.signature_timestamps.is_empty() {

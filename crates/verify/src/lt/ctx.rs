@@ -221,7 +221,7 @@ pub(super) fn tokens<'a>(
         .collect()
 }
 
-fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
+pub(super) fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
     let sd = SignedDataView::parse(token).ok()?;
     kenpo_tsa::tstinfo::TstInfo::parse(sd.econtent?)
         .ok()

@@ -11,6 +11,10 @@ pub enum ExtendError {
     /// The input is not a CMS SignedData.
     #[error("not a CMS signature: {0}")]
     Format(String),
+    /// The PDF cannot be extended as it is (no signature, or a signature without
+    /// signature time-stamp, which a PDF signature cannot gain after signing).
+    #[error("the PDF cannot be extended: {0}")]
+    Pdf(String),
     /// The signature is not valid now, so it cannot be preserved (rule 27-2: extend while
     /// the signature is still valid).
     #[error("the signature is not valid ({indication}{}): {reason}", sub_indication.map(|s| format!("/{s}")).unwrap_or_default())]

@@ -25,6 +25,7 @@ mod error;
 mod gather;
 mod guard;
 mod legacy;
+mod pdf;
 mod stamp;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +41,7 @@ pub(crate) use ctx::has;
 use ctx::{Counts, Ctx};
 pub use error::ExtendError;
 use guard::check_preserved;
+pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
 
 use crate::policy::Requirement;

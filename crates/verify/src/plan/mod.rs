@@ -15,6 +15,7 @@
 //! time. Nothing is verified here (see `verify`); the planner only reads structure, so it
 //! works on files whose validation would need the network.
 
+mod pdf;
 mod render;
 mod signer;
 pub(crate) mod stamps;
@@ -237,6 +238,9 @@ pub fn plan_inputs(inputs: &[PlanInput], opts: &PlanOptions) -> PlanReport {
 /// Plans one file's bytes. `expect_signature` (a `.p7s`-style name) makes a file that is
 /// not CMS an error rather than "unsigned".
 pub fn plan_bytes(path: &str, data: &[u8], expect_signature: bool, opts: &PlanOptions) -> FilePlan {
+    if crate::validate::is_pdf_file(data) {
+        return pdf::plan_pdf(path, data, opts);
+    }
     let pem_decoded = kenpo_core::pem::der_of(data);
     let (first, trailing) = crate::inspect::first_value(&pem_decoded);
     // Borrowed when the input is DER already: the file's bytes are the only copy.

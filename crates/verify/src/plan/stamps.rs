@@ -100,6 +100,8 @@ pub enum Protection {
     SignatureTimeStamp,
     /// No time-stamp: the signer certificate itself.
     SignerCertificate,
+    /// A PAdES document time-stamp (the newest of a PDF).
+    DocumentTimeStamp,
 }
 
 impl Protection {
@@ -110,6 +112,7 @@ impl Protection {
             Self::ArchiveTimeStampV2 => "archive-time-stamp-v2",
             Self::SignatureTimeStamp => "signature-time-stamp",
             Self::SignerCertificate => "signer-certificate",
+            Self::DocumentTimeStamp => "document-time-stamp",
         }
     }
 }

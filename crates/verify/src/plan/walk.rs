@@ -31,6 +31,13 @@ fn has_signature_name(p: &Path) -> bool {
     crate::batch::is_signature_name(p.as_os_str())
 }
 
+/// A `*.pdf`: planned when it holds signatures (else reported unsigned).
+fn is_pdf_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(std::ffi::OsStr::to_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
 /// Whether the first bytes look like a CMS ContentInfo with signedData (DER/BER) or a
 /// PEM CMS/PKCS7 block.
 fn looks_like_cms(p: &Path) -> bool {
@@ -72,7 +79,7 @@ pub struct Collected {
 /// The file `p` as a plan input, if it is one (by name or by its first bytes).
 fn input_of(path: PathBuf) -> Option<PlanInput> {
     let signature_name = has_signature_name(&path);
-    (signature_name || looks_like_cms(&path)).then_some(PlanInput {
+    (signature_name || looks_like_cms(&path) || is_pdf_name(&path)).then_some(PlanInput {
         path,
         signature_name,
     })

@@ -125,7 +125,8 @@ pub fn evaluate(policy: &Policy, s: &SignatureReport) -> Vec<Requirement> {
         let archives: Vec<&TimestampReport> = s
             .timestamps
             .iter()
-            .filter(|t| t.kind == "archive")
+            // A PDF's document time-stamps over the signature are its archive layer.
+            .filter(|t| matches!(t.kind, "archive" | "document"))
             .collect();
         if !archives.iter().any(|t| t.valid) {
             unmet.push(Requirement::ArchiveTimestamp);

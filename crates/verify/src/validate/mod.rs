@@ -30,7 +30,8 @@ pub use evidence::{
     TimestampKind, TsaPathCheck,
 };
 pub use pades::{
-    DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, verify_pdf, verify_pdf_under,
+    DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, is_pdf_file, verify_pdf,
+    verify_pdf_under,
 };
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};

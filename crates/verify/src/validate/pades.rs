@@ -17,6 +17,10 @@
 //!   the document information dictionary. Anything else — a changed page content, a
 //!   replaced signature dictionary, a deleted object — is a modification.
 //!
+//! Levels: a signature that verifies with the DSS alone (offline, its certificates, CRLs
+//! and OCSP responses) is B-LT, and B-LTA when also a valid document time-stamp covers
+//! its revision. The DSS also serves the verification of every signature.
+//!
 //! Not covered yet: DocMDP / FieldMDP permissions (a certification signature's P level is
 //! not compared with the changes), the visual content of appearance streams, object
 //! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the revocation
@@ -29,7 +33,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::verifier::{Detached, Verifier};
-use crate::report::{CheckKind, CheckReport, Report};
+use crate::report::{CheckKind, CheckReport, Report, TimestampReport};
 use crate::{Indication, SubIndication, VerifyError};
 
 /// What the PDF says about one signature, beside its report.
@@ -94,21 +98,30 @@ impl PdfVerification {
                 });
                 s["modified_after_signing"] = json!(f.modified_after_signing);
                 let end = self.ends.get(i).copied().unwrap_or(0);
+                // The typed report lists them (`type: document`); the JSON adds why one
+                // is not valid.
+                let details = self
+                    .document_timestamps
+                    .iter()
+                    .filter(|d| d.end > end)
+                    .map(|d| &d.detail);
                 if let Some(ts) = s.get_mut("timestamps").and_then(Value::as_array_mut) {
-                    for d in self.document_timestamps.iter().filter(|d| d.end > end) {
-                        ts.push(json!({
-                            "type": "document",
-                            "gen_time": d.gen_time.map(kenpo_core::timefmt::rfc3339),
-                            "valid": d.valid,
-                            "tsa_anchor_sha256": Value::Null,
-                            "detail": d.detail,
-                        }));
+                    let documents = ts.iter_mut().filter(|t| t["type"] == "document");
+                    for (t, detail) in documents.zip(details) {
+                        t["detail"] = json!(detail);
                     }
                 }
             }
         }
         v
     }
+}
+
+/// Whether `bytes` is a PDF to verify as such: `%PDF-` near its start
+/// ([`kenpo_pdf::is_pdf`]) and not a CMS (DER/BER, which starts with a SEQUENCE, or PEM) —
+/// a `.p7m` whose attached content is a PDF shows `%PDF-` in its first bytes too.
+pub fn is_pdf_file(bytes: &[u8]) -> bool {
+    kenpo_pdf::is_pdf(bytes) && bytes.first() != Some(&0x30) && !bytes.starts_with(b"-----")
 }
 
 fn failed_report(verifier: &Verifier, detail: String) -> Report {
@@ -149,6 +162,32 @@ pub fn verify_pdf_under(
         .flat_map(|r| [r.eof_end, r.end])
         .collect();
     let len = pdf.len() as u64;
+    let dss = dss_contents(&mut doc);
+    // The DSS is validation data for every signature: the signatures are verified with it
+    // (offline too), and one that verifies with the DSS alone is B-LT.
+    let with_dss = (!dss.is_empty()).then(|| {
+        let mut o = verifier.options().clone();
+        o.cert_store.extend(dss.certs.iter().cloned());
+        o.crls.extend(dss.crls.iter().cloned());
+        o.ocsp_responses.extend(dss.ocsps.iter().cloned());
+        Verifier::with_context(o, verifier.context().clone())
+    });
+    let dss_only = (!dss.is_empty()).then(|| {
+        let base = verifier.options();
+        let mut o = super::verifier::VerifyOptions {
+            anchors: base.anchors.clone(),
+            cert_store: base.cert_store.clone(),
+            crls: dss.crls.clone(),
+            ocsp_responses: dss.ocsps.clone(),
+            profile: base.profile,
+            offline: true,
+            at: base.at,
+            ..Default::default()
+        };
+        o.cert_store.extend(dss.certs.iter().cloned());
+        Verifier::with_context(o, verifier.context().clone())
+    });
+    let main = with_dss.as_ref().unwrap_or(verifier);
     let mut out = empty(failed_report(verifier, "the PDF has no signature".into()));
     let mut reports = Vec::new();
     for s in &sigs {
@@ -189,8 +228,16 @@ pub fn verify_pdf_under(
             ));
             continue;
         }
-        let mut r =
-            verifier.verify_detached_under(&contents, Some(Detached::Bytes(&content)), policy)?;
+        // The policy is applied once the PDF's own findings and levels are in (below).
+        let mut r = main.verify_en319102(&contents, Some(Detached::Bytes(&content)))?;
+        let lt = match &dss_only {
+            Some(v) if r.signatures.iter().any(|s| s.level == "B-T") => {
+                v.verify_detached(&contents, Some(Detached::Bytes(&content)))?
+                    .indication
+                    == Indication::TotalPassed
+            }
+            _ => false,
+        };
         for sr in &mut r.signatures {
             sr.checks.insert(
                 0,
@@ -213,6 +260,9 @@ pub fn verify_pdf_under(
             if sr.signing_time.is_none() {
                 sr.signing_time = s.m.as_deref().and_then(pdf_date);
             }
+            if lt && sr.level == "B-T" && sr.indication == Indication::TotalPassed {
+                sr.level = "B-LT";
+            }
             if !range_ok || !modified.is_empty() {
                 sr.indication = Indication::TotalFailed;
                 sr.sub_indication = Some(SubIndication::FORMAT_FAILURE);
@@ -230,6 +280,35 @@ pub fn verify_pdf_under(
     if reports.is_empty() {
         return Ok(out);
     }
+    // B-LTA: validation data in the DSS and a valid document time-stamp over the revision.
+    for (i, sr) in reports
+        .iter_mut()
+        .flat_map(|r| r.signatures.iter_mut())
+        .enumerate()
+    {
+        let end = out.ends.get(i).copied().unwrap_or(u64::MAX);
+        // The document time-stamps over the signature's revision are its archive layer: in
+        // the report as `document` time-stamps, which the policies read as archive ones.
+        sr.timestamps.extend(
+            out.document_timestamps
+                .iter()
+                .filter(|d| d.end > end)
+                .map(|d| TimestampReport {
+                    kind: "document",
+                    gen_time: d.gen_time,
+                    valid: d.valid,
+                    tsa_anchor_sha256: None,
+                }),
+        );
+        if sr.level == "B-LT"
+            && out
+                .document_timestamps
+                .iter()
+                .any(|d| d.valid && d.end > end)
+        {
+            sr.level = "B-LTA";
+        }
+    }
     let mut report = reports.remove(0);
     for r in reports {
         report.signatures.extend(r.signatures);
@@ -243,8 +322,44 @@ pub fn verify_pdf_under(
         report.indication = i;
         report.sub_indication = sub;
     }
+    crate::policy::apply(policy, &mut report);
     out.report = report;
     Ok(out)
+}
+
+/// The DER items of the document security store.
+#[derive(Debug, Default)]
+struct DssContents {
+    certs: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+    ocsps: Vec<Vec<u8>>,
+}
+
+impl DssContents {
+    fn is_empty(&self) -> bool {
+        self.certs.is_empty() && self.crls.is_empty() && self.ocsps.is_empty()
+    }
+}
+
+/// What the DSS holds (nothing when it cannot be read: the signatures are then verified
+/// without it).
+fn dss_contents(doc: &mut Document<&[u8]>) -> DssContents {
+    let mut out = DssContents::default();
+    let Ok(Some(d)) = doc.dss() else {
+        return out;
+    };
+    for (refs, list) in [
+        (&d.certs, &mut out.certs),
+        (&d.crls, &mut out.crls),
+        (&d.ocsps, &mut out.ocsps),
+    ] {
+        for r in refs {
+            if let Ok(b) = doc.stream_bytes(*r) {
+                list.push(b);
+            }
+        }
+    }
+    out
 }
 
 /// Checks the byte range: (sane, what was found, where it ends).
@@ -583,7 +698,17 @@ fn pdf_date(s: &str) -> Option<OffsetDateTime> {
 
 #[cfg(test)]
 mod tests {
-    use super::pdf_date;
+    use super::{is_pdf_file, pdf_date};
+
+    #[test]
+    fn a_cms_with_an_attached_pdf_is_not_a_pdf_file() {
+        assert!(is_pdf_file(b"%PDF-1.7\n"));
+        // SEQUENCE … eContent "%PDF-…": a .p7m of a PDF (DER/BER, or PEM).
+        assert!(!is_pdf_file(
+            b"\x30\x80\x06\x09*\x86H\x86\xf7\x0d\x01\x07\x02%PDF-1.4"
+        ));
+        assert!(!is_pdf_file(b"-----BEGIN PKCS7-----\n%PDF-"));
+    }
 
     #[test]
     fn pdf_dates() {

@@ -315,7 +315,7 @@ impl Verifier {
     }
 
     /// [`Verifier::verify_detached`] before the policy's requirements are applied.
-    fn verify_en319102(
+    pub(crate) fn verify_en319102(
         &self,
         signature: &[u8],
         content: Option<Detached<'_>>,
