@@ -12,23 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{MINIMAL_PDF as MINIMAL, Server, p, run, text};
-
-fn python() -> Option<String> {
-    let py = std::env::var("KENPO_PEER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI: a python with pyhanko is required (KENPO_PEER_PYTHON)"
-    );
-    if !ok {
-        eprintln!("SKIP pyHanko checks: no python with pyhanko (set KENPO_PEER_PYTHON)");
-    }
-    ok.then_some(py)
-}
+use common::{MINIMAL_PDF as MINIMAL, Server, p, peer_python, run, text};
 
 const VALIDATE: &str = r#"
 import sys, json
@@ -114,7 +98,7 @@ fn sign_and_timestamp_pdf() {
         "hpki",
         "--yes",
     ];
-    let py = python();
+    let py = peer_python("pyhanko, pyhanko_certvalidator");
 
     // B-B, default output DOC with .signed.pdf.
     let mut args = vec!["sign", d];
@@ -417,7 +401,7 @@ fn verify_pdf_signatures() {
     assert_eq!(code, Some(1), "{v}");
 
     // pyHanko's B-B and B-T verify.
-    if let Some(py) = python() {
+    if let Some(py) = peer_python("pyhanko, pyhanko_certvalidator") {
         for (name, tsa) in [
             ("py-bb.pdf", None),
             ("py-bt.pdf", Some(server.url.as_str())),

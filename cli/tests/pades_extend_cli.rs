@@ -12,28 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{env, f, run, text};
-
-const MINIMAL: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
-2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
-xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n\
-trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n";
-
-fn python() -> Option<String> {
-    let py = std::env::var("KENPO_PEER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI: a python with pyhanko is required (KENPO_PEER_PYTHON)"
-    );
-    if !ok {
-        eprintln!("SKIP pyHanko checks: no python with pyhanko (set KENPO_PEER_PYTHON)");
-    }
-    ok.then_some(py)
-}
+use common::{MINIMAL_PDF as MINIMAL, env, f, peer_python, run, text};
 
 /// pyHanko's validation with revocation data only from the DSS (its validation context
 /// from the DSS, `allow_fetching=False`, hard-fail revocation): signatures and document
@@ -315,7 +294,11 @@ fn kenpo_signed_b_t_pdf_extends_to_b_lt_b_lta_and_renews() {
     std::fs::write(&doc, MINIMAL).unwrap();
     let bt = work.path().join("bt.pdf");
     sign_b_t(&doc, &bt);
-    lt_chain(work.path(), &bt, python().as_deref());
+    lt_chain(
+        work.path(),
+        &bt,
+        peer_python("pyhanko, pyhanko_certvalidator").as_deref(),
+    );
 }
 
 /// `batch`: a signed PDF is a signed file (verified, B-LTA under `--out` with `--archive`),
@@ -381,7 +364,9 @@ fn batch_treats_signed_pdfs_as_signed_files() {
 
 #[test]
 fn pyhanko_signed_b_t_pdf_extends() {
-    let Some(py) = python() else { return };
+    let Some(py) = peer_python("pyhanko, pyhanko_certvalidator") else {
+        return;
+    };
     let e = env();
     let work = tempfile::tempdir().unwrap();
     let doc = work.path().join("form.pdf");

@@ -9,6 +9,25 @@ use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_kenpo-sign");
 
+/// A Python peer (`$KENPO_PEER_PYTHON`, else `python3`) that imports `modules` (e.g.
+/// `"pyhanko, pyhanko_certvalidator"`); `.ci/run` makes a pinned venv. Skipped with a
+/// message when there is none, a failure under CI.
+pub fn peer_python(modules: &str) -> Option<String> {
+    let py = std::env::var("KENPO_PEER_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI: a python with {modules} is required (.ci/run makes one: KENPO_PEER_PYTHON)"
+    );
+    if !ok {
+        eprintln!("SKIP: no python with {modules} (set KENPO_PEER_PYTHON)");
+    }
+    ok.then_some(py)
+}
+
 /// A one-page PDF with a classic cross-reference table (the smallest input to sign).
 pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
