@@ -178,16 +178,16 @@ fn sign_inner(
         drop(pdoc);
 
         // One pass over the input: its own digests (to detect a change before writing)
-        // and the byte-range digest (input ‖ head ‖ tail).
+        // and, continuing from the same state, the byte-range digest (input ‖ head ‖
+        // tail): the input is hashed once, not twice.
         let mut input_h = DocumentHasher::new(p.alg.digest());
-        let mut range_h = DocumentHasher::new(p.alg.digest());
         let file = std::fs::File::open(doc).map_err(read_err)?;
         stream(file, |chunk| {
             input_h.update(chunk);
-            range_h.update(chunk);
             Ok(())
         })
         .map_err(read_err)?;
+        let mut range_h = input_h.clone();
         let input = input_h.finalize();
         if input.len != prepared.input_len() {
             return Err(SignError::DocumentChanged {
