@@ -470,6 +470,28 @@ fn a_signed_pdf_is_verified_as_pades() {
     let a = post_form(&s, &[("signature", true, &tampered)], "");
     let v: Value = serde_json::from_slice(&a.body).unwrap();
     assert_eq!(v["indication"], "TOTAL_FAILED", "{v}");
+
+    // A CAdES signature that carries the PDF (its `%PDF-` within the first KiB) is CMS.
+    let p7m = work.path().join("signed.p7m");
+    let mut args = args.to_vec();
+    args.truncate(args.len() - 2);
+    args.extend([
+        "--format",
+        "cades",
+        "--attached",
+        "-o",
+        p7m.to_str().unwrap(),
+    ]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let a = post_form(
+        &s,
+        &[("signature", true, &std::fs::read(&p7m).unwrap())],
+        "",
+    );
+    let v: Value = serde_json::from_slice(&a.body).unwrap();
+    assert_eq!(v["indication"], "TOTAL_PASSED", "{v}");
+    assert_eq!(v["signatures"][0]["format"], "CAdES", "{v}");
 }
 
 #[test]

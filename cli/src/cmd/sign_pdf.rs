@@ -33,12 +33,13 @@ pub enum SubFilterArg {
     Adbe,
 }
 
-/// Whether the file starts as a PDF (`%PDF-` within its first KiB).
+/// Whether the file starts as a PDF (`%PDF-` within its first KiB, and not a CMS that
+/// carries one: the rule `verify`, `extend`, `inspect` and `batch` use).
 pub fn looks_like_pdf(path: &Path) -> bool {
     let mut head = Vec::with_capacity(1024);
     std::fs::File::open(path)
         .and_then(|f| f.take(1024).read_to_end(&mut head))
-        .is_ok_and(|_| kenpo_pdf::is_pdf(&head))
+        .is_ok_and(|_| kenpo_verify::validate::is_pdf_file(&head))
 }
 
 /// Whether `doc` is signed as PAdES: `--format` decides, else the content.

@@ -296,7 +296,7 @@ async fn verify(State(s): State<Arc<Service>>, request: Request) -> Result<Respo
     let report = tokio::task::spawn_blocking(move || {
         // A PDF is PAdES: its JSON adds covers, modified_after_signing and the document
         // time-stamps, as `verify FILE.pdf --format json` does.
-        if kenpo_pdf::is_pdf(&signature) {
+        if kenpo_verify::validate::is_pdf_file(&signature) {
             return verify_pdf_under(&verifier, &signature, &policy).map(|v| v.to_json());
         }
         verifier
