@@ -39,6 +39,31 @@ impl<'a> Document<'a> {
         self.element_by_id(id).map(Node)
     }
 
+    /// The byte range of `node` in the parsed input (the bytes given to
+    /// [`Document::parse`], a UTF-8 byte-order mark included): from its start tag's `<` to
+    /// the `>` of its end tag. Writers use it to insert after or inside an element while
+    /// keeping every other input byte in place.
+    pub fn byte_range(&self, node: Node) -> Option<std::ops::Range<usize>> {
+        let r = self.doc.node_range(node.0)?;
+        let base = self.bom_len;
+        Some(r.start + base..r.end + base)
+    }
+
+    /// The byte offset (in the parsed input) of the `<` of `node`'s end tag, where content
+    /// appended as its last child goes; `None` for an empty-element tag (`<e/>`).
+    pub fn end_tag_start(&self, node: Node) -> Option<usize> {
+        let r = self.byte_range(node)?;
+        let raw = self
+            .text
+            .as_bytes()
+            .get(r.start - self.bom_len..r.end - self.bom_len)?;
+        if raw.ends_with(b"/>") {
+            return None;
+        }
+        let pos = raw.iter().rposition(|&b| b == b'<')?;
+        (raw.get(pos + 1) == Some(&b'/')).then_some(r.start + pos)
+    }
+
     /// Whether `node` is the element `{namespace}local`.
     pub fn is(&self, node: Node, namespace: &str, local: &str) -> bool {
         match self.doc.node_kind(node.0) {
@@ -156,4 +181,26 @@ pub(crate) fn decode_base64(text: &str, what: &'static str) -> Result<Vec<u8>, X
     base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
         .map_err(|_| XmlError::Base64(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DSIG_NS, Document, Limits};
+
+    #[test]
+    fn byte_ranges_are_offsets_into_the_input_bom_included() {
+        let input = "\u{feff}<r><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><x/></ds:Signature  ><e/></r >";
+        let doc = Document::parse(input.as_bytes(), &Limits::default()).unwrap();
+        let sig = doc.first_element(DSIG_NS, "Signature").unwrap();
+        let r = doc.byte_range(sig).unwrap();
+        assert!(input.as_bytes()[r.clone()].starts_with(b"<ds:Signature "));
+        assert!(input.as_bytes()[r.clone()].ends_with(b"</ds:Signature  >"));
+        let end = doc.end_tag_start(sig).unwrap();
+        assert_eq!(&input.as_bytes()[end..r.end], b"</ds:Signature  >");
+        let root = doc.document_element().unwrap();
+        let end = doc.end_tag_start(root).unwrap();
+        assert_eq!(&input.as_bytes()[end..], b"</r >");
+        let e = doc.child_elements(root)[1];
+        assert_eq!(doc.end_tag_start(e), None);
+    }
 }

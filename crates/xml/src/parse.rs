@@ -66,6 +66,8 @@ pub struct Document<'a> {
     pub(crate) doc: uppsala::Document<'a>,
     ids: HashMap<String, Option<NodeId>>,
     pub(crate) text: &'a str,
+    /// Length of a leading UTF-8 byte-order mark left out of `text` (0 or 3).
+    pub(crate) bom_len: usize,
 }
 
 impl std::fmt::Debug for Document<'_> {
@@ -183,7 +185,13 @@ impl<'a> Document<'a> {
                 }
             }
         }
-        Ok(Document { doc, ids, text })
+        let bom_len = input.len() - text.len();
+        Ok(Document {
+            doc,
+            ids,
+            text,
+            bom_len,
+        })
     }
 
     /// The element carrying the ID `id`, refusing a value carried more than once.
