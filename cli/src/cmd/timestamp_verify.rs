@@ -182,11 +182,9 @@ fn check(
     };
     let digest = files::hash_file(data, alg)?;
     let validator = AnchorChain::new(anchors);
-    let opts = VerifyOptions {
-        expected_imprint: Some(&digest),
-        extra_certs: extra,
-        validator: Some(&validator),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default()
+        .with_expected_imprint(Some(&digest))
+        .with_extra_certs(extra)
+        .with_validator(Some(&validator));
     Ok(verify_token(token, &opts).map_err(|e| e.to_string()))
 }

@@ -354,8 +354,10 @@ pub struct VerifiedOcsp {
     pub responder: Responder,
 }
 
-/// Options of [`OcspResponse::verify`].
+/// Options of [`OcspResponse::verify`]: start from [`VerifyOptions::default`] (now, the
+/// default skew) and set what applies with the `with_*` methods.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct VerifyOptions<'a> {
     /// The nonce sent; a response carrying a different one is rejected (one without any
     /// nonce is accepted: many responders pre-produce responses).
@@ -377,6 +379,36 @@ impl Default for VerifyOptions<'_> {
             now: OffsetDateTime::now_utc(),
             skew: crate::DEFAULT_CLOCK_SKEW,
         }
+    }
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// The nonce sent; a response carrying a different one is rejected.
+    #[must_use]
+    pub fn with_expected_nonce(mut self, nonce: Option<&'a [u8]>) -> Self {
+        self.expected_nonce = nonce;
+        self
+    }
+
+    /// Extra certificates (DER) to look for the delegated responder in.
+    #[must_use]
+    pub fn with_extra_certs(mut self, certs: &'a [Vec<u8>]) -> Self {
+        self.extra_certs = certs;
+        self
+    }
+
+    /// The current time (for "not in the future" checks).
+    #[must_use]
+    pub fn with_now(mut self, now: OffsetDateTime) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// The allowed clock skew.
+    #[must_use]
+    pub fn with_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
     }
 }
 

@@ -128,10 +128,7 @@ fn augmented_bt_signature_still_verifies_and_keeps_its_time_stamp() {
         let imprint = DigestAlgorithm::Sha256.digest(sa.signature);
         let verified = verify_token(
             token,
-            &VerifyOptions {
-                expected_imprint: Some(&imprint),
-                ..VerifyOptions::default()
-            },
+            &VerifyOptions::default().with_expected_imprint(Some(&imprint)),
         )
         .unwrap();
         assert_eq!(Some(verified.gen_time()), signed.timestamp_gen_time);
@@ -146,10 +143,7 @@ fn tsa_token_gets_an_unsigned_attribute_and_still_verifies() {
     let tsa = LocalTsa::start("tsa");
     let token = token_over(&tsa, DOC);
     let imprint = DigestAlgorithm::Sha256.digest(DOC);
-    let opts = VerifyOptions {
-        expected_imprint: Some(&imprint),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default().with_expected_imprint(Some(&imprint));
     let before = verify_token(&token, &opts).unwrap();
     let extra = attribute(oid::ATTR_SIGNATURE_TIME_STAMP, &[&token_over(&tsa, b"x")]).unwrap();
     let aug = Augmentation {

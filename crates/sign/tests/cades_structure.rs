@@ -227,10 +227,7 @@ fn bt_embeds_the_tsa_token_bytes_exactly() {
         let imprint = DigestAlgorithm::Sha256.digest(si.signature);
         let token = verify_token(
             embedded,
-            &VerifyOptions {
-                expected_imprint: Some(&imprint),
-                ..VerifyOptions::default()
-            },
+            &VerifyOptions::default().with_expected_imprint(Some(&imprint)),
         )
         .unwrap();
         assert_eq!(Some(token.gen_time()), signed.timestamp_gen_time);
@@ -288,10 +285,7 @@ fn content_timestamp_is_a_signed_attribute_over_the_document() {
     let imprint = DigestAlgorithm::Sha256.digest(DOC);
     let token = verify_token(
         ct.raw,
-        &VerifyOptions {
-            expected_imprint: Some(&imprint),
-            ..VerifyOptions::default()
-        },
+        &VerifyOptions::default().with_expected_imprint(Some(&imprint)),
     )
     .unwrap();
     assert_eq!(Some(token.gen_time()), signed.content_timestamp_gen_time);

@@ -70,10 +70,7 @@ fn ask(
     let req = OcspRequest::new(&eer, &car, DigestAlgorithm::Sha1, nonce).unwrap();
     let url = format!("{}/ocsp", svc.base_url());
     let resp = req.send(&fetcher(), &url).unwrap();
-    let opts = VerifyOptions {
-        expected_nonce: req.nonce(),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default().with_expected_nonce(req.nonce());
     let verified = resp.verify(&eer, &car, &opts).unwrap();
     (resp, verified)
 }
@@ -377,10 +374,7 @@ fn ocsp_over_get() {
     let url = format!("{}/ocsp/{encoded}", svc.base_url());
     let body = fetcher().get(&url, 1 << 20).unwrap();
     let resp = OcspResponse::from_der(body).unwrap();
-    let opts = VerifyOptions {
-        expected_nonce: req.nonce(),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default().with_expected_nonce(req.nonce());
     let verified = resp.verify(&eer, &car, &opts).unwrap();
     assert!(matches!(verified.status, CertStatus::Revoked { .. }));
     // Not base64: malformedRequest.
@@ -609,10 +603,7 @@ fn the_clock_sets_this_update_and_produced_at() {
     let resp = req
         .send(&fetcher(), &format!("{}/ocsp", svc.base_url()))
         .unwrap();
-    let opts = VerifyOptions {
-        now: fixed,
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default().with_now(fixed);
     let verified = resp.verify(&eer, &car, &opts).unwrap();
     assert_eq!(verified.produced_at, fixed);
     assert_eq!(verified.this_update, fixed);

@@ -369,11 +369,9 @@ fn main() {
         .unwrap()
         .to_vec();
     let parsed = TimeStampRequest::parse(&req).unwrap();
-    let opts = VerifyOptions {
-        expected_imprint: Some(&parsed.imprint),
-        expected_nonce: parsed.nonce.as_deref(),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default()
+        .with_expected_imprint(Some(&parsed.imprint))
+        .with_expected_nonce(parsed.nonce.as_deref());
     let verify = paired(
         1,
         |s| s.1,

@@ -147,8 +147,10 @@ pub trait TsaCertValidator: Send + Sync {
     }
 }
 
-/// What to check besides the token's own consistency.
+/// What to check besides the token's own consistency: start from
+/// [`VerifyOptions::default`] and set what applies with the `with_*` methods.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct VerifyOptions<'a> {
     /// The digest the token must cover.
     pub expected_imprint: Option<&'a Digest>,
@@ -185,6 +187,71 @@ impl Default for VerifyOptions<'_> {
             backend: default_backend(),
             cert_cache: None,
         }
+    }
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// The digest the token must cover.
+    #[must_use]
+    pub fn with_expected_imprint(mut self, digest: Option<&'a Digest>) -> Self {
+        self.expected_imprint = digest;
+        self
+    }
+
+    /// The nonce sent in the request (INTEGER contents).
+    #[must_use]
+    pub fn with_expected_nonce(mut self, nonce: Option<&'a [u8]>) -> Self {
+        self.expected_nonce = nonce;
+        self
+    }
+
+    /// A policy the token must carry.
+    #[must_use]
+    pub fn with_required_policy(mut self, policy: Option<Oid>) -> Self {
+        self.required_policy = policy;
+        self
+    }
+
+    /// Certificates to search for the TSA certificate when the token does not embed it.
+    #[must_use]
+    pub fn with_extra_certs(mut self, certs: &'a [Vec<u8>]) -> Self {
+        self.extra_certs = certs;
+        self
+    }
+
+    /// More certificates, borrowed, searched after the extra ones.
+    #[must_use]
+    pub fn with_more_certs(mut self, certs: &'a [&'a [u8]]) -> Self {
+        self.more_certs = certs;
+        self
+    }
+
+    /// Chain and revocation check of the TSA certificate.
+    #[must_use]
+    pub fn with_validator(mut self, validator: Option<&'a dyn TsaCertValidator>) -> Self {
+        self.validator = validator;
+        self
+    }
+
+    /// Whether the validator's path is kept (default true).
+    #[must_use]
+    pub fn with_keep_path(mut self, keep: bool) -> Self {
+        self.keep_path = keep;
+        self
+    }
+
+    /// The crypto backend.
+    #[must_use]
+    pub fn with_backend(mut self, backend: &'a dyn CryptoBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The caller's certificate cache.
+    #[must_use]
+    pub fn with_cert_cache(mut self, cache: Option<&'a CertCache>) -> Self {
+        self.cert_cache = cache;
+        self
     }
 }
 

@@ -104,18 +104,14 @@ fn blocking_client_against_openssl_tsa() {
     assert!(backends().len() >= 2, "tests run with both crypto backends");
     for backend in backends() {
         let right = DigestAlgorithm::Sha256.digest(DATA);
-        let opts = VerifyOptions {
-            expected_imprint: Some(&right),
-            backend,
-            ..VerifyOptions::default()
-        };
+        let opts = VerifyOptions::default()
+            .with_expected_imprint(Some(&right))
+            .with_backend(backend);
         verify_token(&ts.token_der, &opts).unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
         let other = DigestAlgorithm::Sha256.digest(b"other data");
-        let opts = VerifyOptions {
-            expected_imprint: Some(&other),
-            backend,
-            ..VerifyOptions::default()
-        };
+        let opts = VerifyOptions::default()
+            .with_expected_imprint(Some(&other))
+            .with_backend(backend);
         assert!(
             matches!(
                 verify_token(&ts.token_der, &opts),

@@ -51,14 +51,12 @@ fn grant(tsa: &Tsa, req: &TimeStampRequest, verifier: &dyn CryptoBackend) -> Ver
     );
     let token = resp.token.expect("granted response carries a token");
     let extra = [common::pki().cert("tsa"), common::pki().cert("tsa-ecdsa")];
-    let opts = VerifyOptions {
-        expected_imprint: Some(&req.imprint),
-        expected_nonce: req.nonce.as_deref(),
-        required_policy: Some(req.policy.unwrap_or(POLICY)),
-        extra_certs: &extra,
-        backend: verifier,
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default()
+        .with_expected_imprint(Some(&req.imprint))
+        .with_expected_nonce(req.nonce.as_deref())
+        .with_required_policy(Some(req.policy.unwrap_or(POLICY)))
+        .with_extra_certs(&extra)
+        .with_backend(verifier);
     let v = verify_token(token, &opts).unwrap_or_else(|e| panic!("token does not verify: {e}"));
     match issued.outcome {
         Outcome::Granted { serial, gen_time } => {

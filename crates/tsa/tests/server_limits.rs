@@ -141,12 +141,10 @@ fn try_timestamp(addr: SocketAddr, data: &[u8]) -> Result<(), String> {
         "{}",
         resp.status
     );
-    let opts = VerifyOptions {
-        expected_imprint: Some(&req.imprint),
-        expected_nonce: req.nonce.as_deref(),
-        required_policy: Some(POLICY),
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default()
+        .with_expected_imprint(Some(&req.imprint))
+        .with_expected_nonce(req.nonce.as_deref())
+        .with_required_policy(Some(POLICY));
     verify_token(resp.token.unwrap(), &opts).unwrap();
     Ok(())
 }

@@ -64,53 +64,27 @@ fn each_failure_names_its_cause() {
     let good = token(&tsa, &req);
     let nonce = req.nonce.clone().unwrap();
     let anchors = AnchorChain::new(vec![pki.cert("tsa-ca")]);
-    let base = VerifyOptions {
-        expected_imprint: Some(&digest),
-        expected_nonce: Some(&nonce),
-        required_policy: Some(Oid::new_unwrap(POLICY)),
-        validator: Some(&anchors),
-        ..VerifyOptions::default()
-    };
+    let base = VerifyOptions::default()
+        .with_expected_imprint(Some(&digest))
+        .with_expected_nonce(Some(&nonce))
+        .with_required_policy(Some(Oid::new_unwrap(POLICY)))
+        .with_validator(Some(&anchors));
     let v = verify_token(&good, &base).unwrap();
     assert_eq!(v.path.len(), 2, "TSA and its root");
 
     let other = DigestAlgorithm::Sha256.digest(b"other");
-    let e = verify_token(
-        &good,
-        &VerifyOptions {
-            expected_imprint: Some(&other),
-            ..base
-        },
-    )
-    .unwrap_err();
+    let e = verify_token(&good, &base.with_expected_imprint(Some(&other))).unwrap_err();
     assert!(matches!(e, TokenError::ImprintMismatch { .. }), "{e}");
-    let e = verify_token(
-        &good,
-        &VerifyOptions {
-            expected_nonce: Some(&[1, 2, 3]),
-            ..base
-        },
-    )
-    .unwrap_err();
+    let e = verify_token(&good, &base.with_expected_nonce(Some(&[1, 2, 3]))).unwrap_err();
     assert!(matches!(e, TokenError::NonceMismatch { .. }), "{e}");
     let e = verify_token(
         &good,
-        &VerifyOptions {
-            required_policy: Some(Oid::new_unwrap("1.2.3.4.5")),
-            ..base
-        },
+        &base.with_required_policy(Some(Oid::new_unwrap("1.2.3.4.5"))),
     )
     .unwrap_err();
     assert!(matches!(e, TokenError::PolicyMismatch { .. }), "{e}");
     let wrong_root = AnchorChain::new(vec![pki.cert("root-ca")]);
-    let e = verify_token(
-        &good,
-        &VerifyOptions {
-            validator: Some(&wrong_root),
-            ..base
-        },
-    )
-    .unwrap_err();
+    let e = verify_token(&good, &base.with_validator(Some(&wrong_root))).unwrap_err();
     assert!(matches!(e, TokenError::Untrusted { .. }), "{e}");
 
     // The signature value is the last bytes of the token: flipping one breaks only it.
@@ -127,50 +101,23 @@ fn each_failure_names_its_cause() {
         .unwrap();
     let mut bad_tst = good.clone();
     bad_tst[pos] ^= 0x01;
-    let e = verify_token(
-        &bad_tst,
-        &VerifyOptions {
-            expected_nonce: None,
-            ..base
-        },
-    )
-    .unwrap_err();
+    let e = verify_token(&bad_tst, &base.with_expected_nonce(None)).unwrap_err();
     assert!(matches!(e, TokenError::MessageDigestMismatch), "{e}");
 
     // certReq = false: the certificate must come from the caller, and it must be the right one.
     let bare = token(&tsa, &TimeStampRequest::new(digest).with_cert_req(false));
-    let opts = VerifyOptions {
-        expected_nonce: None,
-        validator: None,
-        ..base
-    };
+    let opts = base.with_expected_nonce(None).with_validator(None);
     assert_eq!(
         verify_token(&bare, &opts).unwrap_err(),
         TokenError::TsaCertNotFound
     );
     let wrong = [pki.cert("tsa-ecdsa")];
     assert_eq!(
-        verify_token(
-            &bare,
-            &VerifyOptions {
-                extra_certs: &wrong,
-                ..opts
-            }
-        )
-        .unwrap_err(),
+        verify_token(&bare, &opts.with_extra_certs(&wrong)).unwrap_err(),
         TokenError::TsaCertNotFound
     );
     let right = [pki.cert("tsa")];
-    assert!(
-        verify_token(
-            &bare,
-            &VerifyOptions {
-                extra_certs: &right,
-                ..opts
-            }
-        )
-        .is_ok()
-    );
+    assert!(verify_token(&bare, &opts.with_extra_certs(&right)).is_ok());
 
     // Not a token at all, and truncations: errors, never panics.
     assert!(matches!(
@@ -191,10 +138,7 @@ fn a_token_parsed_once_checks_as_one_parsed_each_time() {
     let req = TimeStampRequest::new(DigestAlgorithm::Sha256.digest(b"parsed once"));
     let der = token(&t, &req);
     let extra = vec![pki.cert("tsa")];
-    let opts = VerifyOptions {
-        extra_certs: &extra,
-        ..VerifyOptions::default()
-    };
+    let opts = VerifyOptions::default().with_extra_certs(&extra);
     let said = |r: Result<kenpo_tsa::CheckedToken<'_>, TokenError>| {
         r.map(|c| {
             (
@@ -251,11 +195,9 @@ fn a_token_checked_without_keeping_the_path_gets_the_same_verdict() {
     let untrusted = AnchorChain::new(vec![pki.cert("root-ca")]);
     for (validator, ok) in [(&trusted, true), (&untrusted, false)] {
         let verdict = |keep_path| {
-            let opts = VerifyOptions {
-                validator: Some(validator),
-                keep_path,
-                ..VerifyOptions::default()
-            };
+            let opts = VerifyOptions::default()
+                .with_validator(Some(validator))
+                .with_keep_path(keep_path);
             verify_token(&der, &opts)
         };
         let (kept, not_kept) = (verdict(true), verdict(false));

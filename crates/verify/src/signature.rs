@@ -92,8 +92,10 @@ impl std::fmt::Debug for Content<'_> {
     }
 }
 
-/// What to use besides the SignedData itself.
+/// What to use besides the SignedData itself: start from [`Options::default`] and set what
+/// applies with the `with_*` methods.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct Options<'a> {
     /// More certificates to search for signer and TSA certificates.
     pub extra_certs: &'a [Vec<u8>],
@@ -125,6 +127,57 @@ impl Default for Options<'_> {
             cert_cache: None,
             token_views: &[],
         }
+    }
+}
+
+impl<'a> Options<'a> {
+    /// More certificates to search for signer and TSA certificates.
+    #[must_use]
+    pub fn with_extra_certs(mut self, certs: &'a [Vec<u8>]) -> Self {
+        self.extra_certs = certs;
+        self
+    }
+
+    /// Yet more certificates, borrowed, searched after the extra ones.
+    #[must_use]
+    pub fn with_more_certs(mut self, certs: &'a [&'a [u8]]) -> Self {
+        self.more_certs = certs;
+        self
+    }
+
+    /// The crypto backend.
+    #[must_use]
+    pub fn with_backend(mut self, backend: &'a dyn CryptoBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// Path/revocation hook for TSA certificates.
+    #[must_use]
+    pub fn with_tsa_validator(mut self, validator: Option<&'a dyn TsaCertValidator>) -> Self {
+        self.tsa_validator = validator;
+        self
+    }
+
+    /// Maximum number of SignerInfos, countersignatures and time-stamp tokens processed.
+    #[must_use]
+    pub fn with_max_items(mut self, max: usize) -> Self {
+        self.max_items = max;
+        self
+    }
+
+    /// Certificate hashes remembered across calls.
+    #[must_use]
+    pub fn with_cert_cache(mut self, cache: Option<&'a CertCache>) -> Self {
+        self.cert_cache = cache;
+        self
+    }
+
+    /// Time-stamp tokens of the SignedData parsed already.
+    #[must_use]
+    pub fn with_token_views(mut self, views: &'a [kenpo_tsa::ParsedToken<'a>]) -> Self {
+        self.token_views = views;
+        self
     }
 }
 
@@ -988,16 +1041,13 @@ fn check_token(
     expected: impl Fn(DigestAlgorithm) -> Option<Digest>,
 ) -> TimestampCheck {
     // `token` is part of the SignedData's DER form (see `verify_view`): DER already.
-    let token_opts = kenpo_tsa::VerifyOptions {
-        extra_certs: ctx.opts.extra_certs,
-        more_certs: ctx.opts.more_certs,
-        validator: ctx.opts.tsa_validator,
-        // The path's anchor is reported (a policy's accepted TSA anchors).
-        keep_path: true,
-        backend: ctx.opts.backend,
-        cert_cache: ctx.opts.cert_cache,
-        ..Default::default()
-    };
+    let token_opts = kenpo_tsa::VerifyOptions::default()
+        .with_extra_certs(ctx.opts.extra_certs)
+        .with_more_certs(ctx.opts.more_certs)
+        .with_validator(ctx.opts.tsa_validator)
+        .with_keep_path(true)
+        .with_backend(ctx.opts.backend)
+        .with_cert_cache(ctx.opts.cert_cache);
     let parsed = ctx
         .opts
         .token_views

@@ -508,10 +508,7 @@ fn archive_writes_intake_tokens_and_b_lta_without_touching_originals() {
     let imprint = DigestAlgorithm::Sha256.digest(b"intake\n");
     let checked = kenpo_tsa::verify_token(
         parsed.token.unwrap(),
-        &kenpo_tsa::VerifyOptions {
-            expected_imprint: Some(&imprint),
-            ..kenpo_tsa::VerifyOptions::default()
-        },
+        &kenpo_tsa::VerifyOptions::default().with_expected_imprint(Some(&imprint)),
     );
     assert!(checked.is_ok(), "{checked:?}");
     assert_eq!(checked.unwrap().gen_time(), intake.gen_time);

@@ -185,10 +185,7 @@ fn dss_corpus_against_expectations() {
         } else {
             Vec::new()
         };
-        let file_opts = Options {
-            extra_certs: &extra,
-            ..opts
-        };
+        let file_opts = opts.with_extra_certs(&extra);
         let r = match verify(&data, content, &file_opts) {
             Ok(r) => r,
             Err(err) => {

@@ -80,10 +80,7 @@ fn sha3_signatures_are_intact_with_every_backend() {
     for file in SHA3_VALID {
         let data = std::fs::read(dir.join(file)).unwrap();
         for backend in kenpo_core::crypto::backends() {
-            let opts = Options {
-                backend,
-                ..Options::default()
-            };
+            let opts = Options::default().with_backend(backend);
             let r = verify(&data, Content::None, &opts).unwrap();
             let s = &r.signers[0];
             assert!(

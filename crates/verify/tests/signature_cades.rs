@@ -69,10 +69,7 @@ fn assert_all_pass(r: &SignedDataCheck) {
 fn own_bb_detached_and_attached_pass_with_every_backend() {
     let detached = sign(Level::BB, false);
     for b in backends() {
-        let opts = Options {
-            backend: b,
-            ..Options::default()
-        };
+        let opts = Options::default().with_backend(b);
         let r = verify(&detached, Content::Bytes(DOC), &opts).unwrap();
         assert!(!r.content_attached);
         assert_all_pass(&r);
@@ -122,10 +119,7 @@ fn a_token_parsed_beforehand_gives_the_same_result() {
     let plain = check(&der, Content::Bytes(DOC));
     for view in [SignedDataView::parse(token), SignedDataView::parse(&copy)] {
         let views = [kenpo_tsa::ParsedToken::new(view.unwrap())];
-        let opts = Options {
-            token_views: &views,
-            ..Options::default()
-        };
+        let opts = Options::default().with_token_views(&views);
         let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
         assert_eq!(r.signers[0].timestamps, plain.signers[0].timestamps);
         assert!(r.signers[0].timestamps[0].intact);
@@ -228,10 +222,7 @@ fn substituted_certificate_is_not_bound() {
 
     // With the genuine certificate among the candidates, it is the one chosen (the one
     // signing-certificate-v2 names) and everything passes.
-    let opts = Options {
-        extra_certs: std::slice::from_ref(&real),
-        ..Options::default()
-    };
+    let opts = Options::default().with_extra_certs(std::slice::from_ref(&real));
     let r = verify(&swapped, Content::Bytes(DOC), &opts).unwrap();
     assert_eq!(r.signers[0].signing_cert_bound, Some(true));
     assert_eq!(
@@ -251,10 +242,7 @@ fn remembered_certificate_hashes_do_not_bind_a_substitute() {
     let der = sign(Level::BB, false);
     let real = signer("hpki-signer").cert;
     let digests = CertCache::new();
-    let opts = Options {
-        cert_cache: Some(&digests),
-        ..Options::default()
-    };
+    let opts = Options::default().with_cert_cache(Some(&digests));
     for _ in 0..2 {
         let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
         assert!(r.signers[0].all_passed());
@@ -402,19 +390,13 @@ fn openssl_cms_sign_outputs_verify() {
 #[test]
 fn budget_bounds_the_work() {
     let der = sign(Level::BT, false);
-    let opts = Options {
-        max_items: 1,
-        ..Options::default()
-    };
+    let opts = Options::default().with_max_items(1);
     // One item: the SignerInfo is checked, its time-stamp token is skipped.
     let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
     assert_eq!(r.signers.len(), 1);
     assert!(r.signers[0].timestamps.is_empty());
     assert_eq!(r.skipped, 1);
-    let opts = Options {
-        max_items: 0,
-        ..Options::default()
-    };
+    let opts = Options::default().with_max_items(0);
     let r = verify(&der, Content::Bytes(DOC), &opts).unwrap();
     assert!(r.signers.is_empty());
     assert_eq!(r.skipped, 1);

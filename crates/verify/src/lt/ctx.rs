@@ -126,11 +126,9 @@ impl Ctx {
         let v = self.validator(gen_time, Profile::Any, &[]);
         let verified = token::verify_token(
             token_der,
-            &token::VerifyOptions {
-                extra_certs: &self.store,
-                validator: Some(&v as &dyn TsaCertValidator),
-                ..token::VerifyOptions::default()
-            },
+            &token::VerifyOptions::default()
+                .with_extra_certs(&self.store)
+                .with_validator(Some(&v as &dyn TsaCertValidator)),
         )
         .map_err(|e| ExtendError::NotValid {
             indication: Indication::Indeterminate,

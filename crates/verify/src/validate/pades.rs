@@ -174,16 +174,14 @@ pub fn verify_pdf_under(
     });
     let dss_only = (!dss.is_empty()).then(|| {
         let base = verifier.options();
-        let mut o = super::verifier::VerifyOptions {
-            anchors: base.anchors.clone(),
-            cert_store: base.cert_store.clone(),
-            crls: dss.crls.clone(),
-            ocsp_responses: dss.ocsps.clone(),
-            profile: base.profile,
-            offline: true,
-            at: base.at,
-            ..Default::default()
-        };
+        let mut o = super::verifier::VerifyOptions::default()
+            .with_anchors(base.anchors.clone())
+            .with_cert_store(base.cert_store.clone())
+            .with_crls(dss.crls.clone())
+            .with_ocsp_responses(dss.ocsps.clone())
+            .with_profile(base.profile)
+            .with_offline(true)
+            .with_at(base.at);
         o.cert_store.extend(dss.certs.iter().cloned());
         Verifier::with_context(o, verifier.context().clone())
     });
@@ -454,11 +452,9 @@ fn doc_timestamp(
     // The TSA certificate must chain to one of the verifier's anchors (validity at
     // genTime; revocation of the TSA path is not checked here).
     let chain = kenpo_tsa::chain::AnchorChain::new(o.anchors.clone());
-    let vopts = kenpo_tsa::token::VerifyOptions {
-        validator: Some(&chain),
-        extra_certs: &o.cert_store,
-        ..Default::default()
-    };
+    let vopts = kenpo_tsa::token::VerifyOptions::default()
+        .with_validator(Some(&chain))
+        .with_extra_certs(&o.cert_store);
     match kenpo_tsa::token::verify_token(&der, &vopts) {
         Ok(t) => {
             f.gen_time = Some(t.tst_info.gen_time);

@@ -631,15 +631,13 @@ fn check_token(
     kind: TimestampKind,
     expected: impl Fn(DigestAlgorithm) -> Option<kenpo_core::alg::Digest>,
 ) -> TimestampEvidence {
-    let opts = kenpo_tsa::VerifyOptions {
-        extra_certs: &v.store,
-        more_certs,
-        validator: Some(validator),
-        keep_path: true,
-        backend: v.ctx.keys(),
-        cert_cache: Some(v.ctx.certs()),
-        ..Default::default()
-    };
+    let opts = kenpo_tsa::VerifyOptions::default()
+        .with_extra_certs(&v.store)
+        .with_more_certs(more_certs)
+        .with_validator(Some(validator))
+        .with_keep_path(true)
+        .with_backend(v.ctx.keys())
+        .with_cert_cache(Some(v.ctx.certs()));
     let verified = SignedDataView::parse(token)
         .map_err(|e| kenpo_tsa::TokenError::Structure(e.to_string()))
         .and_then(|view| {
