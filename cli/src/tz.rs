@@ -136,7 +136,7 @@ fn rfc3339_len(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// `text` with every RFC 3339 time in it shown in `zone` ([`format`]); anything else is
+/// `text` with every RFC 3339 time in it shown in `zone` ([`format()`]); anything else is
 /// kept as it is.
 pub fn localize(text: &str, zone: Zone) -> String {
     let b = text.as_bytes();

@@ -256,7 +256,7 @@ fn openssl_still_verifies_a_b_lta_signature_and_its_tokens() {
         }
         let token = a.values[0].raw;
         let tsd = kenpo_core::cms::SignedDataView::parse(token).unwrap();
-        let info = kenpo_tsa::tstinfo::TstInfo::parse(tsd.econtent.unwrap()).unwrap();
+        let info = kenpo_tsa::TstInfo::parse(tsd.econtent.unwrap()).unwrap();
         let path = work.path().join(format!("token{tokens}.der"));
         std::fs::write(&path, token).unwrap();
         let o = std::process::Command::new("openssl")

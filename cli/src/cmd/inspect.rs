@@ -1,6 +1,6 @@
 //! `kenpo-sign inspect FILE [--format text|json] [--max-input-bytes N]`
 //!
-//! Structural dump without validation ([`kenpo_verify::inspect`]). Exit 0 when the file is
+//! Structural dump without validation ([`kenpo_verify::inspect()`]). Exit 0 when the file is
 //! a recognised structure, 1 when it is not, 4 when it cannot be read or is larger than
 //! `--max-input-bytes`.
 

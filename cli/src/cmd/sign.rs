@@ -16,7 +16,7 @@ use kenpo_sign::signer::{
     PASSWORD_ENV, PIN_ENV, Pkcs11Signer, SignerError, SoftwareSigner, secret_from_env_or_prompt,
 };
 use kenpo_sign::{Level, Profile, Signer};
-use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::AnchorChain;
 use kenpo_tsa::client::ClientConfig;
 use kenpo_verify::lt::{ExtendOptions, Target};
 

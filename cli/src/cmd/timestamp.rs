@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::alg::DigestAlgorithm;
-use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::AnchorChain;
 use kenpo_tsa::client::{AttemptError, BasicAuth, BlockingTsaClient, ClientConfig, ClientError};
 
 use crate::exit::{self, CliError};

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use kenpo_core::cms::SignedDataView;
-use kenpo_tsa::chain::AnchorChain;
-use kenpo_tsa::response::{TimeStampResponse, is_response};
+use kenpo_tsa::AnchorChain;
+use kenpo_tsa::{TimeStampResponse, is_response};
 use kenpo_tsa::{TstInfo, VerifiedToken, VerifyOptions, verify_token};
 use serde::Serialize;
 

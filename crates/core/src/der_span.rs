@@ -42,7 +42,7 @@ pub enum SpanError {
     TooDeep,
 }
 
-/// Maximum nesting depth accepted by [`Reader::nested`].
+/// Maximum nesting depth a caller walking nested TLVs accepts ([`SpanError::TooDeep`] beyond).
 pub const MAX_DEPTH: usize = 64;
 
 /// DER tag bytes used in CMS and RFC 3161.

@@ -16,7 +16,7 @@ use kenpo_core::der_span::tag;
 use kenpo_core::oid;
 use kenpo_sign::cades::{SignOptions, Signed, sign_bytes};
 use kenpo_sign::{Level, Profile};
-use kenpo_tsa::response::TimeStampResponse;
+use kenpo_tsa::TimeStampResponse;
 use kenpo_tsa::{TimeStampRequest, VerifyOptions, verify_token};
 
 const DOC: &[u8] = b"<claim>rule 27: B-LT</claim>\n";

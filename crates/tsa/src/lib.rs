@@ -3,10 +3,12 @@
 //! The lowest layer of kenpo-sign: every signature gets a trusted time, and received files
 //! get an intake time-stamp.
 //!
-//! * [`request`], [`response`], [`tstinfo`], [`status`]: the RFC 3161 structures;
-//! * [`token`]: verification of a TimeStampToken (signature, ESSCertID(v2), EKU, genTime
-//!   within the TSA certificate, imprint, nonce, policy) with a hook for path validation;
-//! * [`chain`]: a simple anchor-based check of the TSA certificate for callers without
+//! * [`TimeStampRequest`], [`TimeStampResponse`], [`TstInfo`], [`StatusInfo`]: the RFC 3161
+//!   structures;
+//! * [`verify_token`]: verification of a TimeStampToken (signature, ESSCertID(v2), EKU,
+//!   genTime within the TSA certificate, imprint, nonce, policy) with a hook for path
+//!   validation ([`TsaCertValidator`]);
+//! * [`AnchorChain`]: a simple anchor-based check of the TSA certificate for callers without
 //!   kenpo-verify;
 //! * [`client`]: blocking and async HTTP client with nonce, failover, limits and basic auth;
 //! * [`server`]: a TSA (token issuance, persistent serials, audit log, axum HTTP front).
@@ -15,20 +17,21 @@
 //! and verified exactly as the TSA sent it.
 #![forbid(unsafe_code)]
 
-pub mod asn1;
-pub mod chain;
+mod asn1;
+mod chain;
 pub mod client;
-pub mod error;
-pub mod request;
-pub mod response;
+mod error;
+mod request;
+mod response;
 pub mod server;
-pub mod status;
-pub mod token;
-pub mod tstinfo;
+mod status;
+mod token;
+mod tstinfo;
 
+pub use chain::AnchorChain;
 pub use error::FormatError;
 pub use request::TimeStampRequest;
-pub use response::TimeStampResponse;
+pub use response::{TimeStampResponse, encode_response, is_response};
 pub use status::{FailInfo, PkiStatus, StatusInfo};
 pub use token::{
     CheckedToken, ParsedToken, TokenError, TsaCertValidator, VerifiedToken, VerifyOptions,

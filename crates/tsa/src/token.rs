@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
-use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
+use kenpo_core::alg::{Digest, SignatureAlgorithm};
 use kenpo_core::cert::CertRef;
 use kenpo_core::cert_cache::CertCache;
 use kenpo_core::cms::{SignedDataView, SignerId};
@@ -611,11 +611,6 @@ pub fn check_tsa_eku(tsa: &CertRef<'_>) -> Result<(), TokenError> {
         [only] if *only == oid::KP_TIME_STAMPING => Ok(()),
         _ => Err(TokenError::BadEku("must contain id-kp-timeStamping only")),
     }
-}
-
-/// Computes the imprint of `data` for checking a token against it.
-pub fn imprint_of(alg: DigestAlgorithm, data: &[u8]) -> Digest {
-    alg.digest(data)
 }
 
 #[cfg(test)]

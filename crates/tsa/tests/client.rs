@@ -16,7 +16,7 @@ use kenpo_core::crypto::backends;
 use kenpo_tsa::client::{
     AttemptError, BasicAuth, BlockingTsaClient, ClientConfig, ClientError, TimeStamp, TsaClient,
 };
-use kenpo_tsa::response::encode_response;
+use kenpo_tsa::encode_response;
 use kenpo_tsa::{
     FailInfo, PkiStatus, StatusInfo, TimeStampResponse, TokenError, TsaCertValidator,
     VerifyOptions, verify_token,

@@ -6,6 +6,7 @@
 mod common;
 
 use const_oid::ObjectIdentifier as Oid;
+use der::Encode;
 use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::crypto::default_backend;
 use kenpo_core::der_span::{tag, tlv};
@@ -23,13 +24,22 @@ struct Parts {
     cert_req: Vec<u8>,
 }
 
+/// `MessageImprint ::= SEQUENCE { hashAlgorithm, hashedMessage }` of `digest`.
+fn message_imprint(digest: &kenpo_core::alg::Digest) -> Vec<u8> {
+    let alg = digest.algorithm().algorithm_identifier().to_der().unwrap();
+    tlv(
+        tag::SEQUENCE,
+        &[&alg, &tlv(tag::OCTET_STRING, &[digest.as_bytes()])],
+    )
+}
+
 impl Parts {
     fn real() -> Self {
         let digest = DigestAlgorithm::Sha256.digest(b"strict DER");
         Self {
             version: vec![0x02, 0x01, 0x01],
-            imprint: kenpo_tsa::asn1::message_imprint(&digest),
-            policy: kenpo_tsa::asn1::oid(POLICY),
+            imprint: message_imprint(&digest),
+            policy: POLICY.to_der().unwrap(),
             nonce: vec![0x02, 0x04, 0x12, 0x34, 0x56, 0x78],
             cert_req: vec![tag::BOOLEAN, 0x01, 0xff],
         }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use const_oid::ObjectIdentifier as Oid;
+use der::Encode;
 use kenpo_core::alg::{DigestAlgorithm, SignatureAlgorithm};
 use kenpo_core::cms::SignedDataView;
 use kenpo_core::crypto::{CryptoBackend, backends, default_backend};
@@ -95,7 +96,7 @@ fn sha256_req(data: &[u8]) -> TimeStampRequest {
 fn raw_request(alg: &str, hash: &[u8]) -> Vec<u8> {
     let alg = tlv(
         tag::SEQUENCE,
-        &[&kenpo_tsa::asn1::oid(Oid::new_unwrap(alg)), &[0x05, 0x00]],
+        &[&Oid::new_unwrap(alg).to_der().unwrap(), &[0x05, 0x00]],
     );
     let imprint = tlv(tag::SEQUENCE, &[&alg, &tlv(tag::OCTET_STRING, &[hash])]);
     tlv(tag::SEQUENCE, &[&[0x02, 0x01, 0x01], &imprint])
@@ -108,7 +109,7 @@ fn with_extensions(req: &TimeStampRequest) -> Vec<u8> {
     let ext = tlv(
         tag::SEQUENCE,
         &[
-            &kenpo_tsa::asn1::oid(Oid::new_unwrap("1.2.3.4")),
+            &Oid::new_unwrap("1.2.3.4").to_der().unwrap(),
             &tlv(tag::OCTET_STRING, &[b"x"]),
         ],
     );

@@ -9,7 +9,7 @@ use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::cert::CertRef;
 use kenpo_core::crypto::default_backend;
 use kenpo_core::ess::{SigningCertificateV2, first_cert_id_names};
-use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::AnchorChain;
 use kenpo_tsa::server::serial::SerialStore;
 use kenpo_tsa::server::{Tsa, TsaConfig};
 use kenpo_tsa::{TimeStampRequest, TimeStampResponse, TokenError, VerifyOptions, verify_token};

@@ -18,7 +18,7 @@ use kenpo_core::der_span::{Reader, Tlv};
 use kenpo_core::oid;
 use kenpo_core::shared_cert::SharedCert;
 use kenpo_revocation::{Crl, OcspResponse};
-use kenpo_tsa::token::ParsedToken;
+use kenpo_tsa::ParsedToken;
 use kenpo_tsa::{TimeStampRequest, TimeStampResponse, TstInfo};
 
 /// How deep [`walk`] follows constructed values (the parsers bound their own depth).
@@ -305,7 +305,7 @@ pub fn tsa_response(data: &[u8]) {
             token(ParsedToken::new(view));
         }
     }
-    black_box(kenpo_tsa::response::is_response(data));
+    black_box(kenpo_tsa::is_response(data));
     if let Ok(view) = SignedDataView::parse(data) {
         token(ParsedToken::new(view));
     }

@@ -392,7 +392,7 @@ impl Checker {
 
     /// Keeps fetched CRLs and OCSP responses in `dir` (created when missing) between runs,
     /// and uses them while current for the time asked, before fetching and when offline
-    /// (see the [module documentation](self) and [`FetchConfig::cache_dir`]). Corrupt,
+    /// (see the module documentation and [`FetchConfig::cache_dir`]). Corrupt,
     /// unreadable or oversized files are ignored; a failure to write is a note in the
     /// report, not an error.
     pub fn with_cache_dir(self, dir: std::path::PathBuf) -> Self {

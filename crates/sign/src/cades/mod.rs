@@ -15,7 +15,7 @@
 //!
 //! Once the signature time-stamp is back, the signer certificate must be valid at genTime
 //! and — when a [`RevocationCheck`](kenpo_revocation::RevocationCheck) is given in
-//! [`SignOptions::revocation`] — not revoked at genTime ([`rule27`]). Otherwise signing
+//! [`SignOptions::revocation`] — not revoked at genTime (rule 27-1(3)). Otherwise signing
 //! fails with the reason ([`SignError::NotValidAtGenTime`], [`SignError::RevokedAtGenTime`])
 //! and nothing is written. An `Unknown` revocation status does not stop signing; it is
 //! returned in [`Signed::revocation`].
@@ -89,13 +89,13 @@
 //! ```
 
 pub(crate) mod assemble;
-pub mod attrs;
+mod attrs;
 pub(crate) mod digest;
 pub(crate) mod engine;
 mod error;
 mod options;
 pub(crate) mod output;
-pub mod rule27;
+mod rule27;
 mod timestamp;
 
 use std::io::Read;
@@ -105,6 +105,7 @@ use kenpo_core::alg::{Digest, DigestAlgorithm, SignatureAlgorithm};
 use kenpo_revocation::RevocationStatus;
 use time::OffsetDateTime;
 
+pub use attrs::{add_unsigned_attrs, time_stamp_token};
 pub use digest::DocumentDigests;
 pub use error::{SignError, crl_reason_name};
 pub use options::SignOptions;

@@ -11,7 +11,7 @@ use const_oid::ObjectIdentifier as Oid;
 use kenpo_core::crypto::{SigningKey, default_backend};
 use kenpo_sign::Signer;
 use kenpo_testpki::{Config, TestPki};
-use kenpo_tsa::chain::AnchorChain;
+use kenpo_tsa::AnchorChain;
 use kenpo_tsa::client::ClientConfig;
 use kenpo_tsa::server::http::{HttpOptions, LocalServer};
 use kenpo_tsa::server::{SerialStore, Tsa, TsaConfig};

@@ -91,7 +91,7 @@ pub struct ClientConfig {
     /// (needed with `cert_req = false`).
     pub extra_certs: Vec<Vec<u8>>,
     /// Chain and revocation check of the TSA certificate at genTime; `None` checks only
-    /// what the token proves by itself (see [`crate::token`]).
+    /// what the token proves by itself (see [`crate::verify_token`]).
     pub validator: Option<Arc<dyn TsaCertValidator>>,
     /// Crypto backend verifying the TSA signature (default [`default_backend`]).
     pub backend: &'static dyn CryptoBackend,

@@ -8,7 +8,7 @@ use kenpo_core::cms::{SignedDataView, SignerInfoView};
 use kenpo_core::oid;
 use kenpo_revocation::Checker;
 use kenpo_sign::Profile;
-use kenpo_tsa::token::{self, TsaCertValidator};
+use kenpo_tsa::{self as token, TsaCertValidator};
 use time::OffsetDateTime;
 
 use super::gather::{Freshness, Gathered, Sources};
@@ -221,7 +221,7 @@ pub(super) fn tokens<'a>(
 
 pub(super) fn gen_time(token: &[u8]) -> Option<OffsetDateTime> {
     let sd = SignedDataView::parse(token).ok()?;
-    kenpo_tsa::tstinfo::TstInfo::parse(sd.econtent?)
+    kenpo_tsa::TstInfo::parse(sd.econtent?)
         .ok()
         .map(|t| t.gen_time)
 }

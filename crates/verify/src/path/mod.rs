@@ -410,7 +410,7 @@ impl PathValidator {
 }
 
 impl PathValidator {
-    /// The TSA certificate's path at `at` (the [`kenpo_tsa::token::TsaCertValidator`]
+    /// The TSA certificate's path at `at` (the [`kenpo_tsa::TsaCertValidator`]
     /// rules: id-kp-timeStamping required, no signer policy or key usage), not copied
     /// when replayed; the error as the token reports it.
     pub(crate) fn tsa_found(
@@ -433,7 +433,7 @@ impl PathValidator {
     }
 }
 
-impl kenpo_tsa::token::TsaCertValidator for PathValidator {
+impl kenpo_tsa::TsaCertValidator for PathValidator {
     fn validate(
         &self,
         tsa_cert: &[u8],

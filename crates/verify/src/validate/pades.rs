@@ -451,11 +451,11 @@ fn doc_timestamp(
     };
     // The TSA certificate must chain to one of the verifier's anchors (validity at
     // genTime; revocation of the TSA path is not checked here).
-    let chain = kenpo_tsa::chain::AnchorChain::new(o.anchors.clone());
-    let vopts = kenpo_tsa::token::VerifyOptions::default()
+    let chain = kenpo_tsa::AnchorChain::new(o.anchors.clone());
+    let vopts = kenpo_tsa::VerifyOptions::default()
         .with_validator(Some(&chain))
         .with_extra_certs(&o.cert_store);
-    match kenpo_tsa::token::verify_token(&der, &vopts) {
+    match kenpo_tsa::verify_token(&der, &vopts) {
         Ok(t) => {
             f.gen_time = Some(t.tst_info.gen_time);
             let digest = t.tst_info.imprint.algorithm().digest(covered);

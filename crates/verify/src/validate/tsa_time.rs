@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use kenpo_core::timefmt::rfc3339;
 use kenpo_revocation::{RevocationCheck, RevocationStatus};
-use kenpo_tsa::token::TsaCertValidator;
+use kenpo_tsa::TsaCertValidator;
 use time::OffsetDateTime;
 
 use super::embedded::TokenEntry;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use kenpo_core::cert::CertRef;
 use kenpo_core::cms::SignedDataView;
 use kenpo_core::cms::build::signed_data;
-use kenpo_sign::cades::attrs::{add_unsigned_attrs, time_stamp_token};
+use kenpo_sign::cades::{add_unsigned_attrs, time_stamp_token};
 use kenpo_testpki::TestPki;
 use kenpo_tsa::client::{BlockingTsaClient, ClientConfig};
 use time::OffsetDateTime;
