@@ -418,3 +418,47 @@ fn a_b_b_pdf_is_refused_and_nothing_written() {
     let o = extend(&doc, "b-lt", Some(&work.path().join("x.pdf")));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+/// TRY_LATER as for CAdES: offline, with only the CRLs the PKI was generated with (issued
+/// before the signature time-stamp), a B-T PDF cannot get fresh revocation data; the
+/// extension is refused with TRY_LATER and the file is left as it was.
+#[test]
+fn stale_revocation_data_is_try_later_and_nothing_written() {
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    let bt = work.path().join("bt.pdf");
+    sign_b_t(&doc, &bt);
+    let before = std::fs::read(&bt).unwrap();
+    let o = run(&[
+        "extend",
+        bt.to_str().unwrap(),
+        "--to",
+        "b-lt",
+        "--trust",
+        &f("root-ca.pem"),
+        "--trust",
+        &f("tsa-ca.pem"),
+        "--offline",
+        "--crl",
+        &f("hpki-sign-ca.crl"),
+        "--crl",
+        &f("root-ca.crl"),
+        "--crl",
+        &f("tsa-ca.crl"),
+        "--in-place",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("TRY_LATER"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&bt).unwrap(),
+        before,
+        "the input is untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| !["form.pdf", "bt.pdf"].contains(&n.to_str().unwrap()))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files: {leftovers:?}");
+}
