@@ -462,3 +462,61 @@ fn stale_revocation_data_is_try_later_and_nothing_written() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files: {leftovers:?}");
 }
+
+/// `sign DOC.pdf --level b-lta` (CLI.md "PDF and XML documents"): one command gives B-LTA,
+/// the input a prefix of the output, verified offline from the DSS alone; with a TSA that
+/// does not answer nothing is written.
+#[test]
+fn sign_level_b_lta_writes_an_extended_pdf_or_nothing() {
+    let e = env();
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    let out = work.path().join("lta.pdf");
+    let sign = |tsa: &str, out: &Path| {
+        run(&[
+            "sign",
+            doc.to_str().unwrap(),
+            "--cert",
+            &f("hpki-signer.pem"),
+            "--key",
+            &f("hpki-signer.key.pem"),
+            "--chain",
+            &f("hpki-sign-ca.pem"),
+            "--yes",
+            "--tsa",
+            tsa,
+            "--level",
+            "b-lta",
+            "--trust",
+            &f("root-ca.pem"),
+            "--trust",
+            &f("tsa-ca.pem"),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = sign(&e.tsa.url, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("B-LTA"), "{}", text(&o));
+    assert_prefix(&doc, &out);
+    assert_level(&out, "B-LTA", 1);
+
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", dead.local_addr().unwrap());
+    drop(dead);
+    let failed = work.path().join("failed.pdf");
+    let o = sign(&url, &failed);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!failed.exists(), "nothing written on failure");
+    let names: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|d| d.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| ["form.pdf", "lta.pdf"].contains(&n.as_str())),
+        "no staging files left: {names:?}"
+    );
+}

@@ -203,6 +203,12 @@ fn run_pdf(args: &Args, pdf: &[u8], opts: &ExtendOptions, out: &Path) -> Result<
     let x = extend_pdf(pdf, opts).map_err(extend_error)?;
     files::write_atomic(out, &x.pdf)?;
     outln!("extended: {}", out.display());
+    print_pdf_summary(&x);
+    Ok(exit::OK)
+}
+
+/// Prints what a PDF extension added (shared with `sign DOC.pdf --level b-lt|b-lta`).
+pub(crate) fn print_pdf_summary(x: &kenpo_verify::lt::ExtendedPdf) {
     outln!("level:    {}", x.level);
     outln!(
         "added:    {} certificate(s), {} CRL(s), {} OCSP response(s) to the DSS",
@@ -217,5 +223,4 @@ fn run_pdf(args: &Args, pdf: &[u8], opts: &ExtendOptions, out: &Path) -> Result<
         outln!("note:     {n}");
     }
     outln!("verified: {}", x.report.indication);
-    Ok(exit::OK)
 }

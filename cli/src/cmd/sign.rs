@@ -159,7 +159,7 @@ fn level_arg_name(level: Option<LevelArg>) -> &'static str {
 /// The B-T intermediate of a B-LT/B-LTA signature: a locked temporary file beside the
 /// output, named in the pattern of [`kenpo_core::atomic`] so that one left by a killed run
 /// is removed by the next writer in that directory; removed when dropped.
-fn staging_file(out: &std::path::Path) -> Result<kenpo_core::atomic::Staged, CliError> {
+pub(crate) fn staging_file(out: &std::path::Path) -> Result<kenpo_core::atomic::Staged, CliError> {
     kenpo_core::atomic::AtomicWriter::new()
         .stage(out)
         .map_err(|e| CliError::op(format!("cannot write beside {}", out.display()), e))
@@ -168,7 +168,10 @@ fn staging_file(out: &std::path::Path) -> Result<kenpo_core::atomic::Staged, Cli
 /// Reads the B-T signature just renamed onto `path` under a lock of its own (the rename
 /// replaced the staging file locked by [`staging_file`]): once open, its bytes are ours
 /// even if another run's sweep removes the name.
-fn read_staged(path: &std::path::Path, limit: files::InputLimit) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_staged(
+    path: &std::path::Path,
+    limit: files::InputLimit,
+) -> Result<Vec<u8>, CliError> {
     let f = std::fs::File::open(path)
         .map_err(|e| CliError::op(format!("cannot read {}", path.display()), e))?;
     // Without locks (some network filesystems) there is nothing to hold: read anyway.
@@ -354,13 +357,27 @@ fn confirm(
     ))
 }
 
+/// The extension options for `sign --level b-lt|b-lta` (the B-T signature just made is
+/// extended as `extend` would).
+fn long_term_options(args: &Args, to: Target) -> Result<ExtendOptions, CliError> {
+    let anchors = files::certificates_limited(&args.trust, args.limit)?;
+    Ok(ExtendOptions::new(
+        to,
+        crate::cmd::extend::tsa_config(&args.tsa, &anchors),
+        anchors,
+    )
+    .with_crls(files::der_files_limited(&args.crl, args.limit)?)
+    .with_profile(args.profile.into())
+    .with_offline(args.offline)
+    .with_fetch_allow(args.fetch_allow.clone()))
+}
+
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
     let pades = crate::cmd::sign_pdf::is_pades(args.format, &args.doc)?;
     let ext = if args.attached { "p7m" } else { "p7s" };
     let out = if pades {
-        let long_term = matches!(args.level, Some(LevelArg::Blt | LevelArg::Blta));
-        crate::cmd::sign_pdf::check_args(args.attached, long_term)?;
+        crate::cmd::sign_pdf::check_args(args.attached)?;
         crate::cmd::sign_pdf::output(args.out.as_deref(), &args.doc, args.force)?
     } else {
         files::default_output(args.out.as_deref(), &args.doc, ext, args.force)?
@@ -373,6 +390,12 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             "signing cancelled by the user; nothing written".into(),
         ));
     }
+    let target = match args.level {
+        Some(LevelArg::Blt) => Some(Target::BLt),
+        Some(LevelArg::Blta) => Some(Target::BLta),
+        _ => None,
+    };
+    let x_opts = target.map(|to| long_term_options(args, to)).transpose()?;
     if pades {
         return crate::cmd::sign_pdf::run(
             signer.as_ref(),
@@ -380,13 +403,9 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             &out,
             &opts,
             args.pdf_subfilter,
+            x_opts.as_ref().map(|x| (x, args.limit)),
         );
     }
-    let target = match args.level {
-        Some(LevelArg::Blt) => Some(Target::BLt),
-        Some(LevelArg::Blta) => Some(Target::BLta),
-        _ => None,
-    };
     // B-LT / B-LTA: sign B-T into a temporary file beside the output, extend, then write the
     // output atomically; on any failure nothing is written.
     let staging = match target {
@@ -398,20 +417,10 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .map_or(out.as_path(), kenpo_core::atomic::Staged::temp_path);
     let signed =
         cades::sign_file_to(signer.as_ref(), &args.doc, bt_path, &opts).map_err(sign_error)?;
-    if let (Some(to), Some(_)) = (target, &staging) {
+    if let (Some(x_opts), Some(_)) = (&x_opts, &staging) {
         let bt = read_staged(bt_path, args.limit)?;
-        let anchors = files::certificates_limited(&args.trust, args.limit)?;
-        let x_opts = ExtendOptions::new(
-            to,
-            crate::cmd::extend::tsa_config(&args.tsa, &anchors),
-            anchors,
-        )
-        .with_crls(files::der_files_limited(&args.crl, args.limit)?)
-        .with_profile(args.profile.into())
-        .with_offline(args.offline)
-        .with_fetch_allow(args.fetch_allow.clone());
         let content = (!args.attached).then_some(args.doc.as_path());
-        let extended = kenpo_verify::lt::extend(&bt, content, &x_opts)
+        let extended = kenpo_verify::lt::extend(&bt, content, x_opts)
             .map_err(crate::cmd::extend::extend_error)?;
         files::write_atomic(&out, &extended.der)?;
         outln!("signed:  {}", out.display());

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use kenpo_sign::Signer;
 use kenpo_sign::cades::{self, SignOptions};
 use kenpo_sign::pades::{PadesOptions, sign_pdf_file_to};
+use kenpo_verify::lt::ExtendOptions;
 
 use crate::exit::{self, CliError};
 use crate::files;
@@ -61,28 +62,34 @@ pub fn output(out: Option<&Path>, doc: &Path, force: bool) -> Result<PathBuf, Cl
 }
 
 /// Refuses what a PAdES signature cannot be: attached, B-LT / B-LTA at signing time.
-pub fn check_args(attached: bool, long_term: bool) -> Result<(), CliError> {
+pub fn check_args(attached: bool) -> Result<(), CliError> {
     if attached {
         return Err(CliError::Usage(
             "--attached does not apply to a PDF: the signature is embedded in the PDF (use --format cades for a .p7m)".into(),
         ));
     }
-    if long_term {
-        return Err(CliError::Usage(
-            "--level b-lt/b-lta is not available for PDF yet; sign with --level b-t".into(),
-        ));
-    }
     Ok(())
 }
 
-/// Signs `doc` as PAdES into `out` and prints the summary.
+/// Signs `doc` as PAdES into `out` and prints the summary. With `long_term` (`--level
+/// b-lt|b-lta`) the B-T PDF is made in a staging file beside `out`, extended as `extend
+/// FILE.pdf` does (DSS, then a document time-stamp for B-LTA, each an incremental update),
+/// and only the extended PDF is written to `out`; on any failure nothing is.
 pub fn run(
     signer: &dyn Signer,
     doc: &Path,
     out: &Path,
     opts: &SignOptions,
     subfilter: SubFilterArg,
+    long_term: Option<(&ExtendOptions, files::InputLimit)>,
 ) -> Result<u8, CliError> {
+    let staging = match long_term {
+        Some(_) => Some(crate::cmd::sign::staging_file(out)?),
+        None => None,
+    };
+    let signed_path = staging
+        .as_ref()
+        .map_or(out, kenpo_core::atomic::Staged::temp_path);
     let sub = match subfilter {
         SubFilterArg::Etsi => kenpo_pdf::SubFilter::EtsiCadesDetached,
         SubFilterArg::Adbe => kenpo_pdf::SubFilter::AdbePkcs7Detached,
@@ -90,7 +97,7 @@ pub fn run(
     let signed = sign_pdf_file_to(
         signer,
         doc,
-        out,
+        signed_path,
         opts,
         &PadesOptions::new().with_sub_filter(sub),
     )
@@ -101,6 +108,15 @@ pub fn run(
             CliError::Operational(e.to_string())
         }
     })?;
+    if let Some((x_opts, limit)) = long_term {
+        let bt = crate::cmd::sign::read_staged(signed_path, limit)?;
+        let x =
+            kenpo_verify::lt::extend_pdf(&bt, x_opts).map_err(crate::cmd::extend::extend_error)?;
+        files::write_atomic(out, &x.pdf)?;
+        outln!("signed:  {}", out.display());
+        crate::cmd::extend::print_pdf_summary(&x);
+        return Ok(exit::OK);
+    }
     outln!("signed:  {}", out.display());
     outln!(
         "format:  PAdES ({})",
