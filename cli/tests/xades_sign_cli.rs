@@ -179,6 +179,39 @@ fn enveloped_and_detached_xades_verify_and_a_changed_byte_fails() {
     std::fs::write(&other, CLAIM.replace("001", "002")).unwrap();
     assert_eq!(verify(&det, Some(&other))["sub_indication"], "HASH_FAILURE");
 
+    // A content time-stamp (AllDataObjectsTimeStamp, a signed property) as for CAdES.
+    let ct = work.path().join("ct.xml");
+    let o = sign(
+        &doc,
+        &[
+            "--content-timestamp",
+            "--tsa",
+            &server.url,
+            "--trust",
+            &tsa_ca,
+            "-o",
+            ct.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        std::fs::read_to_string(&ct)
+            .unwrap()
+            .contains("AllDataObjectsTimeStamp")
+    );
+    let r = verify(&ct, None);
+    assert_passed(&r, "B-T");
+    let kinds: Vec<&str> = r["signatures"][0]["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"content") && kinds.contains(&"signature"),
+        "{r:#}"
+    );
+
     // An ECDSA key signs with ecdsa-sha256 (r‖s).
     let ec = work.path().join("ec.xml");
     let o = run(&[
@@ -395,4 +428,42 @@ fn signxml_xades_verifier_accepts_ours() {
         );
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "3");
     }
+}
+
+#[test]
+fn a_pkcs12_key_signs_xml() {
+    if !common::openssl_available() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let p12 = work.path().join("signer.p12");
+    let o = Command::new("openssl")
+        .args(["pkcs12", "-export", "-inkey"])
+        .arg(p("hpki-signer.key.pem"))
+        .arg("-in")
+        .arg(p("hpki-signer.pem"))
+        .arg("-certfile")
+        .arg(p("hpki-sign-ca.pem"))
+        .args(["-passout", "pass:secret", "-out"])
+        .arg(&p12)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = work.path().join("claim.xml");
+    std::fs::write(&doc, CLAIM).unwrap();
+    let out = work.path().join("p12.xml");
+    let o = common::run_env(
+        &[
+            "sign",
+            doc.to_str().unwrap(),
+            "--pkcs12",
+            p12.to_str().unwrap(),
+            "--yes",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[("KENPO_PASSWORD", "secret")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_passed(&verify(&out, None), "B-B");
 }

@@ -133,7 +133,8 @@ pub struct Args {
     /// (DOC without its extension); it must not exist unless --force).
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
-    /// Replace the default output (DOC.p7s / DOC.p7m) when it exists.
+    /// Replace the default output (DOC.p7s / DOC.p7m, DOC.signed.pdf, DOC.signed.xml or
+    /// DOC.sig.xml) when it exists.
     #[arg(long)]
     pub force: bool,
     /// Signature form: cades (a .p7s/.p7m), pades (inside the PDF, an incremental update)
