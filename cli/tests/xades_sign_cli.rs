@@ -325,6 +325,7 @@ fn long_term_levels_attached_and_pdf_options_are_refused_for_xml() {
     // A malformed XML document forced as XAdES: an error, nothing written.
     let o = sign(&csv, &["--format", "xades", "-o", o_arg]);
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(text(&o).contains("--format cades"), "{}", text(&o));
     assert!(!out.exists(), "nothing written");
 }
 

@@ -129,6 +129,11 @@ pub fn run(
     .map_err(|e| {
         if e.is_refusal() {
             CliError::Refused(e.to_string())
+        } else if matches!(e, cades::SignError::Xml(_)) {
+            CliError::Operational(format!(
+                "{}: {e}; nothing written (to sign it as a CMS file instead, give --format cades)",
+                doc.display()
+            ))
         } else {
             CliError::Operational(e.to_string())
         }
