@@ -12,6 +12,7 @@ pub mod plan;
 pub mod serve;
 pub mod sign;
 pub mod sign_pdf;
+pub mod sign_xml;
 pub mod testpki;
 pub mod timestamp;
 pub mod timestamp_pdf;

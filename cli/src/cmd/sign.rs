@@ -1,6 +1,7 @@
 //! `kenpo-sign sign DOC (--cert PEM --key PEM | --pkcs12 FILE | --pkcs11-module SO --token LABEL
 //! --key-label LABEL) [--chain PEM]... [--tsa URL]... [--level b-b|b-t|b-lt|b-lta] [--attached]
-//! [--profile hpki|accredited|any] [--trust PEM]... [--yes] [-o OUT | --force]`
+//! [--profile hpki|accredited|any] [--trust PEM]... [--format cades|pades|xades]
+//! [--pdf-subfilter etsi|adbe] [--xml-form enveloped|detached] [--yes] [-o OUT | --force]`
 //!
 //! On a terminal, the signer, roles, policies, document SHA-256 and level are shown and
 //! confirmed first (rule 27's explicit confirmation step); `--yes` skips the question.
@@ -127,21 +128,31 @@ pub struct Args {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// Output file, written atomically (default: DOC.p7s, or DOC.p7m with --attached,
-    /// which must not exist unless --force).
+    /// Output file, written atomically (default: DOC.p7s, or DOC.p7m with --attached; for
+    /// a PDF DOC.signed.pdf, for XML DOC.signed.xml or DOC.sig.xml with --xml-form detached
+    /// (DOC without its extension); it must not exist unless --force).
     #[arg(short = 'o', long = "out")]
     pub out: Option<PathBuf>,
-    /// Replace the default output (DOC.p7s / DOC.p7m) when it exists.
+    /// Replace the default output (DOC.p7s / DOC.p7m, DOC.signed.pdf, DOC.signed.xml or
+    /// DOC.sig.xml) when it exists.
     #[arg(long)]
     pub force: bool,
     /// Signature form: cades (a .p7s/.p7m), pades (inside the PDF, an incremental update)
-    /// or xades; default: pades for a PDF (`%PDF-`), else cades.
+    /// or xades (XML signature); default: pades for a PDF (`%PDF-`), xades for an XML
+    /// document (`<?xml` or an element first), else cades.
     #[arg(long, value_enum)]
     pub format: Option<crate::cmd::sign_pdf::FormatArg>,
-    /// PDF signature /SubFilter: etsi (ETSI.CAdES.detached, PAdES baseline) or adbe
-    /// (adbe.pkcs7.detached).
-    #[arg(long, value_enum, default_value_t = crate::cmd::sign_pdf::SubFilterArg::Etsi)]
-    pub pdf_subfilter: crate::cmd::sign_pdf::SubFilterArg,
+    /// PDF signature /SubFilter: etsi (ETSI.CAdES.detached, PAdES baseline; the default)
+    /// or adbe (adbe.pkcs7.detached). PDF only.
+    #[arg(long, value_enum)]
+    pub pdf_subfilter: Option<crate::cmd::sign_pdf::SubFilterArg>,
+    /// XML signature form: enveloped (the default: ds:Signature as the last child of the
+    /// document element, every input byte before it kept; output DOC.signed.xml) or
+    /// detached (a separate signature file referencing DOC by its file name; output
+    /// DOC.sig.xml; verify it with `verify OUT --content DOC`). XML only; B-B, or B-T with
+    /// --tsa (extend to B-LT/B-LTA with `extend`).
+    #[arg(long, value_enum)]
+    pub xml_form: Option<crate::cmd::sign_xml::XmlFormArg>,
     /// Size limit of the input files held in memory.
     #[command(flatten)]
     pub limit: files::InputLimit,
@@ -374,9 +385,25 @@ fn long_term_options(args: &Args, to: Target) -> Result<ExtendOptions, CliError>
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<u8, CliError> {
-    let pades = crate::cmd::sign_pdf::is_pades(args.format, &args.doc)?;
+    let xades = crate::cmd::sign_xml::is_xades(args.format, &args.doc);
+    let pades = !xades && crate::cmd::sign_pdf::is_pades(args.format, &args.doc)?;
     let ext = if args.attached { "p7m" } else { "p7s" };
-    let out = if pades {
+    let long_term = matches!(args.level, Some(LevelArg::Blt | LevelArg::Blta));
+    if args.xml_form.is_some() && !xades {
+        return Err(CliError::Usage(format!(
+            "--xml-form applies to XML documents only; {} is not signed as XAdES (give --format xades to sign it as XML)",
+            args.doc.display()
+        )));
+    }
+    let xml_form = args.xml_form.unwrap_or_default();
+    let out = if xades {
+        crate::cmd::sign_xml::check_args(
+            args.attached,
+            args.pdf_subfilter.is_some(),
+            long_term.then(|| level_arg_name(args.level)),
+        )?;
+        crate::cmd::sign_xml::output(args.out.as_deref(), &args.doc, xml_form, args.force)?
+    } else if pades {
         crate::cmd::sign_pdf::check_args(args.attached)?;
         crate::cmd::sign_pdf::output(args.out.as_deref(), &args.doc, args.force)?
     } else {
@@ -396,13 +423,23 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         _ => None,
     };
     let x_opts = target.map(|to| long_term_options(args, to)).transpose()?;
+    if xades {
+        return crate::cmd::sign_xml::run(
+            signer.as_ref(),
+            &args.doc,
+            &out,
+            &opts,
+            xml_form,
+            args.limit,
+        );
+    }
     if pades {
         return crate::cmd::sign_pdf::run(
             signer.as_ref(),
             &args.doc,
             &out,
             &opts,
-            args.pdf_subfilter,
+            args.pdf_subfilter.unwrap_or_default(),
             x_opts.as_ref().map(|x| (x, args.limit)),
         );
     }

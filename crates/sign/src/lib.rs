@@ -6,7 +6,8 @@
 //!
 //! Modules: [`signer`] (PEM/PKCS#8, PKCS#12, PKCS#11 via `cryptoki`, external callback —
 //! all behind [`Signer`]), [`pades`] (PAdES B-B/B-T: the CAdES engine's detached CMS over
-//! a PDF's `/ByteRange`, written as an incremental update by `kenpo_pdf`), [`cades`] (B-B, B-T building on
+//! a PDF's `/ByteRange`, written as an incremental update by `kenpo_pdf`), [`xades`] (XAdES
+//! B-B/B-T, enveloped in an XML document or detached, written by `kenpo_xml`), [`cades`] (B-B, B-T building on
 //! `kenpo_core::cms::SignerInfoBuilder` and `kenpo_tsa::client`), [`profile`] (HPKI rules),
 //! [`audit`] (JSON-lines audit log).
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ pub mod cades;
 pub mod pades;
 pub mod profile;
 pub mod signer;
+pub mod xades;
 
 use kenpo_core::crypto::SigningKey;
 

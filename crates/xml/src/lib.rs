@@ -2,7 +2,8 @@
 //! caller-given budgets ([`Limits`]), Canonical XML 1.0/1.1/Exclusive ([`C14nMethod`]),
 //! the XMLDSig structure ([`Signature`], [`Reference`]) and the octets each reference's
 //! digest covers ([`Document::reference_octets_to`]), and the XAdES qualifying properties
-//! ([`QualifyingProperties`]). The caller hashes and verifies; see docs/XML.md.
+//! ([`QualifyingProperties`]), and the text of new XAdES signatures ([`SignatureWriter`]).
+//! The caller hashes, signs and verifies; see docs/XML.md.
 //!
 //! ```
 //! use kenpo_xml::{C14nMethod, C14nOptions, Document, Limits};
@@ -19,6 +20,7 @@ mod error;
 mod node;
 mod parse;
 mod reference;
+mod write;
 mod xades;
 
 pub use c14n::{C14nMethod, C14nOptions};
@@ -30,6 +32,10 @@ pub use error::XmlError;
 pub use node::Node;
 pub use parse::{Document, Limits, looks_like_xml};
 pub use reference::{ContentResolver, NoContent};
+pub use write::{
+    ENVELOPED_SIGNATURE, SHA256_URI, SignatureIds, SignatureWriter, SignedContent, XadesTemplate,
+    XadesValues, escape_attribute, escape_text,
+};
 pub use xades::{
     CertRef, QualifyingProperties, SIGNED_PROPERTIES_TYPE, ValidationValues, XADES_NS, XADES111_NS,
     XADES141_NS, XadesTimeStamp,

@@ -148,6 +148,10 @@ pub enum SignError {
     /// The PDF to sign cannot be read or updated (PAdES).
     #[error("PDF: {0}")]
     Pdf(#[from] kenpo_pdf::PdfError),
+    /// The XML document to sign cannot be read, or the signature cannot be placed in it
+    /// (XAdES).
+    #[error("XML: {0}")]
+    Xml(#[from] kenpo_xml::XmlError),
     /// Reading the document or writing the output failed.
     #[error("{context}: {source}")]
     Io {

@@ -95,7 +95,7 @@ pub(crate) mod engine;
 mod error;
 mod options;
 pub(crate) mod output;
-mod rule27;
+pub(crate) mod rule27;
 mod timestamp;
 
 use std::io::Read;
