@@ -27,6 +27,7 @@ mod guard;
 mod legacy;
 mod pdf;
 mod stamp;
+mod xml;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,7 @@ pub use error::ExtendError;
 use guard::check_preserved;
 pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
+pub use xml::{ExtendedXml, extend_xml};
 
 use crate::policy::Requirement;
 use crate::report::Report;
