@@ -358,8 +358,8 @@ fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String
                 ""
             }
         ),
-        // `kenpo-sign extend` preserves CAdES and PAdES; XML signatures cannot be extended yet.
-        None if s.level.starts_with("B-") && matches!(s.format, "CAdES" | "PAdES") => format!(
+        // `kenpo-sign extend` preserves CAdES, PAdES and XAdES (not plain XMLDSig).
+        None if s.level.starts_with("B-") && matches!(s.format, "CAdES" | "PAdES" | "XAdES") => format!(
             "{}; {}",
             s.level,
             lang.pick(

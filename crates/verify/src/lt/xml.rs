@@ -56,7 +56,7 @@ pub struct ExtendedXml {
 }
 
 fn xml_err(e: kenpo_xml::XmlError) -> ExtendError {
-    ExtendError::Format(format!("XML: {e}"))
+    ExtendError::Xml(e.to_string())
 }
 
 /// The document's one signature and its insertion point.
@@ -71,7 +71,7 @@ fn parse(xml: &[u8]) -> Result<Parsed<'_>, ExtendError> {
     let doc = Document::parse(xml, &Limits::default()).map_err(xml_err)?;
     let nodes = doc.signatures();
     let [node] = nodes.as_slice() else {
-        return Err(ExtendError::Format(format!(
+        return Err(ExtendError::Xml(format!(
             "the XML document has {} ds:Signature elements; only a document with one signature is extended",
             nodes.len()
         )));
@@ -81,8 +81,8 @@ fn parse(xml: &[u8]) -> Result<Parsed<'_>, ExtendError> {
         .qualifying_properties(&sig)
         .map_err(xml_err)?
         .ok_or_else(|| {
-            ExtendError::Format(
-                "a plain XMLDSig signature (no XAdES QualifyingProperties) cannot be extended"
+            ExtendError::Xml(
+                "it is plain XMLDSig (no XAdES QualifyingProperties); only a XAdES signature gains long-term properties"
                     .into(),
             )
         })?;
@@ -230,7 +230,7 @@ pub fn extend_xml(
             .filter_map(|t| gen_time(t).map(|g| (g, t)))
             .collect();
         let t0 = stamps.iter().map(|(g, _)| *g).min().ok_or_else(|| {
-            ExtendError::Format("the signature time-stamp has no readable genTime".into())
+            ExtendError::Xml("the signature time-stamp has no readable genTime".into())
         })?;
         for (g, token) in &stamps {
             all.merge(ctx.token_data(token, *g, Some(*g))?);
@@ -357,7 +357,7 @@ fn archive_time_stamp_of(
             &mut hasher,
         )
         .map_err(|e| match e {
-            kenpo_xml::XmlError::Unresolved(u) => ExtendError::Format(format!(
+            kenpo_xml::XmlError::Unresolved(u) => ExtendError::Xml(format!(
                 "the reference {u:?} names a detached content: give it with --content"
             )),
             other => xml_err(other),
