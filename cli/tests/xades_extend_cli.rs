@@ -91,7 +91,10 @@ fn assert_level(xml: &Path, level: &str) {
 
 /// `after` is `before` with one run of bytes inserted.
 fn assert_only_inserted(before: &Path, after: &Path) {
-    let (a, b) = (std::fs::read(before).unwrap(), std::fs::read(after).unwrap());
+    let (a, b) = (
+        std::fs::read(before).unwrap(),
+        std::fs::read(after).unwrap(),
+    );
     let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     assert!(b.len() > a.len(), "nothing inserted");
     let mut back = b.clone();

@@ -199,8 +199,12 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
                 .into(),
         ));
     }
-    let extended = extend(&signature, args.content.first().map(PathBuf::as_path), &opts)
-        .map_err(extend_error)?;
+    let extended = extend(
+        &signature,
+        args.content.first().map(PathBuf::as_path),
+        &opts,
+    )
+    .map_err(extend_error)?;
     files::write_atomic(&out, &extended.der)?;
     print_summary(&out, &extended);
     Ok(exit::OK)

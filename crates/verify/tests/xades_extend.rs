@@ -92,11 +92,7 @@ fn explain(r: &Report) -> String {
 
 /// `after` is `before` with one run of bytes inserted: removing it gives `before` back.
 fn assert_only_inserted(before: &[u8], after: &[u8]) {
-    let head = before
-        .iter()
-        .zip(after)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let head = before.iter().zip(after).take_while(|(a, b)| a == b).count();
     let added = after.len() - before.len();
     let mut back = after.to_vec();
     back.drain(head..head + added);
@@ -171,7 +167,10 @@ fn lta_and_renewal(input: &[u8], real: Option<&Path>) -> Vec<u8> {
     assert_eq!(archives(&r), 2, "{}", explain(&r));
     let text = String::from_utf8_lossy(&renewed.xml);
     assert!(
-        text.matches("TimeStampValidationData").count() > String::from_utf8_lossy(&lta.xml).matches("TimeStampValidationData").count(),
+        text.matches("TimeStampValidationData").count()
+            > String::from_utf8_lossy(&lta.xml)
+                .matches("TimeStampValidationData")
+                .count(),
         "renewal adds TimeStampValidationData"
     );
     renewed.xml
@@ -199,7 +198,11 @@ fn signxml_bb(py: &str) -> Vec<u8> {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(o.status.success(), "signxml: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "signxml: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::read(out).unwrap()
 }
 
@@ -255,5 +258,8 @@ fn a_signature_that_fails_is_not_extended() {
     assert_ne!(changed, input);
     let e = extend_xml(changed.as_bytes(), &[], &options(Target::BLta, Some(&d))).unwrap_err();
     assert!(matches!(e, ExtendError::NotValid { .. }), "{e}");
-    assert!(e.to_string().contains("HASH_FAILURE") || e.to_string().contains("digest"), "{e}");
+    assert!(
+        e.to_string().contains("HASH_FAILURE") || e.to_string().contains("digest"),
+        "{e}"
+    );
 }

@@ -344,7 +344,9 @@ mod tests {
     /// `xml` with each `<P:SignedInfo/>` (P = `ds` or `d`) made a readable SignedInfo.
     fn signed(xml: &str) -> String {
         let si = |p: &str| {
-            format!("<{p}:SignedInfo><{p}:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/><{p}:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><{p}:Reference URI=\"\"><{p}:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><{p}:DigestValue>AA==</{p}:DigestValue></{p}:Reference></{p}:SignedInfo>")
+            format!(
+                "<{p}:SignedInfo><{p}:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/><{p}:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><{p}:Reference URI=\"\"><{p}:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><{p}:DigestValue>AA==</{p}:DigestValue></{p}:Reference></{p}:SignedInfo>"
+            )
         };
         xml.replace("<ds:SignedInfo/>", &si("ds"))
             .replace("<d:SignedInfo/>", &si("d"))

@@ -192,13 +192,18 @@ pub fn extend_xml(
         let c14n = C14nMethod::Exclusive;
         let octets = p
             .doc
-            .canonicalize(c14n, &C14nOptions::new().subtree(p.sig.signature_value_node))
+            .canonicalize(
+                c14n,
+                &C14nOptions::new().subtree(p.sig.signature_value_node),
+            )
             .map_err(xml_err)?;
         let ts = client.timestamp_digest(&client.config().digest.digest(&octets))?;
         signature_time_stamp = Some(ts.gen_time());
-        let text = p
-            .ins
-            .signature_timestamp(&id_for("SignatureTimeStamp", &ts.token_der), c14n, &ts.token_der);
+        let text = p.ins.signature_timestamp(
+            &id_for("SignatureTimeStamp", &ts.token_der),
+            c14n,
+            &ts.token_der,
+        );
         out = p.ins.apply(xml, &text);
     }
     drop(p);
@@ -222,13 +227,12 @@ pub fn extend_xml(
         String::new()
     } else {
         let mut all = Gathered::default();
-        let stamps: Vec<(OffsetDateTime, &Vec<u8>)> = p
-            .qp
-            .signature_timestamps
-            .iter()
-            .flat_map(|t| t.tokens.iter())
-            .filter_map(|t| gen_time(t).map(|g| (g, t)))
-            .collect();
+        let stamps: Vec<(OffsetDateTime, &Vec<u8>)> =
+            p.qp.signature_timestamps
+                .iter()
+                .flat_map(|t| t.tokens.iter())
+                .filter_map(|t| gen_time(t).map(|g| (g, t)))
+                .collect();
         let t0 = stamps.iter().map(|(g, _)| *g).min().ok_or_else(|| {
             ExtendError::Xml("the signature time-stamp has no readable genTime".into())
         })?;
@@ -342,11 +346,9 @@ fn archive_time_stamp_of(
         .ins
         .apply(xml, &p.ins.archive_timestamp("placeholder", c14n, &[]));
     let q = parse(&placeholder)?;
-    let ts_prop = q
-        .qp
-        .archive_timestamps
-        .last()
-        .ok_or_else(|| ExtendError::Build("the archive time-stamp placeholder is not read back".into()))?;
+    let ts_prop = q.qp.archive_timestamps.last().ok_or_else(|| {
+        ExtendError::Build("the archive time-stamp placeholder is not read back".into())
+    })?;
     let mut hasher = client.config().digest.hasher();
     q.doc
         .archive_timestamp_octets_to(
@@ -363,8 +365,10 @@ fn archive_time_stamp_of(
             other => xml_err(other),
         })?;
     let ts = client.timestamp_digest(&hasher.finalize())?;
-    let text = p
-        .ins
-        .archive_timestamp(&id_for("ArchiveTimeStamp", &ts.token_der), c14n, &ts.token_der);
+    let text = p.ins.archive_timestamp(
+        &id_for("ArchiveTimeStamp", &ts.token_der),
+        c14n,
+        &ts.token_der,
+    );
     Ok((p.ins.apply(xml, &text), ts.token_der.clone(), ts.gen_time()))
 }
