@@ -67,17 +67,28 @@ fn extend(input: &Path, to: &str, out: Option<&Path>) -> std::process::Output {
 
 /// `verify --offline --format json`: the level from what the document carries.
 fn assert_level(xml: &Path, level: &str) {
+    assert_level_with(xml, level, &[]);
+}
+
+/// [`assert_level`] with `--content` files.
+fn assert_level_with(xml: &Path, level: &str, contents: &[&Path]) {
+    let mut args = vec!["verify", xml.to_str().unwrap()];
+    for c in contents {
+        args.extend(["--content", c.to_str().unwrap()]);
+    }
     let o = run(&[
-        "verify",
-        xml.to_str().unwrap(),
-        "--trust",
-        &f("root-ca.pem"),
-        "--trust",
-        &f("tsa-ca.pem"),
-        "--offline",
-        "--format",
-        "json",
-    ]);
+        args.as_slice(),
+        &[
+            "--trust",
+            &f("root-ca.pem"),
+            "--trust",
+            &f("tsa-ca.pem"),
+            "--offline",
+            "--format",
+            "json",
+        ],
+    ]
+    .concat());
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
     assert_eq!(o.status.code(), Some(0), "{v:#}");
@@ -173,4 +184,90 @@ fn a_signxml_xades_is_extended_to_b_lt_b_lta_and_renewed_in_place() {
         std::fs::read_to_string(&changed).unwrap(),
         doc.replacen("山田 花子", "山田 太郎", 1)
     );
+}
+
+/// An e-Gov-like XAdES B-B whose first reference is a detached attachment named by file
+/// name, signed by xmlsec1 (SignedProperties by its Id).
+const DETACHED_TEMPLATE: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<kousei xmlns="urn:example:egov"><item>申請書</item><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="sig"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="attachment.txt"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference><ds:Reference URI="#sp" Type="http://uri.etsi.org/01903#SignedProperties"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" Target="#sig"><xades:SignedProperties Id="sp"><xades:SignedSignatureProperties><xades:SigningTime>2026-12-08T00:00:00Z</xades:SigningTime></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature></kousei>"##;
+
+fn xmlsec1() -> bool {
+    let ok = Command::new("xmlsec1")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "xmlsec1 is required under CI"
+    );
+    if !ok {
+        eprintln!("SKIP: xmlsec1 not found");
+    }
+    ok
+}
+
+#[test]
+fn a_xades_with_a_detached_attachment_is_extended_with_content() {
+    if !xmlsec1() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let attachment = dir.path().join("attachment.txt");
+    std::fs::write(&attachment, "添付ファイル\n").unwrap();
+    let tmpl = dir.path().join("tmpl.xml");
+    std::fs::write(&tmpl, DETACHED_TEMPLATE).unwrap();
+    let bb = dir.path().join("bb.xml");
+    let o = Command::new("xmlsec1")
+        .current_dir(dir.path())
+        .args(["--sign", "--privkey-pem"])
+        .arg(format!(
+            "{},{}",
+            f("hpki-signer.key.pem"),
+            f("hpki-signer.pem")
+        ))
+        .args([
+            "--id-attr:Id",
+            "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
+            "--output",
+        ])
+        .arg(&bb)
+        .arg(&tmpl)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "xmlsec1: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Without the attachment the signature cannot be validated: refused, nothing written.
+    let lta = dir.path().join("lta.xml");
+    let o = extend(&bb, "b-lta", Some(&lta));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!lta.exists());
+
+    let mut args: Vec<String> = vec![
+        "extend".into(),
+        bb.to_str().unwrap().into(),
+        "--content".into(),
+        attachment.to_str().unwrap().into(),
+        "--to".into(),
+        "b-lta".into(),
+        "--tsa".into(),
+        env().tsa.url.clone(),
+    ];
+    for (flag, v) in [
+        ("--trust", "root-ca.pem"),
+        ("--trust", "tsa-ca.pem"),
+        ("--cert-store", "hpki-sign-ca.pem"),
+    ] {
+        args.extend([flag.into(), f(v)]);
+    }
+    args.extend(["-o".into(), lta.to_str().unwrap().into()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&argv);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("level:    B-LTA"), "{}", text(&o));
+    assert_only_inserted(&bb, &lta);
+    assert_level_with(&lta, "B-LTA", &[&attachment]);
 }
