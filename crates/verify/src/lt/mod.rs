@@ -19,6 +19,9 @@
 //! Nothing already signed or hashed is re-encoded: content, signed attributes, signature
 //! value and earlier unsigned attributes stay byte-identical (checked before returning),
 //! and the result must verify with the same options, or nothing is returned.
+//!
+//! [`extend_pdf`] does the same for PAdES (incremental updates) and [`extend_xml`] for
+//! XAdES (unsigned signature properties inserted, every other byte in place).
 
 mod ctx;
 mod error;
