@@ -1,11 +1,14 @@
-//! `kenpo-sign extend SIG [--content DOC] --to b-lt|b-lta --tsa URL... --trust PEM_OR_DIR...
+//! `kenpo-sign extend SIG [--content DOC]... --to b-lt|b-lta --tsa URL... --trust PEM_OR_DIR...
 //! [--cert-store PEM_OR_DIR]... [--crl FILE]... [--ocsp-response FILE]... [--offline]
 //! [--profile hpki|accredited|any] [--policy default|rule27-sign|rule27-archive|FILE]
 //! (-o OUT | --in-place)`
 //!
 //! B-T → B-LT / B-LTA, and B-LTA → B-LTA (renewal: a new archive time-stamp). A PDF
 //! (`SIG` starting with `%PDF-`) is extended as PAdES (`kenpo_verify::lt::extend_pdf`): the
-//! DSS and, for b-lta, a document time-stamp, in incremental updates. The output is
+//! DSS and, for b-lta, a document time-stamp, in incremental updates. An XML document is
+//! extended as XAdES (`kenpo_verify::lt::extend_xml`): unsigned signature properties
+//! (CertificateValues, RevocationValues, ArchiveTimeStamp, TimeStampValidationData)
+//! inserted, every other byte in place. The output is
 //! written atomically (temporary file, fsync, rename); with `--in-place` the original is
 //! replaced only once the new file is complete, so it survives any failure or crash.
 //! Exit 1 when the extension is refused (signature not valid, TRY_LATER, legacy archive),
@@ -15,8 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kenpo_tsa::client::ClientConfig;
-use kenpo_verify::lt::{ExtendError, ExtendOptions, Extended, Target, extend, extend_pdf};
+use kenpo_verify::lt::{
+    ExtendError, ExtendOptions, Extended, Target, extend, extend_pdf, extend_xml,
+};
 use kenpo_verify::path::PathValidator;
+use kenpo_verify::validate::Detached;
 
 use crate::cmd::sign::ProfileArg;
 use crate::exit::{self, CliError};
@@ -36,12 +42,16 @@ pub enum TargetArg {
 /// Arguments.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The signature to extend (CMS/CAdES, DER, BER or PEM), or a signed PDF (PAdES: the
-    /// DSS and, for b-lta, a document time-stamp are added as incremental updates).
+    /// The signature to extend (CMS/CAdES, DER, BER or PEM), a signed PDF (PAdES: the
+    /// DSS and, for b-lta, a document time-stamp are added as incremental updates), or an
+    /// XML document with one XAdES signature (the unsigned properties are appended, every
+    /// other byte kept in place).
     pub sig: PathBuf,
-    /// Detached content (needed for B-LTA of a detached signature).
-    #[arg(long)]
-    pub content: Option<PathBuf>,
+    /// Detached content (needed for B-LTA of a detached signature). Repeatable for an XML
+    /// signature: a reference is resolved to the given file whose name is the last segment
+    /// of its URI (a single file serves any reference).
+    #[arg(long, value_name = "FILE")]
+    pub content: Vec<PathBuf>,
     /// Target level.
     #[arg(long, value_enum)]
     pub to: TargetArg,
@@ -173,13 +183,6 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         .with_fetch_allow(args.fetch_allow.clone())
         .with_legacy_values(args.legacy_values)
         .with_policy(policy);
-    if kenpo_xml::looks_like_xml(&signature) {
-        return Err(CliError::Refused(
-            "extension refused, nothing written: this is an XML (XAdES/XMLDSig) signature; \
-             kenpo-sign verifies XAdES but cannot extend it yet (only CAdES and PAdES)"
-                .into(),
-        ));
-    }
     let out = match (&args.out, args.in_place) {
         (Some(o), _) => o.clone(),
         (None, _) => args.sig.clone(),
@@ -187,7 +190,21 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     if kenpo_verify::validate::is_pdf_file(&signature) {
         return run_pdf(args, &signature, &opts, &out);
     }
-    let extended = extend(&signature, args.content.as_deref(), &opts).map_err(extend_error)?;
+    if kenpo_xml::looks_like_xml(&signature) {
+        return run_xml(args, &signature, &opts, &out);
+    }
+    if args.content.len() > 1 {
+        return Err(CliError::Usage(
+            "--content is given more than once: only an XML signature takes several contents"
+                .into(),
+        ));
+    }
+    let extended = extend(
+        &signature,
+        args.content.first().map(PathBuf::as_path),
+        &opts,
+    )
+    .map_err(extend_error)?;
     files::write_atomic(&out, &extended.der)?;
     print_summary(&out, &extended);
     Ok(exit::OK)
@@ -195,7 +212,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
 
 /// `extend FILE.pdf`: DSS (and for b-lta a document time-stamp) in incremental updates.
 fn run_pdf(args: &Args, pdf: &[u8], opts: &ExtendOptions, out: &Path) -> Result<u8, CliError> {
-    if args.content.is_some() || args.legacy_values || args.policy.is_some() {
+    if !args.content.is_empty() || args.legacy_values || args.policy.is_some() {
         return Err(CliError::Usage(
             "--content, --legacy-values and --policy do not apply to a PDF".into(),
         ));
@@ -223,4 +240,35 @@ pub(crate) fn print_pdf_summary(x: &kenpo_verify::lt::ExtendedPdf) {
         outln!("note:     {n}");
     }
     outln!("verified: {}", x.report.indication);
+}
+
+/// `extend FILE.xml`: XAdES unsigned properties appended (every other byte in place).
+fn run_xml(args: &Args, xml: &[u8], opts: &ExtendOptions, out: &Path) -> Result<u8, CliError> {
+    if args.legacy_values {
+        return Err(CliError::Usage(
+            "--legacy-values does not apply to an XML signature".into(),
+        ));
+    }
+    let contents: Vec<Detached<'_>> = args.content.iter().map(|p| Detached::File(p)).collect();
+    let x = extend_xml(xml, &contents, opts).map_err(extend_error)?;
+    files::write_atomic(out, &x.xml)?;
+    outln!("extended: {}", out.display());
+    outln!("level:    {}", x.level);
+    outln!(
+        "added:    {} certificate(s), {} CRL(s), {} OCSP response(s)",
+        x.added_certificates,
+        x.added_crls,
+        x.added_ocsp_responses
+    );
+    if let Some(t) = x.signature_time_stamp {
+        outln!("signature time-stamp: {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    if let Some(t) = x.archive_time_stamp {
+        outln!("archive time-stamp:   {}", kenpo_core::timefmt::rfc3339(t));
+    }
+    for n in &x.notes {
+        outln!("note:     {n}");
+    }
+    outln!("verified: {}", x.report.indication);
+    Ok(exit::OK)
 }

@@ -358,15 +358,17 @@ fn preservation_state(s: &SignatureReport, lang: Lang, see_plan: bool) -> String
                 ""
             }
         ),
-        // `kenpo-sign extend` preserves CAdES and PAdES; XML signatures cannot be extended yet.
-        None if s.level.starts_with("B-") && matches!(s.format, "CAdES" | "PAdES") => format!(
-            "{}; {}",
-            s.level,
-            lang.pick(
-                "アーカイブタイムスタンプなし (長期保存には kenpo-sign extend で B-LTA に)",
-                "no archive time-stamp (kenpo-sign extend makes it B-LTA for long-term keeping)"
+        // `kenpo-sign extend` preserves CAdES, PAdES and XAdES (not plain XMLDSig).
+        None if s.level.starts_with("B-") && matches!(s.format, "CAdES" | "PAdES" | "XAdES") => {
+            format!(
+                "{}; {}",
+                s.level,
+                lang.pick(
+                    "アーカイブタイムスタンプなし (長期保存には kenpo-sign extend で B-LTA に)",
+                    "no archive time-stamp (kenpo-sign extend makes it B-LTA for long-term keeping)"
+                )
             )
-        ),
+        }
         None if s.level.starts_with("B-") => format!(
             "{}; {}",
             s.level,

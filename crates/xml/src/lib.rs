@@ -17,6 +17,7 @@ mod c14n;
 mod dsig;
 mod encoding;
 mod error;
+mod insert;
 mod node;
 mod parse;
 mod reference;
@@ -29,6 +30,7 @@ pub use dsig::{
 };
 pub use encoding::to_utf8;
 pub use error::XmlError;
+pub use insert::{UnsignedInsertion, inserted_range};
 pub use node::Node;
 pub use parse::{Document, Limits, looks_like_xml};
 pub use reference::{ContentResolver, NoContent};

@@ -187,23 +187,40 @@ impl Ctx {
             } else {
                 Profile::Any
             };
-            let path = self
-                .validator(t0, profile, &embedded)
-                .validate(&signer, &[])
-                .map_err(|e| ExtendError::NotValid {
-                    indication: Indication::Indeterminate,
-                    sub_indication: Some(e.sub_indication_enum()),
-                    reason: format!("signer path at {}: {e}", kenpo_core::timefmt::rfc3339(t0)),
-                })?;
-            all.merge(self.sources.for_path(
-                &path.certs,
-                Freshness {
-                    at: t0,
-                    issued_after: Some(t0),
-                },
-            )?);
+            all.merge(self.signer_data(&signer, &embedded, t0, profile)?);
         }
         Ok(all)
+    }
+
+    /// Validation data of the signer's path (built with `extra` certificates too) at
+    /// `t0`, the earliest signature time-stamp's genTime: revocation issued after it.
+    pub(super) fn signer_data(
+        &self,
+        signer: &[u8],
+        extra: &[Vec<u8>],
+        t0: OffsetDateTime,
+        profile: Profile,
+    ) -> Result<Gathered, ExtendError> {
+        let path = self
+            .validator(t0, profile, extra)
+            .validate(signer, &[])
+            .map_err(|e| ExtendError::NotValid {
+                indication: Indication::Indeterminate,
+                sub_indication: Some(e.sub_indication_enum()),
+                reason: format!("signer path at {}: {e}", kenpo_core::timefmt::rfc3339(t0)),
+            })?;
+        self.sources.for_path(
+            &path.certs,
+            Freshness {
+                at: t0,
+                issued_after: Some(t0),
+            },
+        )
+    }
+
+    /// The profile the signer must meet.
+    pub(super) fn profile(&self) -> Profile {
+        self.profile
     }
 }
 

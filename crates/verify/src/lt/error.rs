@@ -15,6 +15,10 @@ pub enum ExtendError {
     /// signature time-stamp, which a PDF signature cannot gain after signing).
     #[error("the PDF cannot be extended: {0}")]
     Pdf(String),
+    /// The XML document cannot be extended as it is (not UTF-8, not one XAdES 1.3.2
+    /// signature, or properties that cannot gain children without rewriting them).
+    #[error("the XML signature cannot be extended: {0}")]
+    Xml(String),
     /// The signature is not valid now, so it cannot be preserved (rule 27-2: extend while
     /// the signature is still valid).
     #[error("the signature is not valid ({indication}{}): {reason}", sub_indication.map(|s| format!("/{s}")).unwrap_or_default())]

@@ -19,6 +19,9 @@
 //! Nothing already signed or hashed is re-encoded: content, signed attributes, signature
 //! value and earlier unsigned attributes stay byte-identical (checked before returning),
 //! and the result must verify with the same options, or nothing is returned.
+//!
+//! [`extend_pdf`] does the same for PAdES (incremental updates) and [`extend_xml`] for
+//! XAdES (unsigned signature properties inserted, every other byte in place).
 
 mod ctx;
 mod error;
@@ -27,6 +30,7 @@ mod guard;
 mod legacy;
 mod pdf;
 mod stamp;
+mod xml;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +47,7 @@ pub use error::ExtendError;
 use guard::check_preserved;
 pub use pdf::{ExtendedPdf, document_timestamp, extend_pdf};
 use stamp::{add_archive_time_stamps, add_signature_time_stamps};
+pub use xml::{ExtendedXml, extend_xml};
 
 use crate::policy::Requirement;
 use crate::report::Report;

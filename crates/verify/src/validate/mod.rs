@@ -22,7 +22,7 @@ mod profiles;
 mod tsa_time;
 mod verdict;
 mod verifier;
-mod xades;
+pub(crate) mod xades;
 
 pub use cert::verify_certificate;
 pub use evidence::{

@@ -36,9 +36,10 @@ use crate::report::{
 
 /// The detached contents given (`--content`), resolved by file name: a reference URI
 /// names a content by its last path segment; a reference without URI, or when only one
-/// content is given and no name matches, takes the single content.
-struct Contents<'a> {
-    items: &'a [Detached<'a>],
+/// content is given and no name matches, takes the single content. Also what
+/// `lt::extend_xml` resolves the archive time-stamp's imprint with.
+pub(crate) struct Contents<'a> {
+    pub(crate) items: &'a [Detached<'a>],
 }
 
 impl Contents<'_> {
