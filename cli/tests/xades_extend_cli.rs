@@ -271,3 +271,66 @@ fn a_xades_with_a_detached_attachment_is_extended_with_content() {
     assert_only_inserted(&bb, &lta);
     assert_level_with(&lta, "B-LTA", &[&attachment]);
 }
+
+/// `sign DOC.xml --level b-lta` (CLI.md "PDF and XML documents"): one command signs B-T
+/// and extends it, enveloped and detached; the enveloped output verifies at B-LTA offline,
+/// the detached one with `--content`. With a TSA that does not answer nothing is written.
+#[test]
+fn sign_level_b_lta_signs_and_extends_xml_or_writes_nothing() {
+    let e = env();
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("claim.xml");
+    std::fs::write(&doc, "<claim><item>001</item></claim>\n").unwrap();
+    let sign = |tsa: &str, form: &str, out: &Path| {
+        run(&[
+            "sign",
+            doc.to_str().unwrap(),
+            "--cert",
+            &f("hpki-signer.pem"),
+            "--key",
+            &f("hpki-signer.key.pem"),
+            "--chain",
+            &f("hpki-sign-ca.pem"),
+            "--yes",
+            "--tsa",
+            tsa,
+            "--level",
+            "b-lta",
+            "--xml-form",
+            form,
+            "--trust",
+            &f("root-ca.pem"),
+            "--trust",
+            &f("tsa-ca.pem"),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let enveloped = work.path().join("enveloped.xml");
+    let o = sign(&e.tsa.url, "enveloped", &enveloped);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("B-LTA"), "{}", text(&o));
+    assert_level(&enveloped, "B-LTA");
+    let detached = work.path().join("detached.xml");
+    let o = sign(&e.tsa.url, "detached", &detached);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_level_with(&detached, "B-LTA", &[&doc]);
+
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", dead.local_addr().unwrap());
+    drop(dead);
+    let failed = work.path().join("failed.xml");
+    let o = sign(&url, "enveloped", &failed);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!failed.exists(), "nothing written on failure");
+    let mut names: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|d| d.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["claim.xml", "detached.xml", "enveloped.xml"],
+        "no staging files left"
+    );
+}

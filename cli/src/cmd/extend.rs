@@ -253,6 +253,12 @@ fn run_xml(args: &Args, xml: &[u8], opts: &ExtendOptions, out: &Path) -> Result<
     let x = extend_xml(xml, &contents, opts).map_err(extend_error)?;
     files::write_atomic(out, &x.xml)?;
     outln!("extended: {}", out.display());
+    print_xml_summary(&x);
+    Ok(exit::OK)
+}
+
+/// Prints what an XML extension added (shared with `sign DOC.xml --level b-lt|b-lta`).
+pub(crate) fn print_xml_summary(x: &kenpo_verify::lt::ExtendedXml) {
     outln!("level:    {}", x.level);
     outln!(
         "added:    {} certificate(s), {} CRL(s), {} OCSP response(s)",
@@ -270,5 +276,4 @@ fn run_xml(args: &Args, xml: &[u8], opts: &ExtendOptions, out: &Path) -> Result<
         outln!("note:     {n}");
     }
     outln!("verified: {}", x.report.indication);
-    Ok(exit::OK)
 }

@@ -91,7 +91,8 @@ pub struct Args {
     /// TSA URL for B-T (repeatable: failover in order).
     #[arg(long)]
     pub tsa: Vec<String>,
-    /// Level; default b-t with a --tsa, else b-b.
+    /// Level; default b-t with a --tsa, else b-b. b-lt/b-lta sign B-T and extend it as
+    /// `extend` does (CAdES, PDF and XML alike), writing only the result.
     #[arg(long, value_enum)]
     pub level: Option<LevelArg>,
     /// Put the document inside the signature (default: detached).
@@ -149,8 +150,8 @@ pub struct Args {
     /// XML signature form: enveloped (the default: ds:Signature as the last child of the
     /// document element, every input byte before it kept; output DOC.signed.xml) or
     /// detached (a separate signature file referencing DOC by its file name; output
-    /// DOC.sig.xml; verify it with `verify OUT --content DOC`). XML only; B-B, or B-T with
-    /// --tsa (extend to B-LT/B-LTA with `extend`).
+    /// DOC.sig.xml; verify it with `verify OUT --content DOC`). XML only; every --level
+    /// applies (b-lt/b-lta: signed B-T, then extended as `extend OUT.xml` does).
     #[arg(long, value_enum)]
     pub xml_form: Option<crate::cmd::sign_xml::XmlFormArg>,
     /// Size limit of the input files held in memory.
@@ -388,7 +389,6 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let xades = crate::cmd::sign_xml::is_xades(args.format, &args.doc);
     let pades = !xades && crate::cmd::sign_pdf::is_pades(args.format, &args.doc)?;
     let ext = if args.attached { "p7m" } else { "p7s" };
-    let long_term = matches!(args.level, Some(LevelArg::Blt | LevelArg::Blta));
     if args.xml_form.is_some() && !xades {
         return Err(CliError::Usage(format!(
             "--xml-form applies to XML documents only; {} is not signed as XAdES (give --format xades to sign it as XML)",
@@ -397,11 +397,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     }
     let xml_form = args.xml_form.unwrap_or_default();
     let out = if xades {
-        crate::cmd::sign_xml::check_args(
-            args.attached,
-            args.pdf_subfilter.is_some(),
-            long_term.then(|| level_arg_name(args.level)),
-        )?;
+        crate::cmd::sign_xml::check_args(args.attached, args.pdf_subfilter.is_some())?;
         crate::cmd::sign_xml::output(args.out.as_deref(), &args.doc, xml_form, args.force)?
     } else if pades {
         crate::cmd::sign_pdf::check_args(args.attached)?;
@@ -431,6 +427,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             &opts,
             xml_form,
             args.limit,
+            x_opts.as_ref(),
         );
     }
     if pades {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use kenpo_sign::Signer;
 use kenpo_sign::cades::{self, SignOptions};
 use kenpo_sign::xades::{XadesOptions, XmlForm, sign_xml_to};
+use kenpo_verify::Detached;
+use kenpo_verify::lt::ExtendOptions;
 
 use crate::cmd::sign_pdf::FormatArg;
 use crate::exit::{self, CliError};
@@ -57,13 +59,8 @@ pub fn output(
     files::default_output(out, &doc.with_extension(""), ext, force)
 }
 
-/// Refuses what a XAdES signature cannot be made with: `--attached`, `--pdf-subfilter`,
-/// and B-LT / B-LTA at signing time (made by `extend`).
-pub fn check_args(
-    attached: bool,
-    pdf_subfilter: bool,
-    long_term: Option<&'static str>,
-) -> Result<(), CliError> {
+/// Refuses what a XAdES signature cannot be made with: `--attached`, `--pdf-subfilter`.
+pub fn check_args(attached: bool, pdf_subfilter: bool) -> Result<(), CliError> {
     if attached {
         return Err(CliError::Usage(
             "--attached does not apply to XML: the signature is enveloped in the document (--xml-form enveloped) or a separate file (--xml-form detached); use --format cades for a .p7m".into(),
@@ -73,11 +70,6 @@ pub fn check_args(
         return Err(CliError::Usage(
             "--pdf-subfilter applies to PDF documents only, not to XML".into(),
         ));
-    }
-    if let Some(level) = long_term {
-        return Err(CliError::Usage(format!(
-            "--level {level} is not available when signing XML: sign with --level b-t (and --tsa), then run `kenpo-sign extend OUT.xml --to {level}`"
-        )));
     }
     Ok(())
 }
@@ -102,7 +94,10 @@ pub fn content_uri(doc: &Path) -> Result<String, CliError> {
     Ok(uri)
 }
 
-/// Signs `doc` as XAdES into `out` and prints the summary.
+/// Signs `doc` as XAdES into `out` and prints the summary. With `long_term` (`--level
+/// b-lt|b-lta`) the B-T signature is made in a staging file beside `out`, extended as
+/// `extend FILE.xml` does (unsigned properties appended), and only the extended signature
+/// is written to `out`; on any failure nothing is.
 pub fn run(
     signer: &dyn Signer,
     doc: &Path,
@@ -110,8 +105,16 @@ pub fn run(
     opts: &SignOptions,
     form: XmlFormArg,
     limit: files::InputLimit,
+    long_term: Option<&ExtendOptions>,
 ) -> Result<u8, CliError> {
     let input = files::read_limited(doc, limit)?;
+    let staging = match long_term {
+        Some(_) => Some(crate::cmd::sign::staging_file(out)?),
+        None => None,
+    };
+    let signed_path = staging
+        .as_ref()
+        .map_or(out, kenpo_core::atomic::Staged::temp_path);
     let xml_form = match form {
         XmlFormArg::Enveloped => XmlForm::Enveloped,
         XmlFormArg::Detached => XmlForm::Detached {
@@ -122,7 +125,7 @@ pub fn run(
         signer,
         &input,
         doc,
-        out,
+        signed_path,
         opts,
         &XadesOptions::new().with_form(xml_form),
     )
@@ -138,6 +141,19 @@ pub fn run(
             CliError::Operational(e.to_string())
         }
     })?;
+    if let Some(x_opts) = long_term {
+        let bt = crate::cmd::sign::read_staged(signed_path, limit)?;
+        let contents: Vec<Detached<'_>> = match form {
+            XmlFormArg::Enveloped => Vec::new(),
+            XmlFormArg::Detached => vec![Detached::File(doc)],
+        };
+        let x = kenpo_verify::lt::extend_xml(&bt, &contents, x_opts)
+            .map_err(crate::cmd::extend::extend_error)?;
+        files::write_atomic(out, &x.xml)?;
+        outln!("signed:  {}", out.display());
+        crate::cmd::extend::print_xml_summary(&x);
+        return Ok(exit::OK);
+    }
     outln!("signed:  {}", out.display());
     outln!(
         "format:  XAdES ({})",
