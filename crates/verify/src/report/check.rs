@@ -412,6 +412,18 @@ pub enum Outcome {
         /// Why not higher.
         why: LevelLimit,
     },
+    /// An XAdES countersignature (`xades:CounterSignature`) of this signature, verified on
+    /// its own; its result does not change this signature's.
+    Countersignature {
+        /// Its signer's subject (empty when no certificate was found).
+        signer: String,
+        /// Its own indication.
+        indication: crate::Indication,
+        /// Its own sub-indication.
+        sub_indication: Option<crate::SubIndication>,
+        /// Whether one of its references covers this signature's `SignatureValue`.
+        covers_parent: bool,
+    },
     /// Items beyond the processing limit were not checked.
     Budget {
         /// How many.
@@ -693,6 +705,12 @@ mod tests {
                 why: LevelLimit::NoValidArchiveTimestamp,
             },
             Outcome::Budget { skipped: 3 },
+            Outcome::Countersignature {
+                signer: "CN=Counter".into(),
+                indication: crate::Indication::TotalPassed,
+                sub_indication: None,
+                covers_parent: true,
+            },
             Outcome::NotACertificate,
             Outcome::Validity {
                 not_before: t,
@@ -774,6 +792,7 @@ mod tests {
             | O::PathFailed { .. }
             | O::LevelLimited { .. }
             | O::Budget { .. }
+            | O::Countersignature { .. }
             | O::NotACertificate
             | O::Validity { .. }
             | O::NamesChecked(_)

@@ -168,6 +168,22 @@ pub(super) fn en(o: &Outcome, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f,
             "{skipped} item(s) beyond the processing limit were not checked"
         ),
+        O::Countersignature {
+            signer,
+            indication,
+            sub_indication,
+            covers_parent,
+        } => write!(
+            f,
+            "countersignature by {}: {indication}{}{}",
+            if signer.is_empty() { "(unknown signer)" } else { signer },
+            sub_indication.map(|s| format!("/{}", s.name())).unwrap_or_default(),
+            if *covers_parent {
+                ""
+            } else {
+                "; it does not cover this signature's SignatureValue"
+            }
+        ),
         O::NotACertificate => f.write_str("not a DER or PEM certificate"),
         O::Validity {
             not_before,
@@ -401,6 +417,27 @@ pub(super) fn ja(o: &Outcome) -> Option<std::borrow::Cow<'_, str>> {
             }
         ),
         O::Budget { skipped } => format!("処理上限を超えた {skipped} 件は検査していません"),
+        O::Countersignature {
+            signer,
+            indication,
+            sub_indication,
+            covers_parent,
+        } => format!(
+            "{} による副署名: {indication}{}{}",
+            if signer.is_empty() {
+                "（署名者不明）"
+            } else {
+                signer
+            },
+            sub_indication
+                .map(|s| format!("/{}", s.name()))
+                .unwrap_or_default(),
+            if *covers_parent {
+                ""
+            } else {
+                "。この署名の SignatureValue を対象としていません"
+            }
+        ),
         O::NotACertificate => return fixed("DER・PEM 形式の証明書ではありません"),
         O::NamesChecked(n) => format!("{n} 個の名前を確認"),
         O::CaRemaining(n) => format!("basicConstraints cA、残りパス長 {n}"),

@@ -23,6 +23,7 @@ mod tsa_time;
 mod verdict;
 mod verifier;
 pub(crate) mod xades;
+mod xades_manifest;
 
 pub use cert::verify_certificate;
 pub use evidence::{

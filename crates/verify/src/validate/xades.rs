@@ -26,6 +26,7 @@ use super::evidence::{
 use super::tsa_time::ControlTimeValidator;
 use super::verdict::SigCtx;
 use super::verifier::{Detached, Verifier};
+use super::xades_manifest;
 use super::{POLICY_NAME, VerifyError, format_failure, path_options};
 use crate::Indication;
 use crate::path::PathValidator;
@@ -160,6 +161,29 @@ struct Read1 {
     format_failure: bool,
 }
 
+/// Reads the signature `node` and its XAdES properties (a property that cannot be read is
+/// a format failure of that signature, not an error of the document).
+fn read1(doc: &Document<'_>, node: kenpo_xml::Node) -> Result<Read1, XmlError> {
+    let mut one = Read1 {
+        sig: doc.read_signature(node)?,
+        qp: None,
+        findings: Vec::new(),
+        format_failure: false,
+    };
+    match doc.qualifying_properties(&one.sig) {
+        Ok(qp) => one.qp = qp,
+        Err(e) => {
+            one.format_failure = true;
+            one.findings.push(CheckReport::new(
+                CheckKind::Format,
+                false,
+                format!("XAdES: {e}"),
+            ));
+        }
+    }
+    Ok(one)
+}
+
 /// Verifies every signature of the XML document `input` (see the module docs).
 pub(super) fn verify(
     v: &Verifier,
@@ -194,31 +218,10 @@ pub(super) fn verify(
     // As many signatures as a CMS SignedData may have SignerInfos; the rest are counted.
     let skipped = nodes.len().saturating_sub(MAX_SIGNATURES);
     for node in nodes.into_iter().take(MAX_SIGNATURES) {
-        let sig = match doc.read_signature(node) {
-            Ok(s) => s,
-            Err(e) => {
-                signatures.extend(xml_failure(format!("XMLDSig: {e}")).signatures);
-                continue;
-            }
-        };
-        let mut one = Read1 {
-            sig,
-            qp: None,
-            findings: Vec::new(),
-            format_failure: false,
-        };
-        match doc.qualifying_properties(&one.sig) {
-            Ok(qp) => one.qp = qp,
-            Err(e) => {
-                one.format_failure = true;
-                one.findings.push(CheckReport::new(
-                    CheckKind::Format,
-                    false,
-                    format!("XAdES: {e}"),
-                ));
-            }
+        match read1(&doc, node) {
+            Ok(one) => signatures.push(signature(v, &doc, one, &resolver, &limits, at, 0)),
+            Err(e) => signatures.extend(xml_failure(format!("XMLDSig: {e}")).signatures),
         }
-        signatures.push(signature(v, &doc, one, &resolver, &limits, at));
     }
     if skipped > 0 {
         for s in &mut signatures {
@@ -244,7 +247,8 @@ pub(super) fn verify(
     })
 }
 
-/// The report of one signature.
+/// The report of one signature; `depth`: how deep a countersignature it is (0 for a
+/// signature of the document).
 fn signature(
     v: &Verifier,
     doc: &Document<'_>,
@@ -252,6 +256,7 @@ fn signature(
     resolver: &Contents<'_>,
     limits: &Limits,
     at: OffsetDateTime,
+    depth: usize,
 ) -> SignatureReport {
     let sig = &one.sig;
     let qp = one.qp.as_ref();
@@ -362,13 +367,7 @@ fn signature(
         DataIntegrity::Intact
     };
     let worse = |d: &mut DataIntegrity, new: DataIntegrity| {
-        let rank = |x: &DataIntegrity| match x {
-            DataIntegrity::Intact => 0,
-            DataIntegrity::ContentMissing => 1,
-            DataIntegrity::NotCheckable => 2,
-            DataIntegrity::Broken => 3,
-        };
-        if rank(&new) > rank(d) {
+        if xades_manifest::rank(&new) > xades_manifest::rank(d) {
             *d = new;
         }
     };
@@ -434,6 +433,14 @@ fn signature(
             }
         }
     }
+
+    // The entries of the Manifests SignedInfo covers (e-Gov attachments), checked likewise.
+    let manifest = xades_manifest::check(doc, sig, resolver, limits, digest_of_uri);
+    if let Some(u) = manifest.unsupported {
+        unsupported.get_or_insert(u);
+    }
+    worse(&mut data, manifest.data);
+    findings.extend(manifest.findings);
 
     // The signature value over the canonical SignedInfo.
     let mut signature_value = SignatureValue::NotCheckable;
@@ -620,7 +627,100 @@ fn signature(
     };
     let mut report = ctx.signature(evidence);
     report.format = if qp.is_some() { "XAdES" } else { "XMLDSig" };
+    if let Some(p) = qp {
+        let nested = Nested {
+            v,
+            doc,
+            resolver,
+            limits,
+            at,
+        };
+        nested.countersignatures(sig, p, depth, &mut report.checks);
+    }
     report
+}
+
+/// Most countersignatures of one signature verified.
+const MAX_COUNTERSIGNATURES: usize = 8;
+
+/// What verifying a countersignature needs of its parent's call.
+struct Nested<'n, 'd> {
+    v: &'n Verifier,
+    doc: &'n Document<'d>,
+    resolver: &'n Contents<'n>,
+    limits: &'n Limits,
+    at: OffsetDateTime,
+}
+
+impl Nested<'_, '_> {
+    /// Verifies each `xades:CounterSignature` of `parent` as a signature of its own and
+    /// reports it on the parent (a [`CheckKind::CounterSignature`] check that passes when
+    /// it is TOTAL_PASSED and covers the parent's SignatureValue); nested at most
+    /// [`crate::signature::MAX_COUNTER_DEPTH`] deep, as for CAdES.
+    fn countersignatures(
+        &self,
+        parent: &Signature,
+        p: &QualifyingProperties,
+        depth: usize,
+        checks: &mut Vec<CheckReport>,
+    ) {
+        let target = self
+            .doc
+            .attribute(parent.signature_value_node, "Id")
+            .map(|id| format!("#{id}"));
+        let nodes = &p.counter_signatures;
+        let allowed = if depth >= crate::signature::MAX_COUNTER_DEPTH {
+            0
+        } else {
+            MAX_COUNTERSIGNATURES
+        };
+        for &node in nodes.iter().take(allowed) {
+            let one = match read1(self.doc, node) {
+                Ok(one) => one,
+                Err(e) => {
+                    checks.push(CheckReport::new(
+                        CheckKind::CounterSignature,
+                        false,
+                        format!("XMLDSig: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let covers_parent = target.as_deref().is_some_and(|t| {
+                one.sig
+                    .references
+                    .iter()
+                    .any(|r| r.uri.as_deref() == Some(t))
+            });
+            let r = signature(
+                self.v,
+                self.doc,
+                one,
+                self.resolver,
+                self.limits,
+                self.at,
+                depth + 1,
+            );
+            checks.push(CheckReport::new(
+                CheckKind::CounterSignature,
+                r.indication == Indication::TotalPassed && covers_parent,
+                Outcome::Countersignature {
+                    signer: r.signer.subject.clone(),
+                    indication: r.indication,
+                    sub_indication: r.sub_indication,
+                    covers_parent,
+                },
+            ));
+        }
+        let skipped = nodes.len().saturating_sub(allowed);
+        if skipped > 0 {
+            checks.push(CheckReport::new(
+                CheckKind::Budget,
+                false,
+                Outcome::Budget { skipped },
+            ));
+        }
+    }
 }
 
 /// Verifies one time-stamp token; `expected` gives the digest its imprint must equal.
