@@ -1,5 +1,7 @@
 //! Each changed object judged by its roles in the earlier and the later revision.
 
+use std::collections::HashSet;
+
 use super::roles::{FieldInfo, Role, Roles};
 use super::{AnnotationChange, Change, ChangeKind, Diff, OtherChange};
 use crate::document::Document;
@@ -55,8 +57,9 @@ pub(super) fn diff<S: Source, T: Source>(
         new_roles,
     };
     let mut out = Diff::default();
-    let push = |out: &mut Diff, c: Change| {
-        if !out.changes.contains(&c) {
+    let mut seen: HashSet<Change> = HashSet::new();
+    let mut push = |out: &mut Diff, c: Change| {
+        if seen.insert(c.clone()) {
             out.changes.push(c);
         }
     };
@@ -409,8 +412,8 @@ impl<S: Source, T: Source> Ctx<'_, S, T> {
 
     /// An array of references that may only gain entries (fields, kids).
     fn grown(&mut self, n: u32, old: &Object, new: &Object, key: &str) -> Change {
-        let (o, nw) = (refs_in(old), refs_in(new));
-        if o.iter().all(|r| nw.contains(r)) {
+        let nw: HashSet<ObjRef> = refs_in(new).into_iter().collect();
+        if refs_in(old).iter().all(|r| nw.contains(r)) {
             change(n, ChangeKind::AcroForm)
         } else {
             other(
@@ -517,8 +520,10 @@ impl<S: Source, T: Source> Ctx<'_, S, T> {
             .get(&page)
             .cloned()
             .unwrap_or_default();
+        let (old_set, new_set): (HashSet<u32>, HashSet<u32>) =
+            (old.iter().copied().collect(), new.iter().copied().collect());
         let mut out = Vec::new();
-        for r in old.iter().filter(|r| !new.contains(r)) {
+        for r in old.iter().filter(|r| !new_set.contains(r)) {
             let widget = self.old_roles.get(*r).iter().any(|x| {
                 matches!(
                     x,
@@ -531,7 +536,7 @@ impl<S: Source, T: Source> Ctx<'_, S, T> {
                 change(*r, ChangeKind::Annotation(AnnotationChange::Removed))
             });
         }
-        for r in new.iter().filter(|r| !old.contains(r)) {
+        for r in new.iter().filter(|r| !old_set.contains(r)) {
             if self.old.generation(*r).is_some() {
                 out.push(other(*r, OtherChange::AnnotationMoved));
             }

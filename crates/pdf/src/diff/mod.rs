@@ -373,8 +373,9 @@ impl Diff {
     /// Adds the changes of `other` not already listed (to combine the diffs of several
     /// later revisions against one earlier revision).
     pub fn merge(&mut self, other: Diff) {
+        let mut seen: std::collections::HashSet<Change> = self.changes.iter().cloned().collect();
         for c in other.changes {
-            if !self.changes.contains(&c) {
+            if seen.insert(c.clone()) {
                 self.changes.push(c);
             }
         }
