@@ -334,3 +334,46 @@ fn adbe_pkcs7_sha1_verifies_and_reports_the_sha1_sunset() {
     assert_eq!(s.indication, Indication::TotalFailed, "{:?}", s.checks);
     assert_eq!(s.sub_indication, Some(SubIndication::HASH_FAILURE));
 }
+
+/// kenpo-pdf's long-term updates (a DSS, then a document time-stamp field) after a DocMDP
+/// /P 1 certification change nothing the certification forbids (every change is an LTA
+/// update).
+#[test]
+fn lta_updates_pass_a_p1_certification() {
+    let Some(w) = world() else { return };
+    w.py("certify", "form.pdf", "lta-p1.pdf", &["1"]);
+    let mut pdf = std::fs::read(w.path("lta-p1.pdf")).unwrap();
+    let mut doc = kenpo_pdf::Document::open(&pdf[..], kenpo_pdf::Budget::default()).unwrap();
+    let mut add = kenpo_pdf::DssAdditions::new();
+    add.certs.push(
+        common::test_pki()
+            .entity("hpki-sign-ca")
+            .unwrap()
+            .cert_der
+            .clone(),
+    );
+    let appended = kenpo_pdf::add_dss(&mut doc, &add, None).unwrap();
+    pdf.extend_from_slice(&appended);
+    let mut doc = kenpo_pdf::Document::open(&pdf[..], kenpo_pdf::Budget::default()).unwrap();
+    let opts = kenpo_pdf::SignatureOptions::new(kenpo_pdf::SubFilter::EtsiRfc3161, 64);
+    let mut prepared = kenpo_pdf::prepare_signature(&mut doc, &opts).unwrap();
+    // The token's validity is not what this test is about.
+    prepared.fill_contents(&[0x30, 0x00]).unwrap();
+    let pdf = prepared.to_vec(&pdf);
+    let v = verify_pdf(&verifier(), &pdf).unwrap();
+    assert_eq!(v.signatures.len(), 1);
+    assert!(
+        !v.signatures[0].modified_after_signing,
+        "{:?}",
+        v.signatures[0].modifications
+    );
+    assert!(
+        v.signatures[0]
+            .modifications
+            .iter()
+            .all(|m| m.change.level() == kenpo_pdf::ModificationLevel::LtaUpdates),
+        "{:?}",
+        v.signatures[0].modifications
+    );
+    assert_eq!(v.document_timestamps.len(), 1);
+}
