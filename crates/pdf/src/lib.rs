@@ -12,6 +12,8 @@
 //!   `/Kids`, signature dictionaries (with the exact file offsets of `/Contents`),
 //!   `/Perms` and the DSS. Hostile input yields a [`PdfError`] within the caller's
 //!   [`Budget`]; an encrypted file is [`PdfError::Encrypted`].
+//! * Modification analysis ([`diff`]): what the updates after a revision changed, each
+//!   change typed and classified ([`ChangeKind`]), and their [`ModificationLevel`].
 //! * Writing: [`prepare_signature`] (a signature or document time-stamp field with a
 //!   `/Contents` placeholder and its exact `/ByteRange`, see [`Prepared`]) and [`add_dss`].
 //!
@@ -33,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 mod budget;
+mod diff;
 mod document;
 mod error;
 mod filter;
@@ -45,13 +48,14 @@ mod writer;
 mod xref;
 
 pub use budget::Budget;
+pub use diff::{AnnotationChange, Change, ChangeKind, Diff, ModificationLevel, OtherChange, diff};
 pub use document::{Document, Revision};
 pub use error::{PdfError, Result};
 pub use object::{Dict, ObjRef, Object, PdfString, Stream, StreamData};
 pub use prepare::{
     DssAdditions, Prepared, SignatureOptions, SubFilter, add_dss, prepare_signature,
 };
-pub use signatures::{Dss, SigType, SignatureDict, SignatureField, text};
+pub use signatures::{Dss, FieldLock, LockAction, SigType, SignatureDict, SignatureField, text};
 pub use source::{SeekSource, Source};
 pub use xref::{XrefKind, XrefSection};
 

@@ -21,6 +21,9 @@ pub enum SubFilter {
     AdbePkcs7Detached,
     /// `ETSI.RFC3161`: a document time-stamp.
     EtsiRfc3161,
+    /// `adbe.pkcs7.sha1` (legacy, deprecated by PDF 2.0): the CMS encapsulates the SHA-1
+    /// digest of the byte range. Written only to test verifiers.
+    AdbePkcs7Sha1,
 }
 
 impl SubFilter {
@@ -29,6 +32,7 @@ impl SubFilter {
             SubFilter::EtsiCadesDetached => "ETSI.CAdES.detached",
             SubFilter::AdbePkcs7Detached => "adbe.pkcs7.detached",
             SubFilter::EtsiRfc3161 => "ETSI.RFC3161",
+            SubFilter::AdbePkcs7Sha1 => "adbe.pkcs7.sha1",
         }
     }
 }

@@ -53,6 +53,68 @@ pub struct SignatureDict {
     pub docmdp: Option<i64>,
     /// Whether a `/Reference` has `/TransformMethod /FieldMDP`.
     pub fieldmdp: bool,
+    /// The fields locked once this signature is made: the FieldMDP `/TransformParams` of
+    /// a `/Reference`, else the signature field's `/Lock` dictionary.
+    pub field_lock: Option<FieldLock>,
+    /// `/P` of the signature field's `/Lock` dictionary (PDF 2.0): a DocMDP level the
+    /// signature asks for without being a certification signature.
+    pub lock_p: Option<i64>,
+}
+
+/// What a FieldMDP lock applies to (`/Action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockAction {
+    /// `/All`: every field.
+    All,
+    /// `/Include`: the fields named.
+    Include,
+    /// `/Exclude`: every field but those named.
+    Exclude,
+}
+
+/// A FieldMDP lock: the fields that may not change after the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldLock {
+    /// `/Action`.
+    pub action: LockAction,
+    /// `/Fields`: fully qualified field names.
+    pub fields: Vec<String>,
+}
+
+impl FieldLock {
+    /// Reads a `/Lock` or FieldMDP `/TransformParams` dictionary (`None` without a known
+    /// `/Action`).
+    pub fn from_dict(d: &Dict) -> Option<Self> {
+        let action = match d.name(b"Action")? {
+            b"All" => LockAction::All,
+            b"Include" => LockAction::Include,
+            b"Exclude" => LockAction::Exclude,
+            _ => return None,
+        };
+        let fields = match d.get(b"Fields") {
+            Some(Object::Array(a)) => a
+                .iter()
+                .filter_map(|f| match f {
+                    Object::String(s) => Some(text(&s.bytes)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(FieldLock { action, fields })
+    }
+
+    /// Whether the field `name` (fully qualified) is locked.
+    pub fn locks(&self, name: &str) -> bool {
+        let named = self.fields.iter().any(|f| f == name);
+        match self.action {
+            LockAction::All => true,
+            LockAction::Include => named,
+            LockAction::Exclude => !named,
+        }
+    }
 }
 
 /// A signature field (`/FT /Sig`) of the AcroForm.
@@ -227,10 +289,19 @@ impl<S: Source> Document<S> {
             if ft.as_deref() != Some(b"Sig") {
                 continue;
             }
-            let value = match d.get(b"V") {
+            let mut value = match d.get(b"V") {
                 Some(v @ (Object::Ref(_) | Object::Dict(_))) => self.signature_dict(v).ok(),
                 _ => None,
             };
+            // The field's /Lock (PDF 1.5 FieldMDP for a field, PDF 2.0 /P).
+            if let Some(v) = &mut value
+                && let Some(Ok(lock)) = d.get(b"Lock").map(|l| self.get_dict(l, "/Lock"))
+            {
+                v.lock_p = lock.int(b"P");
+                if v.field_lock.is_none() {
+                    v.field_lock = FieldLock::from_dict(&lock);
+                }
+            }
             out.push(SignatureField {
                 name,
                 field: fref,
@@ -262,6 +333,7 @@ impl<S: Source> Document<S> {
         };
         let mut docmdp = None;
         let mut fieldmdp = false;
+        let mut field_lock = None;
         if let Some(Object::Array(refs)) = d.get(b"Reference").map(|r| self.get(r)).transpose()? {
             for r in refs.iter().take(16) {
                 let Ok(rd) = self.get_dict(r, "signature reference is not a dictionary") else {
@@ -278,7 +350,15 @@ impl<S: Source> Document<S> {
                         };
                         docmdp = Some(p.unwrap_or(2));
                     }
-                    Some(b"FieldMDP") => fieldmdp = true,
+                    Some(b"FieldMDP") => {
+                        fieldmdp = true;
+                        if let Some(Ok(tp)) = rd
+                            .get(b"TransformParams")
+                            .map(|t| self.get_dict(t, "/TransformParams"))
+                        {
+                            field_lock = FieldLock::from_dict(&tp);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -305,6 +385,8 @@ impl<S: Source> Document<S> {
             contact_info: s(b"ContactInfo"),
             docmdp,
             fieldmdp,
+            field_lock,
+            lock_p: None,
         })
     }
 

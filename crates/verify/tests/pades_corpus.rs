@@ -7,18 +7,21 @@
 
 use std::path::Path;
 
+use kenpo_verify::report::CheckKind;
 use kenpo_verify::validate::{Verifier, VerifyRequest, verify_pdf};
 
-/// Files where our (simple, object-level) analysis differs from DSS's, and why.
+/// Files where our analysis (`kenpo_pdf::diff`, object roles and DocMDP levels) differs
+/// from DSS's, and why.
 const DIFFERENT: &[(&str, &str)] = &[
     // The page's /Resources gained an entry after signing: flagged here, DSS compares
     // rendered content.
     ("Signature-P-DE_SCI-4.pdf", "page /Resources changed"),
-    // A non-signature annotation added: DSS reports it apart (annotation changes).
+    // Non-signature annotations added (and the catalog's /Names changed) after an approval
+    // signature: beyond form filling, as pyHanko judges; DSS reports annotation changes apart.
     ("pades-signed-annot-added.pdf", "annotation added"),
     // The structure tree changed: DSS does not count it as a visual modification.
     ("pdf-structtreeroot-changes.pdf", "structure tree changed"),
-    // iText's /ITXT marker on /Pages.
+    // iText's /ITXT marker on /Pages (a page tree node changed).
     ("pkcs7_sha1.pdf", "/Pages /ITXT changed"),
 ];
 
@@ -44,6 +47,23 @@ fn every_corpus_pdf_gives_a_report() {
         let pdf = std::fs::read(dir.join(name)).unwrap();
         let v = verify_pdf(&verifier, &pdf).unwrap_or_else(|err| panic!("{name}: {err}"));
         reports += 1;
+        if name == "pkcs7_sha1.pdf" {
+            // A real adbe.pkcs7.sha1 signature (BOE, 2009): its encapsulated SHA-1 digest is
+            // that of the byte range, and SHA-1's sunset is reported, not passed silently.
+            let r = &v.report.signatures[0];
+            let sha1 = |kind: CheckKind| {
+                r.checks
+                    .iter()
+                    .find(|c| c.kind == kind && c.outcome.to_string().contains("adbe.pkcs7.sha1"))
+                    .map(|c| c.passed)
+            };
+            assert_eq!(
+                v.signatures[0].sub_filter.as_deref(),
+                Some("adbe.pkcs7.sha1")
+            );
+            assert_eq!(sha1(CheckKind::MessageDigest), Some(true), "{name}");
+            assert_eq!(sha1(CheckKind::AlgorithmSunset), Some(false), "{name}");
+        }
         if let Some(dss) = e["pdf_modifications_detected"].as_bool() {
             pinned += 1;
             let ours = v.signatures.iter().any(|s| s.modified_after_signing);

@@ -18,6 +18,8 @@ mod cert;
 mod embedded;
 pub(crate) mod evidence;
 mod pades;
+mod pades_mdp;
+mod pades_sha1;
 mod profiles;
 mod tsa_time;
 mod verdict;
@@ -34,6 +36,7 @@ pub use pades::{
     DocumentTimestampFacts, PdfSignatureFacts, PdfVerification, is_pdf_file, verify_pdf,
     verify_pdf_under,
 };
+pub use pades_mdp::Modification;
 pub(crate) use profiles::ProfileMemo;
 pub use verifier::{Detached, Verifier, VerifyOptions};
 

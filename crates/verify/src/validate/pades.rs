@@ -2,36 +2,39 @@
 //!
 //! Each signature dictionary's `/Contents` is a detached CMS over the bytes its
 //! `/ByteRange` covers; it is verified by the CAdES path with those bytes as the detached
-//! content (every CMS, certificate, time-stamp and revocation check is the same). The PDF
+//! content (every CMS, certificate, time-stamp and revocation check is the same). Legacy
+//! `adbe.pkcs7.sha1`: the CMS carries the SHA-1 digest of those bytes as its encapsulated
+//! content; the CMS is verified over that content, the digest is compared with the
+//! byte range, and SHA-1's sunset (2012-08-01, [`crate::sunset`]) is an
+//! `algorithm-sunset` check against the best-signature-time (INDETERMINATE /
+//! CRYPTO_CONSTRAINTS_FAILURE_NO_POE without a proof of existence before it). The PDF
 //! adds its own findings, recorded as failed `format` checks that make the signature
-//! TOTAL_FAILED / FORMAT_FAILURE:
+//! TOTAL_FAILED / FORMAT_FAILURE under every policy:
 //!
 //! * the `/ByteRange` is sane: four non-negative integers `[0 a b c]`, `a < b`, exactly the
 //!   `/Contents` string excluded, ending within the file at the end of a revision;
-//! * nothing but what signing and long-term validation add was changed after it
-//!   (`modified_after_signing`): revisions after the signed one may add objects (a new
-//!   object changes nothing until an existing one refers to it) other than pages and
-//!   annotations that are not signature widgets, and change the catalog only in `/DSS`,
-//!   `/AcroForm`, `/Extensions`, `/Metadata`, `/Version`, XMP metadata streams, a page only in `/Annots`, the AcroForm only in `/Fields`,
-//!   `/SigFlags`, `/DR`, `/DA`, an empty signature field only by its `/V` and `/AP`, and
-//!   the document information dictionary. Anything else — a changed page content, a
-//!   replaced signature dictionary, a deleted object — is a modification.
+//! * nothing was changed after it beyond what its permissions allow
+//!   (`modified_after_signing`): every later revision is compared with the signed one by
+//!   [`kenpo_pdf::diff`] (each change classified: LTA updates, signing, form filling,
+//!   annotations, other), and judged against the certification signature's DocMDP level
+//!   and the FieldMDP locks (see `pades_mdp.rs`); anything "other" — page content, pages,
+//!   fonts and XObjects pages use, deleted objects — fails under every DocMDP level.
 //!
 //! Levels: a signature that verifies with the DSS alone (offline, its certificates, CRLs
 //! and OCSP responses) is B-LT, and B-LTA when also a valid document time-stamp covers
 //! its revision. The DSS also serves the verification of every signature.
 //!
-//! Not covered yet: DocMDP / FieldMDP permissions (a certification signature's P level is
-//! not compared with the changes), the visual content of appearance streams, object
-//! streams that re-declare an unchanged object, `adbe.pkcs7.sha1`, and the revocation
-//! status of a document time-stamp's TSA path (its token's signature, imprint and chain
-//! to an anchor at genTime are checked).
+//! Not covered yet: the visual content of appearance streams (a new form-field or
+//! annotation appearance is judged by its role, not by what it shows), and the
+//! revocation status of a document time-stamp's TSA path (its token's signature, imprint
+//! and chain to an anchor at genTime are checked).
 //! The signed bytes of each signature are held in memory.
 
-use kenpo_pdf::{Budget, Dict, Document, ObjRef, Object, SigType};
+use kenpo_pdf::{Budget, Document, ModificationLevel, SigType};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::pades_mdp::{Modification, modifications, permissions};
 use super::verifier::{Detached, Verifier};
 use crate::report::{CheckKind, CheckReport, Report, TimestampReport};
 use crate::{Indication, SubIndication, VerifyError};
@@ -48,6 +51,11 @@ pub struct PdfSignatureFacts {
     pub modified_after_signing: bool,
     /// The byte range is sane (see the module docs).
     pub byte_range_valid: bool,
+    /// What the DocMDP permissions allow after the signature.
+    pub permitted_level: ModificationLevel,
+    /// The changes made after the signature (container bookkeeping left out), each with
+    /// whether its permissions allow it.
+    pub modifications: Vec<Modification>,
 }
 
 /// A PAdES document time-stamp.
@@ -82,8 +90,10 @@ pub struct PdfVerification {
 }
 
 impl PdfVerification {
-    /// The report's JSON (`format` is `PAdES`) with, per signature, `covers` (`whole-file` / `revision`), `modified_after_signing`, and the
-    /// document time-stamps covering it in `timestamps` with `"type": "document"`.
+    /// The report's JSON (`format` is `PAdES`) with, per signature, `covers` (`whole-file` /
+    /// `revision`), `modified_after_signing`, `permitted_level` and `modifications`
+    /// (`object`, `change`, `level`, `permitted`), and the document time-stamps covering it
+    /// in `timestamps` with `"type": "document"`.
     pub fn to_json(&self) -> Value {
         let mut v = self.report.to_json();
         if let Some(list) = v.get_mut("signatures").and_then(Value::as_array_mut) {
@@ -97,6 +107,19 @@ impl PdfVerification {
                     "revision"
                 });
                 s["modified_after_signing"] = json!(f.modified_after_signing);
+                s["permitted_level"] = json!(f.permitted_level.name());
+                s["modifications"] = f
+                    .modifications
+                    .iter()
+                    .map(|m| {
+                        json!({
+                            "object": m.change.object,
+                            "change": m.change.kind.to_string(),
+                            "level": m.change.level().name(),
+                            "permitted": m.permitted,
+                        })
+                    })
+                    .collect();
                 let end = self.ends.get(i).copied().unwrap_or(0);
                 // The typed report lists them (`type: document`); the JSON adds why one
                 // is not valid.
@@ -161,7 +184,14 @@ pub fn verify_pdf_under(
         .iter()
         .flat_map(|r| [r.eof_end, r.end])
         .collect();
+    let revision_ends: Vec<u64> = doc.revisions().iter().map(|r| r.end).collect();
+    let certification = doc.perms_docmdp().ok().flatten();
     let len = pdf.len() as u64;
+    // Each signature with the end of its revision, for the permissions of later ones.
+    let sig_ends: Vec<(&kenpo_pdf::SignatureDict, u64)> = sigs
+        .iter()
+        .map(|s| (s, byte_range(s, len, &ends_of_revisions).2))
+        .collect();
     let dss = dss_contents(&mut doc);
     // The DSS is validation data for every signature: the signatures are verified with it
     // (offline too), and one that verifies with the DSS alone is B-LT.
@@ -200,14 +230,6 @@ pub fn verify_pdf_under(
             || pdf
                 .get(end_us..)
                 .is_some_and(|t| t.iter().all(u8::is_ascii_whitespace));
-        let modified = if range_ok && !covers_whole_file {
-            match modifications(&mut doc, pdf, end_us) {
-                Ok(list) => list,
-                Err(e) => vec![format!("the signed revision cannot be read: {e}")],
-            }
-        } else {
-            Vec::new()
-        };
         let content: Vec<u8> = if range_ok {
             [&pdf[..a.min(pdf.len())], &pdf[b.min(end_us)..end_us]].concat()
         } else {
@@ -226,11 +248,32 @@ pub fn verify_pdf_under(
             ));
             continue;
         }
+        let perms = permissions(&sig_ends, certification, end);
+        let (mods, unreadable) = if range_ok && !covers_whole_file {
+            match modifications(pdf, end_us, &revision_ends, &perms) {
+                Ok(list) => (list, None),
+                Err(e) => (Vec::new(), Some(e)),
+            }
+        } else {
+            (Vec::new(), None)
+        };
+        let refused: Vec<String> = mods
+            .iter()
+            .filter(|m| !m.permitted)
+            .map(|m| m.change.to_string())
+            .chain(unreadable.map(|e| format!("the signed revision cannot be read: {e}")))
+            .collect();
+        let modified = !refused.is_empty();
+        let sha1 = s.sub_filter.as_deref() == Some("adbe.pkcs7.sha1");
         // The policy is applied once the PDF's own findings and levels are in (below).
-        let mut r = main.verify_en319102(&contents, Some(Detached::Bytes(&content)))?;
+        let mut r = if sha1 {
+            main.verify_en319102(&contents, None)?
+        } else {
+            main.verify_en319102(&contents, Some(Detached::Bytes(&content)))?
+        };
         let lt = match &dss_only {
             Some(v) if r.signatures.iter().any(|s| s.level == "B-T") => {
-                v.verify_detached(&contents, Some(Detached::Bytes(&content)))?
+                v.verify_detached(&contents, (!sha1).then_some(Detached::Bytes(&content)))?
                     .indication
                     == Indication::TotalPassed
             }
@@ -241,15 +284,28 @@ pub fn verify_pdf_under(
                 0,
                 CheckReport::new(CheckKind::Format, range_ok, why.clone()),
             );
-            if !modified.is_empty() {
+            if modified {
+                let shown: Vec<&str> = refused.iter().take(8).map(String::as_str).collect();
                 sr.checks.insert(
                     1,
                     CheckReport::new(
                         CheckKind::Format,
                         false,
-                        format!("PDF modified after signing: {}", modified.join("; ")),
+                        format!(
+                            "PDF modified after signing beyond what it permits ({}): {}{}",
+                            perms.level,
+                            shown.join("; "),
+                            if refused.len() > shown.len() {
+                                "; …"
+                            } else {
+                                ""
+                            }
+                        ),
                     ),
                 );
+            }
+            if sha1 {
+                super::pades_sha1::check(sr, &contents, &content, range_ok);
             }
             // Every PDF signature is PAdES in the report, adbe.pkcs7.detached included (the
             // text output names the /SubFilter).
@@ -261,15 +317,17 @@ pub fn verify_pdf_under(
             if lt && sr.level == "B-T" && sr.indication == Indication::TotalPassed {
                 sr.level = "B-LT";
             }
-            if !range_ok || !modified.is_empty() {
+            if !range_ok || modified {
                 sr.indication = Indication::TotalFailed;
                 sr.sub_indication = Some(SubIndication::FORMAT_FAILURE);
             }
             out.signatures.push(PdfSignatureFacts {
                 sub_filter: s.sub_filter.clone(),
                 covers_whole_file,
-                modified_after_signing: !modified.is_empty(),
+                modified_after_signing: modified,
                 byte_range_valid: range_ok,
+                permitted_level: perms.level,
+                modifications: mods.clone(),
             });
             out.ends.push(end);
         }
@@ -467,190 +525,6 @@ fn doc_timestamp(
         Err(e) => f.detail = Some(e.to_string()),
     }
     f
-}
-
-/// Equality of values ignoring where strings and streams lie in the file.
-fn same(a: &Object, b: &Object) -> bool {
-    match (a, b) {
-        (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
-        (Object::Array(x), Object::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
-        }
-        (Object::Dict(x), Object::Dict(y)) => same_dict(x, y),
-        (Object::Stream(x), Object::Stream(y)) => same_dict(&x.dict, &y.dict) && x.data == y.data,
-        _ => a == b,
-    }
-}
-
-fn same_dict(x: &Dict, y: &Dict) -> bool {
-    x.entries.len() == y.entries.len()
-        && x.entries
-            .iter()
-            .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-}
-
-/// The keys whose values differ between two dictionaries.
-fn changed_keys(old: &Dict, new: &Dict) -> Vec<Vec<u8>> {
-    let mut keys: Vec<Vec<u8>> = Vec::new();
-    for (k, _) in old.entries.iter().chain(&new.entries) {
-        let differs = match (old.get(k), new.get(k)) {
-            (Some(a), Some(b)) => !same(a, b),
-            _ => true,
-        };
-        if differs && !keys.contains(k) {
-            keys.push(k.clone());
-        }
-    }
-    keys
-}
-
-fn only(keys: &[Vec<u8>], allowed: &[&[u8]]) -> bool {
-    keys.iter().all(|k| allowed.contains(&k.as_slice()))
-}
-
-fn is_sig_field(d: &Dict) -> bool {
-    d.name(b"FT") == Some(b"Sig")
-}
-
-/// Whether the change of one object after signing is one signing and long-term
-/// validation make (see the module docs).
-fn allowed(new: &Object, old: Option<&Object>, is_info: bool) -> bool {
-    if is_info {
-        return true;
-    }
-    if let (Object::Array(_), None) = (new, old) {
-        return true;
-    }
-    if let (Object::Array(n), Some(Object::Array(o))) = (new, old) {
-        // An array that only grew (/Annots, /Fields, DSS lists).
-        return o.len() <= n.len() && o.iter().zip(n).all(|(p, q)| same(p, q));
-    }
-    let Some(nd) = new.as_dict() else {
-        return old.is_none();
-    };
-    let od = old.and_then(Object::as_dict);
-    let ty = nd.name(b"Type");
-    if old.is_none() {
-        // A new object changes nothing shown until an existing object refers to it (that
-        // change is judged on its own), except an annotation other than a signature
-        // widget, or a page.
-        return match ty {
-            Some(b"Annot") => nd.name(b"Subtype") == Some(b"Widget") && is_sig_field(nd),
-            Some(b"Page" | b"Pages") => false,
-            _ => nd.name(b"Subtype").is_none_or(|s| s != b"Widget") || is_sig_field(nd),
-        };
-    }
-    match (ty, od) {
-        // XMP metadata is rewritten by many signers (modification date, producer).
-        (Some(b"XRef" | b"ObjStm" | b"DSS" | b"VRI" | b"Metadata"), _) => true,
-        (Some(b"Sig" | b"DocTimeStamp"), None) => true,
-        (Some(b"Sig" | b"DocTimeStamp"), Some(_)) => false,
-        (Some(b"Catalog"), Some(o)) => only(
-            &changed_keys(o, nd),
-            &[b"DSS", b"AcroForm", b"Extensions", b"Metadata", b"Version"],
-        ),
-        (Some(b"Page"), Some(o)) => only(&changed_keys(o, nd), &[b"Annots"]),
-        (Some(b"XObject"), None) => true,
-        _ if is_sig_field(nd) || od.is_some_and(is_sig_field) => match od {
-            None => true,
-            Some(o) => o.get(b"V").is_none() && only(&changed_keys(o, nd), &[b"V", b"AP"]),
-        },
-        (Some(b"Annot"), None) => nd.name(b"Subtype") == Some(b"Widget") && is_sig_field(nd),
-        // A widget of an empty field (its /FT on the parent) filled with a signature
-        // dictionary (a reference; text fields hold strings) and its appearance.
-        (Some(b"Annot"), Some(o)) => {
-            o.get(b"V").is_none()
-                && matches!(nd.get(b"V"), Some(Object::Ref(_)))
-                && nd.name(b"FT").is_none_or(|f| f == b"Sig")
-                && only(&changed_keys(o, nd), &[b"V", b"AP"])
-        }
-        (None, Some(o)) if o.get(b"Fields").is_some() || nd.get(b"Fields").is_some() => only(
-            &changed_keys(o, nd),
-            &[b"Fields", b"SigFlags", b"DR", b"DA"],
-        ),
-        (None, None) if nd.get(b"Fields").is_some() => true,
-        // DSS without /Type, and VRI dictionaries (keys: hex SHA-1 of signature values).
-        (None, _)
-            if [&b"Certs"[..], b"CRLs", b"OCSPs", b"VRI"]
-                .iter()
-                .any(|k| nd.get(k).is_some()) =>
-        {
-            true
-        }
-        (None, _)
-            if !nd.entries.is_empty()
-                && nd
-                    .entries
-                    .iter()
-                    .all(|(k, _)| k.len() == 40 && k.iter().all(u8::is_ascii_hexdigit)) =>
-        {
-            true
-        }
-        // New streams without a type: DSS certificates, CRLs, OCSP responses, VRI /TS.
-        (None, None) if matches!(new, Object::Stream(_)) => true,
-        _ => false,
-    }
-}
-
-/// What the revisions after the one ending at `end` changed that they may not.
-fn modifications(
-    doc: &mut Document<&[u8]>,
-    pdf: &[u8],
-    end: usize,
-) -> Result<Vec<String>, kenpo_pdf::PdfError> {
-    let mut old = Document::open(&pdf[..end], Budget::default())?;
-    let info = doc.trailer().get(b"Info").and_then(Object::as_ref);
-    let mut found = Vec::new();
-    for n in doc.objects_changed_since(&old) {
-        let Some(generation) = doc.generation(n) else {
-            if old.generation(n).is_some() {
-                found.push(format!("object {n} deleted"));
-            }
-            continue;
-        };
-        let r = ObjRef { num: n, generation };
-        let Ok(new) = doc.resolve(r) else {
-            found.push(format!("object {n} unreadable"));
-            continue;
-        };
-        let prev = old.generation(n).and_then(|g| {
-            old.resolve(ObjRef {
-                num: n,
-                generation: g,
-            })
-            .ok()
-        });
-        if let Some(p) = &prev
-            && same(p, &new)
-        {
-            continue;
-        }
-        if !allowed(&new, prev.as_ref(), info == Some(r)) {
-            let what = new
-                .as_dict()
-                .and_then(|d| d.name(b"Type"))
-                .map(|t| format!(" (/{})", String::from_utf8_lossy(t)));
-            let keys = match (prev.as_ref().and_then(Object::as_dict), new.as_dict()) {
-                (Some(o), Some(nd)) => {
-                    let k: Vec<String> = changed_keys(o, nd)
-                        .iter()
-                        .map(|k| format!("/{}", String::from_utf8_lossy(k)))
-                        .collect();
-                    format!(" in {}", k.join(" "))
-                }
-                _ => String::new(),
-            };
-            let how = if prev.is_some() { "changed" } else { "added" };
-            found.push(format!(
-                "object {n}{} {how}{keys}",
-                what.unwrap_or_default()
-            ));
-        }
-        if found.len() >= 8 {
-            break;
-        }
-    }
-    Ok(found)
 }
 
 /// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional; no offset
