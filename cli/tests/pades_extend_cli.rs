@@ -501,6 +501,20 @@ fn sign_level_b_lta_writes_an_extended_pdf_or_nothing() {
     assert!(text(&o).contains("B-LTA"), "{}", text(&o));
     assert_prefix(&doc, &out);
     assert_level(&out, "B-LTA", 1);
+    // The document time-stamp is validated as an archive time-stamp: its TSA path (with
+    // revocation, from the DSS offline) ends at the TSA root, which it names for policies.
+    let (_, v) = verify_json(&out);
+    let tsa_root = kenpo_core::alg::DigestAlgorithm::Sha256
+        .digest(&std::fs::read(f("tsa-ca.der")).unwrap())
+        .to_hex();
+    let doc_ts: Vec<_> = v["signatures"][0]["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == "document")
+        .collect();
+    assert_eq!(doc_ts.len(), 1, "{v}");
+    assert_eq!(doc_ts[0]["tsa_anchor_sha256"], tsa_root.as_str(), "{v}");
 
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", dead.local_addr().unwrap());

@@ -83,7 +83,7 @@ pub(super) fn embedded<'a>(sd: &SignedDataView<'a>) -> Embedded<'a> {
 }
 
 /// genTime and signer of a token, unverified (ordering only).
-fn token_facts<'a>(token: &ParsedToken<'a>) -> Option<(OffsetDateTime, SignerId<'a>)> {
+pub(super) fn token_facts<'a>(token: &ParsedToken<'a>) -> Option<(OffsetDateTime, SignerId<'a>)> {
     let gen_time = token.tst_info()?.gen_time;
     Some((gen_time, token.view().signer_infos.first()?.sid))
 }

@@ -18,6 +18,7 @@ mod cert;
 mod embedded;
 pub(crate) mod evidence;
 mod pades;
+mod pades_doc_ts;
 mod pades_mdp;
 mod pades_sha1;
 mod profiles;

@@ -24,10 +24,12 @@
 //! and OCSP responses) is B-LT, and B-LTA when also a valid document time-stamp covers
 //! its revision. The DSS also serves the verification of every signature.
 //!
+//! Document time-stamps are validated as archive time-stamps are (`pades_doc_ts.rs`: the
+//! TSA path with revocation from the verifier's sources and the DSS, at genTime and at the
+//! control time; the anchor reported for policies).
+//!
 //! Not covered yet: the visual content of appearance streams (a new form-field or
-//! annotation appearance is judged by its role, not by what it shows), and the
-//! revocation status of a document time-stamp's TSA path (its token's signature, imprint
-//! and chain to an anchor at genTime are checked).
+//! annotation appearance is judged by its role, not by what it shows).
 //! The signed bytes of each signature are held in memory.
 
 use kenpo_pdf::{Budget, Document, ModificationLevel, SigType};
@@ -70,6 +72,8 @@ pub struct DocumentTimestampFacts {
     pub end: u64,
     /// The byte range covers the whole file.
     pub covers_whole_file: bool,
+    /// SHA-256 of the anchor its TSA path ends at, when the token verified.
+    pub tsa_anchor_sha256: Option<[u8; 32]>,
     /// Why it is not valid.
     pub detail: Option<String>,
 }
@@ -218,6 +222,8 @@ pub fn verify_pdf_under(
     let main = with_dss.as_ref().unwrap_or(verifier);
     let mut out = empty(failed_report(verifier, "the PDF has no signature".into()));
     let mut reports = Vec::new();
+    // Document time-stamps whose token is read: (index in out.document_timestamps, token).
+    let mut pending_ts = Vec::new();
     for s in &sigs {
         let contents = s.contents.clone().unwrap_or_default();
         let (range_ok, why, end) = byte_range(s, len, &ends_of_revisions);
@@ -236,16 +242,27 @@ pub fn verify_pdf_under(
             Vec::new()
         };
         if s.sig_type == SigType::DocTimeStamp {
-            let o = verifier.options();
-            out.document_timestamps.push(doc_timestamp(
-                o,
-                &contents,
-                &content,
-                range_ok,
+            let mut facts = DocumentTimestampFacts {
+                gen_time: None,
+                valid: false,
                 end,
                 covers_whole_file,
-                why,
-            ));
+                tsa_anchor_sha256: None,
+                detail: None,
+            };
+            // Read now, checked together below (each one's control time is the next one's
+            // genTime).
+            match doc_timestamp_der(&contents, range_ok, why) {
+                Ok(der) => pending_ts.push((
+                    out.document_timestamps.len(),
+                    super::pades_doc_ts::Pending {
+                        der,
+                        covered: content,
+                    },
+                )),
+                Err(detail) => facts.detail = Some(detail),
+            }
+            out.document_timestamps.push(facts);
             continue;
         }
         let perms = permissions(&sig_ends, certification, end);
@@ -333,6 +350,23 @@ pub fn verify_pdf_under(
         }
         reports.push(r);
     }
+    let (indices, pending): (Vec<usize>, Vec<_>) = pending_ts.into_iter().unzip();
+    let checked = super::pades_doc_ts::check_all(
+        verifier,
+        &pending,
+        &dss.certs,
+        &dss.crls,
+        &dss.ocsps,
+        verifier.options().at.unwrap_or_else(super::now),
+    );
+    for (i, c) in indices.into_iter().zip(checked) {
+        if let Some(f) = out.document_timestamps.get_mut(i) {
+            f.gen_time = c.gen_time;
+            f.valid = c.valid;
+            f.tsa_anchor_sha256 = c.tsa_anchor_sha256;
+            f.detail = c.detail;
+        }
+    }
     if reports.is_empty() {
         return Ok(out);
     }
@@ -353,7 +387,7 @@ pub fn verify_pdf_under(
                     kind: "document",
                     gen_time: d.gen_time,
                     valid: d.valid,
-                    tsa_anchor_sha256: None,
+                    tsa_anchor_sha256: d.tsa_anchor_sha256,
                 }),
         );
         if sr.level == "B-LT"
@@ -479,52 +513,15 @@ fn byte_range(
     )
 }
 
-fn doc_timestamp(
-    o: &super::verifier::VerifyOptions,
-    token: &[u8],
-    covered: &[u8],
-    range_ok: bool,
-    end: u64,
-    whole: bool,
-    why: String,
-) -> DocumentTimestampFacts {
-    let mut f = DocumentTimestampFacts {
-        gen_time: None,
-        valid: false,
-        end,
-        covers_whole_file: whole,
-        detail: None,
-    };
+/// A document time-stamp's token as DER (`/Contents` is zero-padded after it), or why it
+/// is not valid without reading it (its byte range, or not DER).
+fn doc_timestamp_der(token: &[u8], range_ok: bool, why: String) -> Result<Vec<u8>, String> {
     if !range_ok {
-        f.detail = Some(why);
-        return f;
+        return Err(why);
     }
-    // `/Contents` is zero-padded after the token.
-    let der = match crate::signature::to_der_padded(token) {
-        Ok((_, d)) => d.into_owned(),
-        Err(e) => {
-            f.detail = Some(format!("token is not DER: {e}"));
-            return f;
-        }
-    };
-    // The TSA certificate must chain to one of the verifier's anchors (validity at
-    // genTime; revocation of the TSA path is not checked here).
-    let chain = kenpo_tsa::AnchorChain::new(o.anchors.clone());
-    let vopts = kenpo_tsa::VerifyOptions::default()
-        .with_validator(Some(&chain))
-        .with_extra_certs(&o.cert_store);
-    match kenpo_tsa::verify_token(&der, &vopts) {
-        Ok(t) => {
-            f.gen_time = Some(t.tst_info.gen_time);
-            let digest = t.tst_info.imprint.algorithm().digest(covered);
-            f.valid = digest == t.tst_info.imprint;
-            if !f.valid {
-                f.detail = Some("the token's imprint is not the digest of the byte range".into());
-            }
-        }
-        Err(e) => f.detail = Some(e.to_string()),
-    }
-    f
+    crate::signature::to_der_padded(token)
+        .map(|(_, d)| d.into_owned())
+        .map_err(|e| format!("token is not DER: {e}"))
 }
 
 /// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional; no offset
