@@ -1,5 +1,6 @@
 //! Parsing with budgets: DOCTYPE refused, depth, size and node counts bounded, UTF-8 only.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use uppsala::{NodeId, NodeKind};
@@ -64,7 +65,7 @@ impl Limits {
 /// original.
 pub struct Document<'a> {
     pub(crate) doc: uppsala::Document<'a>,
-    ids: HashMap<String, Option<NodeId>>,
+    ids: HashMap<Cow<'a, str>, Option<NodeId>>,
     pub(crate) text: &'a str,
     /// Length of a leading UTF-8 byte-order mark left out of `text` (0 or 3).
     pub(crate) bom_len: usize,
@@ -163,25 +164,30 @@ impl<'a> Document<'a> {
             .with_max_entity_expansion(0)
             .parse(text)
             .map_err(|e| map_error(e, limits))?;
-        let nodes = doc.descendants(doc.root());
-        if nodes.len() > limits.max_nodes {
-            return Err(XmlError::TooManyNodes(limits.max_nodes));
-        }
-        let mut ids: HashMap<String, Option<NodeId>> = HashMap::new();
-        for &n in &nodes {
-            if let Some(NodeKind::Element(el)) = doc.node_kind(n) {
-                for a in &el.attributes {
-                    if a.name.namespace_uri.is_none()
-                        && matches!(&*a.name.local_name, "Id" | "ID" | "id")
-                    {
-                        ids.entry(a.value.to_string())
-                            .and_modify(|e| {
-                                if *e != Some(n) {
-                                    *e = None;
-                                }
-                            })
-                            .or_insert(Some(n));
-                    }
+        // The arena of a freshly parsed document holds exactly its nodes (the root at
+        // index 0, then every node in document order): a linear scan, no node list.
+        let mut ids: HashMap<Cow<'a, str>, Option<NodeId>> = HashMap::new();
+        let mut count = 0usize;
+        while let Some(kind) = doc.node_kind(NodeId::new(count + 1)) {
+            count += 1;
+            if count > limits.max_nodes {
+                return Err(XmlError::TooManyNodes(limits.max_nodes));
+            }
+            let NodeKind::Element(el) = kind else {
+                continue;
+            };
+            let n = NodeId::new(count);
+            for a in &el.attributes {
+                if a.name.namespace_uri.is_none()
+                    && matches!(&*a.name.local_name, "Id" | "ID" | "id")
+                {
+                    ids.entry(a.value.clone())
+                        .and_modify(|e| {
+                            if *e != Some(n) {
+                                *e = None;
+                            }
+                        })
+                        .or_insert(Some(n));
                 }
             }
         }
