@@ -136,6 +136,22 @@ fn main() {
             }),
         );
     }
+    // An enveloped signature's reference: the whole document less one subtree (here
+    // the first item), comments dropped through the node-set.
+    if let Some(item) = doc.first_element("urn:example:p", "item") {
+        report(
+            "render only Exclusive, one subtree left out",
+            mb,
+            measure(runs, || {
+                doc.canonicalize_to(
+                    C14nMethod::Exclusive,
+                    &C14nOptions::new().exclude(item),
+                    &mut std::io::sink(),
+                )
+                .is_ok()
+            }),
+        );
+    }
     drop(doc);
     for method in methods {
         report(

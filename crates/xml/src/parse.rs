@@ -147,6 +147,18 @@ fn map_error(e: uppsala::XmlError, limits: &Limits) -> XmlError {
     }
 }
 
+/// Every node of a freshly parsed document but the document node, in document order:
+/// its arena holds exactly its nodes, the document node at index 0 and then each node as
+/// the parser met it. A linear scan, without the list of all nodes `descendants` builds.
+fn arena_nodes<'d, 'a>(
+    doc: &'d uppsala::Document<'a>,
+) -> impl Iterator<Item = (NodeId, &'d NodeKind<'a>)> + 'd {
+    (1..).map_while(move |i| {
+        let id = NodeId::new(i);
+        doc.node_kind(id).map(|k| (id, k))
+    })
+}
+
 impl<'a> Document<'a> {
     /// Parses `input` under `limits`. DOCTYPE declarations (and with them every entity
     /// declaration) are refused, only UTF-8 is read.
@@ -164,11 +176,9 @@ impl<'a> Document<'a> {
             .with_max_entity_expansion(0)
             .parse(text)
             .map_err(|e| map_error(e, limits))?;
-        // The arena of a freshly parsed document holds exactly its nodes (the root at
-        // index 0, then every node in document order): a linear scan, no node list.
         let mut ids: HashMap<Cow<'a, str>, Option<NodeId>> = HashMap::new();
         let mut count = 0usize;
-        while let Some(kind) = doc.node_kind(NodeId::new(count + 1)) {
+        for (n, kind) in arena_nodes(&doc) {
             count += 1;
             if count > limits.max_nodes {
                 return Err(XmlError::TooManyNodes(limits.max_nodes));
@@ -176,7 +186,6 @@ impl<'a> Document<'a> {
             let NodeKind::Element(el) = kind else {
                 continue;
             };
-            let n = NodeId::new(count);
             for a in &el.attributes {
                 if a.name.namespace_uri.is_none()
                     && matches!(&*a.name.local_name, "Id" | "ID" | "id")
@@ -216,8 +225,29 @@ impl<'a> Document<'a> {
             .ok_or(XmlError::Missing("document"))
     }
 
+    /// Every node but the document node, in document order (the parsed tree is never
+    /// changed, so its arena is still in document order).
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = (NodeId, &NodeKind<'a>)> + '_ {
+        arena_nodes(&self.doc)
+    }
+
     /// The underlying input text.
     pub fn text(&self) -> &'a str {
         self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Document, Limits};
+
+    #[test]
+    fn the_arena_scan_is_the_tree_in_document_order() {
+        let input = "<?xml version='1.0'?><!--a--><?pi x?><r xmlns='urn:r'><a Id='1'>t<b/><![CDATA[c]]>&amp;<!--d--></a>\n<c id='2'><?q?></c></r><!--e-->";
+        let doc = Document::parse(input.as_bytes(), &Limits::default()).unwrap();
+        let scanned: Vec<_> = doc.nodes().map(|(n, _)| n).collect();
+        assert_eq!(scanned, doc.doc.descendants(doc.doc.root()));
+        assert!(scanned.len() > 10);
+        assert!(doc.element_by_id("1").is_ok() && doc.element_by_id("2").is_ok());
     }
 }
