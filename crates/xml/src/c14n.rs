@@ -198,8 +198,8 @@ impl Document<'_> {
                 }
                 let mut ids = excluded;
                 if !with_comments {
-                    for n in doc.descendants(doc.root()) {
-                        if matches!(doc.node_kind(n), Some(NodeKind::Comment(_))) {
+                    for (n, kind) in self.nodes() {
+                        if matches!(kind, NodeKind::Comment(_)) {
                             ids.insert(n.index());
                         }
                     }

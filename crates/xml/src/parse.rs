@@ -1,5 +1,6 @@
 //! Parsing with budgets: DOCTYPE refused, depth, size and node counts bounded, UTF-8 only.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use uppsala::{NodeId, NodeKind};
@@ -64,7 +65,7 @@ impl Limits {
 /// original.
 pub struct Document<'a> {
     pub(crate) doc: uppsala::Document<'a>,
-    ids: HashMap<String, Option<NodeId>>,
+    ids: HashMap<Cow<'a, str>, Option<NodeId>>,
     pub(crate) text: &'a str,
     /// Length of a leading UTF-8 byte-order mark left out of `text` (0 or 3).
     pub(crate) bom_len: usize,
@@ -146,6 +147,18 @@ fn map_error(e: uppsala::XmlError, limits: &Limits) -> XmlError {
     }
 }
 
+/// Every node of a freshly parsed document but the document node, in document order:
+/// its arena holds exactly its nodes, the document node at index 0 and then each node as
+/// the parser met it. A linear scan, without the list of all nodes `descendants` builds.
+fn arena_nodes<'d, 'a>(
+    doc: &'d uppsala::Document<'a>,
+) -> impl Iterator<Item = (NodeId, &'d NodeKind<'a>)> + 'd {
+    (1..).map_while(move |i| {
+        let id = NodeId::new(i);
+        doc.node_kind(id).map(|k| (id, k))
+    })
+}
+
 impl<'a> Document<'a> {
     /// Parses `input` under `limits`. DOCTYPE declarations (and with them every entity
     /// declaration) are refused, only UTF-8 is read.
@@ -163,25 +176,27 @@ impl<'a> Document<'a> {
             .with_max_entity_expansion(0)
             .parse(text)
             .map_err(|e| map_error(e, limits))?;
-        let nodes = doc.descendants(doc.root());
-        if nodes.len() > limits.max_nodes {
-            return Err(XmlError::TooManyNodes(limits.max_nodes));
-        }
-        let mut ids: HashMap<String, Option<NodeId>> = HashMap::new();
-        for &n in &nodes {
-            if let Some(NodeKind::Element(el)) = doc.node_kind(n) {
-                for a in &el.attributes {
-                    if a.name.namespace_uri.is_none()
-                        && matches!(&*a.name.local_name, "Id" | "ID" | "id")
-                    {
-                        ids.entry(a.value.to_string())
-                            .and_modify(|e| {
-                                if *e != Some(n) {
-                                    *e = None;
-                                }
-                            })
-                            .or_insert(Some(n));
-                    }
+        let mut ids: HashMap<Cow<'a, str>, Option<NodeId>> = HashMap::new();
+        let mut count = 0usize;
+        for (n, kind) in arena_nodes(&doc) {
+            count += 1;
+            if count > limits.max_nodes {
+                return Err(XmlError::TooManyNodes(limits.max_nodes));
+            }
+            let NodeKind::Element(el) = kind else {
+                continue;
+            };
+            for a in &el.attributes {
+                if a.name.namespace_uri.is_none()
+                    && matches!(&*a.name.local_name, "Id" | "ID" | "id")
+                {
+                    ids.entry(a.value.clone())
+                        .and_modify(|e| {
+                            if *e != Some(n) {
+                                *e = None;
+                            }
+                        })
+                        .or_insert(Some(n));
                 }
             }
         }
@@ -210,8 +225,29 @@ impl<'a> Document<'a> {
             .ok_or(XmlError::Missing("document"))
     }
 
+    /// Every node but the document node, in document order (the parsed tree is never
+    /// changed, so its arena is still in document order).
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = (NodeId, &NodeKind<'a>)> + '_ {
+        arena_nodes(&self.doc)
+    }
+
     /// The underlying input text.
     pub fn text(&self) -> &'a str {
         self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Document, Limits};
+
+    #[test]
+    fn the_arena_scan_is_the_tree_in_document_order() {
+        let input = "<?xml version='1.0'?><!--a--><?pi x?><r xmlns='urn:r'><a Id='1'>t<b/><![CDATA[c]]>&amp;<!--d--></a>\n<c id='2'><?q?></c></r><!--e-->";
+        let doc = Document::parse(input.as_bytes(), &Limits::default()).unwrap();
+        let scanned: Vec<_> = doc.nodes().map(|(n, _)| n).collect();
+        assert_eq!(scanned, doc.doc.descendants(doc.doc.root()));
+        assert!(scanned.len() > 10);
+        assert!(doc.element_by_id("1").is_ok() && doc.element_by_id("2").is_ok());
     }
 }
