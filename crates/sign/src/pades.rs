@@ -17,9 +17,11 @@
 //! real certificate and token sizes; if the container does not fit, the signature is made
 //! again with a larger placeholder (the byte range changes with it).
 //!
-//! The input PDF is read in windows and hashed as a stream: memory does not depend on its
-//! size. Output is written atomically; the input is re-hashed while it is copied and a
-//! document changed in the meantime is refused.
+//! The input PDF is parsed in windows, then copied into the temporary output file and
+//! hashed in the same pass (large blocks, writing on a second thread; see
+//! `cades::copy`): memory does not depend on its size, the input is read once, and what
+//! is signed is exactly what was written. A document whose length changed since it was
+//! parsed is refused. Output is written atomically (synced, then renamed).
 
 use std::path::Path;
 
@@ -28,8 +30,8 @@ use kenpo_pdf::{Budget, Document, SeekSource, SignatureOptions, SubFilter};
 use time::OffsetDateTime;
 
 use crate::Signer;
-use crate::cades::assemble::{self, Framing};
-use crate::cades::digest::{DocumentHasher, stream};
+use crate::cades::assemble;
+use crate::cades::digest::DocumentHasher;
 use crate::cades::engine::{self, Trail};
 use crate::cades::{SignError, SignOptions, Signed, output, record};
 
@@ -158,46 +160,28 @@ fn sign_inner(
         }));
     }
     let p = engine::prepare(signer, opts, trail)?;
-    let read_err = |e| SignError::io(format!("reading {}", doc.display()), e);
     let mut capacity = pdf
         .contents_capacity
         .unwrap_or_else(|| estimate(signer, opts));
+    let mut prepared = prepare_update(doc, pdf, &p, capacity)?;
+    // One pass over the input: copied into the temporary output and hashed on the way,
+    // so that what is signed is exactly what was written (the input is read once).
+    let copied = output::copy_document(out, doc, p.alg.digest())?;
+    let input = copied.hasher.clone().finalize();
+    let changed = || SignError::DocumentChanged {
+        path: doc.to_path_buf(),
+    };
+    if input.len != prepared.input_len() {
+        return Err(changed());
+    }
+    trail.document_sha256 = Some(input.sha256.to_hex());
     // One retry: a container larger than estimated is signed again with room for it.
     for attempt in 0..2 {
-        let file = std::fs::File::open(doc).map_err(read_err)?;
-        let mut pdoc = Document::open(SeekSource::new(file)?, Budget::default())?;
-        let mut sopts =
-            SignatureOptions::new(pdf.sub_filter, capacity).with_signing_time(pdf_date(p.now));
-        if let Some(r) = &pdf.reason {
-            sopts = sopts.with_reason(r.clone());
-        }
-        if let Some(l) = &pdf.location {
-            sopts = sopts.with_location(l.clone());
-        }
-        let mut prepared = kenpo_pdf::prepare_signature(&mut pdoc, &sopts)?;
-        drop(pdoc);
-
-        // One pass over the input: its own digests (to detect a change before writing)
-        // and, continuing from the same state, the byte-range digest (input ‖ head ‖
-        // tail): the input is hashed once, not twice.
-        let mut input_h = DocumentHasher::new(p.alg.digest());
-        let file = std::fs::File::open(doc).map_err(read_err)?;
-        stream(file, |chunk| {
-            input_h.update(chunk);
-            Ok(())
-        })
-        .map_err(read_err)?;
-        let mut range_h = input_h.clone();
-        let input = input_h.finalize();
-        if input.len != prepared.input_len() {
-            return Err(SignError::DocumentChanged {
-                path: doc.to_path_buf(),
-            });
-        }
+        // The byte-range digest (input ‖ head ‖ tail) continues from the input's state.
+        let mut range_h = copied.hasher.clone();
         range_h.update(prepared.head());
         range_h.update(prepared.tail());
         let range = range_h.finalize();
-        trail.document_sha256 = Some(input.sha256.to_hex());
 
         let signing_time = pdf.sub_filter == SubFilter::AdbePkcs7Detached;
         let built = engine::sign_prepared_with(&p, &range.signed, opts, trail, signing_time)?;
@@ -212,15 +196,15 @@ fn sign_inner(
             Ok(()) => {}
             Err(kenpo_pdf::PdfError::ContentsTooSmall { need, .. }) if attempt == 0 => {
                 capacity = need + 2048;
+                prepared = prepare_update(doc, pdf, &p, capacity)?;
+                if prepared.input_len() != input.len {
+                    return Err(changed());
+                }
                 continue;
             }
             Err(e) => return Err(e.into()),
         }
-        let update = Framing {
-            prefix: Vec::new(),
-            suffix: prepared.appended().to_vec(),
-        };
-        let pending = output::write_attached(out, &update, doc, &input)?;
+        let pending = copied.append(prepared.appended())?;
         let mut signed = crate::cades::outcome(&p, &built, Some(&input), der, pending.len, opts);
         signed.document_digest = range.signed;
         return Ok((signed, pending));
@@ -228,6 +212,28 @@ fn sign_inner(
     Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
         what: "the signature does not fit /Contents",
     }))
+}
+
+/// Parses `doc` and prepares its incremental update with a `/Contents` placeholder of
+/// `capacity` bytes.
+fn prepare_update(
+    doc: &Path,
+    pdf: &PadesOptions,
+    p: &engine::Prepared<'_>,
+    capacity: usize,
+) -> Result<kenpo_pdf::Prepared, SignError> {
+    let file = std::fs::File::open(doc)
+        .map_err(|e| SignError::io(format!("reading {}", doc.display()), e))?;
+    let mut pdoc = Document::open(SeekSource::new(file)?, Budget::default())?;
+    let mut sopts =
+        SignatureOptions::new(pdf.sub_filter, capacity).with_signing_time(pdf_date(p.now));
+    if let Some(r) = &pdf.reason {
+        sopts = sopts.with_reason(r.clone());
+    }
+    if let Some(l) = &pdf.location {
+        sopts = sopts.with_location(l.clone());
+    }
+    Ok(kenpo_pdf::prepare_signature(&mut pdoc, &sopts)?)
 }
 
 /// The digest of the byte range of a prepared update over `input` (for tests and

@@ -90,6 +90,7 @@
 
 pub(crate) mod assemble;
 mod attrs;
+pub(crate) mod copy;
 pub(crate) mod digest;
 pub(crate) mod engine;
 mod error;

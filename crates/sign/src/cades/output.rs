@@ -13,6 +13,7 @@ use kenpo_core::alg::DigestAlgorithm;
 use kenpo_core::atomic::{AtomicWriter, Staged};
 
 use super::assemble::Framing;
+use super::copy::{self, CopyError};
 use super::digest::{DocumentDigests, DocumentHasher, stream};
 use super::error::SignError;
 
@@ -88,6 +89,51 @@ pub(crate) fn write_attached(
     tmp.write_all(&framing.suffix)
         .map_err(|e| werr(&tmp_path, e))?;
     finish(tmp, framing.total_len(expected.len))
+}
+
+/// A temporary file for an output that holds a copy of a document so far, with the hash
+/// state after the document (see [`copy_document`]).
+#[derive(Debug)]
+pub(crate) struct Copied {
+    tmp: Staged,
+    /// The document's hash state, to be continued with what follows it.
+    pub hasher: DocumentHasher,
+    /// The document's length.
+    pub len: u64,
+}
+
+/// Copies `doc` into a new temporary file for `out`, hashing it on the way with `alg`
+/// (and SHA-256) in one pass ([`copy`]): what is then signed is exactly what was
+/// written. Dropped without [`Copied::append`], the temporary file is removed.
+pub(crate) fn copy_document(
+    out: &Path,
+    doc: &Path,
+    alg: DigestAlgorithm,
+) -> Result<Copied, SignError> {
+    let read_err = |e| SignError::io(format!("reading {}", doc.display()), e);
+    let file = File::open(doc).map_err(read_err)?;
+    let mut tmp = temp_for(out)?;
+    let tmp_path = tmp.temp_path().to_path_buf();
+    let direct = copy::open_direct(&tmp_path, tmp.file());
+    let mut hasher = DocumentHasher::new(alg);
+    match copy::copy_hashing(file, tmp.file(), direct, &mut hasher) {
+        Ok(len) => Ok(Copied { tmp, hasher, len }),
+        Err(CopyError::Read(e)) => Err(read_err(e)),
+        Err(CopyError::Write(e)) => {
+            Err(SignError::io(format!("writing {}", tmp_path.display()), e))
+        }
+    }
+}
+
+impl Copied {
+    /// Appends `suffix` after the document and syncs the file.
+    pub(crate) fn append(mut self, suffix: &[u8]) -> Result<Pending, SignError> {
+        let tmp_path = self.tmp.temp_path().to_path_buf();
+        self.tmp
+            .write_all(suffix)
+            .map_err(|e| SignError::io(format!("writing {}", tmp_path.display()), e))?;
+        finish(self.tmp, self.len + suffix.len() as u64)
+    }
 }
 
 impl Pending {
