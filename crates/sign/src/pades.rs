@@ -149,21 +149,12 @@ fn sign_inner(
     pdf: &PadesOptions,
     trail: &mut Trail,
 ) -> Result<(Signed, output::Pending), SignError> {
-    if opts.attached {
-        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
-            what: "a PAdES signature is always embedded in the PDF: --attached does not apply",
-        }));
-    }
-    if pdf.sub_filter == SubFilter::EtsiRfc3161 {
-        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
-            what: "ETSI.RFC3161 is a document time-stamp, not a signature",
-        }));
-    }
+    check_options(opts, pdf)?;
     let p = engine::prepare(signer, opts, trail)?;
-    let mut capacity = pdf
+    let capacity = pdf
         .contents_capacity
         .unwrap_or_else(|| estimate(signer, opts));
-    let mut prepared = prepare_update(doc, pdf, &p, capacity)?;
+    let prepared = prepare_update(doc, pdf, &p, capacity)?;
     // One pass over the input: copied into the temporary output and hashed on the way,
     // so that what is signed is exactly what was written (the input is read once).
     let copied = output::copy_document(out, doc, p.alg.digest())?;
@@ -175,16 +166,52 @@ fn sign_inner(
         return Err(changed());
     }
     trail.document_sha256 = Some(input.sha256.to_hex());
-    // One retry: a container larger than estimated is signed again with room for it.
+    let (signed, prepared) = fill(
+        signer,
+        opts,
+        pdf,
+        &p,
+        trail,
+        &copied.hasher,
+        prepared,
+        |capacity| {
+            let again = prepare_update(doc, pdf, &p, capacity)?;
+            if again.input_len() != input.len {
+                return Err(changed());
+            }
+            Ok(again)
+        },
+    )?;
+    let pending = copied.append(prepared.appended())?;
+    let mut signed = signed;
+    signed.output_len = pending.len;
+    Ok((signed, pending))
+}
+
+/// Signs the byte range of `prepared` (the input's state in `input`, continued with the
+/// update's head and tail) and fills `/Contents`; one retry through `reprepare` with room
+/// for a container larger than estimated.
+#[allow(clippy::too_many_arguments)]
+fn fill(
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    pdf: &PadesOptions,
+    p: &engine::Prepared<'_>,
+    trail: &mut Trail,
+    input: &DocumentHasher,
+    mut prepared: kenpo_pdf::Prepared,
+    mut reprepare: impl FnMut(usize) -> Result<kenpo_pdf::Prepared, SignError>,
+) -> Result<(Signed, kenpo_pdf::Prepared), SignError> {
+    let input_digests = input.clone().finalize();
     for attempt in 0..2 {
         // The byte-range digest (input ‖ head ‖ tail) continues from the input's state.
-        let mut range_h = copied.hasher.clone();
+        let mut range_h = input.clone();
         range_h.update(prepared.head());
         range_h.update(prepared.tail());
         let range = range_h.finalize();
 
         let signing_time = pdf.sub_filter == SubFilter::AdbePkcs7Detached;
-        let built = engine::sign_prepared_with(&p, &range.signed, opts, trail, signing_time)?;
+        let built = engine::sign_prepared_with(p, &range.signed, opts, trail, signing_time)?;
         let framing = assemble::framing(
             p.alg.digest(),
             None,
@@ -195,23 +222,103 @@ fn sign_inner(
         match prepared.fill_contents(&der) {
             Ok(()) => {}
             Err(kenpo_pdf::PdfError::ContentsTooSmall { need, .. }) if attempt == 0 => {
-                capacity = need + 2048;
-                prepared = prepare_update(doc, pdf, &p, capacity)?;
-                if prepared.input_len() != input.len {
-                    return Err(changed());
-                }
+                prepared = reprepare(need + 2048)?;
                 continue;
             }
             Err(e) => return Err(e.into()),
         }
-        let pending = copied.append(prepared.appended())?;
-        let mut signed = crate::cades::outcome(&p, &built, Some(&input), der, pending.len, opts);
+        let len = prepared.input_len() + prepared.appended().len() as u64;
+        let mut signed = crate::cades::outcome(p, &built, Some(&input_digests), der, len, opts);
         signed.document_digest = range.signed;
-        return Ok((signed, pending));
+        return Ok((signed, prepared));
     }
     Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
         what: "the signature does not fit /Contents",
     }))
+}
+
+/// Signs the PDF held in `doc` (PAdES) and returns the signed PDF: `doc`'s bytes
+/// unchanged, then an incremental update with the signature — for filing software that
+/// holds documents in memory. Everything [`sign_pdf_file_to`] checks applies, and the
+/// audit log records the signing; large files are better signed from a path (streamed).
+pub fn sign_pdf(
+    signer: &dyn Signer,
+    doc: &[u8],
+    opts: &SignOptions,
+    pdf: &PadesOptions,
+) -> Result<(Vec<u8>, Signed), SignError> {
+    let mut trail = Trail::default();
+    let result = sign_bytes_inner(signer, doc, opts, pdf, &mut trail);
+    let outcome = match &result {
+        Ok(_) => "signed".to_string(),
+        Err(e) => format!("refused: {e}"),
+    };
+    if let Some(log) = &opts.audit {
+        let logged = log.append(&record(opts, &trail, None, None, outcome));
+        if result.is_ok() {
+            logged?;
+        }
+    }
+    result
+}
+
+fn sign_bytes_inner(
+    signer: &dyn Signer,
+    doc: &[u8],
+    opts: &SignOptions,
+    pdf: &PadesOptions,
+    trail: &mut Trail,
+) -> Result<(Vec<u8>, Signed), SignError> {
+    check_options(opts, pdf)?;
+    let p = engine::prepare(signer, opts, trail)?;
+    let prepare = |capacity: usize| -> Result<kenpo_pdf::Prepared, SignError> {
+        let mut pdoc = Document::open(doc, Budget::default())?;
+        Ok(kenpo_pdf::prepare_signature(
+            &mut pdoc,
+            &signature_options(pdf, &p, capacity),
+        )?)
+    };
+    let capacity = pdf
+        .contents_capacity
+        .unwrap_or_else(|| estimate(signer, opts));
+    let prepared = prepare(capacity)?;
+    let mut hasher = DocumentHasher::new(p.alg.digest());
+    hasher.update(doc);
+    trail.document_sha256 = Some(hasher.clone().finalize().sha256.to_hex());
+    let (signed, prepared) = fill(signer, opts, pdf, &p, trail, &hasher, prepared, prepare)?;
+    Ok((prepared.to_vec(doc), signed))
+}
+
+/// Refuses what a PAdES signature cannot be: attached, or a document time-stamp.
+fn check_options(opts: &SignOptions, pdf: &PadesOptions) -> Result<(), SignError> {
+    if opts.attached {
+        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
+            what: "a PAdES signature is always embedded in the PDF: --attached does not apply",
+        }));
+    }
+    if pdf.sub_filter == SubFilter::EtsiRfc3161 {
+        return Err(SignError::Pdf(kenpo_pdf::PdfError::Structure {
+            what: "ETSI.RFC3161 is a document time-stamp, not a signature",
+        }));
+    }
+    Ok(())
+}
+
+/// The signature dictionary's options: `/SubFilter`, `/M`, reason and location.
+fn signature_options(
+    pdf: &PadesOptions,
+    p: &engine::Prepared<'_>,
+    capacity: usize,
+) -> SignatureOptions {
+    let mut sopts =
+        SignatureOptions::new(pdf.sub_filter, capacity).with_signing_time(pdf_date(p.now));
+    if let Some(r) = &pdf.reason {
+        sopts = sopts.with_reason(r.clone());
+    }
+    if let Some(l) = &pdf.location {
+        sopts = sopts.with_location(l.clone());
+    }
+    sopts
 }
 
 /// Parses `doc` and prepares its incremental update with a `/Contents` placeholder of
@@ -225,15 +332,10 @@ fn prepare_update(
     let file = std::fs::File::open(doc)
         .map_err(|e| SignError::io(format!("reading {}", doc.display()), e))?;
     let mut pdoc = Document::open(SeekSource::new(file)?, Budget::default())?;
-    let mut sopts =
-        SignatureOptions::new(pdf.sub_filter, capacity).with_signing_time(pdf_date(p.now));
-    if let Some(r) = &pdf.reason {
-        sopts = sopts.with_reason(r.clone());
-    }
-    if let Some(l) = &pdf.location {
-        sopts = sopts.with_location(l.clone());
-    }
-    Ok(kenpo_pdf::prepare_signature(&mut pdoc, &sopts)?)
+    Ok(kenpo_pdf::prepare_signature(
+        &mut pdoc,
+        &signature_options(pdf, p, capacity),
+    )?)
 }
 
 /// The digest of the byte range of a prepared update over `input` (for tests and
