@@ -358,15 +358,30 @@ fn batch_archive_extends_xades_and_verifies_e_gov_attachments() {
         assert_eq!(lines[a]["kind"], "unsigned", "{:#}", lines[a]);
         assert!(lines[a]["intake"]["tsr"].is_string(), "{:#}", lines[a]);
     }
-    // One attachment changed: FAILED.
+    // One attachment changed: FAILED, also under --resume (the attachments' digest is the
+    // line's content_sha256).
     std::fs::write(egov.join("申請書.csv"), "氏名,記号\n山田,2\n").unwrap();
-    let (code, lines) = batch(&root, &work.path().join("r2.jsonl"), &[]);
+    let (code, lines) = batch(
+        &root,
+        &report,
+        &[
+            "--resume",
+            "--archive",
+            "--tsa",
+            &env().tsa.url,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, Some(1), "{lines:#?}");
     assert_eq!(
         lines["egov/kousei.xml"]["indication"], "TOTAL_FAILED",
         "{:#}",
         lines["egov/kousei.xml"]
     );
+    let (code, lines) = batch(&root, &work.path().join("r2.jsonl"), &[]);
+    assert_eq!(code, Some(1), "{lines:#?}");
+    assert_eq!(lines["egov/kousei.xml"]["indication"], "TOTAL_FAILED");
 }
 
 #[test]

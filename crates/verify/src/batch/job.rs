@@ -181,13 +181,16 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
     } else if is_xades(&bytes) {
         r.archived = Some(a.extend_xml(&bytes, &r.attachments, job)?);
     } else {
-        r.notes.push(
-            "plain XMLDSig (no XAdES QualifyingProperties): verified, not extended; only a XAdES signature gains long-term properties"
-                .into(),
-        );
+        r.notes.push(format!(
+            "{NOT_EXTENDED}: verified, not extended; only a XAdES signature gains long-term properties"
+        ));
     }
     Ok(())
 }
+
+/// How the note on a passing plain XMLDSig under `--archive` begins (`--resume` reads it:
+/// such a line has no output to make).
+pub(crate) const NOT_EXTENDED: &str = "plain XMLDSig (no XAdES QualifyingProperties)";
 
 /// Whether the XML document's first signature is XAdES (has QualifyingProperties).
 fn is_xades(xml: &[u8]) -> bool {
