@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::plan::stamps;
 
-mod xml;
+pub(crate) mod xml;
 
 /// Lists longer than this are cut (hostile input stays bounded in output too).
 const MAX_LIST: usize = 256;

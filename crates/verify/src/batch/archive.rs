@@ -17,6 +17,7 @@ use super::walk::Job;
 #[cfg(doc)]
 use crate::lt::Target;
 use crate::lt::{ExtendError, ExtendOptions, Extended, extend};
+use crate::validate::Detached;
 use kenpo_core::atomic::AtomicWriter;
 
 /// Settings of `--archive`.
@@ -166,6 +167,27 @@ impl Archiver {
             .map_err(|e| FileError::Extension(e.to_string()))?;
         let out = self.config.out.join(&job.rel_path);
         self.write(&out, &ext.der)?;
+        Ok(out)
+    }
+
+    /// Extends a passing XAdES signature (its attachments resolved among `attachments`) to
+    /// B-LTA and writes it to `OUT/REL`; returns that path.
+    pub fn extend_xml(
+        &self,
+        xml: &[u8],
+        attachments: &[PathBuf],
+        job: &Job,
+    ) -> Result<PathBuf, FileError> {
+        let Some(opts) = &self.config.extend else {
+            return Err(FileError::Extension("no extension configured".into()));
+        };
+        let retry = |e: &ExtendError| matches!(e, ExtendError::Tsa(c) if !c.is_config());
+        let contents: Vec<Detached<'_>> = attachments.iter().map(|p| Detached::File(p)).collect();
+        let ext = self
+            .bounded(|| crate::lt::extend_xml(xml, &contents, opts), retry)
+            .map_err(|e| FileError::Extension(e.to_string()))?;
+        let out = self.config.out.join(&job.rel_path);
+        self.write(&out, &ext.xml)?;
         Ok(out)
     }
 

@@ -156,22 +156,85 @@ fn signed(ctx: &Ctx, job: &Job, r: &mut FileResult) -> Result<(), FileError> {
         )?;
         r.content_sha256 = Some(d.to_hex());
     }
+    let xml = job.content.is_none() && kenpo_xml::looks_like_xml(&bytes);
+    if xml {
+        attachments(ctx, job, &bytes, r)?;
+    }
     if let Some(c) = resumed(ctx, r) {
         r.resumed = Some(c);
         return Ok(());
     }
-    let report = ctx.verifier.verify(&bytes, job.content.as_deref())?;
+    let report = if xml {
+        ctx.verifier
+            .verify_with_attachments(&bytes, &r.attachments)?
+    } else {
+        ctx.verifier.verify(&bytes, job.content.as_deref())?
+    };
     let verdict = verdict_of(&report);
     let passed = verdict.indication == Indication::TotalPassed;
     r.verdict = Some(verdict);
-    // XML signatures are verified but not extended (only CAdES is).
-    let xml = kenpo_xml::looks_like_xml(&bytes);
-    if passed
-        && !xml
-        && let Some(a) = ctx.archive.as_ref().filter(|a| a.extends())
-    {
+    let Some(a) = ctx.archive.as_ref().filter(|a| a.extends() && passed) else {
+        return Ok(());
+    };
+    if !xml {
         r.archived = Some(a.extend(&bytes, job)?);
+    } else if is_xades(&bytes) {
+        r.archived = Some(a.extend_xml(&bytes, &r.attachments, job)?);
+    } else {
+        r.notes.push(format!(
+            "{NOT_EXTENDED}: verified, not extended; only a XAdES signature gains long-term properties"
+        ));
     }
+    Ok(())
+}
+
+/// How the note on a passing plain XMLDSig under `--archive` begins (`--resume` reads it:
+/// such a line has no output to make).
+pub(crate) const NOT_EXTENDED: &str = "plain XMLDSig (no XAdES QualifyingProperties)";
+
+/// Whether the XML document's first signature is XAdES (has QualifyingProperties).
+fn is_xades(xml: &[u8]) -> bool {
+    let Ok(utf8) = kenpo_xml::to_utf8(xml) else {
+        return false;
+    };
+    let Ok(doc) = kenpo_xml::Document::parse(&utf8, &kenpo_xml::Limits::default()) else {
+        return false;
+    };
+    doc.signatures()
+        .first()
+        .and_then(|&n| doc.read_signature(n).ok())
+        .and_then(|s| doc.qualifying_properties(&s).ok().flatten())
+        .is_some()
+}
+
+/// An XML signature's attachments (its references resolved beside it, inside the walked
+/// folder): recorded on `r` with their combined digest as `content_sha256` (the SHA-256 of
+/// one `HEX  NAME` line per attachment), so that `--resume` sees a changed attachment.
+fn attachments(ctx: &Ctx, job: &Job, xml: &[u8], r: &mut FileResult) -> Result<(), FileError> {
+    let found = crate::validate::xml_attachments(&job.path, xml);
+    r.notes.extend(
+        found
+            .refused
+            .into_iter()
+            .map(|e| format!("reference not resolved: {e}")),
+    );
+    if found.files.is_empty() {
+        return Ok(());
+    }
+    let limit = ctx.max_file_bytes;
+    let op = "read an attachment";
+    let mut lines = String::new();
+    for f in found.files {
+        // `None`: not found by the walk; it must be a regular file inside the folder.
+        let d = sha256_of(open_limited(ctx, &f, None, limit, op)?.0, limit, op)?;
+        lines.push_str(&format!(
+            "{}  {}\n",
+            d.to_hex(),
+            f.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        r.attachments.push(f);
+    }
+    r.content_sha256 = Some(DigestAlgorithm::Sha256.digest(lines.as_bytes()).to_hex());
     Ok(())
 }
 

@@ -4,7 +4,9 @@
 //! * **Walk** ([`walk`]): `*.p7s`, `*.p7m`, `*.pkcs7` (any case) are signatures; `X.p7s` is
 //!   paired with its detached content `X` in the same folder, which then has no result of
 //!   its own; an `*.xml` file that carries an XML signature (XAdES, XMLDSig) is signed too
-//!   (verified, never extended; detached references are not resolved); every other file
+//!   (verified with the attachments its references name beside it,
+//!   [`crate::validate::xml_attachments`]; with `--archive` a passing XAdES is extended to
+//!   B-LTA, plain XMLDSig is not); every other file
 //!   is *unsigned*. Symbolic links are followed when their target
 //!   is inside the folder, a link back to a directory already walked is skipped (no
 //!   loops); a link out of the folder is not read and gets a *skipped* result (not an

@@ -151,6 +151,11 @@ pub struct FileResult {
     pub archived: Option<PathBuf>,
     /// What went wrong, if anything.
     pub error: Option<FileError>,
+    /// An XML signature's attachments: the files its references name beside it, verified
+    /// with it (see [`crate::validate::xml_attachments`]).
+    pub attachments: Vec<PathBuf>,
+    /// Remarks (references not resolved, a plain XMLDSig not extended …).
+    pub notes: Vec<String>,
     /// Wall time spent on the file.
     pub elapsed: Duration,
     /// `--resume`: the file is unchanged since the previous report, whose line (of this
@@ -172,6 +177,8 @@ impl FileResult {
             intake: None,
             archived: None,
             error: None,
+            attachments: Vec::new(),
+            notes: Vec::new(),
             elapsed: Duration::ZERO,
             resumed: None,
         }
@@ -185,8 +192,9 @@ impl FileResult {
 
     /// The report line: the contract fields (`path`, `sha256`, `kind`, `indication`,
     /// `sub_indication`, `level`, `error`) plus `content`, `content_sha256`, `intake`
-    /// (`{gen_time, tsr}`), `archived`, `millis` and, for a name that is not UTF-8,
-    /// `path_hex` (its raw bytes; `path` is then the lossy form).
+    /// (`{gen_time, tsr}`), `archived`, `millis`, `attachments` and `notes` (only when
+    /// not empty) and, for a name that is not UTF-8, `path_hex` (its raw bytes; `path` is
+    /// then the lossy form).
     pub fn to_json(&self) -> Value {
         let v = self.verdict.as_ref();
         let mut o = json!({
@@ -207,6 +215,16 @@ impl FileResult {
             "archived": self.archived.as_ref().map(|a| a.to_string_lossy()),
             "millis": u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
         });
+        if !self.attachments.is_empty() {
+            o["attachments"] = self
+                .attachments
+                .iter()
+                .map(|a| Value::String(a.to_string_lossy().into_owned()))
+                .collect();
+        }
+        if !self.notes.is_empty() {
+            o["notes"] = json!(self.notes);
+        }
         if let Some(hex) = non_utf8_hex(&self.path) {
             o["path_hex"] = Value::String(hex);
         }

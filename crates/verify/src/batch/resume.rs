@@ -91,6 +91,13 @@ fn entry_of(v: &Value) -> Option<ResumeEntry> {
         _ => return None,
     };
     let present = |k: &str| v.get(k).is_some_and(|x| !x.is_null());
+    // A plain XMLDSig line says it has no output to make (see `job`).
+    let nothing_to_make = v.get("notes").and_then(Value::as_array).is_some_and(|n| {
+        n.iter().any(|s| {
+            s.as_str()
+                .is_some_and(|s| s.starts_with(super::job::NOT_EXTENDED))
+        })
+    });
     Some(ResumeEntry {
         sha256,
         content_sha256: v
@@ -98,7 +105,7 @@ fn entry_of(v: &Value) -> Option<ResumeEntry> {
             .and_then(Value::as_str)
             .map(str::to_owned),
         category,
-        outputs_done: present("intake") || present("archived"),
+        outputs_done: present("intake") || present("archived") || nothing_to_make,
     })
 }
 
@@ -129,6 +136,21 @@ mod tests {
         let kept = &report[..keep];
         assert!(kept.ends_with("\"boom\"}\n"), "{kept}");
         assert!(!kept.contains("summary"));
+    }
+
+    #[test]
+    fn a_plain_xmldsig_line_has_no_output_to_make() {
+        let line = format!(
+            r#"{{"path":"k.xml","sha256":"aa","kind":"signed","indication":"TOTAL_PASSED","error":null,"notes":["{}: …"]}}"#,
+            super::super::job::NOT_EXTENDED
+        );
+        let (idx, _) = ResumeIndex::from_report(format!("{line}\n").as_bytes());
+        assert!(idx.get("k.xml").unwrap().outputs_done);
+        let (idx, _) = ResumeIndex::from_report(
+            br#"{"path":"k.xml","sha256":"aa","kind":"signed","indication":"TOTAL_PASSED","error":null}
+"#,
+        );
+        assert!(!idx.get("k.xml").unwrap().outputs_done);
     }
 
     #[test]

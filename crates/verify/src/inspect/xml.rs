@@ -94,7 +94,7 @@ fn certificates(ders: &[Vec<u8>]) -> Vec<String> {
 }
 
 /// The baseline level the properties show (EN 319 132-1), not verified.
-fn level(qp: &QualifyingProperties) -> &'static str {
+pub(crate) fn level(qp: &QualifyingProperties) -> &'static str {
     let certificates = !qp.certificate_values.certificates.is_empty();
     let revocation =
         !qp.revocation_values.crls.is_empty() || !qp.revocation_values.ocsps.is_empty();

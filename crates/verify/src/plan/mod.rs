@@ -12,7 +12,9 @@
 //!   time-stamp protects the signature — of the signature's own digest algorithm.
 //!
 //! `due` is that date minus the margin. [`PlanStatus`] compares both with the planning
-//! time. Nothing is verified here (see `verify`); the planner only reads structure, so it
+//! time. Signed PDFs are planned by their newest document time-stamp, signed XML
+//! documents by their newest XAdES archive time-stamp or signature time-stamp. Nothing is
+//! verified here (see `verify`); the planner only reads structure, so it
 //! works on files whose validation would need the network.
 
 mod pdf;
@@ -20,6 +22,7 @@ mod render;
 mod signer;
 pub(crate) mod stamps;
 mod walk;
+mod xml;
 
 use kenpo_core::cms::SignedDataView;
 use time::{Date, OffsetDateTime};
@@ -66,7 +69,7 @@ pub enum PlanStatus {
     /// The constraint date itself has passed: a renewal time-stamp can no longer be added
     /// in time.
     Overdue,
-    /// Not a CMS signature.
+    /// Not a CMS signature (nor a signed PDF or XML document).
     Unsigned,
     /// Unreadable or malformed.
     Error,
@@ -241,6 +244,10 @@ pub fn plan_bytes(path: &str, data: &[u8], expect_signature: bool, opts: &PlanOp
     if crate::validate::is_pdf_file(data) {
         return pdf::plan_pdf(path, data, opts);
     }
+    if kenpo_xml::looks_like_xml(data) {
+        // XAdES / XMLDSig: by the newest archive or signature time-stamp (see `xml`).
+        return xml::plan_xml(path, data, opts);
+    }
     let pem_decoded = kenpo_core::pem::der_of(data);
     let (first, trailing) = crate::inspect::first_value(&pem_decoded);
     // Borrowed when the input is DER already: the file's bytes are the only copy.
@@ -297,6 +304,23 @@ pub fn plan_bytes(path: &str, data: &[u8], expect_signature: bool, opts: &PlanOp
     }
     chosen.notes.extend(trailing_note);
     chosen
+}
+
+/// The plan of a time-stamp token on its own (a PAdES document time-stamp, a XAdES
+/// time-stamp): a CMS signed by the TSA, planned as such, its constraints named for the
+/// TSA (`TSA certificate …`, `time-stamp key`) rather than for a signer.
+pub(crate) fn plan_token(path: &str, token: &[u8], opts: &PlanOptions) -> FilePlan {
+    let mut p = plan_bytes(path, token, true, opts);
+    let relabel = |s: &str| {
+        s.replacen("signer certificate ", "TSA certificate ", 1)
+            .replacen("; signer key)", "; time-stamp key)", 1)
+            .replacen("; signature ", "; time-stamp signature ", 1)
+    };
+    for c in &mut p.constraints {
+        c.description = relabel(&c.description);
+    }
+    p.reason = p.reason.as_deref().map(relabel);
+    p
 }
 
 fn not_cms(path: &str, expect_signature: bool, message: String) -> FilePlan {

@@ -48,7 +48,7 @@ pub(super) fn plan_pdf(path: &str, data: &[u8], opts: &PlanOptions) -> FilePlan 
     }
     if let Some((gen_time, token)) = newest {
         // The token is a CMS signed by the TSA: its plan is the TSA certificate's.
-        let mut p = plan_bytes(path, &token, true, opts);
+        let mut p = super::plan_token(path, &token, opts);
         p.level = Some(if has_dss { "B-LTA" } else { "B-T" });
         p.protected_by = Some(Protection::DocumentTimeStamp);
         p.gen_time = Some(gen_time);

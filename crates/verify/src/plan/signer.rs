@@ -9,12 +9,12 @@ use super::stamps::{self, Protection};
 use super::{Constraint, ConstraintKind, FilePlan, MAX_MARGIN_DAYS, PlanOptions, PlanStatus};
 use crate::sunset::{self, SUNSET_POLICY};
 
-fn date_only(t: OffsetDateTime) -> String {
+pub(super) fn date_only(t: OffsetDateTime) -> String {
     let d = t.date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-fn sunset_constraint(
+pub(super) fn sunset_constraint(
     kind: ConstraintKind,
     what: String,
     date: Option<Date>,
@@ -195,7 +195,7 @@ fn algorithm_constraints(
     }
 }
 
-fn finish(plan: &mut FilePlan, opts: &PlanOptions) {
+pub(super) fn finish(plan: &mut FilePlan, opts: &PlanOptions) {
     plan.constraints.sort_by_key(|c| (c.date.is_none(), c.date));
     let Some(first) = plan
         .constraints

@@ -102,6 +102,9 @@ pub enum Protection {
     SignerCertificate,
     /// A PAdES document time-stamp (the newest of a PDF).
     DocumentTimeStamp,
+    /// A XAdES archive time-stamp (`xades141:ArchiveTimeStamp`, the newest of the
+    /// signature).
+    ArchiveTimeStamp,
 }
 
 impl Protection {
@@ -113,6 +116,7 @@ impl Protection {
             Self::SignatureTimeStamp => "signature-time-stamp",
             Self::SignerCertificate => "signer-certificate",
             Self::DocumentTimeStamp => "document-time-stamp",
+            Self::ArchiveTimeStamp => "archive-time-stamp",
         }
     }
 }

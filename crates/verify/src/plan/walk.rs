@@ -1,5 +1,5 @@
 //! Which files to plan: named files, and in directories (recursively) `*.p7s`, `*.p7m`,
-//! `*.pkcs7` and any other file that starts like a CMS SignedData.
+//! `*.pkcs7`, `*.pdf`, `*.xml` and any other file that starts like a CMS SignedData.
 //!
 //! Symbolic links met in a directory are never followed out of the named directory: a link
 //! whose target lies outside it is neither read nor walked and is reported as a
@@ -31,11 +31,11 @@ fn has_signature_name(p: &Path) -> bool {
     crate::batch::is_signature_name(p.as_os_str())
 }
 
-/// A `*.pdf`: planned when it holds signatures (else reported unsigned).
-fn is_pdf_name(p: &Path) -> bool {
+/// A `*.pdf` or `*.xml`: planned when it holds signatures (else reported unsigned).
+fn is_document_name(p: &Path) -> bool {
     p.extension()
         .and_then(std::ffi::OsStr::to_str)
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf") || e.eq_ignore_ascii_case("xml"))
 }
 
 /// Whether the first bytes look like a CMS ContentInfo with signedData (DER/BER) or a
@@ -79,7 +79,7 @@ pub struct Collected {
 /// The file `p` as a plan input, if it is one (by name or by its first bytes).
 fn input_of(path: PathBuf) -> Option<PlanInput> {
     let signature_name = has_signature_name(&path);
-    (signature_name || looks_like_cms(&path) || is_pdf_name(&path)).then_some(PlanInput {
+    (signature_name || looks_like_cms(&path) || is_document_name(&path)).then_some(PlanInput {
         path,
         signature_name,
     })

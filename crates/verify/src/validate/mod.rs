@@ -13,6 +13,7 @@
 //! Trust comes only from [`VerifyRequest::anchors`]: certificates inside the signature are
 //! path-building candidates, never anchors.
 
+mod attachments;
 mod cades;
 mod cert;
 mod embedded;
@@ -28,6 +29,7 @@ mod verifier;
 pub(crate) mod xades;
 mod xades_manifest;
 
+pub use attachments::{Attachments, MAX_ATTACHMENTS, xml_attachments};
 pub use cert::verify_certificate;
 pub use evidence::{
     DataIntegrity, EmbeddedData, SignatureEvidence, SignatureValue, TimestampEvidence,
