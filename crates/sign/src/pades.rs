@@ -157,7 +157,12 @@ fn sign_inner(
     let prepared = prepare_update(doc, pdf, &p, capacity)?;
     // One pass over the input: copied into the temporary output and hashed on the way,
     // so that what is signed is exactly what was written (the input is read once).
-    let copied = output::copy_document(out, doc, p.alg.digest())?;
+    // The key's first-use work (random generator seeding) runs meanwhile, on the core the
+    // copy leaves mostly idle.
+    let copied = std::thread::scope(|s| {
+        s.spawn(|| signer.key().warm_up());
+        output::copy_document(out, doc, p.alg.digest())
+    })?;
     let input = copied.hasher.clone().finalize();
     let changed = || SignError::DocumentChanged {
         path: doc.to_path_buf(),

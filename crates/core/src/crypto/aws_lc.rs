@@ -210,6 +210,12 @@ impl SigningKey for LcKey {
         &self.spki
     }
 
+    fn warm_up(&self) {
+        // The first random bytes of a process seed aws-lc's generator (CPU jitter
+        // entropy, tens of milliseconds); the bytes themselves are not used.
+        let _ = aws_lc_rs::rand::fill(&mut [0u8; 16]);
+    }
+
     fn kind(&self) -> PublicKeyKind {
         self.kind
     }

@@ -118,6 +118,12 @@ pub trait SigningKey: Send + Sync + std::fmt::Debug {
     fn default_algorithm(&self) -> SignatureAlgorithm {
         self.kind().default_signature_algorithm()
     }
+
+    /// Does ahead of time what the first signature would otherwise wait for (the aws-lc
+    /// key: seeding the library's random generator, which RSA blinding and ECDSA use), so
+    /// a caller can overlap it with other work — hashing a large document. Default:
+    /// nothing. Signing works the same without it.
+    fn warm_up(&self) {}
 }
 
 /// Checks that a digest fits a signature algorithm (shared by the backends).
