@@ -534,3 +534,90 @@ fn sign_level_b_lta_writes_an_extended_pdf_or_nothing() {
         "no staging files left: {names:?}"
     );
 }
+
+/// pyHanko's own long-term and legacy forms, verified by us offline: a PAdES B-LTA
+/// (`use_pades_lta`, validation data fetched by pyHanko from the revocation service on
+/// 127.0.0.1 into the DSS, then a document time-stamp) is B-LTA from the DSS alone, and an
+/// `adbe.pkcs7.detached` signature (B-T) passes as PAdES.
+const PYHANKO_FORMS: &str = r#"
+import sys, warnings
+warnings.simplefilter("ignore")
+from pyhanko.sign import signers, fields, timestamps
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko_certvalidator import ValidationContext
+from pyhanko.keys import load_cert_from_pemder
+form, key, cert, chain, src, dst, tsa = sys.argv[1:8]
+roots = [load_cert_from_pemder(p) for p in sys.argv[8:]]
+s = signers.SimpleSigner.load(key, cert, ca_chain_files=(chain,))
+ts = timestamps.HTTPTimeStamper(tsa)
+with open(src, "rb") as f:
+    w = IncrementalPdfFileWriter(f)
+    if form == "lta":
+        vc = ValidationContext(trust_roots=roots, allow_fetching=True)
+        meta = signers.PdfSignatureMetadata(field_name="Sig1", subfilter=fields.SigSeedSubFilter.PADES,
+            use_pades_lta=True, embed_validation_info=True, validation_context=vc)
+    else:
+        meta = signers.PdfSignatureMetadata(field_name="Sig1",
+            subfilter=fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED)
+    out = signers.sign_pdf(w, meta, signer=s, timestamper=ts)
+    open(dst, "wb").write(out.getvalue())
+"#;
+
+#[test]
+fn pyhanko_b_lta_and_adbe_pdfs_verify() {
+    let Some(py) = peer_python("pyhanko, pyhanko_certvalidator") else {
+        return;
+    };
+    let e = env();
+    let work = tempfile::tempdir().unwrap();
+    let doc = work.path().join("form.pdf");
+    std::fs::write(&doc, MINIMAL).unwrap();
+    for (form, level) in [("lta", "B-LTA"), ("adbe", "B-T")] {
+        let out = work.path().join(format!("py-{form}.pdf"));
+        let o = Command::new(&py)
+            .arg("-c")
+            .arg(PYHANKO_FORMS)
+            .args([
+                form.to_owned(),
+                f("hpki-signer.key.pem"),
+                f("hpki-signer.pem"),
+                f("hpki-sign-ca.pem"),
+                doc.to_str().unwrap().to_owned(),
+                out.to_str().unwrap().to_owned(),
+                e.tsa.url.clone(),
+                f("root-ca.pem"),
+                f("tsa-ca.pem"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{form}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // The B-LTA offline, from its DSS alone; the B-T online (the revocation service on
+        // 127.0.0.1), as it carries no validation data.
+        let (code, v) = if form == "lta" {
+            verify_json(&out)
+        } else {
+            let o = run(&[
+                "verify",
+                out.to_str().unwrap(),
+                "--trust",
+                &f("root-ca.pem"),
+                "--trust",
+                &f("tsa-ca.pem"),
+                "--format",
+                "json",
+            ]);
+            let v: serde_json::Value =
+                serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+            (o.status.code(), v)
+        };
+        assert_eq!(code, Some(0), "{form}: {v}");
+        let s = &v["signatures"][0];
+        assert_eq!(s["level"], level, "{form}: {v}");
+        assert_eq!(s["format"], "PAdES", "{form}: {v}");
+        assert_eq!(s["modified_after_signing"], false, "{form}: {v}");
+    }
+}
