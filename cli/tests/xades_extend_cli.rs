@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{env, f, peer_python, run, text};
+use common::{env, f, peer_python, run, text, xmlsec1};
 
 const SIGNXML: &str = r#"
 import sys
@@ -190,21 +190,6 @@ fn a_signxml_xades_is_extended_to_b_lt_b_lta_and_renewed_in_place() {
 /// name, signed by xmlsec1 (SignedProperties by its Id).
 const DETACHED_TEMPLATE: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
 <kousei xmlns="urn:example:egov"><item>申請書</item><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="sig"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="attachment.txt"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference><ds:Reference URI="#sp" Type="http://uri.etsi.org/01903#SignedProperties"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo><ds:Object><xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" Target="#sig"><xades:SignedProperties Id="sp"><xades:SignedSignatureProperties><xades:SigningTime>2026-12-08T00:00:00Z</xades:SigningTime></xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object></ds:Signature></kousei>"##;
-
-fn xmlsec1() -> bool {
-    let ok = Command::new("xmlsec1")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "xmlsec1 is required under CI"
-    );
-    if !ok {
-        eprintln!("SKIP: xmlsec1 not found");
-    }
-    ok
-}
 
 #[test]
 fn a_xades_with_a_detached_attachment_is_extended_with_content() {

@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Server, p, peer_python, run, text};
+use common::{Server, p, peer_python, run, text, xmlsec1};
 use serde_json::Value;
 
 const CLAIM: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<claim xmlns=\"urn:example:claim\">\n  <item>application 001</item>\n  <name>健保 太郎</name>\n</claim>\n";
@@ -305,21 +305,6 @@ fn attached_and_pdf_options_are_refused_for_xml() {
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
     assert!(text(&o).contains("--format cades"), "{}", text(&o));
     assert!(!out.exists(), "nothing written");
-}
-
-fn xmlsec1() -> bool {
-    let ok = Command::new("xmlsec1")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "xmlsec1 is required under CI"
-    );
-    if !ok {
-        eprintln!("SKIP: xmlsec1 not found");
-    }
-    ok
 }
 
 #[test]

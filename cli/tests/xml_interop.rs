@@ -9,23 +9,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{p, peer_python, run, text};
+use common::{p, peer_python, run, text, xmlsec1};
 use serde_json::Value;
-
-fn xmlsec1() -> bool {
-    let ok = Command::new("xmlsec1")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "xmlsec1 is required under CI"
-    );
-    if !ok {
-        eprintln!("SKIP: xmlsec1 not found");
-    }
-    ok
-}
 
 /// An e-Gov-like enveloped template: the document (exclusive C14N, enveloped transform)
 /// and a detached attachment referenced by file name, as kousei.xml references its files.

@@ -462,6 +462,13 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         return Ok(exit::OK);
     }
     outln!("signed:  {}", out.display());
+    print_signed(&signed);
+    Ok(exit::OK)
+}
+
+/// Prints what a signing gave: signer, roles, level, document digest, genTime and the
+/// revocation status at genTime (CAdES, PAdES and XAdES alike).
+pub(crate) fn print_signed(signed: &kenpo_sign::cades::Signed) {
     outln!("signer:  {}", signed.signer_summary.subject);
     if !signed.signer_summary.hc_roles.is_empty() {
         outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
@@ -476,5 +483,4 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     if let Some(r) = &signed.revocation {
         outln!("revocation at genTime: {r}");
     }
-    Ok(exit::OK)
 }

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use kenpo_sign::Signer;
-use kenpo_sign::cades::{self, SignOptions};
+use kenpo_sign::cades::SignOptions;
 use kenpo_sign::pades::{PadesOptions, sign_pdf_file_to};
 use kenpo_verify::lt::ExtendOptions;
 
@@ -123,19 +123,6 @@ pub fn run(
             SubFilterArg::Adbe => "adbe.pkcs7.detached",
         }
     );
-    outln!("signer:  {}", signed.signer_summary.subject);
-    if !signed.signer_summary.hc_roles.is_empty() {
-        outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
-    }
-    outln!("level:   {}", cades::level_name(signed.level));
-    if let Some(d) = signed.document_sha256 {
-        outln!("sha256:  {}", d.to_hex());
-    }
-    if let Some(t) = signed.timestamp_gen_time {
-        outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
-    }
-    if let Some(r) = &signed.revocation {
-        outln!("revocation at genTime: {r}");
-    }
+    crate::cmd::sign::print_signed(&signed);
     Ok(exit::OK)
 }

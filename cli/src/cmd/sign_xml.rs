@@ -162,19 +162,6 @@ pub fn run(
             XmlFormArg::Detached => "detached",
         }
     );
-    outln!("signer:  {}", signed.signer_summary.subject);
-    if !signed.signer_summary.hc_roles.is_empty() {
-        outln!("roles:   {}", signed.signer_summary.hc_roles.join(", "));
-    }
-    outln!("level:   {}", cades::level_name(signed.level));
-    if let Some(d) = signed.document_sha256 {
-        outln!("sha256:  {}", d.to_hex());
-    }
-    if let Some(t) = signed.timestamp_gen_time {
-        outln!("genTime: {}", kenpo_core::timefmt::rfc3339(t));
-    }
-    if let Some(r) = &signed.revocation {
-        outln!("revocation at genTime: {r}");
-    }
+    crate::cmd::sign::print_signed(&signed);
     Ok(exit::OK)
 }

@@ -201,3 +201,20 @@ pub fn env() -> &'static Env {
 pub fn f(name: &str) -> String {
     env().dir.path().join(name).to_str().unwrap().to_owned()
 }
+
+/// Whether the `xmlsec1` peer is installed (required under CI; otherwise a test that needs
+/// it is skipped with a message).
+pub fn xmlsec1() -> bool {
+    let ok = Command::new("xmlsec1")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "xmlsec1 is required under CI"
+    );
+    if !ok {
+        eprintln!("SKIP: xmlsec1 not found");
+    }
+    ok
+}

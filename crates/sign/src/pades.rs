@@ -33,7 +33,7 @@ use crate::Signer;
 use crate::cades::assemble;
 use crate::cades::digest::DocumentHasher;
 use crate::cades::engine::{self, Trail};
-use crate::cades::{SignError, SignOptions, Signed, output, record};
+use crate::cades::{SignError, SignOptions, Signed, output};
 
 /// The PDF-specific choices of a PAdES signature.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -107,26 +107,7 @@ pub fn sign_pdf_file_to(
 ) -> Result<Signed, SignError> {
     let mut trail = Trail::default();
     let result = sign_inner(signer, doc, out, opts, pdf, &mut trail);
-    let log = |outcome: String| match &opts.audit {
-        Some(log) => log.append(&record(opts, &trail, Some(doc), Some(out), outcome)),
-        None => Ok(()),
-    };
-    match result {
-        Ok((signed, pending)) => {
-            log("signed".into())?;
-            match pending.commit() {
-                Ok(_) => Ok(signed),
-                Err(e) => {
-                    let _ = log(format!("refused: {e}"));
-                    Err(e)
-                }
-            }
-        }
-        Err(e) => {
-            let _ = log(format!("refused: {e}"));
-            Err(e)
-        }
-    }
+    crate::cades::audited_commit(opts, &trail, doc, out, result)
 }
 
 /// The placeholder size: the certificates, the signer info, and a time-stamp token for
@@ -254,17 +235,12 @@ pub fn sign_pdf(
 ) -> Result<(Vec<u8>, Signed), SignError> {
     let mut trail = Trail::default();
     let result = sign_bytes_inner(signer, doc, opts, pdf, &mut trail);
-    let outcome = match &result {
-        Ok(_) => "signed".to_string(),
-        Err(e) => format!("refused: {e}"),
+    let (bytes, signed) = match result {
+        Ok((b, s)) => (Some(b), Ok(s)),
+        Err(e) => (None, Err(e)),
     };
-    if let Some(log) = &opts.audit {
-        let logged = log.append(&record(opts, &trail, None, None, outcome));
-        if result.is_ok() {
-            logged?;
-        }
-    }
-    result
+    let signed = crate::cades::audited(opts, &trail, None, None, signed)?;
+    Ok((bytes.unwrap_or_default(), signed))
 }
 
 fn sign_bytes_inner(

@@ -141,26 +141,7 @@ pub fn sign_xml_to(
     let mut trail = Trail::default();
     let result = sign_inner(signer, input, opts, xml, &mut trail)
         .and_then(|signed| output::write_bytes(out, &signed.der).map(|p| (signed, p)));
-    let log = |outcome: String| match &opts.audit {
-        Some(log) => log.append(&record(opts, &trail, Some(doc), Some(out), outcome)),
-        None => Ok(()),
-    };
-    match result {
-        Ok((signed, pending)) => {
-            log("signed".into())?;
-            match pending.commit() {
-                Ok(_) => Ok(signed),
-                Err(e) => {
-                    let _ = log(format!("refused: {e}"));
-                    Err(e)
-                }
-            }
-        }
-        Err(e) => {
-            let _ = log(format!("refused: {e}"));
-            Err(e)
-        }
-    }
+    crate::cades::audited_commit(opts, &trail, doc, out, result)
 }
 
 /// The XMLDSig SignatureMethod URI of `alg`.

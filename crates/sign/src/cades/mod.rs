@@ -260,41 +260,41 @@ pub fn sign_file_to(
 ) -> Result<Signed, SignError> {
     let mut trail = Trail::default();
     let result = sign_file_inner(signer, doc, out, opts, &mut trail);
+    audited_commit(opts, &trail, doc, out, result)
+}
+
+/// Audits a signing whose output is staged, then makes the output appear: the record is
+/// logged **before** the output is renamed into place, so a signature that cannot be
+/// audited is not written (the temporary file is removed when `pending` is dropped); a
+/// failure is logged as refused (an audit failure on top of it cannot be reported
+/// separately). Shared by the CAdES, PAdES and XAdES file paths.
+pub(crate) fn audited_commit(
+    opts: &SignOptions,
+    trail: &Trail,
+    doc: &Path,
+    out: &Path,
+    result: Result<(Signed, output::Pending), SignError>,
+) -> Result<Signed, SignError> {
+    let refused = |e: &SignError| {
+        if let Some(log) = &opts.audit {
+            let _ = log.append(&record(
+                opts,
+                trail,
+                Some(doc),
+                Some(out),
+                format!("refused: {e}"),
+            ));
+        }
+    };
     match result {
         Ok((signed, pending)) => {
-            // Log before the output appears: a signature that cannot be audited is not
-            // written (the temporary file is removed when `pending` is dropped).
             if let Some(log) = &opts.audit {
-                log.append(&record(opts, &trail, Some(doc), Some(out), "signed".into()))?;
+                log.append(&record(opts, trail, Some(doc), Some(out), "signed".into()))?;
             }
-            match pending.commit() {
-                Ok(_) => Ok(signed),
-                Err(e) => {
-                    if let Some(log) = &opts.audit {
-                        let _ = log.append(&record(
-                            opts,
-                            &trail,
-                            Some(doc),
-                            Some(out),
-                            format!("refused: {e}"),
-                        ));
-                    }
-                    Err(e)
-                }
-            }
+            pending.commit().map(|_| signed).inspect_err(refused)
         }
         Err(e) => {
-            if let Some(log) = &opts.audit {
-                // The signing error is what the caller needs to see; an audit failure on
-                // top of it cannot be reported separately.
-                let _ = log.append(&record(
-                    opts,
-                    &trail,
-                    Some(doc),
-                    Some(out),
-                    format!("refused: {e}"),
-                ));
-            }
+            refused(&e);
             Err(e)
         }
     }
@@ -448,7 +448,7 @@ pub(crate) fn record(
 
 /// Appends the attempt to the audit log (if any); a success that cannot be logged is
 /// turned into an error.
-fn audited(
+pub(crate) fn audited(
     opts: &SignOptions,
     trail: &Trail,
     doc: Option<&Path>,
