@@ -74,7 +74,8 @@ pub(super) fn modifications(
     revision_ends: &[u64],
     perms: &Permissions,
 ) -> Result<Vec<Modification>, kenpo_pdf::PdfError> {
-    let mut old = Document::open(&pdf[..end], Budget::default())?;
+    // `end` is within the file (the caller clamps it); a slice past it would be the file.
+    let mut old = Document::open(pdf.get(..end).unwrap_or(pdf), Budget::default())?;
     let mut all = Diff::default();
     let mut ends: Vec<usize> = revision_ends
         .iter()
@@ -85,7 +86,7 @@ pub(super) fn modifications(
     ends.dedup();
     for e in ends {
         // An intermediate revision that cannot be read alone is judged in the whole file.
-        if let Ok(mut new) = Document::open(&pdf[..e], Budget::default())
+        if let Ok(mut new) = Document::open(pdf.get(..e).unwrap_or(pdf), Budget::default())
             && let Ok(d) = kenpo_pdf::diff(&mut old, &mut new)
         {
             all.merge(d);
