@@ -73,6 +73,22 @@ fn every_corpus_pdf_gives_a_report() {
             assert_eq!(sha1(CheckKind::AlgorithmSunset), Some(false), "{name}");
         }
         dss_facts(&mut table, name, e, &v.report, v.document_timestamps.len());
+        if name == "pdf-byterange-overlap.pdf" {
+            // The later signature's /Contents lies over bytes the earlier one signed.
+            let r = &v.report.signatures[0];
+            assert_eq!(
+                r.sub_indication,
+                Some(kenpo_verify::SubIndication::FORMAT_FAILURE),
+                "{name}"
+            );
+            assert!(
+                r.checks.iter().any(|c| !c.passed
+                    && c.outcome
+                        .to_string()
+                        .contains("another signature's /Contents")),
+                "{name}"
+            );
+        }
         if let Some(dss) = e["pdf_modifications_detected"].as_bool() {
             pinned += 1;
             let ours = v.signatures.iter().any(|s| s.modified_after_signing);

@@ -224,9 +224,32 @@ pub fn verify_pdf_under(
     let mut reports = Vec::new();
     // Document time-stamps whose token is read: (index in out.document_timestamps, token).
     let mut pending_ts = Vec::new();
+    // Every signature's excluded /Contents with the end of its range: no signature may sign
+    // bytes that a later signature's /Contents holds (a crafted file can make the ranges
+    // overlap so that the later hex string carries what the earlier signature signed). A
+    // later signature signing an earlier one's /Contents is the normal case.
+    let holes: Vec<(u64, u64, u64)> = sigs
+        .iter()
+        .filter_map(|s| match s.byte_range.as_deref() {
+            Some([0, a, b, c]) if 0 <= *a && a <= b && 0 <= *c => {
+                Some((*a as u64, *b as u64, (*b as u64).saturating_add(*c as u64)))
+            }
+            _ => None,
+        })
+        .collect();
     for s in &sigs {
         let contents = s.contents.clone().unwrap_or_default();
         let (range_ok, why, end) = byte_range(s, len, &ends_of_revisions);
+        let (range_ok, why) = match (range_ok, overlapped(s, end, &holes)) {
+            (true, Some((h0, h1))) => (
+                false,
+                format!(
+                    "PDF /ByteRange {:?} signs bytes {h0}..{h1} that another signature's /Contents holds",
+                    s.byte_range.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => (range_ok, why),
+        };
         let (a, b) = match s.byte_range.as_deref() {
             Some([_, a, b, _]) => (*a as usize, *b as usize),
             _ => (0, 0),
@@ -511,6 +534,26 @@ fn byte_range(
         format!("PDF /ByteRange [0 {a} {b} {c}] covers its revision except /Contents"),
         end,
     )
+}
+
+/// The first /Contents of a later signature (`holes`: start, end, end of its range) that
+/// the bytes `s` signs (`[0, a)` and `[b, end)`) intersect.
+fn overlapped(
+    s: &kenpo_pdf::SignatureDict,
+    end: u64,
+    holes: &[(u64, u64, u64)],
+) -> Option<(u64, u64)> {
+    let Some([0, a, b, _]) = s.byte_range.as_deref() else {
+        return None;
+    };
+    let (a, b) = (u64::try_from(*a).ok()?, u64::try_from(*b).ok()?);
+    holes
+        .iter()
+        .copied()
+        .find(|&(h0, h1, later_end)| {
+            later_end > end && h0 < h1 && ((h0 < a && h1 > 0) || (h0 < end && h1 > b))
+        })
+        .map(|(h0, h1, _)| (h0, h1))
 }
 
 /// A document time-stamp's token as DER (`/Contents` is zero-padded after it), or why it
